@@ -1,0 +1,30 @@
+import * as core from "@actions/core";
+import { errorMessage, isConfigurationError } from "../../common/errors.js";
+import type { Logger } from "../../common/logger.js";
+
+/** The Logger the logic talks to, backed by the runner's workflow commands. */
+export const coreLogger: Logger = {
+  debug: (message) => core.debug(message),
+  info: (message) => core.info(message),
+  warning: (message) => core.warning(message),
+  error: (message) => core.error(message),
+};
+
+/**
+ * Runs an action's main: a user mistake ends the step with its one line and exit code 1;
+ * anything else is a bug, reported with its stack in the debug log.
+ */
+export async function runAction(main: (logger: Logger) => Promise<void>): Promise<void> {
+  try {
+    await main(coreLogger);
+  } catch (error) {
+    if (!isConfigurationError(error) && error instanceof Error && error.stack !== undefined) {
+      core.debug(error.stack);
+    }
+    core.setFailed(errorMessage(error).split("\n")[0] ?? "failed");
+    const rest = errorMessage(error).split("\n").slice(1).join("\n");
+    if (rest !== "") {
+      core.info(rest);
+    }
+  }
+}

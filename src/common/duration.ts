@@ -1,0 +1,32 @@
+import { ConfigurationError } from "./errors.js";
+
+const UNIT_MS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/**
+ * Parses a duration such as `90m`, `36h`, `7d` or `1d12h` into milliseconds.
+ * A bare number is not accepted: `72` could mean hours or seconds, so the unit is required.
+ */
+export function parseDuration(text: string, input: string): number {
+  const trimmed = text.trim();
+  const pattern = /^(?:(\d+)([smhdw]))+$/;
+  if (!pattern.test(trimmed)) {
+    throw new ConfigurationError(
+      `'${text}' is not a duration; write a number with a unit s, m, h, d or w, e.g. 72h or 7d`,
+      input,
+    );
+  }
+  let total = 0;
+  for (const match of trimmed.matchAll(/(\d+)([smhdw])/g)) {
+    total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  }
+  if (total <= 0) {
+    throw new ConfigurationError(`'${text}' must be longer than zero`, input);
+  }
+  return total;
+}

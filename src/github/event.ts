@@ -1,0 +1,121 @@
+import { readFileSync } from "node:fs";
+import { ConfigurationError } from "../common/errors.js";
+import { routeForBranch, routeForPullRequest, type Route } from "../routing/route.js";
+
+/** What the actions need from the workflow run that triggered them. */
+export interface WorkflowEvent {
+  /** `GITHUB_EVENT_NAME`: push, pull_request, schedule, workflow_dispatch, ... */
+  name: string;
+  /** The webhook payload's `action` (opened, synchronize, closed, ...), when it has one. */
+  action: string | undefined;
+  /** `owner/repo` */
+  repository: string;
+  owner: string;
+  repo: string;
+  /** The commit under test: the PR head for pull requests, `GITHUB_SHA` otherwise. */
+  sha: string;
+  /** The branch for push/workflow_dispatch (from `GITHUB_REF`), the head branch for pull requests. */
+  branch: string | undefined;
+  pullRequest: PullRequestInfo | undefined;
+}
+
+export interface PullRequestInfo {
+  number: number;
+  headSha: string;
+  headRef: string;
+  headRepository: string | undefined;
+  draft: boolean;
+  /** True when the head repository is not the base repository. */
+  fromFork: boolean;
+  state: "open" | "closed";
+  merged: boolean;
+  htmlUrl: string;
+}
+
+interface PullRequestPayload {
+  number: number;
+  html_url?: string;
+  state?: string;
+  draft?: boolean;
+  merged?: boolean;
+  head?: { sha?: string; ref?: string; repo?: { full_name?: string } | null };
+  base?: { repo?: { full_name?: string } };
+}
+
+/** Pure: builds the event from the runner's variables and the parsed payload. */
+export function parseWorkflowEvent(env: NodeJS.ProcessEnv, payload: Record<string, unknown>): WorkflowEvent {
+  const repository = env.GITHUB_REPOSITORY ?? repositoryFromPayload(payload);
+  if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+    throw new ConfigurationError(
+      "GITHUB_REPOSITORY is not set to owner/repo; run this action in a GitHub Actions workflow or set it",
+    );
+  }
+  const [owner, repo] = repository.split("/") as [string, string];
+  const pr = payload.pull_request as PullRequestPayload | undefined;
+  const pullRequest = pr === undefined ? undefined : pullRequestInfo(pr, repository);
+  const ref = env.GITHUB_REF ?? "";
+  const branch = pullRequest?.headRef ?? (ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined);
+  return {
+    name: env.GITHUB_EVENT_NAME ?? "",
+    action: typeof payload.action === "string" ? payload.action : undefined,
+    repository,
+    owner,
+    repo,
+    sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
+    branch,
+    pullRequest,
+  };
+}
+
+function repositoryFromPayload(payload: Record<string, unknown>): string | undefined {
+  const repository = payload.repository as { full_name?: string } | undefined;
+  return repository?.full_name;
+}
+
+function pullRequestInfo(pr: PullRequestPayload, repository: string): PullRequestInfo {
+  const headRepository = pr.head?.repo?.full_name;
+  const baseRepository = pr.base?.repo?.full_name ?? repository;
+  return {
+    number: pr.number,
+    headSha: pr.head?.sha ?? "",
+    headRef: pr.head?.ref ?? "",
+    headRepository,
+    draft: pr.draft === true,
+    // A deleted fork has `head.repo: null`; treat it as a fork too.
+    fromFork: headRepository === undefined || headRepository !== baseRepository,
+    state: pr.state === "closed" ? "closed" : "open",
+    merged: pr.merged === true,
+    htmlUrl: pr.html_url ?? "",
+  };
+}
+
+/** Reads `GITHUB_EVENT_PATH` (a missing path means no payload, as for a local run). */
+export function readWorkflowEvent(env: NodeJS.ProcessEnv = process.env): WorkflowEvent {
+  const path = env.GITHUB_EVENT_PATH;
+  let payload: Record<string, unknown> = {};
+  if (path !== undefined && path !== "") {
+    try {
+      payload = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigurationError(`GITHUB_EVENT_PATH '${path}' is not a readable JSON event payload (${String(error)})`);
+    }
+  }
+  return parseWorkflowEvent(env, payload);
+}
+
+/**
+ * The route an event stands for: `pr-<n>` for a pull request, the branch slug for a push or
+ * workflow_dispatch. Anything else needs the `route` input.
+ */
+export function routeFromEvent(event: WorkflowEvent): Route {
+  if (event.pullRequest !== undefined) {
+    return routeForPullRequest(event.pullRequest.number);
+  }
+  if (event.branch !== undefined && event.branch !== "") {
+    return routeForBranch(event.branch);
+  }
+  throw new ConfigurationError(
+    `a '${event.name || "unknown"}' event names no pull request or branch; set the route input (e.g. route: pr-123)`,
+    "route",
+  );
+}

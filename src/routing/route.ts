@@ -1,0 +1,53 @@
+import { createHash } from "node:crypto";
+import { ConfigurationError } from "../common/errors.js";
+
+/** The name of one version of the stack: `shadow`, `pr-<n>` or a branch slug (DESIGN §1). */
+export type Route = string;
+
+export const SHADOW_ROUTE: Route = "shadow";
+export const ROUTE_MAX_LENGTH = 32;
+export const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+const HASH_LENGTH = 6;
+const PULL_REQUEST_ROUTE = /^pr-\d+$/;
+
+export function isValidRoute(value: string): boolean {
+  return ROUTE_PATTERN.test(value);
+}
+
+/** Checks a route given by a user; `input` names where it came from for the error line. */
+export function validateRoute(value: string, input = "route"): Route {
+  if (!isValidRoute(value)) {
+    throw new ConfigurationError(
+      `'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`,
+      input,
+    );
+  }
+  return value;
+}
+
+export function routeForPullRequest(number: number): Route {
+  if (!Number.isSafeInteger(number) || number <= 0) {
+    throw new ConfigurationError(`pull request number '${number}' must be a positive integer`);
+  }
+  return `pr-${number}`;
+}
+
+/**
+ * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
+ * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too.
+ */
+export function routeForBranch(branch: string): Route {
+  const slug = branch
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  const reserved = slug === SHADOW_ROUTE || PULL_REQUEST_ROUTE.test(slug);
+  if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
+    return slug;
+  }
+  const hash = createHash("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
+  const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
+  return prefix === "" ? hash : `${prefix}-${hash}`;
+}
