@@ -44,7 +44,7 @@ export function runnerEnvironment(workDir: string): Record<string, string> {
   };
 }
 
-function parseOutputFile(text: string): Record<string, string> {
+export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split("\n");
   for (let index = 0; index < lines.length; index++) {

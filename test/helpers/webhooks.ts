@@ -14,9 +14,12 @@ export function webhookExample(
   event: string,
   action?: string,
   adjust?: (payload: Record<string, any>) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
+  accept: (example: Record<string, unknown>) => boolean = () => true,
 ): Record<string, unknown> {
   const definition = definitions.find((candidate) => candidate.name === event);
-  const example = definition?.examples.find((candidate) => action === undefined || candidate.action === action);
+  const example = definition?.examples.find(
+    (candidate) => (action === undefined || candidate.action === action) && accept(candidate),
+  );
   if (example === undefined) {
     throw new Error(`@octokit/webhooks-examples has no ${event}${action === undefined ? "" : `.${action}`} example`);
   }
@@ -46,4 +49,17 @@ export function pullRequestEvent(
       pr.head.label = `forker:${pr.head.ref}`;
     }
   });
+}
+
+/** A push of a branch (GitHub's example pushes `master`, the example repository's default branch). */
+export function pushEvent(options: { branch?: string; after?: string } = {}): Record<string, unknown> {
+  return webhookExample(
+    "push",
+    undefined,
+    (payload) => {
+      if (options.branch !== undefined) payload.ref = `refs/heads/${options.branch}`;
+      if (options.after !== undefined) payload.after = options.after;
+    },
+    (example) => String(example.ref).startsWith("refs/heads/"),
+  );
 }
