@@ -1,5 +1,7 @@
 // Writes each action's inputs and outputs into README.md as tables generated from its action.yml,
-// between `<!-- action-docs:<name> -->` and `<!-- /action-docs:<name> -->`.
+// between `<!-- action-docs:<name> -->` and `<!-- /action-docs:<name> -->`, and each example
+// workflow between `<!-- example:<file> -->` and `<!-- /example:<file> -->`, so the README shows
+// exactly what is tested and linted.
 // `--check` changes nothing and fails when README.md is not what this would write (CI runs it).
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,19 +37,29 @@ function tables(metadata: ActionMetadata): string {
   return lines.join("\n");
 }
 
+function replaceSection(text: string, marker: string, content: string, required: boolean): string {
+  const start = `<!-- ${marker} -->`;
+  const end = `<!-- /${marker} -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) {
+    if (!required) return text;
+    console.error(`README.md has no ${start} … ${end} section`);
+    process.exit(1);
+  }
+  return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+}
+
 const readme = readFileSync("README.md", "utf8");
 let updated = readme;
 for (const [name, file] of Object.entries(actionFiles)) {
-  const start = `<!-- action-docs:${name} -->`;
-  const end = `<!-- /action-docs:${name} -->`;
-  const from = updated.indexOf(start);
-  const to = updated.indexOf(end);
-  if (from < 0 || to < from) {
-    console.error(`README.md has no ${start} … ${end} section for ${file}`);
-    process.exit(1);
-  }
   const metadata = parse(readFileSync(file, "utf8")) as ActionMetadata;
-  updated = `${updated.slice(0, from + start.length)}\n${tables(metadata)}\n${updated.slice(to)}`;
+  updated = replaceSection(updated, `action-docs:${name}`, tables(metadata), true);
+}
+for (const example of readdirSync("examples").filter((name) => name.endsWith(".yml"))) {
+  const file = join("examples", example);
+  const fence = "```yaml\n" + readFileSync(file, "utf8").trimEnd() + "\n```";
+  updated = replaceSection(updated, `example:${file}`, fence, false);
 }
 
 if (process.argv.includes("--check")) {
