@@ -1,0 +1,207 @@
+// The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+import type { Route } from "../routing/route.js";
+import { cookiePair, headerLine, mergeBaggage, type SignalNames } from "../routing/signal.js";
+
+export interface RouteServiceRow {
+  baseService: string;
+  routeService: string;
+  image: string;
+  status: "running" | "failed" | "deploying" | "skipped";
+  consoleUrl: string;
+  reason?: string;
+}
+
+export interface RouteCommentModel {
+  route: Route;
+  /** `owner/repo` */
+  repository: string;
+  commit: string;
+  cluster: string;
+  region: string;
+  services: RouteServiceRow[];
+  signal: SignalNames;
+  expiresAt?: Date;
+  environmentUrl?: string;
+  /** Why the deploy failed, when it did (each service's reasons go in its row). */
+  failure?: string;
+  updatedAt: Date;
+}
+
+export interface TornDownCommentModel {
+  route: Route;
+  /** The route services that were deleted. */
+  removed: string[];
+  tornDownAt: Date;
+  /** Why, e.g. "pull request closed". */
+  reason?: string;
+}
+
+const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
+
+/** The hidden line that identifies the comment of one route. */
+export function routeMarker(route: Route): string {
+  return `${MARKER_PREFIX}${route} -->`;
+}
+
+/** The ECS console page of a service (its health tab). */
+export function ecsConsoleUrl(region: string, cluster: string, service: string): string {
+  const r = encodeURIComponent(region);
+  return `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}/health?region=${r}`;
+}
+
+/** The tag of an image reference: what follows the last `@` (a digest) or the last `:` after the last `/`. */
+export function imageTag(image: string): string {
+  const at = image.lastIndexOf("@");
+  if (at >= 0) {
+    return image.slice(at + 1);
+  }
+  const colon = image.lastIndexOf(":");
+  return colon > image.lastIndexOf("/") ? image.slice(colon + 1) : "latest";
+}
+
+/** Text that cannot break out of a Markdown table cell or inject HTML. */
+export function escapeTableCell(text: string): string {
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\|/g, "\\|")
+    .replace(/\r?\n|\r/g, "<br>");
+}
+
+/** An inline code span for any text (a span containing backticks gets a longer fence). */
+function inlineCode(text: string, inTable = false): string {
+  const flat = text.replace(/\r?\n|\r/g, " ");
+  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longestRun + 1);
+  const padded = longestRun > 0 ? ` ${flat} ` : flat;
+  return `${fence}${inTable ? padded.replace(/\|/g, "\\|") : padded}${fence}`;
+}
+
+/** A fenced block that no content can close early. */
+function codeBlock(language: string, text: string): string {
+  const longestRun = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longestRun + 1);
+  return `${fence}${language}\n${text}\n${fence}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function utc(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function shortSha(commit: string): string {
+  return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : commit;
+}
+
+const STATUS_LABEL: Record<RouteServiceRow["status"], string> = {
+  running: "✅ running",
+  failed: "❌ failed",
+  deploying: "⏳ deploying",
+  skipped: "⏭️ skipped",
+};
+
+function headline(model: RouteCommentModel): string {
+  const route = inlineCode(model.route);
+  if (model.failure !== undefined || model.services.some((row) => row.status === "failed")) {
+    return `### ❌ Route ${route} failed to deploy`;
+  }
+  if (model.services.some((row) => row.status === "deploying")) {
+    return `### ⏳ Route ${route} is deploying`;
+  }
+  return `### ✅ Route ${route} is ready`;
+}
+
+function serviceTable(model: RouteCommentModel): string[] {
+  const rows = model.services.map((row) => {
+    const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${row.reason}`;
+    return [
+      escapeTableCell(row.baseService),
+      inlineCode(row.routeService, true),
+      inlineCode(imageTag(row.image), true),
+      escapeTableCell(status),
+      `[console](${row.consoleUrl.replace(/[()\s|]/g, encodeURIComponent)})`,
+    ];
+  });
+  return [
+    "| Service | Route service | Image tag | Status | ECS |",
+    "|---|---|---|---|---|",
+    ...rows.map((cells) => `| ${cells.join(" | ")} |`),
+  ];
+}
+
+function failureSection(model: RouteCommentModel): string[] {
+  const reasons = model.services
+    .filter((row) => row.status === "failed" && row.reason !== undefined)
+    .map((row) => `${row.routeService}: ${row.reason}`);
+  if (model.failure === undefined && reasons.length === 0) {
+    return [];
+  }
+  const text = [model.failure, ...reasons].filter((line) => line !== undefined).join("\n");
+  return ["", "**Why it failed**", "", codeBlock("text", text)];
+}
+
+function reachSection(model: RouteCommentModel): string[] {
+  const { route, signal } = model;
+  const known = model.environmentUrl !== undefined && model.environmentUrl !== "";
+  const target = known ? shellQuote(model.environmentUrl as string) : "https://<dev-host>/";
+  return [
+    "",
+    "<details open><summary>How to reach this route</summary>",
+    "",
+    `**curl** or any HTTP client: send the header${known ? "" : " (replace `<dev-host>` with your dev host)"}`,
+    "",
+    codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
+    "",
+    "**Browser**: run in the dev tools console on the dev site, then reload",
+    "",
+    codeBlock("js", `document.cookie = "${cookiePair(route, signal)}; path=/"`),
+    "",
+    "**OpenTelemetry clients**: add the baggage entry; services propagate it downstream",
+    "",
+    codeBlock("http", `baggage: ${mergeBaggage(route, signal)}`),
+    "",
+    `**Mobile debug menu**: header ${inlineCode(signal.header)} with value ${inlineCode(route)}`,
+    "",
+    "</details>",
+  ];
+}
+
+/** The comment while the route exists: what runs, how to reach it, until when, at which commit. */
+export function renderRouteComment(model: RouteCommentModel): string {
+  const facts = [
+    // A bare short SHA is linked to the commit by GitHub itself (also on GitHub Enterprise Server).
+    `Commit ${escapeTableCell(shortSha(model.commit))}`,
+    `cluster ${inlineCode(model.cluster)} (${escapeTableCell(model.region)})`,
+    model.expiresAt === undefined ? undefined : `expires ${utc(model.expiresAt)} (UTC, extended on every push)`,
+    `updated ${utc(model.updatedAt)}`,
+  ].filter((fact) => fact !== undefined);
+  return [
+    routeMarker(model.route),
+    headline(model),
+    "",
+    facts.join(" · "),
+    ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${escapeTableCell(model.environmentUrl)}`]),
+    "",
+    ...serviceTable(model),
+    ...failureSection(model),
+    ...reachSection(model),
+    "",
+  ].join("\n");
+}
+
+/** What the comment becomes when the route is deleted. */
+export function renderTornDownComment(model: TornDownCommentModel): string {
+  const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inlineCode(name)).join(", ")}`;
+  return [
+    routeMarker(model.route),
+    `### 🧹 Route ${inlineCode(model.route)} was torn down`,
+    "",
+    `${model.reason === undefined ? "" : `${escapeTableCell(model.reason)}: `}${removed} · ${utc(model.tornDownAt)} (UTC)`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,82 @@
+import { ConfigurationError } from "../common/errors.js";
+import type { Logger } from "../common/logger.js";
+
+/** The workflow `permissions:` entry a GitHub write needs. */
+export type GitHubPermission = "pull-requests: write" | "deployments: write";
+
+interface HttpFailure {
+  status: number;
+  message: string;
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+}
+
+function httpFailure(error: unknown): HttpFailure | undefined {
+  if (typeof error === "object" && error !== null && typeof (error as { status?: unknown }).status === "number") {
+    return error as HttpFailure;
+  }
+  return undefined;
+}
+
+function gitHubMessage(failure: HttpFailure): string {
+  const data = failure.response?.data;
+  if (typeof data === "object" && data !== null && typeof (data as { message?: unknown }).message === "string") {
+    return (data as { message: string }).message;
+  }
+  return failure.message;
+}
+
+/** A 403 that is about rights, not the rate limit (GitHub answers rate limits with 403 too). */
+export function isPermissionDenied(error: unknown): boolean {
+  const failure = httpFailure(error);
+  return failure?.status === 403 && String(failure.response?.headers?.["x-ratelimit-remaining"]) !== "0";
+}
+
+/** A 401: the token itself is wrong, expired or revoked. */
+export function isBadCredentials(error: unknown): boolean {
+  return httpFailure(error)?.status === 401;
+}
+
+/**
+ * Runs one GitHub write that is a courtesy, not the job (the PR comment, the GitHub deployment):
+ * a 403 becomes a warning that names the permission to grant and the input that turns the feature
+ * off, so a read-only token (a fork PR, a workflow without `permissions:`) never fails a deploy;
+ * any other answer from GitHub (a 5xx, a 404) becomes a warning too. A 401 is the user's mistake
+ * and ends the step with one line; an error that is not GitHub's answer is a bug and is thrown.
+ */
+export async function writeOrWarn<T>(
+  logger: Logger,
+  what: { doing: string; permission: GitHubPermission; input: string },
+  write: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (error) {
+    const failure = httpFailure(error);
+    if (failure === undefined) {
+      throw error;
+    }
+    if (isBadCredentials(error)) {
+      throw badCredentials(error);
+    }
+    if (isPermissionDenied(error)) {
+      logger.warning(
+        `Could not ${what.doing}: GitHub answered 403 "${gitHubMessage(failure)}". ` +
+          `Grant the workflow token \`${what.permission}\` (permissions: in the workflow or job), or set ${what.input}: false. ` +
+          "Pull requests from forks always get a read-only token.",
+      );
+    } else {
+      logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
+    }
+    return undefined;
+  }
+}
+
+/** The one line for a token GitHub does not accept. */
+function badCredentials(error: unknown): ConfigurationError {
+  const failure = httpFailure(error);
+  const detail = failure === undefined ? String(error) : gitHubMessage(failure);
+  return new ConfigurationError(
+    `GitHub rejected the token (401 ${detail}); pass a valid token, e.g. github-token: \${{ github.token }}`,
+    "github-token",
+  );
+}

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CreateClusterCommand, ECSClient, ListClustersCommand, ListServicesCommand, ServerException } from "@aws-sdk/client-ecs";
+import { ecsClient, withEmulator } from "./test-support.js";
+
+describe("ECS emulator: fault injection and call log", () => {
+  it("throttles with a token bucket; the SDK's adaptive retry gets every call through", () =>
+    withEmulator({ throttle: { ratePerSecond: 50, burst: 5 } }, async (emulator) => {
+      const ecs = ecsClient(emulator, { retryMode: "adaptive", maxAttempts: 10 });
+      try {
+        const results = await Promise.all(Array.from({ length: 30 }, () => ecs.send(new ListServicesCommand({}))));
+        assert.equal(results.length, 30);
+        assert.ok(results.every((result) => Array.isArray(result.serviceArns)));
+      } finally {
+        ecs.destroy();
+      }
+      const calls = emulator.calls();
+      const throttled = calls.filter((call) => call.outcome === "throttled");
+      assert.ok(throttled.length > 0, "some answers were throttled");
+      assert.ok(throttled.every((call) => call.errorType === "ThrottlingException" && call.operation === "ListServices"));
+      assert.equal(calls.filter((call) => call.outcome === "ok").length, 30);
+      assert.equal(emulator.callCounts().ListServices, calls.length);
+    }));
+
+  it("answers a seeded fraction of calls with 500 ServerException, which the SDK retries", () =>
+    withEmulator({ serverErrorRate: 0.3, seed: 7 }, async (emulator) => {
+      const ecs = ecsClient(emulator, { maxAttempts: 10 });
+      try {
+        for (let index = 0; index < 20; index += 1) await ecs.send(new ListClustersCommand({}));
+      } finally {
+        ecs.destroy();
+      }
+      const serverErrors = emulator.calls().filter((call) => call.outcome === "server-error");
+      assert.ok(serverErrors.length > 0);
+      assert.ok(serverErrors.every((call) => call.errorType === "ServerException" && !call.mutating));
+
+      emulator.configure({ serverErrorRate: 1 });
+      const once = ecsClient(emulator, { maxAttempts: 1 });
+      try {
+        await assert.rejects(once.send(new ListClustersCommand({})), ServerException);
+      } finally {
+        once.destroy();
+      }
+    }));
+
+  it("logs calls with operation, mutating flag and outcome; resetCalls clears the log", () =>
+    withEmulator({}, async (emulator, ecs) => {
+      await ecs.send(new ListServicesCommand({}));
+      await assert.rejects(ecs.send(new ListServicesCommand({ cluster: "nope" })));
+      await ecs.send(new CreateClusterCommand({ clusterName: "extra" }));
+      assert.deepEqual(
+        emulator.calls().map(({ operation, mutating, outcome, errorType }) => ({ operation, mutating, outcome, errorType })),
+        [
+          { operation: "ListServices", mutating: false, outcome: "ok", errorType: undefined },
+          { operation: "ListServices", mutating: false, outcome: "error", errorType: "ClusterNotFoundException" },
+          { operation: "CreateCluster", mutating: true, outcome: "ok", errorType: undefined },
+        ],
+      );
+      assert.deepEqual(emulator.callCounts(), { ListServices: 2, CreateCluster: 1 });
+      emulator.resetCalls();
+      assert.deepEqual(emulator.calls(), []);
+    }));
+
+  it("requires an Authorization header and the JSON 1.1 target", () =>
+    withEmulator({}, async (emulator) => {
+      const unsigned = await fetch(emulator.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters",
+        },
+        body: "{}",
+      });
+      assert.equal(unsigned.status, 400);
+      assert.equal(((await unsigned.json()) as { __type: string }).__type, "MissingAuthenticationTokenException");
+      const unknown = await fetch(emulator.url, {
+        method: "POST",
+        headers: { authorization: "AWS4-HMAC-SHA256 dummy", "x-amz-target": "AmazonEC2ContainerServiceV20141113.Bogus" },
+        body: "{}",
+      });
+      assert.equal(unknown.status, 400);
+      assert.equal(((await unknown.json()) as { __type: string }).__type, "UnknownOperationException");
+    }));
+
+  it("honours AWS_ENDPOINT_URL_ECS when no endpoint is configured", () =>
+    withEmulator({ clusters: ["via-env"] }, async (emulator) => {
+      const previous = process.env.AWS_ENDPOINT_URL_ECS;
+      process.env.AWS_ENDPOINT_URL_ECS = emulator.url;
+      const ecs = new ECSClient({ region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+      try {
+        const listed = await ecs.send(new ListClustersCommand({}));
+        assert.deepEqual(listed.clusterArns, ["arn:aws:ecs:us-east-1:123456789012:cluster/via-env"]);
+      } finally {
+        ecs.destroy();
+        if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_ECS;
+        else process.env.AWS_ENDPOINT_URL_ECS = previous;
+      }
+    }));
+
+  it("adds latencyMs to every call", () =>
+    withEmulator({ latencyMs: 30 }, async (emulator, ecs) => {
+      const started = performance.now();
+      await ecs.send(new ListClustersCommand({}));
+      assert.ok(performance.now() - started >= 30);
+      emulator.configure({ latencyMs: 0 });
+    }));
+});

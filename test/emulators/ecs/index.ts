@@ -1,0 +1,227 @@
+/**
+ * Amazon ECS emulator: an HTTP server speaking ECS's JSON 1.1 protocol, so the real `ECSClient` of
+ * @aws-sdk/client-ecs works against it through `endpoint` or `AWS_ENDPOINT_URL_ECS`.
+ *
+ * Time is evaluated lazily from timestamps, with no timers: every read replays what happened since the
+ * last one. A deployment runs its tasks up over `stabilizationMs` and is then COMPLETED (older deployments
+ * and their tasks go). A deployment started while one of its essential images is marked with `failImage`
+ * launches tasks that keep stopping; with the circuit breaker enabled it turns FAILED `stabilizationMs`
+ * after it started (after max(3, desiredCount / 2) failed tasks) and, with rollback, a new PRIMARY
+ * deployment of the last completed task definition starts. A deleted service is DRAINING for `drainMs`,
+ * then INACTIVE; INACTIVE services are purged an hour later.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import type { CreateServiceRequest, RegisterTaskDefinitionRequest } from "@aws-sdk/client-ecs";
+import { EcsApiError } from "./errors.js";
+import { seededRandom, TokenBucket } from "./faults.js";
+import { operations, unknownOperation } from "./operations.js";
+import { EcsModel, type ModelSettings } from "./services.js";
+import { TaskDefinitionStore } from "./task-definitions.js";
+import { mergeTags } from "./tags.js";
+
+export interface EcsEmulatorOptions {
+  /** 0 = random (default). */
+  port?: number;
+  /** Default us-east-1. */
+  region?: string;
+  /** Default 123456789012. */
+  accountId?: string;
+  /** Added to every call (default 0). */
+  latencyMs?: number;
+  /** Token bucket over all calls; off when undefined. */
+  throttle?: { ratePerSecond: number; burst: number };
+  /** 0..1 fraction of calls answered 500 (default 0), deterministic with `seed`. */
+  serverErrorRate?: number;
+  seed?: number;
+  /** Time a deployment takes IN_PROGRESS -> COMPLETED (default 1000). */
+  stabilizationMs?: number;
+  /** DRAINING -> INACTIVE after delete (default 1000). */
+  drainMs?: number;
+  /** Created at start (default ["default"]). */
+  clusters?: string[];
+}
+
+export interface EcsCall {
+  operation: string;
+  at: number;
+  mutating: boolean;
+  outcome: "ok" | "error" | "throttled" | "server-error";
+  errorType?: string;
+}
+
+export interface SeedServiceInput {
+  cluster?: string;
+  taskDefinition: RegisterTaskDefinitionRequest;
+  service: Omit<CreateServiceRequest, "taskDefinition">;
+  tags?: { key: string; value: string }[];
+  /** Already COMPLETED (its rollout finished `stabilizationMs` ago). */
+  stable?: boolean;
+}
+
+export interface EcsEmulator {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  close(): Promise<void>;
+  /** Changes knobs at run time; stabilizationMs and drainMs apply to deployments and deletions that start later. */
+  configure(options: Partial<EcsEmulatorOptions>): void;
+  /** Deployments started from now on whose essential containers use `image` fail: their tasks keep stopping. */
+  failImage(image: string, stoppedReason?: string): void;
+  calls(): EcsCall[];
+  /** Answered calls by operation, errors included. */
+  callCounts(): Record<string, number>;
+  resetCalls(): void;
+  /** Epoch ms the latest PRIMARY deployment became COMPLETED. */
+  deploymentCompletedAt(cluster: string, service: string): number | undefined;
+  /** Registers the task definition and creates the service directly, without HTTP. */
+  seedService(input: SeedServiceInput): { serviceArn: string; taskDefinitionArn: string };
+}
+
+const TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113.";
+
+export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promise<EcsEmulator> {
+  const settings: ModelSettings = {
+    region: options.region ?? "us-east-1",
+    accountId: options.accountId ?? "123456789012",
+    stabilizationMs: options.stabilizationMs ?? 1000,
+    drainMs: options.drainMs ?? 1000,
+  };
+  const model = new EcsModel(settings, new TaskDefinitionStore(settings.region, settings.accountId));
+  for (const name of options.clusters ?? ["default"]) model.createCluster({ clusterName: name });
+
+  let latencyMs = options.latencyMs ?? 0;
+  let serverErrorRate = options.serverErrorRate ?? 0;
+  let random = seededRandom(options.seed ?? 1);
+  let bucket = options.throttle ? new TokenBucket(options.throttle.ratePerSecond, options.throttle.burst, Date.now()) : undefined;
+  let callLog: EcsCall[] = [];
+
+  const record = (call: EcsCall): void => {
+    callLog.push(call);
+  };
+
+  const answer = (
+    response: ServerResponse,
+    statusCode: number,
+    body: unknown,
+    errorType?: string,
+  ): void => {
+    const payload = JSON.stringify(body);
+    response.writeHead(statusCode, {
+      "content-type": "application/x-amz-json-1.1",
+      "content-length": Buffer.byteLength(payload),
+      "x-amzn-requestid": randomUUID(),
+      ...(errorType ? { "x-amzn-errortype": errorType } : {}),
+    });
+    response.end(payload);
+  };
+
+  const sendError = (response: ServerResponse, error: EcsApiError): void => {
+    answer(response, error.statusCode, { __type: error.type, message: error.message }, error.type);
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const body = await readBody(request);
+    if (latencyMs > 0) await delay(latencyMs);
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
+    const operation = operations[operationName];
+    const at = Date.now();
+    const mutating = operation?.mutating ?? false;
+    const fail = (outcome: EcsCall["outcome"], error: EcsApiError): void => {
+      record({ operation: operationName, at, mutating, outcome, errorType: error.type });
+      sendError(response, error);
+    };
+
+    if (request.method !== "POST") return fail("error", unknownOperation(operationName));
+    if (!request.headers.authorization) {
+      return fail("error", new EcsApiError("MissingAuthenticationTokenException", "Missing Authentication Token"));
+    }
+    if (!operation) return fail("error", unknownOperation(operationName));
+    if (bucket && !bucket.take(at)) return fail("throttled", new EcsApiError("ThrottlingException", "Rate exceeded"));
+    if (serverErrorRate > 0 && random() < serverErrorRate) {
+      return fail("server-error", new EcsApiError("ServerException", "Service unavailable. Try again later.", 500));
+    }
+    let input: Record<string, unknown>;
+    try {
+      const parsed: unknown = body.length === 0 ? {} : JSON.parse(body);
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+      input = parsed as Record<string, unknown>;
+    } catch {
+      return fail("error", new EcsApiError("SerializationException", "Request body is not a JSON object."));
+    }
+    try {
+      const output = operation.handle(model, input, at);
+      record({ operation: operationName, at, mutating, outcome: "ok" });
+      answer(response, 200, output);
+    } catch (error) {
+      if (error instanceof EcsApiError) return fail(error.statusCode >= 500 ? "server-error" : "error", error);
+      fail("server-error", new EcsApiError("ServerException", error instanceof Error ? error.message : String(error), 500));
+    }
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendError(response, new EcsApiError("ServerException", String(error), 500));
+    });
+  });
+  // The SDK keeps connections alive; do not let idle ones hold close() open.
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+    configure(changes) {
+      if (changes.latencyMs !== undefined) latencyMs = changes.latencyMs;
+      if (changes.serverErrorRate !== undefined) serverErrorRate = changes.serverErrorRate;
+      if (changes.seed !== undefined) random = seededRandom(changes.seed);
+      if ("throttle" in changes) {
+        bucket = changes.throttle ? new TokenBucket(changes.throttle.ratePerSecond, changes.throttle.burst, Date.now()) : undefined;
+      }
+      if (changes.stabilizationMs !== undefined) settings.stabilizationMs = changes.stabilizationMs;
+      if (changes.drainMs !== undefined) settings.drainMs = changes.drainMs;
+      for (const name of changes.clusters ?? []) model.createCluster({ clusterName: name });
+    },
+    failImage: (image, stoppedReason) => model.failImage(image, stoppedReason),
+    calls: () => [...callLog],
+    callCounts: () => {
+      const counts: Record<string, number> = {};
+      for (const call of callLog) counts[call.operation] = (counts[call.operation] ?? 0) + 1;
+      return counts;
+    },
+    resetCalls: () => {
+      callLog = [];
+    },
+    deploymentCompletedAt: (cluster, service) => model.deploymentCompletedAt(cluster, service, Date.now()),
+    seedService(input) {
+      const now = Date.now();
+      const taskDefinition = model.taskDefinitions.register(input.taskDefinition, now);
+      const tags = mergeTags(input.service.tags as { key: string; value: string }[] | undefined ?? [], input.tags);
+      const service = model.createService(
+        { ...input.service, cluster: input.cluster ?? input.service.cluster, taskDefinition: taskDefinition.arn, tags },
+        now,
+        input.stable ? { launchedAt: now - settings.stabilizationMs } : {},
+      );
+      return { serviceArn: service.arn, taskDefinitionArn: taskDefinition.arn };
+    },
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}

@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  ecsConsoleUrl,
+  escapeTableCell,
+  imageTag,
+  renderRouteComment,
+  renderTornDownComment,
+  routeMarker,
+  type RouteCommentModel,
+} from "../../src/github/comment-body.js";
+import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
+
+const SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b";
+
+function model(overrides: Partial<RouteCommentModel> = {}): RouteCommentModel {
+  return {
+    route: "pr-123",
+    repository: "octo-org/shop",
+    commit: SHA,
+    cluster: "dev",
+    region: "eu-west-1",
+    services: [
+      {
+        baseService: "orders",
+        routeService: "orders--pr-123",
+        image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders:sha-9f86d08",
+        status: "running",
+        consoleUrl: ecsConsoleUrl("eu-west-1", "dev", "orders--pr-123"),
+      },
+    ],
+    signal: DEFAULT_SIGNAL_NAMES,
+    expiresAt: new Date("2026-11-25T18:00:00.000Z"),
+    environmentUrl: "https://shop.dev.example.com/",
+    updatedAt: new Date("2026-11-22T18:00:00.000Z"),
+    ...overrides,
+  };
+}
+
+/** The cells of the Markdown table row that starts with `first`, split on unescaped pipes. */
+function tableRow(body: string, first: string): string[] {
+  const line = body.split("\n").find((candidate) => candidate.startsWith(`| ${first} |`));
+  assert.ok(line !== undefined, `no table row for ${first}`);
+  return line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim());
+}
+
+describe("route comment", () => {
+  const body = renderRouteComment(model());
+
+  it("starts with the route's hidden marker", () => {
+    assert.equal(routeMarker("pr-123"), "<!-- ecs-dynamic-routing route=pr-123 -->");
+    assert.equal(body.split("\n")[0], routeMarker("pr-123"));
+  });
+
+  it("names the route, the short commit, the cluster and the expiry in UTC", () => {
+    assert.match(body, /Route `pr-123` is ready/);
+    assert.match(body, /Commit 9f86d08 ·/);
+    assert.doesNotMatch(body, new RegExp(SHA));
+    assert.match(body, /cluster `dev` \(eu-west-1\)/);
+    assert.match(body, /expires 2026-11-25T18:00:00Z \(UTC/);
+  });
+
+  it("has a table row per service with the image tag, the status and the ECS console link", () => {
+    const cells = tableRow(body, "orders");
+    assert.deepEqual(cells.slice(0, 4), ["orders", "`orders--pr-123`", "`sha-9f86d08`", "✅ running"]);
+    assert.equal(
+      cells[4],
+      "[console](https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/dev/services/orders--pr-123/health?region=eu-west-1)",
+    );
+  });
+
+  it("says how to reach the route: curl, a one-line document.cookie, baggage, the mobile header", () => {
+    assert.ok(body.includes("curl -H 'X-Route-Version: pr-123' https://shop.dev.example.com/\n"));
+    assert.ok(body.split("\n").includes('document.cookie = "x-route-version=pr-123; path=/"'));
+    assert.ok(body.split("\n").includes("baggage: dynamic_route=pr-123"));
+    assert.match(body, /Mobile debug menu\*\*: header `X-Route-Version` with value `pr-123`/);
+  });
+
+  it("uses the configured signal names", () => {
+    const custom = renderRouteComment(model({ signal: { header: "X-Env", cookie: "env", baggageKey: "env_route" } }));
+    assert.ok(custom.includes("curl -H 'X-Env: pr-123'"));
+    assert.ok(custom.includes('document.cookie = "env=pr-123; path=/"'));
+    assert.ok(custom.includes("baggage: env_route=pr-123"));
+  });
+
+  it("quotes an environment URL the shell would split, and shows a placeholder without one", () => {
+    assert.ok(renderRouteComment(model({ environmentUrl: "https://shop.dev/?a=1&b=2" })).includes("curl -H 'X-Route-Version: pr-123' 'https://shop.dev/?a=1&b=2'"));
+    const unknown = renderRouteComment(model({ environmentUrl: undefined }));
+    assert.ok(unknown.includes("curl -H 'X-Route-Version: pr-123' https://<dev-host>/"));
+  });
+
+  it("shows a failed deploy with its reasons, escaping what could break the table", () => {
+    const failed = renderRouteComment(
+      model({
+        failure: "1 of 2 services failed to deploy",
+        services: [
+          ...model().services,
+          {
+            baseService: "payments",
+            routeService: "payments--pr-123",
+            image: "registry.example.com:5000/payments@sha256:abc123",
+            status: "failed",
+            consoleUrl: ecsConsoleUrl("eu-west-1", "dev", "payments--pr-123"),
+            reason: "Essential container exited | exit code 1\nCannotPullContainerError <missing>",
+          },
+        ],
+      }),
+    );
+    assert.match(failed, /Route `pr-123` failed to deploy/);
+    const cells = tableRow(failed, "payments");
+    assert.equal(cells.length, 5);
+    assert.equal(cells[2], "`sha256:abc123`");
+    assert.equal(cells[3], "❌ failed: Essential container exited \\| exit code 1<br>CannotPullContainerError &lt;missing&gt;");
+    assert.match(failed, /\*\*Why it failed\*\*\n\n```text\n1 of 2 services failed to deploy\npayments--pr-123: Essential container exited \| exit code 1\nCannotPullContainerError <missing>\n```/);
+  });
+
+  it("keeps a code block closed whatever the failure text holds", () => {
+    const failed = renderRouteComment(model({ failure: "bad\n```\n# heading" }));
+    assert.match(failed, /````text\nbad\n```\n# heading\n````/);
+  });
+});
+
+describe("comment helpers", () => {
+  it("takes the tag after the last ':' or '@', never a registry port", () => {
+    assert.equal(imageTag("nginx:1.27"), "1.27");
+    assert.equal(imageTag("registry.example.com:5000/team/app"), "latest");
+    assert.equal(imageTag("registry.example.com:5000/team/app:v2"), "v2");
+    assert.equal(imageTag("app:v2@sha256:deadbeef"), "sha256:deadbeef");
+  });
+
+  it("escapes pipes, backslashes, newlines and HTML in table cells", () => {
+    assert.equal(escapeTableCell("a|b\\|c\r\nd<!--"), "a\\|b\\\\\\|c<br>d&lt;!--");
+  });
+});
+
+describe("torn-down comment", () => {
+  it("keeps the marker and lists what was removed", () => {
+    const body = renderTornDownComment({
+      route: "pr-123",
+      removed: ["orders--pr-123", "payments--pr-123"],
+      tornDownAt: new Date("2026-11-26T09:30:00.000Z"),
+      reason: "pull request closed",
+    });
+    assert.equal(body.split("\n")[0], routeMarker("pr-123"));
+    assert.match(body, /Route `pr-123` was torn down/);
+    assert.match(body, /pull request closed: removed `orders--pr-123`, `payments--pr-123` · 2026-11-26T09:30:00Z/);
+    assert.doesNotMatch(body, /curl|document\.cookie/);
+  });
+});
