@@ -5,6 +5,11 @@ import { ConfigurationError } from "../common/errors.js";
 export type Route = string;
 
 export const SHADOW_ROUTE: Route = "shadow";
+/**
+ * Not a route: the shadow copy's extra Traefik router is `<base>--shadow-fallback`, so a route of
+ * this name would define the same router name differently and Traefik would drop both.
+ */
+export const SHADOW_FALLBACK_NAME = "shadow-fallback";
 export const ROUTE_MAX_LENGTH = 32;
 export const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
@@ -17,6 +22,9 @@ export function isValidRoute(value: string): boolean {
 
 /** Checks a route given by a user; `input` names where it came from for the error line. */
 export function validateRoute(value: string, input = "route"): Route {
+  if (value === SHADOW_FALLBACK_NAME) {
+    throw new ConfigurationError(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
+  }
   if (!isValidRoute(value)) {
     throw new ConfigurationError(
       `'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`,
@@ -43,11 +51,13 @@ export function routeForBranch(branch: string): Route {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
-  const reserved = slug === SHADOW_ROUTE || PULL_REQUEST_ROUTE.test(slug);
+  const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug);
   if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
     return slug;
   }
   const hash = createHash("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
   const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
-  return prefix === "" ? hash : `${prefix}-${hash}`;
+  const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
+  // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
+  return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
 }

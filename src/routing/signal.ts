@@ -17,8 +17,14 @@ export const DEFAULT_SIGNAL_NAMES: SignalNames = {
   baggageKey: "dynamic_route",
 };
 
+/** Headers that are not free for routing: Go moves Host out of the header map; the others are signals already. */
+const RESERVED_HEADERS = ["host", "cookie", "baggage"];
+
 export function validateSignalNames(names: SignalNames): SignalNames {
   validateToken(names.header, "header");
+  if (RESERVED_HEADERS.includes(names.header.toLowerCase())) {
+    throw new ConfigurationError(`'${names.header}' cannot carry the route; use a header of its own, e.g. X-Route-Version`, "header");
+  }
   validateToken(names.cookie, "cookie");
   validateToken(names.baggageKey, "baggage-key");
   return names;

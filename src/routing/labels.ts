@@ -1,0 +1,252 @@
+import { createHash } from "node:crypto";
+import { ConfigurationError } from "../common/errors.js";
+import { ECS_NAME_PATTERN } from "../ecs/names.js";
+import type { RuleSyntax } from "./rule/ast.js";
+import { ruleLiteral } from "./rule/literal.js";
+import { parseRule, RuleSyntaxError } from "./rule/parser.js";
+import { escapeRegexp } from "./rule/regexp.js";
+import { SHADOW_FALLBACK_NAME, SHADOW_ROUTE, validateRoute, type Route } from "./route.js";
+import { validateSignalNames, type SignalNames } from "./signal.js";
+
+export type { RuleSyntax } from "./rule/ast.js";
+
+/** Router priorities, widely spaced: Traefik orders equal priorities randomly (DESIGN §2). */
+export const DEFAULT_PRIORITIES = { route: 30000, shadow: 20000, shadowFallback: 10000 } as const;
+
+export type Protocol = "http" | "grpc";
+export type Fallback = "shadow" | "default";
+
+export interface RouteLabelOptions {
+  /** ECS base service name, e.g. `orders`. */
+  baseService: string;
+  /** `shadow`, `pr-123` or a branch slug. */
+  route: Route;
+  /** dockerLabels of the routed container in the base task definition. */
+  baseLabels: Record<string, string>;
+  /** The user's `match` input; when absent, the rule of the single router in `baseLabels`. */
+  match?: string;
+  port: number;
+  protocol: Protocol;
+  /**
+   * The syntax Traefik applies to these routers: its `core.defaultRuleSyntax` (v3 unless set). No
+   * per-router `ruleSyntax` label is written, because Traefik v2 does not know that label.
+   */
+  ruleSyntax: RuleSyntax;
+  /** Entrypoints of the route's routers; [] = Traefik's default (all). */
+  entrypoints: string[];
+  /** This route's router priority (30000 for a PR or branch, 20000 for shadow by default). */
+  priority: number;
+  /** Shadow only: priority of the `<base>--shadow-fallback` router. */
+  fallbackPriority: number;
+  /** Shadow only: `default` = no fallback router, requests for absent routes reach the default service. */
+  fallback: Fallback;
+  signal: SignalNames;
+}
+
+const TRAEFIK_ROOT = "traefik";
+// Traefik wants the root in lowercase and matches the rest of a key case-insensitively.
+const ROUTER_RULE_KEY = /^traefik\.(?i:http\.routers\.([^.]+)\.rule)$/;
+const BASE_ROUTER_PRIORITY_KEY = /^traefik\.(?i:http\.routers\.([^.]+)\.priority)$/;
+const TRAEFIK_NAME = /^[a-z0-9-]+$/;
+const HASH_LENGTH = 6;
+const MAX_PRIORITY = Number.MAX_SAFE_INTEGER;
+
+/** The Traefik name root of a base service: the ECS name when it is already `[a-z0-9-]`, else a safe slug plus a hash. */
+function traefikBaseName(baseService: string): string {
+  if (!ECS_NAME_PATTERN.test(baseService)) {
+    throw new ConfigurationError(`'${baseService}' is not an ECS service name (letters, digits, '-' and '_')`, "service");
+  }
+  if (TRAEFIK_NAME.test(baseService)) return baseService;
+  // Label keys split on '.', and Traefik names should stay [a-z0-9-]; the hash keeps `a_b` and `a-b` apart.
+  const slug = baseService.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+  return `${slug}-${createHash("sha256").update(baseService, "utf8").digest("hex").slice(0, HASH_LENGTH)}`;
+}
+
+/** Router, Traefik service and middleware-prefix name of a route's copy: `<base>--<route>`. */
+export function routeTraefikName(baseService: string, route: Route): string {
+  return `${traefikBaseName(baseService)}--${validateRoute(route)}`;
+}
+
+/** The shadow copy's second router, taking requests for routes this service has no copy of. */
+export function shadowFallbackRouterName(baseService: string): string {
+  return `${traefikBaseName(baseService)}--${SHADOW_FALLBACK_NAME}`;
+}
+
+/** Routers that have a rule in the base labels, by name. */
+function baseRouterRules(baseLabels: Record<string, string>): Map<string, string> {
+  const routers = new Map<string, string>();
+  for (const [key, value] of Object.entries(baseLabels)) {
+    const name = ROUTER_RULE_KEY.exec(key)?.[1];
+    if (name !== undefined) routers.set(name, value);
+  }
+  return routers;
+}
+
+/** The base service's own match: the rule of its single router in `baseLabels`. */
+export function baseMatch(baseLabels: Record<string, string>): string {
+  const routers = baseRouterRules(baseLabels);
+  const [only] = routers.values();
+  if (routers.size === 1 && only !== undefined) return only;
+  if (routers.size === 0) {
+    throw new ConfigurationError(
+      "the base task definition has no Traefik router rule to copy; set match to the requests this service answers, e.g. match: Host(`orders.dev.internal`)",
+      "match",
+    );
+  }
+  throw new ConfigurationError(
+    `the base task definition has ${routers.size} Traefik routers (${[...routers.keys()].join(", ")}); set match to the one rule the route copies should answer, e.g. match: Host(\`orders.dev.internal\`)`,
+    "match",
+  );
+}
+
+function signalPatterns(signal: SignalNames, value: string): { cookie: string; baggage: string } {
+  // OpenTelemetry's propagator percent-encodes baggage keys; other SDKs may send the key as is.
+  const encodedKey = encodeURIComponent(signal.baggageKey);
+  const key =
+    encodedKey === signal.baggageKey
+      ? escapeRegexp(signal.baggageKey)
+      : `(${escapeRegexp(signal.baggageKey)}|${escapeRegexp(encodedKey)})`;
+  return {
+    cookie: `(^|;\\s*)${escapeRegexp(signal.cookie)}=${value}`,
+    baggage: `(^|,)\\s*${key}\\s*=\\s*${value}`,
+  };
+}
+
+function matcherNamesFor(syntax: RuleSyntax): { header: string; headerRegexp: string } {
+  return syntax === "v3" ? { header: "Header", headerRegexp: "HeaderRegexp" } : { header: "Headers", headerRegexp: "HeadersRegexp" };
+}
+
+/** The part of route R's rule that recognises a request for R: header, cookie or baggage entry. */
+export function signalRule(route: Route, signal: SignalNames, syntax: RuleSyntax): string {
+  validateRoute(route);
+  validateSignalNames(signal);
+  const { header, headerRegexp } = matcherNamesFor(syntax);
+  const patterns = signalPatterns(signal, escapeRegexp(route));
+  return [
+    `${header}(${ruleLiteral(signal.header)}, ${ruleLiteral(route)})`,
+    `${headerRegexp}(${ruleLiteral("Cookie")}, ${ruleLiteral(`${patterns.cookie}(;|$)`)})`,
+    `${headerRegexp}(${ruleLiteral("baggage")}, ${ruleLiteral(`${patterns.baggage}\\s*(;|,|$)`)})`,
+  ].join(" || ");
+}
+
+/** Any routing signal with a non-empty value: what the shadow fallback router answers. */
+export function anySignalRule(signal: SignalNames, syntax: RuleSyntax): string {
+  validateSignalNames(signal);
+  const { headerRegexp } = matcherNamesFor(syntax);
+  const patterns = signalPatterns(signal, "");
+  return [
+    `${headerRegexp}(${ruleLiteral(signal.header)}, ${ruleLiteral(".+")})`,
+    `${headerRegexp}(${ruleLiteral("Cookie")}, ${ruleLiteral(`${patterns.cookie}[^;]`)})`,
+    `${headerRegexp}(${ruleLiteral("baggage")}, ${ruleLiteral(`${patterns.baggage}[^\\s,;]`)})`,
+  ].join(" || ");
+}
+
+/** The match, parenthesised when its top level is `||` (`&&` binds tighter, so `a || b && s` would be wrong). */
+function matchOperand(match: string, syntax: RuleSyntax): string {
+  try {
+    return parseRule(match, syntax).expression.kind === "or" ? `(${match})` : match;
+  } catch (error) {
+    if (!(error instanceof RuleSyntaxError)) throw error;
+    throw new ConfigurationError(
+      `${match} is not a valid Traefik ${syntax} rule: ${error.reason} (at character ${error.position + 1}); write it as Traefik expects, e.g. Host(\`orders.dev.internal\`)`,
+      "match",
+    );
+  }
+}
+
+function checkPriority(value: number, input: string): void {
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_PRIORITY) {
+    throw new ConfigurationError(`'${value}' must be a whole number from 1 to ${MAX_PRIORITY}`, input);
+  }
+}
+
+/**
+ * Priorities that would hide the copy: a base router at or above them answers every request first,
+ * and a route at or below the shadow fallback loses its requests to the shadow copy.
+ */
+function checkPriorityOrder(options: RouteLabelOptions, route: Route): void {
+  const lowest = route === SHADOW_ROUTE ? Math.min(options.priority, options.fallbackPriority) : options.priority;
+  if (route !== SHADOW_ROUTE && options.priority <= options.fallbackPriority) {
+    throw new ConfigurationError(
+      `${options.priority} must be above the shadow fallback priority ${options.fallbackPriority}, or the shadow copy would take this route's requests`,
+      "priority",
+    );
+  }
+  for (const [key, value] of Object.entries(options.baseLabels)) {
+    const router = BASE_ROUTER_PRIORITY_KEY.exec(key)?.[1];
+    if (router !== undefined && Number(value) >= lowest) {
+      throw new ConfigurationError(
+        `the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`,
+        "priority",
+      );
+    }
+  }
+}
+
+function checkEntrypoints(entrypoints: string[]): void {
+  for (const entrypoint of entrypoints) {
+    if (!/^[^\s,]+$/.test(entrypoint)) {
+      throw new ConfigurationError(`'${entrypoint}' is not an entrypoint name; list names such as web, websecure`, "entrypoints");
+    }
+  }
+}
+
+/**
+ * The base router's TLS settings (`tls`, `tls.certresolver`, `tls.domains[0].main`, …) by field:
+ * a copy without them would not match HTTPS requests that the base router answers.
+ */
+function baseTlsSettings(baseLabels: Record<string, string>): [string, string][] {
+  const routers = baseRouterRules(baseLabels);
+  const [router] = routers.keys();
+  if (routers.size !== 1 || router === undefined) return [];
+  const prefix = `traefik.http.routers.${router}.`.toLowerCase();
+  return Object.entries(baseLabels)
+    .filter(([key]) => key.toLowerCase().startsWith(prefix))
+    .map(([key, value]): [string, string] => [key.slice(prefix.length), value])
+    .filter(([field]) => /^tls($|\.)/i.test(field));
+}
+
+/** The complete new dockerLabels: base labels minus every traefik.* label, plus the route's labels (DESIGN §2). */
+export function routeLabels(options: RouteLabelOptions): Record<string, string> {
+  const route = validateRoute(options.route);
+  const { signal, ruleSyntax } = options;
+  validateSignalNames(signal);
+  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
+    throw new ConfigurationError(`'${options.port}' is not a port; use the container port Traefik should send to, 1-65535`, "port");
+  }
+  checkPriority(options.priority, "priority");
+  checkPriority(options.fallbackPriority, "fallback-priority");
+  checkPriorityOrder(options, route);
+  checkEntrypoints(options.entrypoints);
+  const match = matchOperand(options.match ?? baseMatch(options.baseLabels), ruleSyntax);
+  const name = routeTraefikName(options.baseService, route);
+  const middleware = `${name}-served`;
+  const tls = baseTlsSettings(options.baseLabels);
+
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.baseLabels)) {
+    if (key !== TRAEFIK_ROOT && !key.startsWith(`${TRAEFIK_ROOT}.`)) labels[key] = value;
+  }
+  labels["traefik.enable"] = "true";
+
+  const addRouter = (router: string, rule: string, priority: number): void => {
+    // A generated rule that Traefik would refuse is a bug here, never the user's input.
+    parseRule(rule, ruleSyntax);
+    const key = `traefik.http.routers.${router}`;
+    labels[`${key}.rule`] = rule;
+    labels[`${key}.priority`] = String(priority);
+    labels[`${key}.service`] = name;
+    labels[`${key}.middlewares`] = middleware;
+    if (options.entrypoints.length > 0) labels[`${key}.entrypoints`] = options.entrypoints.join(",");
+    for (const [field, value] of tls) labels[`${key}.${field}`] = value;
+  };
+
+  addRouter(name, `${match} && (${signalRule(route, signal, ruleSyntax)})`, options.priority);
+  if (route === SHADOW_ROUTE && options.fallback === "shadow") {
+    addRouter(shadowFallbackRouterName(options.baseService), `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
+  }
+  labels[`traefik.http.services.${name}.loadbalancer.server.port`] = String(options.port);
+  if (options.protocol === "grpc") labels[`traefik.http.services.${name}.loadbalancer.server.scheme`] = "h2c";
+  labels[`traefik.http.middlewares.${middleware}.headers.customresponseheaders.X-Served-By-Route`] = route;
+  return labels;
+}
