@@ -1,0 +1,84 @@
+// The demo's development cluster: three default ("legacy") services deployed by hand, each with its
+// own Traefik router, web → orders → payments calling each other back through the router.
+import type { RegisterTaskDefinitionRequest } from "@aws-sdk/client-ecs";
+import type { SeedServiceInput } from "../../test/emulators/ecs/index.js";
+import { DOWNSTREAM_URL_VARIABLE } from "./containers.js";
+
+export const CLUSTER = "dev";
+export const CONTAINER = "app";
+export const CONTAINER_PORT = 8080;
+export const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+export interface BaseService {
+  name: string;
+  /** The path prefix its router answers (Host-free, so the demo needs no DNS). */
+  path: string;
+  /** The base service it calls for every request, through the router. */
+  calls?: string;
+}
+
+export const BASE_SERVICES: readonly BaseService[] = [
+  { name: "web", path: "/web", calls: "orders" },
+  { name: "orders", path: "/orders", calls: "payments" },
+  { name: "payments", path: "/payments" },
+];
+
+export function image(service: string, tag: string): string {
+  return `${REGISTRY}/${service}:${tag}`;
+}
+
+/** The Traefik labels a platform team puts on a default service: one router, one service, one port. */
+export function baseLabels(service: BaseService): Record<string, string> {
+  return {
+    "traefik.enable": "true",
+    [`traefik.http.routers.${service.name}.rule`]: `PathPrefix(\`${service.path}\`)`,
+    [`traefik.http.routers.${service.name}.service`]: service.name,
+    [`traefik.http.services.${service.name}.loadbalancer.server.port`]: String(CONTAINER_PORT),
+    "com.example.team": "checkout",
+  };
+}
+
+export function baseTaskDefinition(service: BaseService, routerUrl: string): RegisterTaskDefinitionRequest {
+  const downstream = BASE_SERVICES.find((candidate) => candidate.name === service.calls);
+  return {
+    family: service.name,
+    networkMode: "awsvpc",
+    requiresCompatibilities: ["FARGATE"],
+    cpu: "256",
+    memory: "512",
+    executionRoleArn: "arn:aws:iam::123456789012:role/ecs-task-execution",
+    taskRoleArn: `arn:aws:iam::123456789012:role/${service.name}-task`,
+    containerDefinitions: [
+      {
+        name: CONTAINER,
+        image: image(service.name, "2026.11.0"),
+        essential: true,
+        portMappings: [{ containerPort: CONTAINER_PORT, protocol: "tcp" }],
+        environment: [
+          { name: "OTEL_SERVICE_NAME", value: service.name },
+          { name: "OTEL_PROPAGATORS", value: "tracecontext,baggage" },
+          ...(downstream === undefined ? [] : [{ name: DOWNSTREAM_URL_VARIABLE, value: `${routerUrl}${downstream.path}/` }]),
+        ],
+        dockerLabels: baseLabels(service),
+      },
+    ],
+  };
+}
+
+export function baseServiceSeed(service: BaseService, routerUrl: string): SeedServiceInput {
+  return {
+    cluster: CLUSTER,
+    taskDefinition: baseTaskDefinition(service, routerUrl),
+    service: {
+      serviceName: service.name,
+      cluster: CLUSTER,
+      desiredCount: 1,
+      launchType: "FARGATE",
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ["subnet-0a1b2c3d4e5f60718"], securityGroups: ["sg-0a1b2c3d4e5f60718"], assignPublicIp: "DISABLED" },
+      },
+    },
+    tags: [{ key: "team", value: "checkout" }],
+    stable: true,
+  };
+}

@@ -1,0 +1,396 @@
+// The whole lifecycle against local emulators: a push to main, a pull request that changes one
+// service (with its integration tests), and the pull request's close, each run through the root
+// action.yml with the committed bundles exactly as the Actions runner would run them.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { DescribeServicesCommand, ECSClient, ListServicesCommand } from "@aws-sdk/client-ecs";
+import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
+import { runnerEnvironment } from "../../test/helpers/action-runner.js";
+import { runComposite, type CompositeRun } from "../../test/helpers/composite-runner.js";
+import { pullRequestEvent, pushEvent } from "../../test/helpers/webhooks.js";
+import { startEcsEmulator, type EcsEmulator } from "../../test/emulators/ecs/index.js";
+import { startGitHubEmulator, type EmulatedDeployment, type GitHubEmulator } from "../../test/emulators/github/index.js";
+import { BASE_SERVICES, CLUSTER, baseServiceSeed, image } from "./cluster.js";
+import { DefaultTrafficWatch, type DefaultTrafficReport } from "./default-traffic.js";
+import { demoSignals, formatRouting, observeRouting, waitForAnswer, type ObservedRow } from "./observe.js";
+import { startDemoRouter, type DemoRouter } from "./router.js";
+import { formatTable, renderMarkdown } from "./text.js";
+
+const repositoryRoot = resolve(import.meta.dirname, "..", "..");
+const REPOSITORY = "Codertocat/Hello-World";
+const PULL_REQUEST = 2;
+const ROUTE = `pr-${PULL_REQUEST}`;
+const CHANGED_SERVICE = "orders";
+const MAIN_SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+const PR_HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+/** The Actions GITHUB_TOKEN of the demo's workflow run: an installation token of github-actions[bot]. */
+const WORKFLOW_TOKEN = "ghs_demoInstallationToken0000000000000";
+
+/** Emulator timings: long enough to show a rollout, short enough for the demo to end within a minute. */
+const STABILIZATION_MS = 1500;
+const DRAIN_MS = 300;
+/** Traefik's refreshSeconds is 15 by default; the demo's router reads the cluster every second. */
+const ROUTER_REFRESH_MS = 1000;
+
+export interface DemoOptions {
+  /** Where the demo writes what a person reads; default: nowhere. */
+  print?: (line: string) => void;
+  /** Make the pull request's image crash on start, to show a failed rollout (the step fails, exit 1). */
+  failPullRequestDeploy?: boolean;
+}
+
+export interface DemoStep {
+  name: string;
+  run: CompositeRun;
+  seconds: number;
+}
+
+export interface DeletedService {
+  service: string;
+  route: string | null;
+  reason: string;
+}
+
+export interface DemoResult {
+  routerUrl: string;
+  /** The routing table observed through the router after each stage. */
+  routing: { stage: "before" | "push" | "pull request" | "close"; rows: ObservedRow[] }[];
+  steps: DemoStep[];
+  /** The sticky comment after the deploy and after the close, and how many comments the bot wrote in all. */
+  comment: { afterDeploy: string | undefined; afterClose: string | undefined; botComments: number };
+  deployments: EmulatedDeployment[];
+  deleted: DeletedService[];
+  /** Services left in the cluster after the close, with their status. */
+  servicesLeft: { name: string; status: string }[];
+  defaultTraffic: DefaultTrafficReport;
+  seconds: number;
+}
+
+/** A step of the lifecycle failed; `output` is everything it printed. */
+export class DemoStepFailure extends Error {
+  constructor(
+    readonly step: string,
+    readonly output: string,
+  ) {
+    super(`${step} failed`);
+    this.name = "DemoStepFailure";
+  }
+}
+
+function seconds(since: number): number {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+
+/** A step's log as the runner shows it: workflow commands rendered, debug lines hidden (no ACTIONS_STEP_DEBUG). */
+function runnerLog(stdout: string): string {
+  return stdout
+    .split("\n")
+    .filter((line) => !/^::(debug|add-mask)::/.test(line))
+    .map((line) => {
+      const command = /^::(error|warning|notice)[^:]*::(.*)$/.exec(line);
+      if (command === null) return line;
+      const level = (command[1] ?? "").replace(/^./, (first) => first.toUpperCase());
+      return `${level}: ${(command[2] ?? "").replace(/%0A/g, "\n").replace(/%0D/g, "\r").replace(/%25/g, "%")}`;
+    })
+    .join("\n");
+}
+
+/** Everything the root action's steps printed, for a failed step's report. */
+function stepOutput(run: CompositeRun): string {
+  return run.steps
+    .filter((step) => step.outcome !== "skipped")
+    .map((step) => `── step ${step.id}: ${step.outcome}${step.exitCode === undefined ? "" : ` (exit code ${step.exitCode})`}\n${runnerLog(step.stdout ?? "")}`)
+    .join("\n");
+}
+
+interface Lifecycle {
+  ecs: EcsEmulator;
+  github: GitHubEmulator;
+  router: DemoRouter;
+  client: ECSClient;
+  workDir: string;
+  print: (...lines: string[]) => void;
+}
+
+/** Runs the root action.yml for one event, as the runner would in a workflow of REPOSITORY. */
+async function runRootAction(
+  lifecycle: Lifecycle,
+  name: string,
+  event: { name: string; payload: Record<string, unknown>; ref: string; sha: string },
+  inputs: Record<string, string>,
+): Promise<DemoStep> {
+  const started = Date.now();
+  const runDir = join(lifecycle.workDir, name.replace(/[^a-z0-9]+/gi, "-"));
+  mkdirSync(runDir);
+  const eventPath = join(runDir, "event.json");
+  const summaryPath = join(runDir, "summary.md");
+  writeFileSync(eventPath, JSON.stringify(event.payload));
+  writeFileSync(summaryPath, "");
+  const env: Record<string, string> = {
+    ...runnerEnvironment(runDir),
+    // The runner's node runs composite steps; here the Node that runs the demo does.
+    PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(delimiter),
+    HOME: process.env.HOME ?? runDir,
+    GITHUB_EVENT_NAME: event.name,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REF: event.ref,
+    GITHUB_SHA: event.sha,
+    GITHUB_WORKSPACE: runDir,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_API_URL: lifecycle.github.url,
+    AWS_ENDPOINT_URL_ECS: lifecycle.ecs.url,
+  };
+  const run = await runComposite(join(repositoryRoot, "action.yml"), {
+    github: {
+      event_name: event.name,
+      event: event.payload,
+      ref: event.ref,
+      sha: event.sha,
+      repository: REPOSITORY,
+      token: WORKFLOW_TOKEN,
+      api_url: lifecycle.github.url,
+      server_url: "https://github.com",
+    },
+    with: inputs,
+    env,
+    actionPath: repositoryRoot,
+  });
+  if (run.steps.some((step) => step.outcome === "failure")) throw new DemoStepFailure(name, stepOutput(run));
+  const ran = run.steps.filter((step) => step.outcome === "success").map((step) => step.id);
+  const step = { name, run, seconds: seconds(started) };
+  lifecycle.print(`  root action ran: ${ran.join(", ") || "nothing"} (step output ${run.outputs.step}) in ${step.seconds} s`);
+  return step;
+}
+
+function printServicesOutput(lifecycle: Lifecycle, run: CompositeRun): void {
+  const services = JSON.parse(run.outputs.services || "[]") as { routeService: string; status: string; taskDefinitionArn: string | null }[];
+  lifecycle.print(
+    ...formatTable(
+      ["route service", "status", "task definition"],
+      services.map((service) => [service.routeService, service.status, service.taskDefinitionArn?.split("/").at(-1) ?? "-"]),
+    ),
+  );
+}
+
+async function observe(lifecycle: Lifecycle, title: string): Promise<ObservedRow[]> {
+  const rows = await observeRouting(lifecycle.router.url, demoSignals(ROUTE, DEFAULT_SIGNAL_NAMES), BASE_SERVICES);
+  lifecycle.print("", `  ROUTING TABLE ${title}`, ...formatRouting(rows, BASE_SERVICES));
+  for (const problem of lifecycle.router.table().problems) lifecycle.print(`  router: ${problem}`);
+  const readError = lifecycle.router.lastError();
+  if (readError !== undefined) lifecycle.print(`  router: the last read of the cluster failed (the previous table stays in use): ${readError}`);
+  return rows;
+}
+
+/** Waits until the router routes `route` requests for each base service to `expected(service)`. */
+async function waitUntilRouted(lifecycle: Lifecycle, route: string, expected: (service: string) => string): Promise<void> {
+  await Promise.all(
+    BASE_SERVICES.map((service) =>
+      waitForAnswer(
+        `${lifecycle.router.url}${service.path}/`,
+        { [DEFAULT_SIGNAL_NAMES.header]: route },
+        (answer) => answer.service === expected(service.name),
+        `${service.path}/ with ${DEFAULT_SIGNAL_NAMES.header}: ${route} answered by ${expected(service.name)}`,
+      ),
+    ),
+  );
+}
+
+function botComments(lifecycle: Lifecycle): string[] {
+  return lifecycle.github
+    .comments(REPOSITORY, PULL_REQUEST)
+    .filter((comment) => comment.login === "github-actions[bot]")
+    .map((comment) => comment.body);
+}
+
+function printComment(lifecycle: Lifecycle, title: string, body: string | undefined): void {
+  lifecycle.print("", `  ${title}`);
+  if (body === undefined) {
+    lifecycle.print("    (none)");
+    return;
+  }
+  lifecycle.print("  ┌────");
+  for (const line of renderMarkdown(body, "")) lifecycle.print(`  │ ${line}`.trimEnd());
+  lifecycle.print("  └────");
+}
+
+function printDeployments(lifecycle: Lifecycle): EmulatedDeployment[] {
+  const deployments = lifecycle.github.deployments(REPOSITORY);
+  lifecycle.print("", "  GITHUB DEPLOYMENTS");
+  lifecycle.print(
+    ...formatTable(
+      ["environment", "sha", "statuses (oldest first)", "environment url"],
+      deployments.map((deployment) => [
+        deployment.environment,
+        deployment.sha.slice(0, 7),
+        deployment.statuses.map((status) => status.state).join(" → "),
+        deployment.statuses.findLast((status) => status.environment_url)?.environment_url ?? "-",
+      ]),
+    ),
+  );
+  return deployments;
+}
+
+async function servicesInCluster(client: ECSClient): Promise<{ name: string; status: string }[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListServicesCommand({ cluster: CLUSTER, nextToken }));
+    arns.push(...(page.serviceArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  const services: { name: string; status: string }[] = [];
+  for (let start = 0; start < arns.length; start += 10) {
+    const described = await client.send(new DescribeServicesCommand({ cluster: CLUSTER, services: arns.slice(start, start + 10) }));
+    for (const service of described.services ?? []) services.push({ name: service.serviceName ?? "", status: service.status ?? "" });
+  }
+  return services.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function heading(lifecycle: Lifecycle, text: string): void {
+  lifecycle.print("", `━━ ${text} ${"━".repeat(Math.max(3, 96 - text.length))}`);
+}
+
+/** Runs the lifecycle; throws DemoStepFailure (with the step's output) when a step fails. */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const print = (...lines: string[]): void => lines.forEach((line) => options.print?.(line));
+  const started = Date.now();
+  const workDir = mkdtempSync(join(tmpdir(), "ecs-dynamic-routing-demo-"));
+  const ecs = await startEcsEmulator({ clusters: [CLUSTER], stabilizationMs: STABILIZATION_MS, drainMs: DRAIN_MS });
+  const github = await startGitHubEmulator();
+  const client = new ECSClient({
+    endpoint: ecs.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" },
+  });
+  let router: DemoRouter | undefined;
+  let watch: DefaultTrafficWatch | undefined;
+  try {
+    router = await startDemoRouter({ ecs: client, cluster: CLUSTER, refreshMs: ROUTER_REFRESH_MS });
+    const lifecycle: Lifecycle = { ecs, github, router, client, workDir, print };
+    github.addRepository(REPOSITORY);
+    github.addToken(WORKFLOW_TOKEN, { login: "github-actions[bot]", type: "Bot", installation: true });
+    github.addPullRequest(REPOSITORY, { number: PULL_REQUEST, state: "open", headSha: PR_HEAD_SHA, headRef: "changes" });
+
+    print("ecs-dynamic-routing demo: the root action's whole lifecycle against local ECS and GitHub API emulators");
+    print(...formatTable(
+      ["part", "address", "what"],
+      [
+        ["ECS emulator", ecs.url, `cluster ${CLUSTER}, the real ECS JSON protocol (AWS_ENDPOINT_URL_ECS)`],
+        ["GitHub API emulator", github.url, `${REPOSITORY}, pull request #${PULL_REQUEST} (GITHUB_API_URL)`],
+        ["router", router.url, `Traefik's ECS provider, modelled: reads task labels every ${ROUTER_REFRESH_MS / 1000} s`],
+      ],
+    ));
+
+    heading(lifecycle, "0. The cluster: three default services, deployed by hand, each with its own Traefik router");
+    for (const service of BASE_SERVICES) ecs.seedService(baseServiceSeed(service, router.url));
+    print(...formatTable(
+      ["service", "router rule", "calls"],
+      BASE_SERVICES.map((service) => [service.name, `PathPrefix(\`${service.path}\`)`, service.calls ?? "-"]),
+    ));
+    await waitUntilRouted(lifecycle, "shadow", (service) => service);
+    const routing: DemoResult["routing"] = [{ stage: "before", rows: await observe(lifecycle, "(no copies yet: every request reaches the default services)") }];
+    watch = new DefaultTrafficWatch(router.url, BASE_SERVICES);
+
+    heading(lifecycle, "1. push to main: shadow copies of every service");
+    const push = pushEvent({ branch: "main", after: MAIN_SHA });
+    (push.repository as { default_branch: string }).default_branch = "main";
+    const shadow = await runRootAction(lifecycle, "push to main", { name: "push", payload: push, ref: "refs/heads/main", sha: MAIN_SHA }, {
+      cluster: CLUSTER,
+      services: BASE_SERVICES.map((service) => `- service: ${service.name}\n  image: ${image(service.name, `main-${MAIN_SHA.slice(0, 7)}`)}`).join("\n"),
+    });
+    printServicesOutput(lifecycle, shadow.run);
+    await waitUntilRouted(lifecycle, "shadow", (service) => `${service}--shadow`);
+    routing.push({ stage: "push", rows: await observe(lifecycle, "after the push") });
+
+    heading(lifecycle, `2. pull request #${PULL_REQUEST} opened, changes ${CHANGED_SERVICE}: its copy, comment, deployment and tests`);
+    const probeUrl = `${router.url}/${CHANGED_SERVICE}/health`;
+    const testCommand = [
+      `curl -fsS -H "$ROUTE_HEADER" ${router.url}/${CHANGED_SERVICE}/ | grep -q "\\"route\\":\\"$ROUTE\\""`,
+      `echo "ok - ${CHANGED_SERVICE} answers route $ROUTE for $ROUTE_HEADER"`,
+      `curl -fsS -H "baggage: $ROUTE_BAGGAGE" ${router.url}/web/ | grep -q '"service":"${CHANGED_SERVICE}--'"$ROUTE"'"'`,
+      `echo "ok - web reaches ${CHANGED_SERVICE}--$ROUTE downstream with baggage $ROUTE_BAGGAGE"`,
+    ].join("\n");
+    const pullRequestImage = image(CHANGED_SERVICE, `pr-${PULL_REQUEST}-${PR_HEAD_SHA.slice(0, 7)}`);
+    if (options.failPullRequestDeploy === true) {
+      ecs.failImage(pullRequestImage, "Essential container in task exited: orders exited with code 1 on start");
+      print(`  (--fail-deploy: every task of ${pullRequestImage} exits on start)`);
+    }
+    const opened = pullRequestEvent("opened", { number: PULL_REQUEST, headSha: PR_HEAD_SHA, headRef: "changes" });
+    const pullRequest = await runRootAction(
+      lifecycle,
+      `pull request #${PULL_REQUEST} opened`,
+      { name: "pull_request", payload: opened, ref: `refs/pull/${PULL_REQUEST}/merge`, sha: PR_HEAD_SHA },
+      {
+        cluster: CLUSTER,
+        service: CHANGED_SERVICE,
+        image: pullRequestImage,
+        "environment-url": `${router.url}/web/`,
+        run: testCommand,
+        "probe-urls": probeUrl,
+        "probe-interval": "0.5",
+        "probe-timeout": "30",
+      },
+    );
+    printServicesOutput(lifecycle, pullRequest.run);
+    const testStep = pullRequest.run.steps.find((step) => step.id === "test");
+    print("", `  INTEGRATION TESTS (exit code ${pullRequest.run.outputs["test-exit-code"] ?? "-"}), probe ${probeUrl}`);
+    for (const line of (testStep?.stdout ?? "").split("\n").filter((candidate) => /^ok - |^not ok/.test(candidate))) print(`    ${line}`);
+    await waitUntilRouted(lifecycle, ROUTE, (service) => (service === CHANGED_SERVICE ? `${service}--${ROUTE}` : `${service}--shadow`));
+    routing.push({ stage: "pull request", rows: await observe(lifecycle, `with ${CHANGED_SERVICE}--${ROUTE} running`) });
+    const afterDeploy = botComments(lifecycle).at(-1);
+    printComment(lifecycle, `PULL REQUEST COMMENT (sticky, by github-actions[bot])`, afterDeploy);
+    printDeployments(lifecycle);
+
+    heading(lifecycle, `3. pull request #${PULL_REQUEST} merged and closed: the reaper`);
+    github.addPullRequest(REPOSITORY, { number: PULL_REQUEST, state: "closed", merged: true, headSha: PR_HEAD_SHA, headRef: "changes" });
+    const closed = pullRequestEvent("closed", { number: PULL_REQUEST, headSha: PR_HEAD_SHA, headRef: "changes", merged: true });
+    const reap = await runRootAction(
+      lifecycle,
+      `pull request #${PULL_REQUEST} closed`,
+      { name: "pull_request", payload: closed, ref: `refs/pull/${PULL_REQUEST}/merge`, sha: PR_HEAD_SHA },
+      { cluster: CLUSTER },
+    );
+    const deleted = JSON.parse(reap.run.outputs.deleted || "[]") as DeletedService[];
+    print("", "  THE REAPER DELETED");
+    print(...formatTable(["service", "route", "reason"], deleted.map((entry) => [entry.service, entry.route ?? "-", entry.reason])));
+    await waitUntilRouted(lifecycle, ROUTE, (service) => `${service}--shadow`);
+    const servicesLeft = await servicesInCluster(client);
+    print("", `  SERVICES LEFT IN CLUSTER ${CLUSTER}`);
+    print(...formatTable(["service", "status"], servicesLeft.map((service) => [service.name, service.status])));
+    routing.push({ stage: "close", rows: await observe(lifecycle, `after the close (${ROUTE} falls back to shadow)`) });
+    const afterClose = botComments(lifecycle).at(-1);
+    printComment(lifecycle, "PULL REQUEST COMMENT after the close", afterClose);
+    const deployments = printDeployments(lifecycle);
+
+    const defaultTraffic = await watch.stop();
+    watch = undefined;
+    heading(lifecycle, "Default services");
+    print(
+      defaultTraffic.unexpected.length === 0
+        ? `  ${defaultTraffic.requests} requests without a routing signal during the lifecycle: every one answered by web → orders → payments, the default services.`
+        : `  ${defaultTraffic.unexpected.length} of ${defaultTraffic.requests} requests without a routing signal were NOT answered by the default services:`,
+    );
+    for (const line of defaultTraffic.unexpected.slice(0, 10)) print(`    ${line}`);
+    if (defaultTraffic.unexpected.length > 0) throw new DemoStepFailure("requests without a routing signal", defaultTraffic.unexpected.join("\n"));
+    const result: DemoResult = {
+      routerUrl: router.url,
+      routing,
+      steps: [shadow, pullRequest, reap],
+      comment: { afterDeploy, afterClose, botComments: botComments(lifecycle).length },
+      deployments,
+      deleted,
+      servicesLeft,
+      defaultTraffic,
+      seconds: seconds(started),
+    };
+    print("", `Done in ${result.seconds} s.`);
+    return result;
+  } finally {
+    await watch?.stop();
+    await router?.close();
+    client.destroy();
+    await Promise.all([ecs.close(), github.close()]);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}

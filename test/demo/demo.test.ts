@@ -1,0 +1,126 @@
+// `npm run demo` end to end: the committed bundles through the root action.yml against the emulators.
+// Asserts what the demo shows a person — the routing table, the comment, the deployment, the reaper's
+// work — from its result, and that a failed step ends it with that step's output and exit code 1.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { runDemo, type DemoResult } from "../../scripts/demo/lifecycle.js";
+import type { ObservedRow } from "../../scripts/demo/observe.js";
+
+const root = resolve(import.meta.dirname, "..", "..");
+let result: DemoResult;
+const printed: string[] = [];
+
+before(async () => {
+  result = await runDemo({ print: (line) => printed.push(line) });
+});
+
+function rowsAt(stage: DemoResult["routing"][number]["stage"]): ObservedRow[] {
+  const observed = result.routing.find((candidate) => candidate.stage === stage);
+  assert.ok(observed, `no routing table for stage ${stage}`);
+  return observed.rows;
+}
+
+function row(rows: ObservedRow[], label: string): ObservedRow {
+  const found = rows.find((candidate) => candidate.signal.label.startsWith(label));
+  assert.ok(found, `no row '${label}' in ${rows.map((candidate) => candidate.signal.label).join(", ")}`);
+  return found;
+}
+
+const prSignals = ["header X-Route-Version: pr-2", "cookie x-route-version=pr-2", "baggage dynamic_route=pr-2"];
+
+test("each step of the lifecycle ran the bundle its event calls for", () => {
+  assert.deepEqual(
+    result.steps.map((step) => step.run.outputs.step),
+    ["deploy-shadow", "deploy-ephemeral", "reap"],
+  );
+  const pullRequest = result.steps[1];
+  assert.equal(pullRequest?.run.outputs.route, "pr-2");
+  assert.equal(pullRequest?.run.outputs["test-exit-code"], "0");
+  assert.ok(printed.some((line) => line.includes("ok - web reaches orders--pr-2 downstream with baggage dynamic_route=pr-2")));
+});
+
+test("with the PR's copy running, every pr-2 signal reaches orders--pr-2 at /orders and shadow elsewhere", () => {
+  const rows = rowsAt("pull request");
+  for (const label of prSignals) {
+    const answers = row(rows, label).answers;
+    assert.deepEqual(
+      [answers.orders?.service, answers.orders?.servedByRoute],
+      ["orders--pr-2", "pr-2"],
+      `${label} at /orders`,
+    );
+    assert.deepEqual([answers.payments?.service, answers.payments?.servedByRoute], ["payments--shadow", "shadow"], `${label} at /payments`);
+    assert.deepEqual([answers.web?.service, answers.web?.servedByRoute], ["web--shadow", "shadow"], `${label} at /web`);
+  }
+  // Baggage is what OpenTelemetry carries downstream: it keeps the whole chain on route pr-2.
+  assert.deepEqual(row(rows, "baggage").answers.web?.chain, ["web--shadow", "orders--pr-2", "payments--shadow"]);
+  // A header reaches only the first hop: instrumentation does not forward it.
+  assert.deepEqual(row(rows, "header X-Route-Version: pr-2").answers.web?.chain, ["web--shadow", "orders", "payments"]);
+  assert.equal(row(rows, "header X-Route-Version: shadow").answers.orders?.service, "orders--shadow");
+});
+
+test("a request without a signal reaches the default services at every stage and throughout", () => {
+  for (const { stage, rows } of result.routing) {
+    const answers = row(rows, "no signal").answers;
+    for (const service of ["web", "orders", "payments"]) {
+      assert.deepEqual([answers[service]?.service, answers[service]?.servedByRoute], [service, null], `${stage}: ${service}`);
+    }
+    assert.deepEqual(answers.web?.chain, ["web", "orders", "payments"], stage);
+  }
+  assert.ok(result.defaultTraffic.requests >= 9, `only ${result.defaultTraffic.requests} background requests`);
+  assert.deepEqual(result.defaultTraffic.unexpected, []);
+});
+
+test("before the push nothing is routed by signal; after the close pr-2 falls back to shadow", () => {
+  for (const label of prSignals) assert.equal(row(rowsAt("before"), label).answers.orders?.service, "orders", label);
+  const after = rowsAt("close");
+  for (const label of prSignals) {
+    assert.deepEqual(
+      ["web", "orders", "payments"].map((service) => row(after, label).answers[service]?.service),
+      ["web--shadow", "orders--shadow", "payments--shadow"],
+      label,
+    );
+  }
+  assert.deepEqual(row(after, "baggage").answers.web?.chain, ["web--shadow", "orders--shadow", "payments--shadow"]);
+});
+
+test("the pull request got its sticky comment naming the route, and a deployment for environment pr-2", () => {
+  const comment = result.comment.afterDeploy;
+  assert.ok(comment !== undefined, "no comment by github-actions[bot] on pull request #2");
+  assert.match(comment, /pr-2/);
+  assert.match(comment, /orders--pr-2/);
+  assert.match(comment, /X-Route-Version: pr-2/);
+  assert.ok(printed.some((line) => line.includes("PULL REQUEST COMMENT")));
+  const deployment = result.deployments.find((candidate) => candidate.environment === "pr-2");
+  assert.ok(deployment, "no GitHub deployment for environment pr-2");
+  const states = deployment.statuses.map((status) => status.state);
+  assert.ok(states.includes("success"), `deployment statuses: ${states.join(", ")}`);
+  assert.equal(states.at(-1), "inactive", "the reaper marks the deployment inactive");
+  assert.notEqual(result.comment.afterClose, comment, "the close updates the comment");
+  assert.match(result.comment.afterClose ?? "", /pr-2/);
+  assert.equal(result.comment.botComments, 1, "sticky: one comment, updated in place");
+});
+
+test("the reaper deleted orders--pr-2 and nothing else", () => {
+  assert.deepEqual(
+    result.deleted.map((entry) => [entry.service, entry.route]),
+    [["orders--pr-2", "pr-2"]],
+  );
+  assert.deepEqual(
+    result.servicesLeft.filter((service) => service.status === "ACTIVE").map((service) => service.name),
+    ["orders", "orders--shadow", "payments", "payments--shadow", "web", "web--shadow"],
+  );
+});
+
+test("npm run demo -- --fail-deploy: a failed step prints its output and exits 1", async () => {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts", "--fail-deploy"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exitCode = await new Promise<number | null>((resolveExit) => child.on("close", resolveExit));
+  assert.equal(exitCode, 1, output);
+  assert.match(output, /FAILED: pull request #2 opened/);
+  assert.match(output, /step ephemeral: failure/);
+  assert.match(output, /circuit breaker/);
+});
