@@ -1,0 +1,147 @@
+import { parse as parseYaml } from "yaml";
+import { ConfigurationError, errorMessage } from "../common/errors.js";
+import { ECS_NAME_PATTERN } from "../ecs/names.js";
+import type { Protocol } from "../routing/labels.js";
+
+const PROTOCOLS: readonly Protocol[] = ["http", "grpc"];
+const SERVICE_KEYS = ["service", "container", "image", "match", "port", "protocol"] as const;
+
+/**
+ * One base service to copy, as the user named it: either the single-service inputs or one item of
+ * the `services` YAML list. `input` says where it came from, so an error names the right input.
+ */
+export interface ServiceSpec {
+  service: string;
+  /** The container to route (and re-image); default: the task definition's only or first container. */
+  container: string | undefined;
+  /** The new image; undefined keeps the base image. */
+  image: string | undefined;
+  /** A Traefik rule for the base route; default: the base service's own router rule. */
+  match: string | undefined;
+  port: number | undefined;
+  protocol: Protocol;
+  /** The action input this spec came from: `service` (single) or `services` (list). */
+  input: "service" | "services";
+}
+
+/** What the single-service inputs hold (empty inputs as undefined). */
+export interface SingleServiceInputs {
+  service: string | undefined;
+  container: string | undefined;
+  image: string | undefined;
+  match: string | undefined;
+  port: string | undefined;
+  protocol: string | undefined;
+}
+
+function parsePort(value: unknown, input: string, where: string): number | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const text = String(value).trim();
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new ConfigurationError(`${where}port '${text}' must be a whole number from 1 to 65535`, input);
+  }
+  return Number(text);
+}
+
+function parseProtocol(value: unknown, input: string, where: string): Protocol {
+  if (value === undefined || value === null || value === "") return "http";
+  const text = String(value).trim().toLowerCase();
+  const found = PROTOCOLS.find((protocol) => protocol === text);
+  if (found === undefined) {
+    throw new ConfigurationError(`${where}protocol '${String(value)}' must be one of ${PROTOCOLS.join(", ")}`, input);
+  }
+  return found;
+}
+
+function parseServiceName(value: unknown, input: string, where: string): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new ConfigurationError(`${where}names no service; give the base ECS service name, e.g. service: orders`, input);
+  }
+  const name = value.trim();
+  if (!ECS_NAME_PATTERN.test(name)) {
+    throw new ConfigurationError(`${where}'${name}' is not an ECS service name (letters, digits, '-' and '_', up to 255)`, input);
+  }
+  return name;
+}
+
+function optionalText(value: unknown, input: string, where: string, key: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" && typeof value !== "number") {
+    throw new ConfigurationError(`${where}${key} must be a string`, input);
+  }
+  const text = String(value).trim();
+  return text === "" ? undefined : text;
+}
+
+/**
+ * Pure: the services to deploy. The `services` YAML list wins; otherwise the single-service inputs.
+ * Each list item is a map with the keys service, container, image, match, port, protocol.
+ */
+export function parseServiceSpecs(servicesYaml: string | undefined, single: SingleServiceInputs): ServiceSpec[] {
+  if (servicesYaml !== undefined) {
+    const givenSingle = (["service", "container", "image", "match", "port"] as const).filter((key) => single[key] !== undefined);
+    if (givenSingle.length > 0) {
+      throw new ConfigurationError(
+        `give either 'services' or the single-service inputs (${givenSingle.join(", ")}), not both; put those keys in each services item`,
+        "services",
+      );
+    }
+    return parseServicesYaml(servicesYaml);
+  }
+  const where = "";
+  if (single.service === undefined) {
+    throw new ConfigurationError("is required (or give the services input); name the base ECS service to copy, e.g. orders", "service");
+  }
+  return [
+    {
+      service: parseServiceName(single.service, "service", where),
+      container: single.container,
+      image: single.image,
+      match: single.match,
+      port: parsePort(single.port, "port", where),
+      protocol: parseProtocol(single.protocol, "protocol", where),
+      input: "service",
+    },
+  ];
+}
+
+function parseServicesYaml(text: string): ServiceSpec[] {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    const firstLine = errorMessage(error).split("\n")[0] ?? "";
+    throw new ConfigurationError(`is not valid YAML (${firstLine}); write a list such as '- service: orders'`, "services");
+  }
+  if (!Array.isArray(document) || document.length === 0) {
+    throw new ConfigurationError("must be a YAML list of services, e.g. '- service: orders' on its own line", "services");
+  }
+  const specs = document.map((item: unknown, index): ServiceSpec => {
+    const where = `item ${index + 1}: `;
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      throw new ConfigurationError(`${where}must be a map with the keys ${SERVICE_KEYS.join(", ")}`, "services");
+    }
+    const entries = item as Record<string, unknown>;
+    const unknown = Object.keys(entries).filter((key) => !(SERVICE_KEYS as readonly string[]).includes(key));
+    if (unknown.length > 0) {
+      throw new ConfigurationError(`${where}unknown key ${unknown.map((key) => `'${key}'`).join(", ")}; use ${SERVICE_KEYS.join(", ")}`, "services");
+    }
+    return {
+      service: parseServiceName(entries.service, "services", where),
+      container: optionalText(entries.container, "services", where, "container"),
+      image: optionalText(entries.image, "services", where, "image"),
+      match: optionalText(entries.match, "services", where, "match"),
+      port: parsePort(entries.port, "services", where),
+      protocol: parseProtocol(entries.protocol, "services", where),
+      input: "services",
+    };
+  });
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.service)) {
+      throw new ConfigurationError(`lists '${spec.service}' twice; each base service once`, "services");
+    }
+    seen.add(spec.service);
+  }
+  return specs;
+}

@@ -1,0 +1,56 @@
+import { parse as parseYaml } from "yaml";
+import { ConfigurationError, errorMessage } from "../common/errors.js";
+import { TAG_LIMITS } from "../ecs/tags.js";
+
+const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
+/** Prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
+const RESERVED_PREFIXES = ["aws:", "dynamic-routing:"];
+
+/**
+ * Pure: user tags from the `tags` input, written as `key=value` lines or as a YAML map.
+ * Keys and values are checked against ECS's limits here; the count against the limit is checked
+ * where the action's own tags are known (route-tags.ts).
+ */
+export function parseUserTags(text: string | undefined, input = "tags"): Record<string, string> {
+  if (text === undefined || text.trim() === "") return {};
+  const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
+  let tags: Record<string, string>;
+  if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
+    tags = {};
+    for (const line of lines) {
+      const [, key, value] = KEY_VALUE_LINE.exec(line) as unknown as [string, string, string];
+      if (key in tags) throw new ConfigurationError(`tag '${key}' is given twice`, input);
+      tags[key] = value.trim();
+    }
+  } else {
+    let document: unknown;
+    try {
+      document = parseYaml(text);
+    } catch (error) {
+      throw new ConfigurationError(`is neither key=value lines nor a YAML map (${errorMessage(error).split("\n")[0] ?? ""})`, input);
+    }
+    if (document === null || typeof document !== "object" || Array.isArray(document)) {
+      throw new ConfigurationError("must be key=value lines or a YAML map, e.g. 'team=payments'", input);
+    }
+    tags = {};
+    for (const [key, value] of Object.entries(document as Record<string, unknown>)) {
+      if (value !== null && typeof value === "object") {
+        throw new ConfigurationError(`tag '${key}' must have a plain value, not a list or map`, input);
+      }
+      tags[key] = value === null || value === undefined ? "" : String(value);
+    }
+  }
+  for (const [key, value] of Object.entries(tags)) {
+    if (key === "" || key.length > TAG_LIMITS.keyLength) {
+      throw new ConfigurationError(`tag key '${key.slice(0, 40)}' must be 1-${TAG_LIMITS.keyLength} characters`, input);
+    }
+    if (value.length > TAG_LIMITS.valueLength) {
+      throw new ConfigurationError(`the value of tag '${key}' is longer than ${TAG_LIMITS.valueLength} characters`, input);
+    }
+    const reserved = RESERVED_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
+    if (reserved !== undefined) {
+      throw new ConfigurationError(`tag key '${key}' uses the reserved prefix '${reserved}'; choose another key`, input);
+    }
+  }
+  return tags;
+}

@@ -1,0 +1,87 @@
+// Every bad input ends deploy-ephemeral with one error line naming the input, exit 1, and no
+// mutating ECS call: nothing half-made.
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
+import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
+import { runBundle } from "../helpers/action-runner.js";
+import { pullRequestEvent } from "../helpers/webhooks.js";
+import { mutatingCalls, seedBaseService } from "./fixtures.js";
+
+const token = "ghs_badInputsTestToken";
+let emulator: EcsEmulator;
+let github: GitHubEmulator;
+
+before(async () => {
+  github = await startGitHubEmulator();
+  github.addRepository("Codertocat/Hello-World");
+  github.addToken(token, { login: "github-actions[bot]", type: "Bot", installation: true });
+  emulator = await startEcsEmulator({ stabilizationMs: 200 });
+  seedBaseService(emulator, "orders");
+  seedBaseService(emulator, "payments");
+  seedBaseService(emulator, "catalog");
+  // Someone's own service that happens to have a route copy's name, without the managed-by tag.
+  seedBaseService(emulator, "catalog--pr-7");
+});
+
+after(async () => {
+  await emulator.close();
+  await github.close();
+});
+
+const manyTags = Array.from({ length: 45 }, (_, index) => `tag${index}=value`).join("\n");
+// No credentials anywhere the SDK looks: no variables, an empty home, no instance metadata.
+const noCredentials = {
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  HOME: mkdtempSync(join(tmpdir(), "no-aws-")),
+  AWS_EC2_METADATA_DISABLED: "true",
+};
+
+const cases: { name: string; inputs: Record<string, string>; env?: Record<string, string | undefined>; error: RegExp }[] = [
+  { name: "a base service that does not exist", inputs: { service: "orderz" }, error: /^Input 'service': base service 'orderz' does not exist in cluster 'default'/ },
+  {
+    name: "one missing service among several",
+    inputs: { services: "- service: orders\n- service: billing\n" },
+    error: /^Input 'services': base service 'billing' does not exist/,
+  },
+  { name: "an unknown container", inputs: { service: "orders", container: "web" }, error: /^Input 'container': container 'web' is not in task definition orders:1; its containers are: app, log-router/ },
+  { name: "a bad route", inputs: { service: "orders", route: "Feature/X" }, error: /^Input 'route': 'Feature\/X' is not a valid route/ },
+  { name: "a bad header name", inputs: { service: "orders", header: "X Route" }, error: /^Input 'header': 'X Route' is not a valid name/ },
+  { name: "invalid services YAML", inputs: { services: "- service: [orders\n" }, error: /^Input 'services': is not valid YAML/ },
+  { name: "an unknown key in services", inputs: { services: "- service: orders\n  imgae: registry/orders:1\n" }, error: /^Input 'services': item 1: unknown key 'imgae'/ },
+  { name: "too many tags", inputs: { service: "orders", tags: manyTags }, error: /^Input 'tags': gives 45 tags; .* over ECS's limit of 50; give at most 41/ },
+  { name: "a port the container does not map", inputs: { service: "orders", port: "9999" }, error: /^Input 'port': port 9999 is not a container port of 'app'/ },
+  { name: "a match Traefik cannot parse", inputs: { service: "orders", match: "Host(orders)" }, error: /^Input 'match': Host\(orders\) is not a valid Traefik v3 rule/ },
+  {
+    name: "a route service name taken by a service this action did not make",
+    inputs: { service: "catalog" },
+    error: /^Input 'route': service 'catalog--pr-7' already exists in cluster 'default' without the tag dynamic-routing:managed-by=ecs-dynamic-routing/,
+  },
+  { name: "an unknown cluster", inputs: { service: "orders", cluster: "staging" }, error: /^Input 'cluster': cluster 'staging' does not exist/ },
+  { name: "no AWS region", inputs: { service: "orders" }, env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, HOME: noCredentials.HOME }, error: /no AWS region is set .*aws-actions\/configure-aws-credentials/ },
+  { name: "an empty github-token", inputs: { service: "orders", "github-token": "" }, error: /^Input 'github-token': is empty/ },
+  { name: "no AWS credentials", inputs: { service: "orders" }, env: noCredentials, error: /no AWS credentials found .*aws-actions\/configure-aws-credentials/ },
+];
+
+describe("deploy-ephemeral with a bad input", () => {
+  for (const testCase of cases) {
+    it(`fails on ${testCase.name} with one line and no change`, async () => {
+      emulator.resetCalls();
+      github.resetCalls();
+      const run = await runBundle("deploy-ephemeral", {
+        inputs: { "github-token": token, ...testCase.inputs },
+        event: { name: "pull_request", payload: pullRequestEvent("opened", { number: 7 }) },
+        env: { AWS_ENDPOINT_URL_ECS: emulator.url, GITHUB_API_URL: github.url, ...testCase.env },
+      });
+      assert.equal(run.exitCode, 1, run.stdout);
+      assert.equal(run.errors.length, 1, run.stdout);
+      assert.match(run.errors[0] ?? "", testCase.error);
+      assert.deepEqual(mutatingCalls(emulator), []);
+      assert.deepEqual(github.calls(), [], "no comment or deployment for a deploy that never started");
+    });
+  }
+});

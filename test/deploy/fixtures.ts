@@ -1,0 +1,74 @@
+// Base services seeded into the ECS emulator, and a real SDK client to inspect what the actions made.
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTagsForResourceCommand, type Service, type TaskDefinition } from "@aws-sdk/client-ecs";
+import type { EcsEmulator } from "../emulators/ecs/index.js";
+
+export const SUBNETS = { awsvpcConfiguration: { subnets: ["subnet-0a1b2c3d"], securityGroups: ["sg-0a1b2c3d"], assignPublicIp: "DISABLED" as const } };
+
+/** A Fargate base service like the ones teams deploy by hand, with its own Traefik router. */
+export function seedBaseService(emulator: EcsEmulator, name: string, options: { desiredCount?: number; cluster?: string } = {}): { serviceArn: string; taskDefinitionArn: string } {
+  return emulator.seedService({
+    ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
+    taskDefinition: {
+      family: name,
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      cpu: "256",
+      memory: "512",
+      executionRoleArn: "arn:aws:iam::123456789012:role/ecs-task-execution",
+      containerDefinitions: [
+        {
+          name: "app",
+          image: `registry.example.com/${name}:main-1`,
+          essential: true,
+          portMappings: [{ containerPort: 8080, protocol: "tcp" }],
+          environment: [{ name: "OTEL_RESOURCE_ATTRIBUTES", value: `service.name=${name}` }],
+          dockerLabels: {
+            "traefik.enable": "true",
+            [`traefik.http.routers.${name}.rule`]: `Host(\`${name}.dev.internal\`)`,
+            [`traefik.http.services.${name}.loadbalancer.server.port`]: "8080",
+          },
+        },
+        { name: "log-router", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", essential: false },
+      ],
+    },
+    service: {
+      serviceName: name,
+      desiredCount: options.desiredCount ?? 2,
+      launchType: "FARGATE",
+      networkConfiguration: SUBNETS,
+      enableExecuteCommand: true,
+    },
+    stable: true,
+  });
+}
+
+export function ecsClient(emulator: EcsEmulator): ECSClient {
+  return new ECSClient({
+    region: "us-east-1",
+    endpoint: emulator.url,
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" },
+  });
+}
+
+export async function describeService(client: ECSClient, name: string, cluster = "default"): Promise<Service | undefined> {
+  const answer = await client.send(new DescribeServicesCommand({ cluster, services: [name], include: ["TAGS"] }));
+  return answer.services?.[0];
+}
+
+export async function describeTaskDefinition(client: ECSClient, taskDefinition: string): Promise<{ taskDefinition: TaskDefinition; tags: Record<string, string> }> {
+  const answer = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ["TAGS"] }));
+  return { taskDefinition: answer.taskDefinition ?? {}, tags: tagMap(answer.tags) };
+}
+
+export async function resourceTags(client: ECSClient, resourceArn: string): Promise<Record<string, string>> {
+  return tagMap((await client.send(new ListTagsForResourceCommand({ resourceArn }))).tags);
+}
+
+export function tagMap(tags: { key?: string; value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).map((tag) => [tag.key ?? "", tag.value ?? ""]));
+}
+
+/** The mutating operations the emulator answered (successfully or not). */
+export function mutatingCalls(emulator: EcsEmulator): string[] {
+  return emulator.calls().filter((call) => call.mutating).map((call) => call.operation);
+}

@@ -1,0 +1,63 @@
+// deploy-shadow end to end: a push to main keeps `<base>--shadow` with the fallback router.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
+import { runBundle } from "../helpers/action-runner.js";
+import { webhookExample } from "../helpers/webhooks.js";
+import { describeService, describeTaskDefinition, ecsClient, resourceTags, seedBaseService } from "./fixtures.js";
+
+let emulator: EcsEmulator;
+let client: ReturnType<typeof ecsClient>;
+
+before(async () => {
+  emulator = await startEcsEmulator({ stabilizationMs: 200 });
+  client = ecsClient(emulator);
+  seedBaseService(emulator, "orders", { desiredCount: 3 });
+});
+
+after(async () => {
+  client.destroy();
+  await emulator.close();
+});
+
+describe("deploy-shadow", () => {
+  it("creates <base>--shadow with the shadow and fallback routers, as many tasks as the base", async () => {
+    const run = await runBundle("deploy-shadow", {
+      inputs: { service: "orders", image: "registry.example.com/orders:main-2", route: "pr-9" },
+      event: { name: "push", payload: webhookExample("push") },
+      env: { AWS_ENDPOINT_URL_ECS: emulator.url },
+    });
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.equal(run.outputs.route, "shadow");
+    const service = await describeService(client, "orders--shadow");
+    assert.equal(service?.status, "ACTIVE");
+    assert.equal(service?.desiredCount, 3);
+    const tags = await resourceTags(client, service?.serviceArn ?? "");
+    assert.equal(tags["dynamic-routing:kind"], "shadow");
+    assert.equal(tags["dynamic-routing:route"], "shadow");
+    assert.equal(tags["dynamic-routing:commit"], "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
+    assert.equal(tags["dynamic-routing:expires-at"], undefined, "shadow never expires");
+    assert.equal(tags["dynamic-routing:pull-request"], undefined);
+
+    const { taskDefinition } = await describeTaskDefinition(client, "orders--shadow");
+    const labels = taskDefinition.containerDefinitions?.[0]?.dockerLabels ?? {};
+    assert.match(labels["traefik.http.routers.orders--shadow.rule"] ?? "", /Header\(`X-Route-Version`, `shadow`\)/);
+    assert.equal(labels["traefik.http.routers.orders--shadow.priority"], "20000");
+    assert.match(labels["traefik.http.routers.orders--shadow-fallback.rule"] ?? "", /^Host\(`orders\.dev\.internal`\) && \(HeaderRegexp\(`X-Route-Version`, `\.\+`\)/);
+    assert.equal(labels["traefik.http.routers.orders--shadow-fallback.priority"], "10000");
+    assert.equal(labels["traefik.http.routers.orders--shadow-fallback.service"], "orders--shadow");
+  });
+
+  it("writes no fallback router with fallback: default", async () => {
+    const run = await runBundle("deploy-shadow", {
+      inputs: { service: "orders", fallback: "default", "desired-count": "1" },
+      event: { name: "push", payload: webhookExample("push") },
+      env: { AWS_ENDPOINT_URL_ECS: emulator.url },
+    });
+    assert.equal(run.exitCode, 0, run.stdout);
+    const { taskDefinition } = await describeTaskDefinition(client, "orders--shadow");
+    const labels = taskDefinition.containerDefinitions?.[0]?.dockerLabels ?? {};
+    assert.equal(Object.keys(labels).some((key) => key.includes("shadow-fallback")), false);
+    assert.equal((await describeService(client, "orders--shadow"))?.desiredCount, 1);
+  });
+});
