@@ -1,0 +1,4 @@
+import { runAction } from "../common/action.js";
+import { reapAction } from "./main.js";
+
+await runAction(reapAction);

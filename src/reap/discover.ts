@@ -1,0 +1,102 @@
+// Reads what the reaper decides on: every service in the cluster with its tags, and the state of
+// each pull request those tags name. Read-only; throttling is left to the SDK's adaptive retry.
+import {
+  ClusterNotFoundException,
+  DescribeServicesCommand,
+  paginateListServices,
+  type ECSClient,
+  type Service,
+} from "@aws-sdk/client-ecs";
+import pLimit from "p-limit";
+import { ConfigurationError, errorMessage } from "../common/errors.js";
+import type { Logger } from "../common/logger.js";
+import { chunk } from "../ecs/batch.js";
+import { fromEcsTags } from "../ecs/route-tags.js";
+import type { ClusterService, PullRequestState } from "./select.js";
+
+/** DescribeServices accepts at most 10 services a call. */
+const DESCRIBE_BATCH = 10;
+
+/**
+ * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
+ * batches as they arrive, so describing overlaps with listing; at most `concurrency` calls at once.
+ */
+export async function discoverServices(
+  ecs: ECSClient,
+  cluster: string,
+  concurrency: number,
+  logger: Logger,
+): Promise<ClusterService[]> {
+  const limit = pLimit(concurrency);
+  const batches: Promise<Service[]>[] = [];
+  try {
+    for await (const page of paginateListServices({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
+      for (const services of chunk(page.serviceArns ?? [], DESCRIBE_BATCH)) {
+        batches.push(
+          limit(async () => {
+            const described = await ecs.send(new DescribeServicesCommand({ cluster, services, include: ["TAGS"] }));
+            for (const failure of described.failures ?? []) {
+              // A service deleted between listing and describing is simply gone.
+              logger.debug(`DescribeServices: ${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
+            }
+            return described.services ?? [];
+          }),
+        );
+      }
+    }
+    const described = (await Promise.all(batches)).flat();
+    return described.map(toClusterService);
+  } catch (error) {
+    // Let the batches already started settle before the error ends the step.
+    await Promise.allSettled(batches);
+    if (error instanceof ClusterNotFoundException) {
+      throw new ConfigurationError(`cluster '${cluster}' was not found in this account and region; name an existing cluster`, "cluster");
+    }
+    throw error;
+  }
+}
+
+function toClusterService(service: Service): ClusterService {
+  return {
+    serviceName: service.serviceName ?? "",
+    serviceArn: service.serviceArn ?? "",
+    status: service.status ?? "UNKNOWN",
+    taskDefinition: service.taskDefinition,
+    tags: fromEcsTags(service.tags),
+  };
+}
+
+/** The slice of Octokit the reaper reads pull requests with. */
+export interface PullRequestsApi {
+  rest: {
+    pulls: {
+      get(parameters: { owner: string; repo: string; pull_number: number }): Promise<{ data: { state: string; merged: boolean | null } }>;
+    };
+  };
+}
+
+/** Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a guess. */
+export async function readPullRequestStates(
+  github: PullRequestsApi,
+  owner: string,
+  repo: string,
+  numbers: readonly number[],
+  concurrency: number,
+): Promise<Map<number, PullRequestState>> {
+  const limit = pLimit(concurrency);
+  const states = await Promise.all(
+    [...new Set(numbers)].map((number) =>
+      limit(async (): Promise<[number, PullRequestState]> => {
+        try {
+          const { data } = await github.rest.pulls.get({ owner, repo, pull_number: number });
+          return [number, data.state === "closed" ? { kind: "closed", merged: data.merged === true } : { kind: "open" }];
+        } catch (error) {
+          const status = (error as { status?: unknown }).status;
+          if (status === 404) return [number, { kind: "not-found" }];
+          return [number, { kind: "unknown", reason: typeof status === "number" ? `HTTP ${status}` : errorMessage(error) }];
+        }
+      }),
+    ),
+  );
+  return new Map(states);
+}

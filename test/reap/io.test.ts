@@ -1,0 +1,148 @@
+// The reaper's I/O through the real SDK and Octokit against the emulators: discovery pages and
+// batches, exact-family task-definition retirement, dry runs, and one GitHub read per pull request.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { DeregisterTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ECSClient, type RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
+import { MemoryLogger, silentLogger } from "../../src/common/logger.js";
+import { ConfigurationError } from "../../src/common/errors.js";
+import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
+import { createGitHubClient } from "../../src/github/client.js";
+import { deleteServices, retireTaskDefinitions } from "../../src/reap/delete.js";
+import { discoverServices, readPullRequestStates } from "../../src/reap/discover.js";
+import type { Decision } from "../../src/reap/select.js";
+import { fargateTaskDefinition, withEmulator } from "../emulators/ecs/test-support.js";
+import { startGitHubEmulator } from "../emulators/github/index.js";
+
+async function revisions(ecs: ECSClient, family: string, status: "ACTIVE" | "INACTIVE"): Promise<string[]> {
+  const listed = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status }));
+  return (listed.taskDefinitionArns ?? []).filter((arn) => arn.endsWith(`/${family}:${arn.split(":").pop() ?? ""}`));
+}
+
+/** Bridge networking: services need no network configuration. */
+function bridgeTaskDefinition(family: string): RegisterTaskDefinitionCommandInput {
+  return { family, containerDefinitions: [{ name: "app", image: "nginx:1.27", essential: true, memory: 128 }] };
+}
+
+function decision(service: string, serviceArn: string): Decision {
+  return { service, serviceArn, route: "pr-1", pullRequest: 1, taskDefinitionFamily: `${service}`, reason: "pull request #1 closed" };
+}
+
+describe("discoverServices", () => {
+  it("reads every page of ListServices and describes 10 at a time with tags", async () => {
+    await withEmulator({ clusters: ["dev"] }, async (emulator, ecs) => {
+      for (let index = 0; index < 235; index++) {
+        emulator.seedService({
+          cluster: "dev",
+          taskDefinition: bridgeTaskDefinition(`svc-${index}--pr-1`),
+          service: { serviceName: `svc-${index}--pr-1`, desiredCount: 1 },
+          tags: index % 2 === 0 ? [{ key: TAG.managedBy, value: MANAGED_BY }] : [],
+        });
+      }
+      emulator.resetCalls();
+      const services = await discoverServices(ecs, "dev", 4, silentLogger);
+      assert.equal(services.length, 235);
+      assert.equal(new Set(services.map((service) => service.serviceName)).size, 235);
+      assert.equal(services.filter((service) => service.tags[TAG.managedBy] === MANAGED_BY).length, 118);
+      assert.ok(services.every((service) => service.status === "ACTIVE" && /task-definition\/svc-\d+--pr-1:1$/.test(service.taskDefinition ?? "")));
+      assert.deepEqual(emulator.callCounts(), { ListServices: 3, DescribeServices: 24 });
+    });
+  });
+
+  it("names the cluster input when the cluster does not exist", async () => {
+    await withEmulator({ clusters: ["dev"] }, async (_emulator, ecs) => {
+      await assert.rejects(discoverServices(ecs, "nope", 4, silentLogger), (error: unknown) => {
+        assert.ok(error instanceof ConfigurationError);
+        assert.equal(error.input, "cluster");
+        return true;
+      });
+    });
+  });
+});
+
+describe("retireTaskDefinitions", () => {
+  async function seedFamilies(ecs: ECSClient): Promise<void> {
+    for (const family of ["orders--pr-1", "orders--pr-1", "orders--pr-1", "orders--pr-12", "orders--pr-12"]) {
+      await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition(family)));
+    }
+    // An earlier run only deregistered revision 1.
+    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: "orders--pr-1:1" }));
+  }
+
+  it("deregisters and deletes every revision of exactly the family, never orders--pr-12", async () => {
+    await withEmulator({}, async (_emulator, ecs) => {
+      await seedFamilies(ecs);
+      const [retirement] = await retireTaskDefinitions(ecs, ["orders--pr-1"], {
+        deleteTaskDefinitions: true,
+        concurrency: 3,
+        dryRun: false,
+        logger: silentLogger,
+      });
+      assert.equal(retirement?.error, undefined);
+      assert.deepEqual(retirement?.deregistered.map((arn) => arn.split("/").pop()), ["orders--pr-1:2", "orders--pr-1:3"]);
+      assert.deepEqual(retirement?.deleted.map((arn) => arn.split("/").pop()), ["orders--pr-1:1", "orders--pr-1:2", "orders--pr-1:3"]);
+      assert.deepEqual(await revisions(ecs, "orders--pr-1", "ACTIVE"), []);
+      assert.equal((await revisions(ecs, "orders--pr-12", "ACTIVE")).length, 2);
+    });
+  });
+
+  it("only deregisters by default, and a dry run makes no mutating call", async () => {
+    await withEmulator({}, async (emulator, ecs) => {
+      await seedFamilies(ecs);
+      emulator.resetCalls();
+      const logger = new MemoryLogger();
+      const [dry] = await retireTaskDefinitions(ecs, ["orders--pr-1"], { deleteTaskDefinitions: true, concurrency: 3, dryRun: true, logger });
+      assert.deepEqual(emulator.calls().filter((call) => call.mutating), []);
+      assert.equal(dry?.deregistered.length, 2);
+      assert.equal(dry?.deleted.length, 3);
+      assert.deepEqual(
+        logger.lines.map((line) => line.message),
+        ["would deregister 2 revision(s) of orders--pr-1", "would delete 3 revision(s) of orders--pr-1"],
+      );
+      await retireTaskDefinitions(ecs, ["orders--pr-1"], { deleteTaskDefinitions: false, concurrency: 3, dryRun: false, logger: silentLogger });
+      assert.deepEqual(await revisions(ecs, "orders--pr-1", "ACTIVE"), []);
+      assert.equal((await revisions(ecs, "orders--pr-1", "INACTIVE")).length, 3);
+      assert.deepEqual(emulator.callCounts().DeleteTaskDefinitions, undefined);
+    });
+  });
+});
+
+describe("deleteServices", () => {
+  it("deletes with force and reports a failed deletion without stopping the others", async () => {
+    await withEmulator({ clusters: ["dev"] }, async (emulator, ecs) => {
+      const seeded = emulator.seedService({
+        cluster: "dev",
+        taskDefinition: bridgeTaskDefinition("orders--pr-1"),
+        service: { serviceName: "orders--pr-1", desiredCount: 2 },
+      });
+      const logger = new MemoryLogger();
+      const results = await deleteServices(
+        ecs,
+        "dev",
+        [decision("orders--pr-1", seeded.serviceArn), decision("gone--pr-1", "arn:aws:ecs:us-east-1:123456789012:service/dev/gone--pr-1")],
+        { concurrency: 2, dryRun: false, logger },
+      );
+      assert.equal(results[0]?.error, undefined);
+      assert.match(results[1]?.error ?? "", /not found/i);
+      assert.equal(logger.lines.filter((line) => line.level === "error").length, 1);
+      assert.equal(emulator.callCounts().DeleteService, 2);
+    });
+  });
+});
+
+describe("readPullRequestStates", () => {
+  it("asks once per pull request; a 404 is 'not found', not closed", async () => {
+    const github = await startGitHubEmulator();
+    try {
+      github.addRepository("Codertocat/Hello-World");
+      github.addToken("ghs_x", { login: "github-actions[bot]", type: "Bot", installation: true });
+      github.addPullRequest("Codertocat/Hello-World", { number: 1, state: "open" });
+      github.addPullRequest("Codertocat/Hello-World", { number: 2, state: "closed", merged: true });
+      const octokit = createGitHubClient("ghs_x", github.url);
+      const states = await readPullRequestStates(octokit, "Codertocat", "Hello-World", [1, 2, 2, 404, 1], 2);
+      assert.deepEqual(Object.fromEntries(states), { 1: { kind: "open" }, 2: { kind: "closed", merged: true }, 404: { kind: "not-found" } });
+      assert.equal(github.calls().length, 3);
+    } finally {
+      await github.close();
+    }
+  });
+});

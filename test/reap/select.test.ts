@@ -1,0 +1,342 @@
+// Selection is where a reaper can do harm, so it is checked against randomised clusters: the
+// generator records what it meant each service to be, and an oracle written from that intent (not
+// from parsing tags) says what must and must not be deleted.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
+import {
+  OVER_MAX_DELETIONS,
+  familiesToDeregister,
+  pullRequestsToLookUp,
+  routeTaskDefinitionFamily,
+  routesTornDown,
+  selectServices,
+  taskDefinitionFamily,
+  type ClusterService,
+  type PullRequestState,
+  type SelectionOptions,
+} from "../../src/reap/select.js";
+
+const REPOSITORY = "Codertocat/Hello-World";
+const NOW = new Date("2026-11-22T12:00:00.000Z");
+const HOUR = 3_600_000;
+
+type Validity = "valid" | "missing" | "garbage";
+
+interface Intent {
+  managed: "yes" | "other-value" | "missing";
+  repository: "this" | "other" | "missing";
+  route: { kind: "pr"; number: number } | { kind: "shadow" } | { kind: "branch"; slug: string } | { kind: "invalid" } | { kind: "missing" };
+  kindTag: "matching" | "shadow" | "missing";
+  nameMatchesRoute: boolean;
+  pullRequestTag: "matching" | "missing" | "mismatched" | "garbage";
+  expires: "past" | "future" | Validity;
+  created: "old" | "young" | Validity;
+  status: "ACTIVE" | "DRAINING";
+  base: string;
+  /** Share a task-definition family with another route's copy, or use the base family. */
+  family: "own" | "base";
+}
+
+interface Generated {
+  service: ClusterService;
+  intent: Intent;
+}
+
+const intentArbitrary: fc.Arbitrary<Intent> = fc.record({
+  managed: fc.constantFrom("yes", "yes", "yes", "other-value", "missing"),
+  repository: fc.constantFrom("this", "this", "this", "other", "missing"),
+  route: fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant("pr" as const), number: fc.integer({ min: 1, max: 15 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("shadow" as const) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("branch" as const), slug: fc.constantFrom("feature-x", "fix-1a2b3c", "release") }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("invalid" as const, "missing" as const) }) },
+  ),
+  kindTag: fc.constantFrom("matching", "matching", "shadow", "missing"),
+  nameMatchesRoute: fc.constantFrom(true, true, true, true, false),
+  pullRequestTag: fc.constantFrom("matching", "matching", "matching", "missing", "mismatched", "garbage"),
+  expires: fc.constantFrom("past", "future", "future", "missing", "garbage"),
+  created: fc.constantFrom("old", "young", "young", "missing", "garbage"),
+  status: fc.constantFrom("ACTIVE", "ACTIVE", "ACTIVE", "ACTIVE", "DRAINING"),
+  base: fc.constantFrom("orders", "payments", "web", "orders-api"),
+  family: fc.constantFrom("own", "own", "own", "base"),
+});
+
+function routeOf(intent: Intent): string {
+  switch (intent.route.kind) {
+    case "pr":
+      return `pr-${intent.route.number}`;
+    case "shadow":
+      return "shadow";
+    case "branch":
+      return intent.route.slug;
+    case "invalid":
+      return "Not_A_Route!";
+    case "missing":
+      return "unrouted";
+  }
+}
+
+function render(intent: Intent, index: number): Generated {
+  const route = routeOf(intent);
+  const serviceName = intent.nameMatchesRoute ? `${intent.base}--${route}` : `${intent.base}-${index}-copy`;
+  const tags: Record<string, string> = {};
+  if (intent.managed !== "missing") tags[TAG.managedBy] = intent.managed === "yes" ? MANAGED_BY : "terraform";
+  if (intent.repository !== "missing") tags[TAG.repository] = intent.repository === "this" ? REPOSITORY : "Codertocat/Other";
+  if (intent.route.kind !== "missing") tags[TAG.route] = route;
+  if (intent.kindTag !== "missing") {
+    tags[TAG.kind] = intent.kindTag === "shadow" || intent.route.kind === "shadow" ? "shadow" : "ephemeral";
+  }
+  // A branch route may belong to PR 7 (or 107): its tag then names it.
+  const number = intent.route.kind === "pr" ? intent.route.number : 7;
+  const pullRequestTag = { matching: String(number), missing: undefined, mismatched: String(number + 100), garbage: "#7" }[intent.pullRequestTag];
+  if (pullRequestTag !== undefined) tags[TAG.pullRequest] = pullRequestTag;
+  const timestamp = (state: Intent["expires"] | Intent["created"], offsetHours: number): string | undefined =>
+    ({
+      past: new Date(NOW.getTime() - offsetHours * HOUR).toISOString(),
+      future: new Date(NOW.getTime() + offsetHours * HOUR).toISOString(),
+      old: new Date(NOW.getTime() - 10 * 24 * HOUR).toISOString(),
+      young: new Date(NOW.getTime() - offsetHours * HOUR).toISOString(),
+      valid: NOW.toISOString(),
+      missing: undefined,
+      garbage: "next tuesday",
+    })[state];
+  const expiresAt = timestamp(intent.expires, 2);
+  if (expiresAt !== undefined) tags[TAG.expiresAt] = expiresAt;
+  const createdAt = timestamp(intent.created, 3);
+  if (createdAt !== undefined) tags[TAG.createdAt] = createdAt;
+  const family = intent.family === "base" ? intent.base : `${intent.base}--${route}`;
+  return {
+    intent,
+    service: {
+      serviceName,
+      serviceArn: `arn:aws:ecs:us-east-1:123456789012:service/dev/${serviceName}-${index}`,
+      status: intent.status,
+      taskDefinition: `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${index + 1}`,
+      tags,
+    },
+  };
+}
+
+const clusterArbitrary = fc
+  .array(intentArbitrary, { maxLength: 60 })
+  .map((intents) => intents.map((intent, index) => render(intent, index)));
+
+const prStateArbitrary: fc.Arbitrary<PullRequestState> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: "open" as const }) },
+  { weight: 3, arbitrary: fc.boolean().map((merged) => ({ kind: "closed" as const, merged })) },
+  { weight: 1, arbitrary: fc.constant({ kind: "not-found" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "unknown" as const, reason: "HTTP 502" }) },
+);
+const prStatesArbitrary = fc
+  .array(prStateArbitrary, { minLength: 116, maxLength: 116 })
+  .map((states) => new Map(states.map((state, index) => [index, state] as const)));
+
+/** Owned by this repository, unambiguous tags, and allowed by the shadow flag: may be reaped at all. */
+function reapable(intent: Intent, includeShadow: boolean): boolean {
+  const shadow = intent.route.kind === "shadow" || intent.kindTag === "shadow";
+  return (
+    intent.managed === "yes" &&
+    intent.repository === "this" &&
+    intent.route.kind !== "invalid" &&
+    intent.route.kind !== "missing" &&
+    intent.nameMatchesRoute &&
+    (!shadow || includeShadow) &&
+    intent.status === "ACTIVE" &&
+    intent.expires !== "garbage" &&
+    intent.created !== "garbage" &&
+    intent.pullRequestTag !== "garbage" &&
+    !(intent.pullRequestTag === "mismatched" && intent.route.kind === "pr")
+  );
+}
+
+function pullRequestOf(intent: Intent): number | undefined {
+  if (intent.route.kind === "pr") return intent.route.number;
+  return { matching: 7, mismatched: 107, missing: undefined, garbage: undefined }[intent.pullRequestTag];
+}
+
+/** The sweep oracle: what the design calls stale, from the generator's intent. */
+function staleInSweep(intent: Intent, states: Map<number, PullRequestState>, maxAge: boolean): boolean {
+  const number = pullRequestOf(intent);
+  const state = number === undefined ? undefined : states.get(number);
+  if (state !== undefined && (state.kind === "not-found" || state.kind === "unknown")) return false;
+  return state?.kind === "closed" || intent.expires === "past" || (maxAge && intent.created === "old");
+}
+
+const optionsArbitrary = fc.record({
+  includeShadow: fc.boolean(),
+  maxDeletions: fc.integer({ min: 1, max: 40 }),
+  maxAge: fc.boolean(),
+});
+
+function sweepOptions(options: { includeShadow: boolean; maxDeletions: number; maxAge: boolean }): SelectionOptions {
+  return {
+    repository: REPOSITORY,
+    mode: { kind: "sweep", maxAgeMs: options.maxAge ? 7 * 24 * HOUR : undefined },
+    includeShadow: options.includeShadow,
+    maxDeletions: options.maxDeletions,
+    now: NOW,
+  };
+}
+
+describe("selectServices (property)", () => {
+  it("never selects an unmanaged service, another repository's, or shadow without include-shadow", () => {
+    fc.assert(
+      fc.property(clusterArbitrary, prStatesArbitrary, optionsArbitrary, fc.boolean(), fc.integer({ min: 1, max: 15 }), (cluster, states, flags, sweep, prNumber) => {
+        const options: SelectionOptions = sweep
+          ? sweepOptions(flags)
+          : { ...sweepOptions(flags), mode: { kind: "route", route: `pr-${prNumber}`, because: "asked" } };
+        const selection = selectServices(cluster.map((entry) => entry.service), states, options);
+        const byArn = new Map(cluster.map((entry) => [entry.service.serviceArn, entry]));
+        for (const decision of selection.delete) {
+          const entry = byArn.get(decision.serviceArn);
+          assert.ok(entry !== undefined);
+          assert.equal(entry.service.tags[TAG.managedBy], MANAGED_BY);
+          assert.equal(entry.service.tags[TAG.repository], REPOSITORY);
+          assert.ok(reapable(entry.intent, flags.includeShadow), `${entry.service.serviceName} is not reapable: ${JSON.stringify(entry.intent)}`);
+          if (!sweep) assert.equal(entry.service.tags[TAG.route], `pr-${prNumber}`);
+        }
+        assert.ok(selection.delete.length <= flags.maxDeletions);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("sweep deletes every stale copy up to max-deletions and keeps the rest with a reason", () => {
+    fc.assert(
+      fc.property(clusterArbitrary, prStatesArbitrary, optionsArbitrary, (cluster, states, flags) => {
+        const selection = selectServices(cluster.map((entry) => entry.service), states, sweepOptions(flags));
+        const stale = cluster.filter(
+          (entry) => reapable(entry.intent, flags.includeShadow) && staleInSweep(entry.intent, states, flags.maxAge),
+        );
+        const deleted = new Set(selection.delete.map((decision) => decision.serviceArn));
+        assert.equal(selection.delete.length, Math.min(stale.length, flags.maxDeletions));
+        assert.equal(selection.overMaxDeletions, Math.max(0, stale.length - flags.maxDeletions));
+        for (const entry of stale) {
+          if (!deleted.has(entry.service.serviceArn)) {
+            const kept = selection.keep.find((decision) => decision.serviceArn === entry.service.serviceArn);
+            assert.ok(kept?.reason.startsWith(OVER_MAX_DELETIONS), `${entry.service.serviceName} stale but kept: ${kept?.reason}`);
+          }
+        }
+        for (const decision of [...selection.delete, ...selection.keep]) assert.ok(decision.reason.length > 0);
+        assert.equal(
+          selection.delete.length + selection.keep.length + selection.unmanaged + selection.otherRepository + selection.alreadyDeleting,
+          cluster.length,
+        );
+        assert.equal(selection.unmanaged, cluster.filter((entry) => entry.intent.managed !== "yes").length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("route mode deletes exactly that route's reapable copies, whatever their age or PR state", () => {
+    fc.assert(
+      fc.property(clusterArbitrary, prStatesArbitrary, optionsArbitrary, fc.integer({ min: 1, max: 15 }), (cluster, states, flags, number) => {
+        const options: SelectionOptions = {
+          ...sweepOptions({ ...flags, maxDeletions: 1000 }),
+          mode: { kind: "route", route: `pr-${number}`, because: `pull request #${number} closed` },
+        };
+        const selection = selectServices(cluster.map((entry) => entry.service), states, options);
+        const expected = cluster
+          .filter((entry) => entry.service.tags[TAG.route] === `pr-${number}` && reapable(entry.intent, flags.includeShadow))
+          .map((entry) => entry.service.serviceArn)
+          .sort();
+        assert.deepEqual(selection.delete.map((decision) => decision.serviceArn).sort(), expected);
+        for (const decision of selection.delete) assert.equal(decision.reason, `pull request #${number} closed`);
+        assert.deepEqual(pullRequestsToLookUp(cluster.map((entry) => entry.service), options), []);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("never deregisters a family a remaining service runs, nor one that is not the route's own", () => {
+    fc.assert(
+      fc.property(clusterArbitrary, prStatesArbitrary, optionsArbitrary, (cluster, states, flags) => {
+        const services = cluster.map((entry) => entry.service);
+        const selection = selectServices(services, states, { ...sweepOptions(flags), includeShadow: true });
+        const families = familiesToDeregister(services, selection.delete);
+        const deleted = new Set(selection.delete.map((decision) => decision.serviceArn));
+        for (const service of services) {
+          if (deleted.has(service.serviceArn)) continue;
+          assert.ok(!families.includes(taskDefinitionFamily(service.taskDefinition ?? "") ?? ""), `${service.serviceName} still runs it`);
+        }
+        for (const family of families) {
+          const owner = selection.delete.find((decision) => decision.taskDefinitionFamily === family);
+          assert.ok(owner?.route !== undefined && family.endsWith(`--${owner.route}`));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("selectServices (examples)", () => {
+  const managed = (name: string, route: string, extra: Record<string, string> = {}): ClusterService => ({
+    serviceName: name,
+    serviceArn: `arn:aws:ecs:us-east-1:1:service/dev/${name}`,
+    status: "ACTIVE",
+    taskDefinition: `arn:aws:ecs:us-east-1:1:task-definition/${name}:3`,
+    tags: { [TAG.managedBy]: MANAGED_BY, [TAG.repository]: REPOSITORY, [TAG.route]: route, ...extra },
+  });
+
+  it("reaping pr-1 leaves pr-12 alone and deregisters only the exact family", () => {
+    const services = [managed("orders--pr-1", "pr-1"), managed("orders--pr-12", "pr-12")];
+    const selection = selectServices(services, new Map(), {
+      repository: REPOSITORY,
+      mode: { kind: "route", route: "pr-1", because: "pull request #1 closed" },
+      includeShadow: false,
+      maxDeletions: 25,
+      now: NOW,
+    });
+    assert.deepEqual(selection.delete.map((decision) => decision.service), ["orders--pr-1"]);
+    assert.equal(selection.otherRoutes, 1);
+    assert.deepEqual(familiesToDeregister(services, selection.delete), ["orders--pr-1"]);
+    assert.deepEqual(routesTornDown(selection), [{ route: "pr-1", pullRequest: 1, removed: ["orders--pr-1"], reason: "pull request #1 closed" }]);
+  });
+
+  it("a sweep keeps an open, fresh PR copy and names why", () => {
+    const services = [managed("orders--pr-3", "pr-3", { [TAG.expiresAt]: "2026-11-23T00:00:00Z", [TAG.createdAt]: "2026-11-22T00:00:00Z" })];
+    const options: SelectionOptions = { repository: REPOSITORY, mode: { kind: "sweep", maxAgeMs: 7 * 24 * HOUR }, includeShadow: false, maxDeletions: 25, now: NOW };
+    assert.deepEqual(pullRequestsToLookUp(services, options), [3]);
+    const selection = selectServices(services, new Map([[3, { kind: "open" }]]), options);
+    assert.deepEqual(selection.delete, []);
+    assert.equal(selection.keep[0]?.reason, "pull request #3 open; expires at 2026-11-23T00:00:00.000Z; created 2026-11-22T00:00:00.000Z");
+  });
+
+  it("a sweep deletes a merged PR's copy and a copy past max-age, and keeps one with an unreadable date", () => {
+    const services = [
+      managed("orders--pr-4", "pr-4"),
+      managed("web--feature-x", "feature-x", { [TAG.createdAt]: "2026-11-01T00:00:00Z" }),
+      managed("web--pr-5", "pr-5", { [TAG.expiresAt]: "soon" }),
+    ];
+    const selection = selectServices(
+      services,
+      new Map<number, PullRequestState>([
+        [4, { kind: "closed", merged: true }],
+        [5, { kind: "closed", merged: false }],
+      ]),
+      { repository: REPOSITORY, mode: { kind: "sweep", maxAgeMs: 7 * 24 * HOUR }, includeShadow: false, maxDeletions: 25, now: NOW },
+    );
+    assert.deepEqual(
+      selection.delete.map((decision) => [decision.service, decision.reason]),
+      [
+        ["orders--pr-4", "pull request #4 merged"],
+        ["web--feature-x", "older than max-age (created 2026-11-01T00:00:00.000Z)"],
+      ],
+    );
+    assert.deepEqual(selection.keep.map((decision) => [decision.service, decision.reason]), [["web--pr-5", 'expires-at tag "soon" is not a timestamp']]);
+  });
+});
+
+describe("task-definition families", () => {
+  it("reads the family from an ARN and accepts only the route's own", () => {
+    assert.equal(taskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-12:7"), "orders--pr-12");
+    assert.equal(taskDefinitionFamily("orders:3"), "orders");
+    assert.equal(taskDefinitionFamily("orders"), undefined);
+    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-12:7", "pr-1"), undefined);
+    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:7", "pr-1"), "orders--pr-1");
+    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders:7", "pr-1"), undefined);
+    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/--pr-1:7", "pr-1"), undefined);
+  });
+});
