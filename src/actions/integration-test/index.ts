@@ -1,0 +1,4 @@
+import { runAction } from "../common/action.js";
+import { integrationTest } from "./main.js";
+
+await runAction(integrationTest);
