@@ -64528,7 +64528,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _deploy_ephemeral_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9897);
+/* harmony import */ var _deploy_ephemeral_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9614);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)(_deploy_ephemeral_js__WEBPACK_IMPORTED_MODULE_1__/* .deployEphemeral */ .H);
@@ -64538,7 +64538,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9897:
+/***/ 9614:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72427,6 +72427,17 @@ function parseUserTags(text, input = "tags") {
     return tags;
 }
 
+;// CONCATENATED MODULE: ./src/config/signal-inputs.ts
+
+/** The `header`, `cookie` and `baggage-key` inputs every routing action takes, checked as tokens. */
+function readSignalNames(inputs) {
+    return validateSignalNames({
+        header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
+        cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
+        baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/config/deploy-inputs.ts
 
 
@@ -72454,11 +72465,7 @@ function readDeployInputs(inputs, kind) {
     if (kind === "ephemeral" && route === SHADOW_ROUTE) {
         throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", "route");
     }
-    const signal = validateSignalNames({
-        header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
-        cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
-        baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
-    });
+    const signal = readSignalNames(inputs);
     const entrypoints = inputs.list("entrypoints");
     for (const entrypoint of entrypoints) {
         if (!/^[A-Za-z0-9_-]+$/.test(entrypoint)) {

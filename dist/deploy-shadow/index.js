@@ -63687,7 +63687,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7057);
+/* harmony import */ var _deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3371);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)(_deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
@@ -63697,7 +63697,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7057:
+/***/ 3371:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65186,6 +65186,17 @@ function routeLabels(options) {
     return labels;
 }
 
+;// CONCATENATED MODULE: ./src/config/signal-inputs.ts
+
+/** The `header`, `cookie` and `baggage-key` inputs every routing action takes, checked as tokens. */
+function readSignalNames(inputs) {
+    return validateSignalNames({
+        header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
+        cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
+        baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/config/deploy-inputs.ts
 
 
@@ -65213,11 +65224,7 @@ function readDeployInputs(inputs, kind) {
     if (kind === "ephemeral" && route === SHADOW_ROUTE) {
         throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", "route");
     }
-    const signal = validateSignalNames({
-        header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
-        cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
-        baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
-    });
+    const signal = readSignalNames(inputs);
     const entrypoints = inputs.list("entrypoints");
     for (const entrypoint of entrypoints) {
         if (!/^[A-Za-z0-9_-]+$/.test(entrypoint)) {

@@ -35843,7 +35843,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8077);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7390);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .integrationTest */ .j);
@@ -35853,7 +35853,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8077:
+/***/ 7390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36588,7 +36588,19 @@ function formatSeconds(ms) {
     return String(Math.round(ms / 100) / 10);
 }
 
+;// CONCATENATED MODULE: ./src/config/signal-inputs.ts
+
+/** The `header`, `cookie` and `baggage-key` inputs every routing action takes, checked as tokens. */
+function readSignalNames(inputs) {
+    return validateSignalNames({
+        header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
+        cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
+        baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/actions/integration-test/main.ts
+
 
 
 
@@ -36606,11 +36618,7 @@ function readInputs(inputs) {
     if (run === undefined) {
         throw new errors/* ConfigurationError */.j1("is required; give the test command, e.g. npm run test:integration", "run");
     }
-    const names = validateSignalNames({
-        header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
-        cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
-        baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
-    });
+    const names = readSignalNames(inputs);
     const givenRoute = inputs.optionalString("route");
     const route = givenRoute === undefined ? routeFromEvent(readWorkflowEvent()) : validateRoute(givenRoute);
     const extraBaggage = extraBaggageEntries(inputs.text("baggage") ?? "");

@@ -4,7 +4,7 @@ import { parseUserTags } from "./tags-input.js";
 import type { RouteKind } from "../ecs/tags.js";
 import type { RoutingOptions } from "../ecs/deploy.js";
 import { DEFAULT_PRIORITIES } from "../routing/labels.js";
-import { DEFAULT_SIGNAL_NAMES, validateSignalNames } from "../routing/signal.js";
+import { readSignalNames } from "./signal-inputs.js";
 import { validateRoute, SHADOW_ROUTE, type Route } from "../routing/route.js";
 import { ConfigurationError } from "../common/errors.js";
 
@@ -45,11 +45,7 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
   if (kind === "ephemeral" && route === SHADOW_ROUTE) {
     throw new ConfigurationError("'shadow' is reserved for deploy-shadow; give a pull request or branch route", "route");
   }
-  const signal = validateSignalNames({
-    header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
-    cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
-    baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
-  });
+  const signal = readSignalNames(inputs);
   const entrypoints = inputs.list("entrypoints");
   for (const entrypoint of entrypoints) {
     if (!/^[A-Za-z0-9_-]+$/.test(entrypoint)) {

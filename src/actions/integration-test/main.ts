@@ -16,7 +16,8 @@ import {
   type ProbeResult,
 } from "../../integration/readiness.js";
 import { validateRoute } from "../../routing/route.js";
-import { DEFAULT_SIGNAL_NAMES, extraBaggageEntries, validateSignalNames } from "../../routing/signal.js";
+import { extraBaggageEntries } from "../../routing/signal.js";
+import { readSignalNames } from "../../config/signal-inputs.js";
 
 interface IntegrationTestInputs {
   run: string;
@@ -33,11 +34,7 @@ function readInputs(inputs: Inputs): IntegrationTestInputs {
   if (run === undefined) {
     throw new ConfigurationError("is required; give the test command, e.g. npm run test:integration", "run");
   }
-  const names = validateSignalNames({
-    header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
-    cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
-    baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
-  });
+  const names = readSignalNames(inputs);
   const givenRoute = inputs.optionalString("route");
   const route = givenRoute === undefined ? routeFromEvent(readWorkflowEvent()) : validateRoute(givenRoute);
   const extraBaggage = extraBaggageEntries(inputs.text("baggage") ?? "");

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../listen.js";
 import { setTimeout as delay } from "node:timers/promises";
 import type { CreateServiceRequest, RegisterTaskDefinitionRequest } from "@aws-sdk/client-ecs";
 import { EcsApiError } from "./errors.js";
@@ -168,19 +168,11 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
   });
   // The SDK keeps connections alive; do not let idle ones hold close() open.
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server, options.port);
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    url,
+    close,
     configure(changes) {
       if (changes.latencyMs !== undefined) latencyMs = changes.latencyMs;
       if (changes.serverErrorRate !== undefined) serverErrorRate = changes.serverErrorRate;

@@ -2,7 +2,7 @@
 // deployments and their statuses, the authenticated user), so tests drive the real Octokit over HTTP.
 // Answers follow GitHub's documented shapes, status codes, messages and pagination.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../listen.js";
 
 export interface GitHubEmulatorOptions {
   port?: number;
@@ -559,19 +559,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url: listeningUrl, close } = await listenOnLoopback(server, options.port);
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    url: listeningUrl,
+    close,
     addRepository(fullName) {
       const [owner, name] = fullName.split("/");
       if (owner === undefined || name === undefined || owner === "" || name === "") {
