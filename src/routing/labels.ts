@@ -44,9 +44,8 @@ export interface RouteLabelOptions {
 }
 
 const TRAEFIK_ROOT = "traefik";
-// Traefik wants the root in lowercase and matches the rest of a key case-insensitively.
-const ROUTER_RULE_KEY = /^traefik\.(?i:http\.routers\.([^.]+)\.rule)$/;
-const BASE_ROUTER_PRIORITY_KEY = /^traefik\.(?i:http\.routers\.([^.]+)\.priority)$/;
+const ROUTER_RULE_FIELD = /^http\.routers\.([^.]+)\.rule$/i;
+const ROUTER_PRIORITY_FIELD = /^http\.routers\.([^.]+)\.priority$/i;
 const TRAEFIK_NAME = /^[a-z0-9-]+$/;
 const HASH_LENGTH = 6;
 const MAX_PRIORITY = Number.MAX_SAFE_INTEGER;
@@ -72,11 +71,21 @@ export function shadowFallbackRouterName(baseService: string): string {
   return `${traefikBaseName(baseService)}--${SHADOW_FALLBACK_NAME}`;
 }
 
+/**
+ * The router named by a label key for `field` (e.g. ROUTER_RULE_FIELD). Traefik wants the root in
+ * lowercase and matches the rest of a key case-insensitively. (A regexp modifier group would say
+ * this in one pattern, but Node 22, which composite steps run on, cannot parse it.)
+ */
+function routerOfLabel(key: string, field: RegExp): string | undefined {
+  const root = `${TRAEFIK_ROOT}.`;
+  return key.startsWith(root) ? field.exec(key.slice(root.length))?.[1] : undefined;
+}
+
 /** Routers that have a rule in the base labels, by name. */
 function baseRouterRules(baseLabels: Record<string, string>): Map<string, string> {
   const routers = new Map<string, string>();
   for (const [key, value] of Object.entries(baseLabels)) {
-    const name = ROUTER_RULE_KEY.exec(key)?.[1];
+    const name = routerOfLabel(key, ROUTER_RULE_FIELD);
     if (name !== undefined) routers.set(name, value);
   }
   return routers;
@@ -173,7 +182,7 @@ function checkPriorityOrder(options: RouteLabelOptions, route: Route): void {
     );
   }
   for (const [key, value] of Object.entries(options.baseLabels)) {
-    const router = BASE_ROUTER_PRIORITY_KEY.exec(key)?.[1];
+    const router = routerOfLabel(key, ROUTER_PRIORITY_FIELD);
     if (router !== undefined && Number(value) >= lowest) {
       throw new ConfigurationError(
         `the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`,
