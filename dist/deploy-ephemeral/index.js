@@ -66386,6 +66386,10 @@ function deploymentState(service, taskDefinitionArn) {
 function formatDuration(ms) {
     return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
 }
+/** ECS answers throttling as a `ThrottlingException` error code; the SDK has no class for it. */
+function isThrottling(error) {
+    return error instanceof Error && error.name === "ThrottlingException";
+}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function describeServices(client, cluster, names) {
     const found = new Map();
@@ -66452,7 +66456,17 @@ async function waitForServices(targets, options) {
         if (remaining <= 0)
             break;
         await sleep(Math.min(remaining, interval * (1 - random() / 4)));
-        const services = await describeServices(options.client, options.cluster, pending.map((target) => target.serviceName));
+        let services;
+        try {
+            services = await describeServices(options.client, options.cluster, pending.map((target) => target.serviceName));
+        }
+        catch (error) {
+            // Throttling that outlasted the SDK's retries costs one poll, not the deploy (DESIGN §7).
+            if (!isThrottling(error))
+                throw error;
+            options.logger.info("DescribeServices is throttled; polling again at the next interval");
+            continue;
+        }
         const stillPending = [];
         const failures = [];
         for (const target of pending) {

@@ -81,6 +81,11 @@ export function formatDuration(ms: number): string {
   return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
 }
 
+/** ECS answers throttling as a `ThrottlingException` error code; the SDK has no class for it. */
+function isThrottling(error: unknown): boolean {
+  return error instanceof Error && error.name === "ThrottlingException";
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function describeServices(client: ECSClient, cluster: string, names: string[]): Promise<Map<string, Service>> {
@@ -148,11 +153,19 @@ export async function waitForServices(targets: WaitTarget[], options: WaitOption
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     await sleep(Math.min(remaining, interval * (1 - random() / 4)));
-    const services = await describeServices(
-      options.client,
-      options.cluster,
-      pending.map((target) => target.serviceName),
-    );
+    let services: Map<string, Service>;
+    try {
+      services = await describeServices(
+        options.client,
+        options.cluster,
+        pending.map((target) => target.serviceName),
+      );
+    } catch (error) {
+      // Throttling that outlasted the SDK's retries costs one poll, not the deploy (DESIGN §7).
+      if (!isThrottling(error)) throw error;
+      options.logger.info("DescribeServices is throttled; polling again at the next interval");
+      continue;
+    }
     const stillPending: WaitTarget[] = [];
     const failures: Promise<void>[] = [];
     for (const target of pending) {

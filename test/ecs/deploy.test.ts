@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { MemoryLogger } from "../../src/common/logger.js";
 import { deployRoute, type DeployRouteOptions } from "../../src/ecs/deploy.js";
+import { waitForServices } from "../../src/ecs/wait.js";
 import { DEFAULT_PRIORITIES } from "../../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 import { seedBaseService } from "../deploy/fixtures.js";
@@ -96,6 +97,27 @@ describe("deployRoute", () => {
       assert.match(result.services[0]?.reason ?? "", /^not stable within 0\.6 s \([01]\/1 running, [01] pending, rollout IN_PROGRESS\); latest event: /);
     } finally {
       emulator.configure({ stabilizationMs: 300 });
+    }
+  });
+});
+
+describe("waitForServices", () => {
+  it("treats a poll throttled past the SDK's retries as one lost poll, not a failed deploy", async () => {
+    const deployed = await deployRoute(options("pr-14", ["orders"], { wait: false }));
+    const target = { serviceName: "orders--pr-14", taskDefinitionArn: deployed.services[0]?.taskDefinitionArn as string };
+    // No SDK retries and a bucket of one call a second: most polls at 50 ms are refused.
+    const impatient = new ECSClient({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" }, maxAttempts: 1 });
+    emulator.configure({ throttle: { ratePerSecond: 1, burst: 1 } });
+    emulator.resetCalls();
+    try {
+      const logger = new MemoryLogger();
+      const outcomes = await waitForServices([target], { client: impatient, cluster: "default", timeoutMs: 20_000, logger, intervalMs: 50 });
+      assert.equal(outcomes.get("orders--pr-14")?.status, "stable");
+      assert.ok(emulator.calls().some((call) => call.outcome === "throttled"), "some polls were throttled");
+      assert.ok(logger.lines.some((line) => /throttled; polling again/.test(line.message)));
+    } finally {
+      emulator.configure({ throttle: undefined });
+      impatient.destroy();
     }
   });
 });
