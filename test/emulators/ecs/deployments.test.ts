@@ -70,6 +70,14 @@ describe("ECS emulator: deployments", () => {
       assert.equal(scaled.service?.deployments?.[0]?.desiredCount, 5);
       const final = await untilRollout(ecs, "orders", "COMPLETED");
       assert.equal(final.runningCount, 5);
+
+      // Tasks of replaced deployments stay listable as STOPPED, as in ECS, after their deployments are gone.
+      const stopped = await ecs.send(new ListTasksCommand({ serviceName: "orders", desiredStatus: "STOPPED" }));
+      const stoppedTasks = await ecs.send(new DescribeTasksCommand({ tasks: stopped.taskArns }));
+      assert.deepEqual(
+        [...new Set(stoppedTasks.tasks?.map((task) => task.taskDefinitionArn?.split("/")[1]))].sort(),
+        ["orders:1", "orders:2"],
+      );
     }));
 
   it("reports running tasks with ENI addresses and the service group through ListTasks/DescribeTasks", () =>

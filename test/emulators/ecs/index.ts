@@ -31,8 +31,11 @@ export interface EcsEmulatorOptions {
   accountId?: string;
   /** Added to every call (default 0). */
   latencyMs?: number;
-  /** Token bucket over all calls; off when undefined. */
-  throttle?: { ratePerSecond: number; burst: number };
+  /**
+   * Token bucket over all calls; off when undefined. ECS keeps a bucket per action family, so operations
+   * named in `perOperation` (e.g. a tight RegisterTaskDefinition) get their own bucket instead of the shared one.
+   */
+  throttle?: { ratePerSecond: number; burst: number; perOperation?: Record<string, { ratePerSecond: number; burst: number }> };
   /** 0..1 fraction of calls answered 500 (default 0), deterministic with `seed`. */
   serverErrorRate?: number;
   seed?: number;
@@ -94,7 +97,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
   let latencyMs = options.latencyMs ?? 0;
   let serverErrorRate = options.serverErrorRate ?? 0;
   let random = seededRandom(options.seed ?? 1);
-  let bucket = options.throttle ? new TokenBucket(options.throttle.ratePerSecond, options.throttle.burst, Date.now()) : undefined;
+  let buckets = throttleBuckets(options.throttle);
   let callLog: EcsCall[] = [];
 
   const record = (call: EcsCall): void => {
@@ -139,6 +142,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       return fail("error", new EcsApiError("MissingAuthenticationTokenException", "Missing Authentication Token"));
     }
     if (!operation) return fail("error", unknownOperation(operationName));
+    const bucket = buckets && (buckets.perOperation.get(operationName) ?? buckets.shared);
     if (bucket && !bucket.take(at)) return fail("throttled", new EcsApiError("ThrottlingException", "Rate exceeded"));
     if (serverErrorRate > 0 && random() < serverErrorRate) {
       return fail("server-error", new EcsApiError("ServerException", "Service unavailable. Try again later.", 500));
@@ -177,9 +181,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       if (changes.latencyMs !== undefined) latencyMs = changes.latencyMs;
       if (changes.serverErrorRate !== undefined) serverErrorRate = changes.serverErrorRate;
       if (changes.seed !== undefined) random = seededRandom(changes.seed);
-      if ("throttle" in changes) {
-        bucket = changes.throttle ? new TokenBucket(changes.throttle.ratePerSecond, changes.throttle.burst, Date.now()) : undefined;
-      }
+      if ("throttle" in changes) buckets = throttleBuckets(changes.throttle);
       if (changes.stabilizationMs !== undefined) settings.stabilizationMs = changes.stabilizationMs;
       if (changes.drainMs !== undefined) settings.drainMs = changes.drainMs;
       for (const name of changes.clusters ?? []) model.createCluster({ clusterName: name });
@@ -206,6 +208,19 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       );
       return { serviceArn: service.arn, taskDefinitionArn: taskDefinition.arn };
     },
+  };
+}
+
+function throttleBuckets(
+  throttle: EcsEmulatorOptions["throttle"],
+): { shared: TokenBucket; perOperation: Map<string, TokenBucket> } | undefined {
+  if (!throttle) return undefined;
+  const now = Date.now();
+  return {
+    shared: new TokenBucket(throttle.ratePerSecond, throttle.burst, now),
+    perOperation: new Map(
+      Object.entries(throttle.perOperation ?? {}).map(([operation, limit]) => [operation, new TokenBucket(limit.ratePerSecond, limit.burst, now)]),
+    ),
   };
 }
 

@@ -12,7 +12,9 @@ import {
   ListClustersCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  ResourceNotFoundException,
   ServiceNotActiveException,
   ServiceNotFoundException,
   TagResourceCommand,
@@ -87,8 +89,12 @@ describe("ECS emulator: services", () => {
       assert.deepEqual(listedWhileDraining.serviceArns, []);
       assert.equal(await statusOf(ecs, "orders"), "DRAINING");
 
+      const again = await ecs.send(new DeleteServiceCommand({ service: "orders" }));
+      assert.equal(again.service?.status, "DRAINING", "deleting a DRAINING service answers it unchanged");
+
       await eventually(async () => ((await statusOf(ecs, "orders")) === "INACTIVE" ? true : undefined));
-      await assert.rejects(ecs.send(new DeleteServiceCommand({ service: "orders" })), ServiceNotActiveException);
+      const inactive = await ecs.send(new DeleteServiceCommand({ service: "orders" }));
+      assert.equal(inactive.service?.status, "INACTIVE", "deleting an INACTIVE service succeeds, as real ECS does");
       const reused = await createOrders(ecs);
       assert.equal(reused.service?.status, "ACTIVE");
       assert.equal(reused.service?.serviceArn, SERVICE_ARN);
@@ -101,6 +107,22 @@ describe("ECS emulator: services", () => {
       await createOrders(ecs);
       await ecs.send(new UpdateServiceCommand({ service: "orders", desiredCount: 0 }));
       const deleted = await ecs.send(new DeleteServiceCommand({ service: "orders" }));
+      assert.equal(deleted.service?.status, "DRAINING");
+    }));
+
+  it("deletes a DAEMON service without force; force is only for REPLICA services", () =>
+    withEmulator({ stabilizationMs: 10 }, async (_emulator, ecs) => {
+      await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("agent")));
+      await ecs.send(
+        new CreateServiceCommand({
+          serviceName: "agent",
+          taskDefinition: "agent",
+          schedulingStrategy: "DAEMON",
+          launchType: "EC2",
+          networkConfiguration: awsvpc,
+        }),
+      );
+      const deleted = await ecs.send(new DeleteServiceCommand({ service: "agent" }));
       assert.equal(deleted.service?.status, "DRAINING");
     }));
 
@@ -237,10 +259,67 @@ describe("ECS emulator: tags", () => {
       await ecs.send(new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: "env", value: "dev" }] }));
       assert.deepEqual((await ecs.send(new ListTagsForResourceCommand({ resourceArn: clusterArn }))).tags, [{ key: "env", value: "dev" }]);
 
-      await assert.rejects(
-        ecs.send(new ListTagsForResourceCommand({ resourceArn: "arn:aws:ecs:us-east-1:123456789012:service/default/ghost" })),
-        ServiceNotFoundException,
-      );
       await assert.rejects(ecs.send(new ListTagsForResourceCommand({ resourceArn: "not-an-arn" })), InvalidParameterException);
+    }));
+
+  it("follows ECS's tag rules: aws: reserved in keys and values, empty tag lists, managed tags outside the limit", () =>
+    withEmulator({ stabilizationMs: 10 }, async (_emulator, ecs) => {
+      await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("orders")));
+      await ecs.send(
+        new CreateServiceCommand({
+          serviceName: "orders",
+          taskDefinition: "orders",
+          desiredCount: 1,
+          networkConfiguration: awsvpc,
+          enableECSManagedTags: true,
+          propagateTags: "SERVICE",
+          tags: [{ key: "team", value: "core" }],
+        }),
+      );
+      await assert.rejects(
+        ecs.send(new TagResourceCommand({ resourceArn: SERVICE_ARN, tags: [{ key: "owner", value: "AWS:me" }] })),
+        InvalidParameterException,
+        "the aws: prefix is reserved in values too",
+      );
+      await ecs.send(new TagResourceCommand({ resourceArn: SERVICE_ARN, tags: [] }));
+      await ecs.send(new UntagResourceCommand({ resourceArn: SERVICE_ARN, tagKeys: [] }));
+      assert.deepEqual((await ecs.send(new ListTagsForResourceCommand({ resourceArn: SERVICE_ARN }))).tags, [{ key: "team", value: "core" }]);
+
+      const [taskArn] = (await ecs.send(new ListTasksCommand({ serviceName: "orders" }))).taskArns ?? [];
+      assert.ok(taskArn);
+      const launched = (await ecs.send(new ListTagsForResourceCommand({ resourceArn: taskArn }))).tags ?? [];
+      assert.deepEqual(launched.map((tag) => tag.key).sort(), ["aws:ecs:clusterName", "aws:ecs:serviceName", "team"]);
+      await assert.rejects(
+        ecs.send(new UntagResourceCommand({ resourceArn: taskArn, tagKeys: ["aws:ecs:serviceName"] })),
+        InvalidParameterException,
+        "aws: tags cannot be removed",
+      );
+      const fill = Array.from({ length: 49 }, (_, index) => ({ key: `k${index}`, value: "v" }));
+      await ecs.send(new TagResourceCommand({ resourceArn: taskArn, tags: fill }));
+      assert.equal((await ecs.send(new ListTagsForResourceCommand({ resourceArn: taskArn }))).tags?.length, 52);
+      await assert.rejects(
+        ecs.send(new TagResourceCommand({ resourceArn: taskArn, tags: [{ key: "one-too-many", value: "v" }] })),
+        InvalidParameterException,
+      );
+    }));
+
+  it("answers tagging of a missing resource with ResourceNotFoundException and requires long ARNs", () =>
+    withEmulator({}, async (_emulator, ecs) => {
+      const ghost = "arn:aws:ecs:us-east-1:123456789012:service/default/ghost";
+      await assert.rejects(ecs.send(new TagResourceCommand({ resourceArn: ghost, tags: [{ key: "k", value: "v" }] })), ResourceNotFoundException);
+      await assert.rejects(ecs.send(new UntagResourceCommand({ resourceArn: ghost, tagKeys: ["k"] })), ResourceNotFoundException);
+      await assert.rejects(ecs.send(new ListTagsForResourceCommand({ resourceArn: ghost })), ResourceNotFoundException);
+      await assert.rejects(
+        ecs.send(new TagResourceCommand({ resourceArn: "arn:aws:ecs:us-east-1:123456789012:task/default/0123abcd", tags: [{ key: "k", value: "v" }] })),
+        ResourceNotFoundException,
+      );
+      await assert.rejects(
+        ecs.send(new ListTagsForResourceCommand({ resourceArn: "arn:aws:ecs:us-east-1:123456789012:service/orders" })),
+        (error: unknown) => error instanceof InvalidParameterException && /Long arn format/.test(error.message),
+      );
+      await assert.rejects(
+        ecs.send(new ListTagsForResourceCommand({ resourceArn: "arn:aws:ecs:us-east-1:123456789012:service/nope/orders" })),
+        ClusterNotFoundException,
+      );
     }));
 });

@@ -356,11 +356,12 @@ export class EcsModel {
   deleteService(input: { cluster?: string; service?: string; force?: boolean }, now: number): ServiceRecord {
     const cluster = this.requireCluster(input.cluster);
     const service = this.requireService(cluster, input.service, now);
-    const status = this.statusOf(service, now);
-    if (status === "INACTIVE") throw serviceNotActive();
-    if (status === "DRAINING") return service;
+    // Deleting a service already deleted answers it as it is (DeleteService models no ServiceNotActiveException).
+    if (this.statusOf(service, now) !== "ACTIVE") return service;
     this.settle(service, now);
-    if (service.desiredCount > 0 && input.force !== true) {
+    // `force` is only needed for REPLICA services: a DAEMON service is deleted as it is.
+    const replica = (service.settings.schedulingStrategy ?? "REPLICA") === "REPLICA";
+    if (replica && service.desiredCount > 0 && input.force !== true) {
       throw invalidParameter("The service cannot be stopped while it is scaled above 0.");
     }
     service.deletedAt = now;
@@ -454,16 +455,14 @@ export class EcsModel {
     if (desiredStatus !== "RUNNING" && desiredStatus !== "STOPPED" && desiredStatus !== "PENDING") {
       throw invalidParameter("desiredStatus must be RUNNING, PENDING or STOPPED.");
     }
-    let candidates: Iterable<TaskRecord>;
-    if (input.serviceName !== undefined) {
-      const service = this.requireService(cluster, input.serviceName, now);
-      this.settle(service, now);
-      candidates = service.deployments.flatMap((deployment) => deployment.tasks);
-      candidates = [...candidates].sort((a, b) => a.createdAt - b.createdAt);
-    } else {
-      this.settleCluster(cluster, now);
-      candidates = cluster.tasks.values();
-    }
+    // Stopped tasks stay listable after their deployment is gone (ECS keeps them for about an hour), so the
+    // service filter reads the cluster's tasks, not the service's current deployments.
+    const service = input.serviceName === undefined ? undefined : this.requireService(cluster, input.serviceName, now);
+    if (service) this.settle(service, now);
+    else this.settleCluster(cluster, now);
+    const candidates = [...cluster.tasks.values()]
+      .filter((task) => service === undefined || task.service === service)
+      .sort((a, b) => a.createdAt - b.createdAt);
     const arns: string[] = [];
     for (const task of candidates) {
       if (task.createdAt > now) continue;
@@ -578,6 +577,11 @@ export class EcsModel {
 
   // ---- tags ----
 
+  /**
+   * The tags of the resource an ARN names. Tagging needs the long ARN format (`service/<cluster>/<name>`,
+   * `task/<cluster>/<id>`); a resource that does not exist is a ResourceNotFoundException, as TagResource and
+   * UntagResource document it.
+   */
   tagsOf(resourceArn: string | undefined, now: number): { get(): Tag[]; set(tags: Tag[]): void } {
     const match = /^arn:aws[a-z-]*:ecs:([^:]+):(\d+):(cluster|service|task-definition|task)\/(.+)$/.exec(resourceArn ?? "");
     if (!match) throw invalidParameter("Invalid resource arn.");
@@ -587,31 +591,35 @@ export class EcsModel {
       if (!record || record.status === "DELETE_IN_PROGRESS") throw resourceNotFound();
       return { get: () => record.tags, set: (tags) => (record.tags = tags) };
     }
-    const [clusterName = "", name = ""] = path.split("/");
+    const [clusterName = "", name, extra] = path.split("/");
+    if (kind === "cluster") {
+      if (name !== undefined) throw invalidParameter("Invalid resource arn.");
+    } else if (name === undefined || name === "" || extra !== undefined) {
+      throw invalidParameter("Long arn format must be used for tagging operations.");
+    }
     const cluster = this.clusters.get(clusterName);
     if (!cluster) throw clusterNotFound();
-    if (kind === "cluster") {
-      if (name !== "") throw invalidParameter("Invalid resource arn.");
-      return { get: () => cluster.tags, set: (tags) => (cluster.tags = tags) };
-    }
+    if (kind === "cluster") return { get: () => cluster.tags, set: (tags) => (cluster.tags = tags) };
     if (kind === "service") {
-      const service = this.liveService(cluster, name, now);
-      if (!service) throw serviceNotFound();
+      const service = this.liveService(cluster, name ?? "", now);
+      if (!service) throw resourceNotFound();
       return { get: () => service.tags, set: (tags) => (service.tags = tags) };
     }
-    const task = cluster.tasks.get(name);
-    if (!task) throw resourceNotFound();
+    const task = cluster.tasks.get(name ?? "");
+    if (!task || task.createdAt > now) throw resourceNotFound();
     return { get: () => task.tags, set: (tags) => (task.tags = tags) };
   }
 
+  /** `tags` is required but may be empty (ECS documents 0 to 50 items). */
   tagResource(resourceArn: string | undefined, tags: Tag[] | undefined, now: number): void {
-    if (!Array.isArray(tags) || tags.length === 0) throw invalidParameter("tags can not be empty.");
+    if (!Array.isArray(tags)) throw invalidParameter("tags must be a list.");
+    if (tags.length > 50) throw invalidParameter("tags can have at most 50 items.");
     const target = this.tagsOf(resourceArn, now);
     target.set(mergeTags(target.get(), tags));
   }
 
   untagResource(resourceArn: string | undefined, tagKeys: string[] | undefined, now: number): void {
-    if (!Array.isArray(tagKeys) || tagKeys.length === 0) throw invalidParameter("tagKeys can not be empty.");
+    if (!Array.isArray(tagKeys)) throw invalidParameter("tagKeys must be a list.");
     const target = this.tagsOf(resourceArn, now);
     target.set(removeTags(target.get(), tagKeys));
   }

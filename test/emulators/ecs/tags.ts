@@ -23,24 +23,35 @@ function validateTag(tag: Partial<Tag>): Tag {
   if (!TAG_CHARACTERS.test(key) || !TAG_CHARACTERS.test(value)) {
     throw invalidParameter("Tags may only contain letters, numbers, spaces and _ . : / = + - @.");
   }
-  if (key.toLowerCase().startsWith("aws:")) {
-    throw invalidParameter("Tag keys with the prefix 'aws:' are reserved for AWS use.");
+  if (isReserved(key) || isReserved(value)) {
+    throw invalidParameter("Tag keys and values with the prefix 'aws:' are reserved for AWS use.");
   }
   return { key, value };
 }
 
-/** Merges `additions` into `existing` (same key overwrites), enforcing ECS's per-resource limits. */
+/** ECS reserves `aws:` in any letter case, as a prefix of keys and of values. */
+function isReserved(text: string): boolean {
+  return text.toLowerCase().startsWith("aws:");
+}
+
+/**
+ * Merges `additions` into `existing` (same key overwrites), enforcing ECS's per-resource limits. Tags ECS
+ * set itself (`aws:ecs:*` managed tags on tasks) stay and do not count against the 50.
+ */
 export function mergeTags(existing: readonly Tag[], additions: readonly Partial<Tag>[] | undefined): Tag[] {
   const merged = new Map(existing.map((tag) => [tag.key, tag.value]));
   for (const tag of additions ?? []) {
     const valid = validateTag(tag);
     merged.set(valid.key, valid.value);
   }
-  if (merged.size > MAX_TAGS) throw invalidParameter(`A resource can have at most ${MAX_TAGS} tags.`);
+  const counted = [...merged.keys()].filter((key) => !isReserved(key)).length;
+  if (counted > MAX_TAGS) throw invalidParameter(`A resource can have at most ${MAX_TAGS} tags.`);
   return [...merged].map(([key, value]) => ({ key, value }));
 }
 
+/** Removes the tags with these keys; `aws:` tags cannot be removed. */
 export function removeTags(existing: readonly Tag[], keys: readonly string[] | undefined): Tag[] {
+  if (keys?.some(isReserved)) throw invalidParameter("Tag keys with the prefix 'aws:' are reserved for AWS use and cannot be removed.");
   const removed = new Set(keys ?? []);
   return existing.filter((tag) => !removed.has(tag.key));
 }

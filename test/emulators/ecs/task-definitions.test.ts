@@ -5,6 +5,7 @@ import {
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
+  InvalidParameterException,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
 } from "@aws-sdk/client-ecs";
@@ -83,6 +84,13 @@ describe("ECS emulator: task definitions", () => {
       );
       assert.match(deleted.failures?.[0]?.reason ?? "", /ACTIVE/);
 
+      await assert.rejects(
+        ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: Array.from({ length: 11 }, (_, index) => `billing:${index + 1}`) })),
+        InvalidParameterException,
+        "at most 10 task definitions per call",
+      );
+      await assert.rejects(ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [] })), InvalidParameterException);
+
       const next = await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("billing")));
       assert.equal(next.taskDefinition?.revision, 4);
 
@@ -115,5 +123,16 @@ describe("ECS emulator: task definitions", () => {
         seen.map((arn) => arn.split("/")[1]),
         ["alpha:1", "alpha:2", "alpha:3", "alpha:4", "alpha:5", "beta:1"],
       );
+    }));
+
+  it("sorts families lexicographically by code unit, not in locale order", () =>
+    withEmulator({}, async (_emulator, ecs) => {
+      for (const family of ["alpha", "a_b", "Beta", "a-b"]) {
+        await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition(family)));
+      }
+      const families = async (sort?: "ASC" | "DESC") =>
+        ((await ecs.send(new ListTaskDefinitionsCommand({ sort }))).taskDefinitionArns ?? []).map((arn) => arn.split("/")[1]);
+      assert.deepEqual(await families(), ["Beta:1", "a-b:1", "a_b:1", "alpha:1"]);
+      assert.deepEqual(await families("DESC"), ["alpha:1", "a_b:1", "a-b:1", "Beta:1"]);
     }));
 });

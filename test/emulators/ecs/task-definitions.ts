@@ -155,7 +155,8 @@ export class TaskDefinitionStore {
       .flat()
       .filter((record) => record.status === status)
       .filter((record) => input.familyPrefix === undefined || record.family === input.familyPrefix)
-      .sort((a, b) => a.family.localeCompare(b.family) || a.revision - b.revision);
+      // Lexicographic by family (code units, not locale order: "B" < "a", "-" < "_"), then by revision.
+      .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : a.revision - b.revision));
     if (input.sort === "DESC") all.reverse();
     return paginate(all, (record) => record.arn, input, { defaultMax: 100, max: 100 });
   }
