@@ -35801,7 +35801,8 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ runAction)
+/* harmony export */   Cs: () => (/* binding */ runAction),
+/* harmony export */   q5: () => (/* binding */ ExitCodeError)
 /* harmony export */ });
 /* unused harmony export coreLogger */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
@@ -35815,6 +35816,15 @@ const coreLogger = {
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
 };
+/** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
+class ExitCodeError extends Error {
+    exitCode;
+    constructor(message, exitCode) {
+        super(message);
+        this.exitCode = exitCode;
+        this.name = "ExitCodeError";
+    }
+}
 /**
  * Runs an action's main: a user mistake ends the step with its one line and exit code 1;
  * anything else is a bug, reported with its stack in the debug log.
@@ -35828,6 +35838,9 @@ async function runAction(main) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(error.stack);
         }
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n")[0] ?? "failed");
+        if (error instanceof ExitCodeError && Number.isInteger(error.exitCode) && error.exitCode > 0) {
+            process.exitCode = error.exitCode;
+        }
         const rest = (0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n").slice(1).join("\n");
         if (rest !== "") {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(rest);
@@ -35846,7 +35859,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7390);
 
 
-await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .integrationTest */ .j);
+await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .integrationTest */ .j);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -35868,6 +35881,8 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
 var core = __nccwpck_require__(3360);
+// EXTERNAL MODULE: ./src/actions/common/action.ts
+var action = __nccwpck_require__(935);
 // EXTERNAL MODULE: ./src/common/errors.ts
 var errors = __nccwpck_require__(1922);
 ;// CONCATENATED MODULE: ./src/common/duration.ts
@@ -36000,6 +36015,8 @@ const ROUTE_MAX_LENGTH = 32;
 const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const HASH_LENGTH = 6;
 const PULL_REQUEST_ROUTE = /^pr-\d+$/;
+/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
+const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
 function isValidRoute(value) {
     return ROUTE_PATTERN.test(value);
 }
@@ -36022,14 +36039,15 @@ function routeForPullRequest(number) {
 /**
  * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
  * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
- * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too.
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
+ * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
  */
 function routeForBranch(branch) {
     const slug = branch
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug);
+    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
     if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
         return slug;
     }
@@ -36234,9 +36252,15 @@ function serialiseBaggage(baggage) {
  * The W3C baggage header value carrying the route, merged into `existing` (an incoming `baggage`
  * header or user-given `key=value` entries): other members are kept, an older route entry replaced.
  * Serialised by OpenTelemetry's own propagator so services parse it exactly as they will in production.
+ * The route entry comes first: the propagator silently drops the members past its limits (180
+ * members, 8192 bytes), and the route must never be one of them.
  */
 function mergeBaggage(route, names, existing) {
-    const baggage = parseBaggage(existing).setEntry(names.baggageKey, { value: route });
+    let baggage = src.propagation.createBaggage().setEntry(names.baggageKey, { value: route });
+    for (const [key, entry] of parseBaggage(existing).getAllEntries()) {
+        if (key !== names.baggageKey)
+            baggage = baggage.setEntry(key, entry);
+    }
     return serialiseBaggage(baggage);
 }
 /** Parses user-given extra baggage entries (`key=value`, comma- or newline-separated). */
@@ -36251,13 +36275,17 @@ function extraBaggageEntries(text, input = "baggage") {
             throw new errors/* ConfigurationError */.j1(`'${member}' is not a baggage entry; write key=value, one per line`, input);
         }
         validateToken(key, input);
+        // OpenTelemetry's propagator would drop it without a word: an empty value or a stray '%'.
+        if (parseBaggage(member).getAllEntries().length === 0) {
+            throw new errors/* ConfigurationError */.j1(`'${member}' is not a baggage entry OpenTelemetry accepts; give a non-empty value and write a literal % as %25`, input);
+        }
     }
     return members.join(",");
 }
 
 ;// CONCATENATED MODULE: ./src/integration/environment.ts
 
-/** The W3C baggage value for the route: the extra members, then the route entry. */
+/** The W3C baggage value for the route: the route entry, then the extra members. */
 function routeBaggage(signal) {
     return mergeBaggage(signal.route, signal.names, signal.extraBaggage);
 }
@@ -36613,6 +36641,7 @@ function readSignalNames(inputs) {
 
 
 
+
 function readInputs(inputs) {
     const run = inputs.text("run");
     if (run === undefined) {
@@ -36686,6 +36715,16 @@ async function writeSummary({ inputs, probes, command, failure }) {
 function escapeHtml(text) {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
+/**
+ * The job's NO_PROXY passes through to the command (curl and Node read both spellings), so clients
+ * reach the hosts it lists directly: without the routing header, and silently on the default copy.
+ */
+function warnAboutNoProxy(environment, signal, logger) {
+    const bypassed = [environment.NO_PROXY, environment.no_proxy].filter((value) => value !== undefined && value.trim() !== "");
+    if (bypassed.length > 0) {
+        logger.warning(`NO_PROXY is set (${[...new Set(bypassed)].join("; ")}): requests to those hosts bypass the routing proxy and carry no ${signal.names.header} unless the tests send ROUTE_HEADER themselves`);
+    }
+}
 /** Waits for the route, runs the test command with the routing environment, reports. */
 async function integrationTest(logger) {
     const inputs = readInputs(new Inputs());
@@ -36707,6 +36746,8 @@ async function integrationTest(logger) {
         }
         core/* setOutput */.uH("ready-after-seconds", formatSeconds(Math.max(0, ...report.probes.map((probe) => probe.elapsedMs))));
         const proxy = inputs.proxy ? await startRoutingProxy(signal, logger) : undefined;
+        if (proxy !== undefined)
+            warnAboutNoProxy(process.env, signal, logger);
         try {
             report.command = await runCommand(inputs.run, {
                 cwd: inputs.workingDirectory,
@@ -36721,7 +36762,7 @@ async function integrationTest(logger) {
         core/* setOutput */.uH("exit-code", String(report.command.exitCode));
         core/* setOutput */.uH("duration-seconds", formatSeconds(report.command.durationMs));
         if (report.command.exitCode !== 0) {
-            throw new Error(`the test command exited with ${report.command.exitCode}`);
+            throw new action/* ExitCodeError */.q5(`the test command exited with ${report.command.exitCode}`, report.command.exitCode);
         }
     }
     catch (error) {

@@ -9,7 +9,7 @@ export interface RoutingSignal {
   extraBaggage: string;
 }
 
-/** The W3C baggage value for the route: the extra members, then the route entry. */
+/** The W3C baggage value for the route: the route entry, then the extra members. */
 export function routeBaggage(signal: RoutingSignal): string {
   return mergeBaggage(signal.route, signal.names, signal.extraBaggage);
 }

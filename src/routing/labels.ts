@@ -28,8 +28,9 @@ export interface RouteLabelOptions {
   port: number;
   protocol: Protocol;
   /**
-   * The syntax Traefik applies to these routers: its `core.defaultRuleSyntax` (v3 unless set). No
-   * per-router `ruleSyntax` label is written, because Traefik v2 does not know that label.
+   * The syntax of these routers' rules. A per-router `ruleSyntax` label is written only when a base
+   * router has one (so the Traefik in use knows the label; Traefik v2 refuses a container with it);
+   * otherwise Traefik applies its `core.defaultRuleSyntax` (v3 unless set).
    */
   ruleSyntax: RuleSyntax;
   /** Entrypoints of the route's routers; [] = Traefik's default (all). */
@@ -46,6 +47,7 @@ export interface RouteLabelOptions {
 const TRAEFIK_ROOT = "traefik";
 const ROUTER_RULE_FIELD = /^http\.routers\.([^.]+)\.rule$/i;
 const ROUTER_PRIORITY_FIELD = /^http\.routers\.([^.]+)\.priority$/i;
+const ROUTER_RULE_SYNTAX_FIELD = /^http\.routers\.([^.]+)\.rulesyntax$/i;
 const TRAEFIK_NAME = /^[a-z0-9-]+$/;
 const HASH_LENGTH = 6;
 const MAX_PRIORITY = Number.MAX_SAFE_INTEGER;
@@ -169,12 +171,17 @@ function checkPriority(value: number, input: string): void {
   }
 }
 
+/** Only shadow has the fallback router, and not with `fallback: default`. */
+function writesFallbackRouter(route: Route, fallback: Fallback): boolean {
+  return route === SHADOW_ROUTE && fallback === "shadow";
+}
+
 /**
  * Priorities that would hide the copy: a base router at or above them answers every request first,
  * and a route at or below the shadow fallback loses its requests to the shadow copy.
  */
 function checkPriorityOrder(options: RouteLabelOptions, route: Route): void {
-  const lowest = route === SHADOW_ROUTE ? Math.min(options.priority, options.fallbackPriority) : options.priority;
+  const lowest = writesFallbackRouter(route, options.fallback) ? Math.min(options.priority, options.fallbackPriority) : options.priority;
   if (route !== SHADOW_ROUTE && options.priority <= options.fallbackPriority) {
     throw new ConfigurationError(
       `${options.priority} must be above the shadow fallback priority ${options.fallbackPriority}, or the shadow copy would take this route's requests`,
@@ -186,7 +193,7 @@ function checkPriorityOrder(options: RouteLabelOptions, route: Route): void {
     if (router !== undefined && Number(value) >= lowest) {
       throw new ConfigurationError(
         `the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`,
-        "priority",
+        Number(value) >= options.priority ? "priority" : "fallback-priority",
       );
     }
   }
@@ -231,6 +238,8 @@ export function routeLabels(options: RouteLabelOptions): Record<string, string> 
   const name = routeTraefikName(options.baseService, route);
   const middleware = `${name}-served`;
   const tls = baseTlsSettings(options.baseLabels);
+  // A base on Traefik v3 that keeps v2 rules per router: the copies must say which syntax they use.
+  const declareSyntax = Object.keys(options.baseLabels).some((key) => routerOfLabel(key, ROUTER_RULE_SYNTAX_FIELD) !== undefined);
 
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(options.baseLabels)) {
@@ -247,11 +256,12 @@ export function routeLabels(options: RouteLabelOptions): Record<string, string> 
     labels[`${key}.service`] = name;
     labels[`${key}.middlewares`] = middleware;
     if (options.entrypoints.length > 0) labels[`${key}.entrypoints`] = options.entrypoints.join(",");
+    if (declareSyntax) labels[`${key}.ruleSyntax`] = ruleSyntax;
     for (const [field, value] of tls) labels[`${key}.${field}`] = value;
   };
 
   addRouter(name, `${match} && (${signalRule(route, signal, ruleSyntax)})`, options.priority);
-  if (route === SHADOW_ROUTE && options.fallback === "shadow") {
+  if (writesFallbackRouter(route, options.fallback)) {
     addRouter(shadowFallbackRouterName(options.baseService), `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
   }
   labels[`traefik.http.services.${name}.loadbalancer.server.port`] = String(options.port);

@@ -15,6 +15,8 @@ export const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 const HASH_LENGTH = 6;
 const PULL_REQUEST_ROUTE = /^pr-\d+$/;
+/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
+const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
 
 export function isValidRoute(value: string): boolean {
   return ROUTE_PATTERN.test(value);
@@ -44,14 +46,16 @@ export function routeForPullRequest(number: number): Route {
 /**
  * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
  * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
- * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too.
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
+ * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
  */
 export function routeForBranch(branch: string): Route {
   const slug = branch
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
-  const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug);
+  const reserved =
+    slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
   if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
     return slug;
   }

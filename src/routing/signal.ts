@@ -72,9 +72,14 @@ function serialiseBaggage(baggage: Baggage): string {
  * The W3C baggage header value carrying the route, merged into `existing` (an incoming `baggage`
  * header or user-given `key=value` entries): other members are kept, an older route entry replaced.
  * Serialised by OpenTelemetry's own propagator so services parse it exactly as they will in production.
+ * The route entry comes first: the propagator silently drops the members past its limits (180
+ * members, 8192 bytes), and the route must never be one of them.
  */
 export function mergeBaggage(route: Route, names: SignalNames, existing?: string): string {
-  const baggage = parseBaggage(existing).setEntry(names.baggageKey, { value: route });
+  let baggage = propagation.createBaggage().setEntry(names.baggageKey, { value: route });
+  for (const [key, entry] of parseBaggage(existing).getAllEntries()) {
+    if (key !== names.baggageKey) baggage = baggage.setEntry(key, entry);
+  }
   return serialiseBaggage(baggage);
 }
 
@@ -90,6 +95,13 @@ export function extraBaggageEntries(text: string, input = "baggage"): string {
       throw new ConfigurationError(`'${member}' is not a baggage entry; write key=value, one per line`, input);
     }
     validateToken(key, input);
+    // OpenTelemetry's propagator would drop it without a word: an empty value or a stray '%'.
+    if (parseBaggage(member).getAllEntries().length === 0) {
+      throw new ConfigurationError(
+        `'${member}' is not a baggage entry OpenTelemetry accepts; give a non-empty value and write a literal % as %25`,
+        input,
+      );
+    }
   }
   return members.join(",");
 }

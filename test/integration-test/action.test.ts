@@ -57,8 +57,8 @@ describe("integration-test action", () => {
     assert.equal(env.ROUTE_HEADER_NAME, "X-Route-Version");
     assert.equal(env.ROUTE_HEADER, "X-Route-Version: pr-2");
     assert.equal(env.ROUTE_COOKIE, "x-route-version=pr-2");
-    assert.equal(env.ROUTE_BAGGAGE, "team=payments,tenant=acme,dynamic_route=pr-2");
-    assert.deepEqual(JSON.parse(env.ROUTE_HEADERS_JSON ?? ""), { "X-Route-Version": "pr-2", baggage: "team=payments,tenant=acme,dynamic_route=pr-2" });
+    assert.equal(env.ROUTE_BAGGAGE, "dynamic_route=pr-2,team=payments,tenant=acme");
+    assert.deepEqual(JSON.parse(env.ROUTE_HEADERS_JSON ?? ""), { "X-Route-Version": "pr-2", baggage: "dynamic_route=pr-2,team=payments,tenant=acme" });
     // No proxy asked for: none announced. NO_PROXY is the job's own and passes through as it was.
     assert.equal(env.HTTP_PROXY, undefined);
     assert.equal(env.http_proxy, undefined);
@@ -69,7 +69,7 @@ describe("integration-test action", () => {
     const probe = traefik.requests.find((request) => request.url === "/ready?full=1,2");
     assert.equal(probe?.headers["x-route-version"], "pr-2");
     assert.equal(probe?.headers.cookie, "x-route-version=pr-2");
-    assert.equal(probe?.headers.baggage, "team=payments,tenant=acme,dynamic_route=pr-2");
+    assert.equal(probe?.headers.baggage, "dynamic_route=pr-2,team=payments,tenant=acme");
 
     assert.match(run.summary, /Integration tests on route pr-2/);
     assert.match(run.summary, new RegExp(`<td>${traefik.url("/health")}</td><td>yes</td>`));
@@ -104,7 +104,7 @@ describe("integration-test action", () => {
 
   it("fails the step with the command's exit code", async () => {
     const run = await runIntegrationTest({ run: "echo testing the route\nexit 3" });
-    assert.equal(run.exitCode, 1);
+    assert.equal(run.exitCode, 3);
     assert.equal(run.outputs["exit-code"], "3");
     assert.deepEqual(run.errors, ["the test command exited with 3"]);
     assert.match(run.stdout, /testing the route/);
@@ -141,12 +141,12 @@ describe("integration-test action", () => {
       for (const path of ["/curl", "/curl-tunnel", "/fetch"]) {
         const request = requests.get(path);
         assert.equal(request?.headers["x-route-version"], "pr-2", path);
-        // The client's member is kept, the route entry added: one merged baggage header.
-        assert.deepEqual(request?.baggage, ["team=payments,a=1,dynamic_route=pr-2"], path);
+        // The client's member is kept, the route entry added first: one merged baggage header.
+        assert.deepEqual(request?.baggage, ["dynamic_route=pr-2,team=payments,a=1"], path);
         assert.equal(request?.servedBy, "pr-2", path);
         assert.equal(request?.headers["proxy-connection"], undefined, path);
       }
-      assert.deepEqual(requests.get("/curl-two-baggage-headers")?.baggage, ["team=payments,a=1,b=2;p=x,dynamic_route=pr-2"]);
+      assert.deepEqual(requests.get("/curl-two-baggage-headers")?.baggage, ["dynamic_route=pr-2,team=payments,a=1,b=2;p=x"]);
 
       const proxyUrl = readFileSync(proxyFile, "utf8").trim();
       assert.match(proxyUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -154,6 +154,16 @@ describe("integration-test action", () => {
       assert.deepEqual(run.warnings, []);
       // The proxy ended with the step.
       await assert.rejects(fetch(proxyUrl), /fetch failed/);
+    });
+
+    it("warns that hosts in the job's NO_PROXY bypass the proxy", async () => {
+      const run = await runIntegrationTest({ proxy: "true", run: "true" }, { env: { no_proxy: ".internal,localhost" } });
+      assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+      assert.deepEqual(run.warnings, [
+        "NO_PROXY is set (.internal,localhost): requests to those hosts bypass the routing proxy and carry no X-Route-Version unless the tests send ROUTE_HEADER themselves",
+      ]);
+      // Without the proxy the job's NO_PROXY is nobody's concern.
+      assert.deepEqual((await runIntegrationTest({ run: "true" }, { env: { NO_PROXY: ".internal" } })).warnings, []);
     });
 
     it("tunnels HTTPS untouched and warns once that the header cannot be added", async () => {

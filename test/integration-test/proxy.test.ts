@@ -11,7 +11,7 @@ describe("proxiedRoutingHeaders", () => {
   const signal = { route: "pr-7", names: { ...DEFAULT_SIGNAL_NAMES, header: "X-Env", baggageKey: "env" }, extraBaggage: "team=payments,a=0" };
 
   it("keeps the client's members over the configured extras and replaces an older route entry", () => {
-    assert.deepEqual(proxiedRoutingHeaders(signal, ["a=1,env=pr-1", "b=2"]), { "x-env": "pr-7", baggage: "team=payments,a=1,env=pr-7,b=2" });
+    assert.deepEqual(proxiedRoutingHeaders(signal, ["a=1,env=pr-1", "b=2"]), { "x-env": "pr-7", baggage: "env=pr-7,team=payments,a=1,b=2" });
   });
 
   it("adds the route entry when the client sent no baggage", () => {

@@ -139,6 +139,11 @@ test("shadow with fallback: default has no fallback router", () => {
     [],
   );
   assert.equal(labels["traefik.http.routers.orders--shadow.service"], "orders--shadow");
+  // So the unused fallback priority may sit below a base router's.
+  const belowBase = routeLabels(
+    options({ route: "shadow", fallback: "default", priority: 20000, baseLabels: { ...BASE_LABELS, "traefik.http.routers.orders.priority": "15000" } }),
+  );
+  assert.equal(belowBase["traefik.http.routers.orders--shadow.priority"], "20000");
 });
 
 test("a match with || is parenthesised, so && cannot bind to its last alternative", () => {
@@ -250,8 +255,16 @@ test("a bad match, route, port, priority or name is a ConfigurationError naming 
       routeLabels(
         options({ route: "shadow", priority: 20000, baseLabels: { ...BASE_LABELS, "traefik.http.routers.orders.priority": "15000" } }),
       ),
-    "priority",
+    "fallback-priority",
     /above 15000/,
+  );
+  assertConfigurationError(
+    () =>
+      routeLabels(
+        options({ route: "shadow", priority: 20000, baseLabels: { ...BASE_LABELS, "traefik.http.routers.orders.priority": "25000" } }),
+      ),
+    "priority",
+    /above 25000/,
   );
   assertConfigurationError(() => routeLabels(options({ entrypoints: ["web secure"] })), "entrypoints", /not an entrypoint/);
   assertConfigurationError(

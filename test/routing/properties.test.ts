@@ -51,6 +51,23 @@ test("routeForBranch: always a valid route, deterministic, and no two sampled br
   assert.ok(branchOf.size > 5_000, `only ${branchOf.size} distinct branches were sampled`);
 });
 
+test("routeForBranch: a branch named like another branch's route gets a route of its own", () => {
+  // `Feature` is lossy, so it is hashed; someone may then push a branch named exactly that.
+  const hashed = routeForBranch("Feature");
+  assert.match(hashed, /^feature-[0-9a-f]{6}$/);
+  assert.notEqual(routeForBranch(hashed), hashed);
+  assert.notEqual(routeForBranch(routeForBranch("")), routeForBranch(""));
+  // An ordinary slug is kept as it is.
+  assert.equal(routeForBranch("fix-login"), "fix-login");
+  fc.assert(
+    fc.property(branchName, (branch) => {
+      const route = routeForBranch(branch);
+      assert.ok(route === branch || routeForBranch(route) !== route, `${JSON.stringify(branch)} and ${JSON.stringify(route)} share route ${route}`);
+    }),
+    { seed: SEED, numRuns: 2_000 },
+  );
+});
+
 const route = fc.stringMatching(ROUTE_PATTERN).filter((value) => value !== SHADOW_FALLBACK_NAME);
 const token = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,12}$/);
 const signalNames: fc.Arbitrary<SignalNames> = fc

@@ -260,3 +260,25 @@ describe("the Traefik behaviour that makes copying base labels wrong (DESIGN §2
     assert.equal(selectRouter(table, request("a"), "websecure")?.service.name, "ok");
   });
 });
+
+describe("a base router that keeps v2 rules on Traefik v3 (ruleSyntax label)", () => {
+  test("its copies declare their syntax too, so Traefik v3 parses their v2 rules", () => {
+    const base = {
+      "traefik.http.routers.orders.rule": "Host(`a.dev.internal`, `a2.dev.internal`)",
+      "traefik.http.routers.orders.ruleSyntax": "v2",
+    };
+    const labels = copy("orders", base, "pr-1", "v2").labels;
+    assert.equal(labels["traefik.http.routers.orders--pr-1.ruleSyntax"], "v2");
+    const table = buildRoutingTable([{ serviceName: "orders", labels: base }, { serviceName: "orders--pr-1", labels }], { defaultRuleSyntax: "v3" });
+    assert.deepEqual(table.problems, []);
+    assert.equal(reached(table, request("a2.dev.internal", { "X-Route-Version": ["pr-1"] })).service, "orders--pr-1");
+    assert.equal(reached(table, request("a2.dev.internal")).service, "orders");
+  });
+
+  test("without such a label none is written: Traefik v2 refuses labels it does not know", () => {
+    assert.deepEqual(
+      Object.keys(copy("orders", ORDERS_LABELS, "shadow", "v2").labels).filter((key) => key.toLowerCase().endsWith(".rulesyntax")),
+      [],
+    );
+  });
+});

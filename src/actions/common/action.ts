@@ -10,6 +10,17 @@ export const coreLogger: Logger = {
   error: (message) => core.error(message),
 };
 
+/** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
+export class ExitCodeError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = "ExitCodeError";
+  }
+}
+
 /**
  * Runs an action's main: a user mistake ends the step with its one line and exit code 1;
  * anything else is a bug, reported with its stack in the debug log.
@@ -22,6 +33,9 @@ export async function runAction(main: (logger: Logger) => Promise<void>): Promis
       core.debug(error.stack);
     }
     core.setFailed(errorMessage(error).split("\n")[0] ?? "failed");
+    if (error instanceof ExitCodeError && Number.isInteger(error.exitCode) && error.exitCode > 0) {
+      process.exitCode = error.exitCode;
+    }
     const rest = errorMessage(error).split("\n").slice(1).join("\n");
     if (rest !== "") {
       core.info(rest);

@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import * as core from "@actions/core";
+import { ExitCodeError } from "../common/action.js";
 import { ConfigurationError, errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
 import { Inputs } from "../../config/inputs.js";
@@ -114,6 +115,19 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/**
+ * The job's NO_PROXY passes through to the command (curl and Node read both spellings), so clients
+ * reach the hosts it lists directly: without the routing header, and silently on the default copy.
+ */
+function warnAboutNoProxy(environment: NodeJS.ProcessEnv, signal: RoutingSignal, logger: Logger): void {
+  const bypassed = [environment.NO_PROXY, environment.no_proxy].filter((value) => value !== undefined && value.trim() !== "");
+  if (bypassed.length > 0) {
+    logger.warning(
+      `NO_PROXY is set (${[...new Set(bypassed)].join("; ")}): requests to those hosts bypass the routing proxy and carry no ${signal.names.header} unless the tests send ROUTE_HEADER themselves`,
+    );
+  }
+}
+
 /** Waits for the route, runs the test command with the routing environment, reports. */
 export async function integrationTest(logger: Logger): Promise<void> {
   const inputs = readInputs(new Inputs());
@@ -135,6 +149,7 @@ export async function integrationTest(logger: Logger): Promise<void> {
     core.setOutput("ready-after-seconds", formatSeconds(Math.max(0, ...report.probes.map((probe) => probe.elapsedMs))));
 
     const proxy = inputs.proxy ? await startRoutingProxy(signal, logger) : undefined;
+    if (proxy !== undefined) warnAboutNoProxy(process.env, signal, logger);
     try {
       report.command = await runCommand(inputs.run, {
         cwd: inputs.workingDirectory,
@@ -148,7 +163,7 @@ export async function integrationTest(logger: Logger): Promise<void> {
     core.setOutput("exit-code", String(report.command.exitCode));
     core.setOutput("duration-seconds", formatSeconds(report.command.durationMs));
     if (report.command.exitCode !== 0) {
-      throw new Error(`the test command exited with ${report.command.exitCode}`);
+      throw new ExitCodeError(`the test command exited with ${report.command.exitCode}`, report.command.exitCode);
     }
   } catch (error) {
     if (error instanceof RouteNotLiveError) report.probes = error.results;

@@ -33,7 +33,7 @@ export function selectRoute(headers: IncomingHttpHeaders, live: ReadonlySet<stri
   const baggageKey = escapeRegExp(names.baggageKey);
   for (const route of live) {
     const value = escapeRegExp(route);
-    // The rules of §2: exact header value, cookie regexp, baggage regexp.
+    // The rules of §2: exact header value, cookie regexp, baggage regexp; the shadow fallback wants a non-empty value.
     if (
       headerValues.includes(route) ||
       new RegExp(`(^|;\\s*)${cookieName}=${value}(;|$)`).test(cookie) ||
@@ -44,8 +44,8 @@ export function selectRoute(headers: IncomingHttpHeaders, live: ReadonlySet<stri
   }
   const anySignal =
     headerValues.some((header) => header !== "") ||
-    new RegExp(`(^|;\\s*)${cookieName}=`).test(cookie) ||
-    baggage.some((line) => new RegExp(`(^|,)\\s*${baggageKey}\\s*=`).test(line));
+    new RegExp(`(^|;\\s*)${cookieName}=[^;]`).test(cookie) ||
+    baggage.some((line) => new RegExp(`(^|,)\\s*${baggageKey}\\s*=\\s*[^\\s,;]`).test(line));
   return anySignal ? "shadow" : undefined;
 }
 
