@@ -35856,7 +35856,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7390);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7243);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .integrationTest */ .j);
@@ -35866,7 +35866,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7390:
+/***/ 7243:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35885,6 +35885,12 @@ var core = __nccwpck_require__(3360);
 var action = __nccwpck_require__(935);
 // EXTERNAL MODULE: ./src/common/errors.ts
 var errors = __nccwpck_require__(1922);
+;// CONCATENATED MODULE: ./src/common/html.ts
+/** Text safe inside HTML (job summaries and comments are rendered as HTML-capable Markdown). */
+function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 ;// CONCATENATED MODULE: ./src/common/duration.ts
 
 const UNIT_MS = {
@@ -36642,6 +36648,7 @@ function readSignalNames(inputs) {
 
 
 
+
 function readInputs(inputs) {
     const run = inputs.text("run");
     if (run === undefined) {
@@ -36711,9 +36718,6 @@ async function writeSummary({ inputs, probes, command, failure }) {
         : `${command.exitCode === 0 ? "passed" : `failed (exit code ${command.exitCode})`} in ${formatSeconds(command.durationMs)} s`;
     summary.addRaw(`<p><strong>Result:</strong> ${escapeHtml(result)}</p>`, true);
     await summary.write();
-}
-function escapeHtml(text) {
-    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 /**
  * The job's NO_PROXY passes through to the command (curl and Node read both spellings), so clients

@@ -64486,9 +64486,9 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ runAction)
+/* harmony export */   Cs: () => (/* binding */ runAction)
 /* harmony export */ });
-/* unused harmony export coreLogger */
+/* unused harmony exports coreLogger, ExitCodeError */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
 
@@ -64500,6 +64500,15 @@ const coreLogger = {
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
 };
+/** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
+class ExitCodeError extends Error {
+    exitCode;
+    constructor(message, exitCode) {
+        super(message);
+        this.exitCode = exitCode;
+        this.name = "ExitCodeError";
+    }
+}
 /**
  * Runs an action's main: a user mistake ends the step with its one line and exit code 1;
  * anything else is a bug, reported with its stack in the debug log.
@@ -64513,6 +64522,9 @@ async function runAction(main) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(error.stack);
         }
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n")[0] ?? "failed");
+        if (error instanceof ExitCodeError && Number.isInteger(error.exitCode) && error.exitCode > 0) {
+            process.exitCode = error.exitCode;
+        }
         const rest = (0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n").slice(1).join("\n");
         if (rest !== "") {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(rest);
@@ -64528,17 +64540,17 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3446);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8544);
 
 
-await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .reapAction */ .L);
+await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .reapAction */ .L);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3446:
+/***/ 8544:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69740,6 +69752,8 @@ const ROUTE_MAX_LENGTH = 32;
 const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const HASH_LENGTH = 6;
 const PULL_REQUEST_ROUTE = /^pr-\d+$/;
+/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
+const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
 function isValidRoute(value) {
     return ROUTE_PATTERN.test(value);
 }
@@ -69762,14 +69776,15 @@ function route_routeForPullRequest(number) {
 /**
  * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
  * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
- * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too.
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
+ * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
  */
 function route_routeForBranch(branch) {
     const slug = branch
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug);
+    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
     if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
         return slug;
     }
@@ -69854,6 +69869,12 @@ function routeFromEvent(event) {
     throw new ConfigurationError(`a '${event.name || "unknown"}' event names no pull request or branch; set the route input (e.g. route: pr-123)`, "route");
 }
 
+;// CONCATENATED MODULE: ./src/common/html.ts
+/** Text safe inside HTML (job summaries and comments are rendered as HTML-capable Markdown). */
+function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
 var src = __nccwpck_require__(4637);
 ;// CONCATENATED MODULE: ./src/routing/token.ts
@@ -69928,9 +69949,15 @@ function serialiseBaggage(baggage) {
  * The W3C baggage header value carrying the route, merged into `existing` (an incoming `baggage`
  * header or user-given `key=value` entries): other members are kept, an older route entry replaced.
  * Serialised by OpenTelemetry's own propagator so services parse it exactly as they will in production.
+ * The route entry comes first: the propagator silently drops the members past its limits (180
+ * members, 8192 bytes), and the route must never be one of them.
  */
 function signal_mergeBaggage(route, names, existing) {
-    const baggage = parseBaggage(existing).setEntry(names.baggageKey, { value: route });
+    let baggage = propagation.createBaggage().setEntry(names.baggageKey, { value: route });
+    for (const [key, entry] of parseBaggage(existing).getAllEntries()) {
+        if (key !== names.baggageKey)
+            baggage = baggage.setEntry(key, entry);
+    }
     return serialiseBaggage(baggage);
 }
 /** Parses user-given extra baggage entries (`key=value`, comma- or newline-separated). */
@@ -69945,11 +69972,17 @@ function extraBaggageEntries(text, input = "baggage") {
             throw new ConfigurationError(`'${member}' is not a baggage entry; write key=value, one per line`, input);
         }
         validateToken(key, input);
+        // OpenTelemetry's propagator would drop it without a word: an empty value or a stray '%'.
+        if (parseBaggage(member).getAllEntries().length === 0) {
+            throw new ConfigurationError(`'${member}' is not a baggage entry OpenTelemetry accepts; give a non-empty value and write a literal % as %25`, input);
+        }
     }
     return members.join(",");
 }
 
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
+// The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+
 
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
 /** The hidden line that identifies the comment of one route. */
@@ -69972,11 +70005,7 @@ function imageTag(image) {
 }
 /** Text that cannot break out of a Markdown table cell or inject HTML. */
 function escapeTableCell(text) {
-    return text
-        .replace(/\\/g, "\\\\")
-        .replace(/&/g, "&amp;")
-        .replace(/</g, "&lt;")
-        .replace(/>/g, "&gt;")
+    return escapeHtml(text.replace(/\\/g, "\\\\"))
         .replace(/\|/g, "\\|")
         .replace(/\r?\n|\r/g, "<br>");
 }
@@ -70193,10 +70222,17 @@ function gitHubMessage(failure) {
     }
     return failure.message;
 }
-/** A 403 that is about rights, not the rate limit (GitHub answers rate limits with 403 too). */
+/**
+ * A 403 that is about rights, not a rate limit: GitHub answers the primary rate limit with 403 and
+ * `x-ratelimit-remaining: 0`, and a secondary rate limit with 403, `retry-after` and remaining calls.
+ */
 function isPermissionDenied(error) {
     const failure = httpFailure(error);
-    return failure?.status === 403 && String(failure.response?.headers?.["x-ratelimit-remaining"]) !== "0";
+    if (failure?.status !== 403) {
+        return false;
+    }
+    const headers = failure.response?.headers ?? {};
+    return String(headers["x-ratelimit-remaining"]) !== "0" && headers["retry-after"] === undefined && !/rate limit/i.test(gitHubMessage(failure));
 }
 /** A 401: the token itself is wrong, expired or revoked. */
 function isBadCredentials(error) {
@@ -70232,7 +70268,7 @@ async function permission_writeOrWarn(logger, what, write) {
         return undefined;
     }
 }
-/** The one line for a token GitHub does not accept. */
+/** The one line for a token GitHub does not accept (a 401). */
 function badCredentials(error) {
     const failure = httpFailure(error);
     const detail = failure === undefined ? String(error) : gitHubMessage(failure);
@@ -70246,19 +70282,28 @@ const ACTIONS_BOT_LOGIN = "github-actions[bot]";
 const identities = new WeakMap();
 /**
  * The login the client's comments are authored by. GET /user answers for a personal access token;
- * for an installation token (the Actions GITHUB_TOKEN) it answers 403 "Resource not accessible by
- * integration", and the author is `github-actions[bot]`. Asked once per client.
+ * for an installation token it answers 403 "Resource not accessible by integration", and GraphQL
+ * `viewer` names the bot: `github-actions[bot]` for the Actions GITHUB_TOKEN, `<app-slug>[bot]` for
+ * a GitHub App's token (assuming github-actions[bot] there would never find the comment again and
+ * add one on every push). Asked once per client.
  */
 function commentAuthor(octokit) {
     let identity = identities.get(octokit);
     if (identity === undefined) {
-        identity = octokit.rest.users.getAuthenticated().then((response) => response.data.login, (error) => {
-            if (isPermissionDenied(error)) {
+        identity = octokit.rest.users.getAuthenticated().then((response) => response.data.login, async (error) => {
+            if (!isPermissionDenied(error)) {
+                throw error;
+            }
+            try {
+                const { viewer } = await octokit.graphql("query { viewer { login } }");
+                return viewer.login;
+            }
+            catch {
+                // A server without GraphQL for this token: the Actions token is by far the likeliest.
                 return ACTIONS_BOT_LOGIN;
             }
-            identities.delete(octokit);
-            throw error;
         });
+        identity.catch(() => identities.delete(octokit));
         identities.set(octokit, identity);
     }
     return identity;
@@ -70286,15 +70331,22 @@ async function findStickyComment(octokit, target) {
     }
     return undefined;
 }
+function withMarker(target) {
+    return target.body.includes(target.marker) ? target.body : `${target.marker}\n${target.body}`;
+}
+/** Rewrites `existing` (our comment, as findStickyComment returned it) in place. */
+async function updateStickyComment(octokit, target, existing) {
+    const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body: withMarker(target) });
+    target.logger.info(`Updated the pull request comment: ${data.html_url}`);
+    return { id: data.id, action: "updated", url: data.html_url };
+}
 /** Creates our comment for `marker`, or rewrites it in place when it exists. */
 async function sticky_comment_upsertStickyComment(octokit, target) {
-    const body = target.body.includes(target.marker) ? target.body : `${target.marker}\n${target.body}`;
     const existing = await findStickyComment(octokit, target);
     if (existing !== undefined) {
-        const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
-        target.logger.info(`Updated the pull request comment: ${data.html_url}`);
-        return { id: data.id, action: "updated", url: data.html_url };
+        return updateStickyComment(octokit, target, existing);
     }
+    const body = withMarker(target);
     const { data } = await octokit.rest.issues.createComment({
         owner: target.owner,
         repo: target.repo,
@@ -70365,10 +70417,7 @@ async function tearDownRoute(options) {
             logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
             return;
         }
-        await sticky_comment_upsertStickyComment(octokit, {
-            ...target,
-            body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }),
-        });
+        await updateStickyComment(octokit, { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) }, existing);
     });
     await permission_writeOrWarn(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
         const count = await deactivateRouteDeployments(octokit, { owner, repo, environment: route, description: `Route ${route} was torn down` });
@@ -70786,15 +70835,16 @@ function staleness(candidate, pullRequests, options) {
     if (candidate.pullRequest !== undefined) {
         const number = candidate.pullRequest;
         const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
-        // Without a sure answer about the PR, nothing else about the copy is trusted either.
-        if (state.kind === "not-found")
-            return { stale: false, reason: `pull request #${number} not found` };
-        if (state.kind === "unknown")
-            return { stale: false, reason: `pull request #${number} unknown: ${state.reason}` };
+        // A PR that cannot be read never makes a copy stale, but its own expires-at and age still do:
+        // they are the safety net for exactly the runs where GitHub could not be asked.
         if (state.kind === "closed")
             reasons.push(`pull request #${number} ${state.merged ? "merged" : "closed"}`);
-        else
+        else if (state.kind === "open")
             notes.push(`pull request #${number} open`);
+        else if (state.kind === "not-found")
+            notes.push(`pull request #${number} not found`);
+        else
+            notes.push(`pull request #${number} unknown: ${state.reason}`);
     }
     const now = options.now.getTime();
     if (candidate.expiresAt !== undefined) {
@@ -71029,6 +71079,7 @@ function fromEcsTags(tags) {
 
 
 
+
 /** DescribeServices accepts at most 10 services a call. */
 const DESCRIBE_BATCH = 10;
 /**
@@ -71038,18 +71089,27 @@ const DESCRIBE_BATCH = 10;
 async function discoverServices(ecs, cluster, concurrency, logger) {
     const limit = pLimit(concurrency);
     const batches = [];
+    let batchFailed = false;
     try {
         for await (const page of (0,dist_cjs/* paginateListServices */.wjm)({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
             for (const services of chunk(page.serviceArns ?? [], DESCRIBE_BATCH)) {
-                batches.push(limit(async () => {
+                const batch = limit(async () => {
                     const described = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services, include: ["TAGS"] }));
                     for (const failure of described.failures ?? []) {
                         // A service deleted between listing and describing is simply gone.
                         logger.debug(`DescribeServices: ${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
                     }
                     return described.services ?? [];
-                }));
+                });
+                // A batch may fail while later pages are still being listed: handled here (an unhandled
+                // rejection would end the process), reported by Promise.all below, and listing stops.
+                batch.catch(() => {
+                    batchFailed = true;
+                });
+                batches.push(batch);
             }
+            if (batchFailed)
+                break;
         }
         const described = (await Promise.all(batches)).flat();
         return described.map(toClusterService);
@@ -71072,7 +71132,10 @@ function toClusterService(service) {
         tags: fromEcsTags(service.tags),
     };
 }
-/** Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a guess. */
+/**
+ * Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a
+ * guess. A token GitHub rejects (401) ends the run before anything is deleted.
+ */
 async function readPullRequestStates(github, owner, repo, numbers, concurrency) {
     const limit = pLimit(concurrency);
     const states = await Promise.all([...new Set(numbers)].map((number) => limit(async () => {
@@ -71084,7 +71147,16 @@ async function readPullRequestStates(github, owner, repo, numbers, concurrency) 
             const status = error.status;
             if (status === 404)
                 return [number, { kind: "not-found" }];
-            return [number, { kind: "unknown", reason: typeof status === "number" ? `HTTP ${status}` : (0,errors/* errorMessage */.gJ)(error) }];
+            if (isBadCredentials(error))
+                throw badCredentials(error);
+            return [
+                number,
+                {
+                    kind: "unknown",
+                    reason: typeof status === "number" ? `HTTP ${status}` : (0,errors/* errorMessage */.gJ)(error),
+                    permissionDenied: isPermissionDenied(error),
+                },
+            ];
         }
     })));
     return new Map(states);
@@ -71108,10 +71180,15 @@ async function reap(plan, dependencies) {
     const states = github === undefined
         ? new Map(numbers.map((number) => [number, { kind: "unknown", reason: "no github-token to ask" }]))
         : await readPullRequestStates(github, plan.owner, plan.repo, numbers, plan.maxConcurrency);
-    const unreadable = [...states].filter(([, state]) => state.kind === "unknown");
-    if (unreadable.length > 0 && github !== undefined) {
+    const unreadable = [...states].filter((entry) => entry[1].kind === "unknown");
+    if (unreadable.length > 0) {
         const [number, state] = unreadable[0];
-        logger.warning(`could not read ${unreadable.length} pull request(s) (#${number}: ${state.reason}); their copies are kept. The token needs 'pull-requests: read'.`);
+        const fix = github === undefined
+            ? " Pass github-token to reap closed pull requests' copies."
+            : unreadable.some(([, unknown]) => unknown.permissionDenied === true)
+                ? " Grant the workflow token 'pull-requests: read'."
+                : "";
+        logger.warning(`could not read ${unreadable.length} pull request(s) (#${number}: ${state.reason}); their copies are reaped only by expires-at or max-age.${fix}`);
     }
     const selection = selectServices(services, states, options);
     logger.info(`${services.length} service(s) in cluster ${plan.cluster}: ${selection.delete.length} to delete, ${selection.keep.length} kept, ` +

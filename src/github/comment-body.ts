@@ -1,4 +1,5 @@
 // The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+import { escapeHtml } from "../common/html.js";
 import type { Route } from "../routing/route.js";
 import { cookiePair, headerLine, mergeBaggage, type SignalNames } from "../routing/signal.js";
 
@@ -61,11 +62,7 @@ export function imageTag(image: string): string {
 
 /** Text that cannot break out of a Markdown table cell or inject HTML. */
 export function escapeTableCell(text: string): string {
-  return text
-    .replace(/\\/g, "\\\\")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
+  return escapeHtml(text.replace(/\\/g, "\\\\"))
     .replace(/\|/g, "\\|")
     .replace(/\r?\n|\r/g, "<br>");
 }

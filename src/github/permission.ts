@@ -25,10 +25,17 @@ function gitHubMessage(failure: HttpFailure): string {
   return failure.message;
 }
 
-/** A 403 that is about rights, not the rate limit (GitHub answers rate limits with 403 too). */
+/**
+ * A 403 that is about rights, not a rate limit: GitHub answers the primary rate limit with 403 and
+ * `x-ratelimit-remaining: 0`, and a secondary rate limit with 403, `retry-after` and remaining calls.
+ */
 export function isPermissionDenied(error: unknown): boolean {
   const failure = httpFailure(error);
-  return failure?.status === 403 && String(failure.response?.headers?.["x-ratelimit-remaining"]) !== "0";
+  if (failure?.status !== 403) {
+    return false;
+  }
+  const headers = failure.response?.headers ?? {};
+  return String(headers["x-ratelimit-remaining"]) !== "0" && headers["retry-after"] === undefined && !/rate limit/i.test(gitHubMessage(failure));
 }
 
 /** A 401: the token itself is wrong, expired or revoked. */
@@ -71,8 +78,8 @@ export async function writeOrWarn<T>(
   }
 }
 
-/** The one line for a token GitHub does not accept. */
-function badCredentials(error: unknown): ConfigurationError {
+/** The one line for a token GitHub does not accept (a 401). */
+export function badCredentials(error: unknown): ConfigurationError {
   const failure = httpFailure(error);
   const detail = failure === undefined ? String(error) : gitHubMessage(failure);
   return new ConfigurationError(

@@ -6,7 +6,7 @@ import type { GitHubClient } from "./client.js";
 import { renderRouteComment, renderTornDownComment, routeMarker, type RouteCommentModel } from "./comment-body.js";
 import { deactivateRouteDeployments, finishRouteDeployment, startRouteDeployment } from "./deployments.js";
 import { writeOrWarn } from "./permission.js";
-import { findStickyComment, upsertStickyComment } from "./sticky-comment.js";
+import { findStickyComment, updateStickyComment, upsertStickyComment } from "./sticky-comment.js";
 
 export interface PullRequestExperienceOptions {
   octokit: GitHubClient;
@@ -98,10 +98,11 @@ export async function tearDownRoute(
       logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
       return;
     }
-    await upsertStickyComment(octokit, {
-      ...target,
-      body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }),
-    });
+    await updateStickyComment(
+      octokit,
+      { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) },
+      existing,
+    );
   });
   await writeOrWarn(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
     const count = await deactivateRouteDeployments(octokit, { owner, repo, environment: route, description: `Route ${route} was torn down` });

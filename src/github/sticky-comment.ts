@@ -11,22 +11,30 @@ const identities = new WeakMap<GitHubClient, Promise<string>>();
 
 /**
  * The login the client's comments are authored by. GET /user answers for a personal access token;
- * for an installation token (the Actions GITHUB_TOKEN) it answers 403 "Resource not accessible by
- * integration", and the author is `github-actions[bot]`. Asked once per client.
+ * for an installation token it answers 403 "Resource not accessible by integration", and GraphQL
+ * `viewer` names the bot: `github-actions[bot]` for the Actions GITHUB_TOKEN, `<app-slug>[bot]` for
+ * a GitHub App's token (assuming github-actions[bot] there would never find the comment again and
+ * add one on every push). Asked once per client.
  */
 export function commentAuthor(octokit: GitHubClient): Promise<string> {
   let identity = identities.get(octokit);
   if (identity === undefined) {
     identity = octokit.rest.users.getAuthenticated().then(
       (response) => response.data.login,
-      (error: unknown) => {
-        if (isPermissionDenied(error)) {
+      async (error: unknown) => {
+        if (!isPermissionDenied(error)) {
+          throw error;
+        }
+        try {
+          const { viewer } = await octokit.graphql<{ viewer: { login: string } }>("query { viewer { login } }");
+          return viewer.login;
+        } catch {
+          // A server without GraphQL for this token: the Actions token is by far the likeliest.
           return ACTIONS_BOT_LOGIN;
         }
-        identities.delete(octokit);
-        throw error;
       },
     );
+    identity.catch(() => identities.delete(octokit));
     identities.set(octokit, identity);
   }
   return identity;
@@ -72,18 +80,31 @@ export async function findStickyComment(octokit: GitHubClient, target: StickyCom
   return undefined;
 }
 
+function withMarker(target: StickyCommentTarget & { body: string }): string {
+  return target.body.includes(target.marker) ? target.body : `${target.marker}\n${target.body}`;
+}
+
+/** Rewrites `existing` (our comment, as findStickyComment returned it) in place. */
+export async function updateStickyComment(
+  octokit: GitHubClient,
+  target: StickyCommentTarget & { body: string },
+  existing: StickyComment,
+): Promise<{ id: number; action: "updated"; url: string }> {
+  const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body: withMarker(target) });
+  target.logger.info(`Updated the pull request comment: ${data.html_url}`);
+  return { id: data.id, action: "updated", url: data.html_url };
+}
+
 /** Creates our comment for `marker`, or rewrites it in place when it exists. */
 export async function upsertStickyComment(
   octokit: GitHubClient,
   target: StickyCommentTarget & { body: string },
 ): Promise<{ id: number; action: "created" | "updated"; url: string }> {
-  const body = target.body.includes(target.marker) ? target.body : `${target.marker}\n${target.body}`;
   const existing = await findStickyComment(octokit, target);
   if (existing !== undefined) {
-    const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
-    target.logger.info(`Updated the pull request comment: ${data.html_url}`);
-    return { id: data.id, action: "updated", url: data.html_url };
+    return updateStickyComment(octokit, target, existing);
   }
+  const body = withMarker(target);
   const { data } = await octokit.rest.issues.createComment({
     owner: target.owner,
     repo: target.repo,

@@ -11,6 +11,7 @@ import pLimit from "p-limit";
 import { ConfigurationError, errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { chunk } from "../ecs/batch.js";
+import { badCredentials, isBadCredentials, isPermissionDenied } from "../github/permission.js";
 import { fromEcsTags } from "../ecs/route-tags.js";
 import type { ClusterService, PullRequestState } from "./select.js";
 
@@ -29,20 +30,26 @@ export async function discoverServices(
 ): Promise<ClusterService[]> {
   const limit = pLimit(concurrency);
   const batches: Promise<Service[]>[] = [];
+  let batchFailed = false;
   try {
     for await (const page of paginateListServices({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
       for (const services of chunk(page.serviceArns ?? [], DESCRIBE_BATCH)) {
-        batches.push(
-          limit(async () => {
-            const described = await ecs.send(new DescribeServicesCommand({ cluster, services, include: ["TAGS"] }));
-            for (const failure of described.failures ?? []) {
-              // A service deleted between listing and describing is simply gone.
-              logger.debug(`DescribeServices: ${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
-            }
-            return described.services ?? [];
-          }),
-        );
+        const batch = limit(async () => {
+          const described = await ecs.send(new DescribeServicesCommand({ cluster, services, include: ["TAGS"] }));
+          for (const failure of described.failures ?? []) {
+            // A service deleted between listing and describing is simply gone.
+            logger.debug(`DescribeServices: ${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
+          }
+          return described.services ?? [];
+        });
+        // A batch may fail while later pages are still being listed: handled here (an unhandled
+        // rejection would end the process), reported by Promise.all below, and listing stops.
+        batch.catch(() => {
+          batchFailed = true;
+        });
+        batches.push(batch);
       }
+      if (batchFailed) break;
     }
     const described = (await Promise.all(batches)).flat();
     return described.map(toClusterService);
@@ -75,7 +82,10 @@ export interface PullRequestsApi {
   };
 }
 
-/** Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a guess. */
+/**
+ * Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a
+ * guess. A token GitHub rejects (401) ends the run before anything is deleted.
+ */
 export async function readPullRequestStates(
   github: PullRequestsApi,
   owner: string,
@@ -93,7 +103,15 @@ export async function readPullRequestStates(
         } catch (error) {
           const status = (error as { status?: unknown }).status;
           if (status === 404) return [number, { kind: "not-found" }];
-          return [number, { kind: "unknown", reason: typeof status === "number" ? `HTTP ${status}` : errorMessage(error) }];
+          if (isBadCredentials(error)) throw badCredentials(error);
+          return [
+            number,
+            {
+              kind: "unknown",
+              reason: typeof status === "number" ? `HTTP ${status}` : errorMessage(error),
+              permissionDenied: isPermissionDenied(error),
+            },
+          ];
         }
       }),
     ),

@@ -73,11 +73,18 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
     github === undefined
       ? new Map<number, PullRequestState>(numbers.map((number) => [number, { kind: "unknown", reason: "no github-token to ask" }]))
       : await readPullRequestStates(github, plan.owner, plan.repo, numbers, plan.maxConcurrency);
-  const unreadable = [...states].filter(([, state]) => state.kind === "unknown");
-  if (unreadable.length > 0 && github !== undefined) {
+  const unreadable = [...states].filter(
+    (entry): entry is [number, Extract<PullRequestState, { kind: "unknown" }>] => entry[1].kind === "unknown",
+  );
+  if (unreadable.length > 0) {
     const [number, state] = unreadable[0] as [number, Extract<PullRequestState, { kind: "unknown" }>];
+    const fix = github === undefined
+      ? " Pass github-token to reap closed pull requests' copies."
+      : unreadable.some(([, unknown]) => unknown.permissionDenied === true)
+        ? " Grant the workflow token 'pull-requests: read'."
+        : "";
     logger.warning(
-      `could not read ${unreadable.length} pull request(s) (#${number}: ${state.reason}); their copies are kept. The token needs 'pull-requests: read'.`,
+      `could not read ${unreadable.length} pull request(s) (#${number}: ${state.reason}); their copies are reaped only by expires-at or max-age.${fix}`,
     );
   }
   const selection = selectServices(services, states, options);

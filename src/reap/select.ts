@@ -19,7 +19,8 @@ export type PullRequestState =
   | { kind: "open" }
   | { kind: "closed"; merged: boolean }
   | { kind: "not-found" }
-  | { kind: "unknown"; reason: string };
+  /** GitHub would not answer; `permissionDenied` when it refused the token (403, not the rate limit). */
+  | { kind: "unknown"; reason: string; permissionDenied?: boolean };
 
 export type ReapMode =
   /** Exactly one route's services, e.g. when `pullRequest` closed. */
@@ -223,11 +224,12 @@ function staleness(
   if (candidate.pullRequest !== undefined) {
     const number = candidate.pullRequest;
     const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
-    // Without a sure answer about the PR, nothing else about the copy is trusted either.
-    if (state.kind === "not-found") return { stale: false, reason: `pull request #${number} not found` };
-    if (state.kind === "unknown") return { stale: false, reason: `pull request #${number} unknown: ${state.reason}` };
+    // A PR that cannot be read never makes a copy stale, but its own expires-at and age still do:
+    // they are the safety net for exactly the runs where GitHub could not be asked.
     if (state.kind === "closed") reasons.push(`pull request #${number} ${state.merged ? "merged" : "closed"}`);
-    else notes.push(`pull request #${number} open`);
+    else if (state.kind === "open") notes.push(`pull request #${number} open`);
+    else if (state.kind === "not-found") notes.push(`pull request #${number} not found`);
+    else notes.push(`pull request #${number} unknown: ${state.reason}`);
   }
   const now = options.now.getTime();
   if (candidate.expiresAt !== undefined) {

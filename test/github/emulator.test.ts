@@ -73,12 +73,16 @@ describe("GitHub emulator", () => {
     assert.equal(data.head.ref, "feature/checkout");
   });
 
-  it("accepts `token` and `Bearer` authorization and rejects an unknown token with 401 Bad credentials", async () => {
+  it("accepts `token` and `Bearer` authorization, rejects an unknown token with 401 Bad credentials, hides private repositories from anonymous callers", async () => {
     assert.equal((await get(`/repos/${REPOSITORY}/pulls/${PR}`, ACTIONS_TOKEN, "Bearer")).status, 200);
     const bad = await get(`/repos/${REPOSITORY}/pulls/${PR}`, "ghp_unknown");
     assert.equal(bad.status, 401);
     assert.equal(((await bad.json()) as { message: string }).message, "Bad credentials");
-    assert.equal((await fetch(`${github.url}/repos/${REPOSITORY}/pulls/${PR}`)).status, 401);
+    // Without a token, a private repository does not exist (404); GET /user requires authentication.
+    assert.equal((await fetch(`${github.url}/repos/${REPOSITORY}/pulls/${PR}`)).status, 404);
+    const anonymous = await fetch(`${github.url}/user`);
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as { message: string }).message, "Requires authentication");
   });
 
   it("answers GET /user for a PAT and 403 for an installation token", async () => {

@@ -126,7 +126,10 @@ describe("pull request experience", () => {
       await (await beginRoute(options(ACTIONS_TOKEN))).finish(model("running"), true);
     }
     const persons = github.addIssueComment(REPOSITORY, PR, { body: `> ${routeMarker("pr-123")}\n> quoted`, login: "octocat" });
+    github.resetCalls();
     await tearDownRoute({ ...options(ACTIONS_TOKEN), removed: ["orders--pr-123"], reason: "pull request closed" });
+    // The comments are read once: the comment found is the one rewritten.
+    assert.equal(github.calls().filter((call) => call.method === "GET" && call.path.endsWith(`/issues/${PR}/comments`)).length, 1);
 
     const comments = github.comments(REPOSITORY, PR);
     assert.equal(comments.length, 2);

@@ -88,6 +88,17 @@ describe("sticky comment", () => {
     assert.deepEqual(mine.map((comment) => comment.body), [`${MARKER}\n2`]);
   });
 
+  it("finds its own comment with a GitHub App's installation token, whose comments are by <app>[bot]", async () => {
+    github.addToken("ghs_appInstallationToken", { login: "shop-deployer[bot]", type: "Bot", installation: true });
+    github.addIssueComment(REPOSITORY, PR, { body: `${MARKER}\nby the Actions token`, login: "github-actions[bot]", type: "Bot" });
+    const octokit = client(github, "ghs_appInstallationToken");
+    assert.equal(await commentAuthor(octokit), "shop-deployer[bot]");
+    assert.equal((await upsertStickyComment(octokit, target(`${MARKER}\n1`))).action, "created");
+    assert.equal((await upsertStickyComment(octokit, target(`${MARKER}\n2`))).action, "updated");
+    const mine = github.comments(REPOSITORY, PR).filter((comment) => comment.login === "shop-deployer[bot]");
+    assert.deepEqual(mine.map((comment) => comment.body), [`${MARKER}\n2`]);
+  });
+
   it("asks who it is once per client", async () => {
     const octokit = client(github, ACTIONS_TOKEN);
     github.resetCalls();

@@ -10,7 +10,7 @@ import { createGitHubClient } from "../../src/github/client.js";
 import { deleteServices, retireTaskDefinitions } from "../../src/reap/delete.js";
 import { discoverServices, readPullRequestStates } from "../../src/reap/discover.js";
 import type { Decision } from "../../src/reap/select.js";
-import { fargateTaskDefinition, withEmulator } from "../emulators/ecs/test-support.js";
+import { ecsClient, fargateTaskDefinition, withEmulator } from "../emulators/ecs/test-support.js";
 import { startGitHubEmulator } from "../emulators/github/index.js";
 
 async function revisions(ecs: ECSClient, family: string, status: "ACTIVE" | "INACTIVE"): Promise<string[]> {
@@ -45,6 +45,41 @@ describe("discoverServices", () => {
       assert.equal(services.filter((service) => service.tags[TAG.managedBy] === MANAGED_BY).length, 118);
       assert.ok(services.every((service) => service.status === "ACTIVE" && /task-definition\/svc-\d+--pr-1:1$/.test(service.taskDefinition ?? "")));
       assert.deepEqual(emulator.callCounts(), { ListServices: 3, DescribeServices: 24 });
+    });
+  });
+
+  it("fails with DescribeServices' error, not an unhandled rejection, when a batch fails while listing goes on", async () => {
+    await withEmulator({ clusters: ["dev"] }, async (emulator) => {
+      for (let index = 0; index < 150; index++) {
+        emulator.seedService({
+          cluster: "dev",
+          taskDefinition: bridgeTaskDefinition(`svc-${index}--pr-1`),
+          service: { serviceName: `svc-${index}--pr-1`, desiredCount: 1 },
+        });
+      }
+      // Every DescribeServices is refused (as an IAM policy without ecs:DescribeServices would be),
+      // before the second ListServices page has arrived.
+      const ecs = ecsClient(emulator, { maxAttempts: 1 });
+      ecs.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === "DescribeServicesCommand") throw new Error("AccessDeniedException: not allowed to DescribeServices");
+          return next(args);
+        },
+        { step: "initialize", name: "denyDescribeServices" },
+      );
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => {
+        unhandled.push(reason);
+      };
+      process.on("unhandledRejection", onUnhandled);
+      try {
+        await assert.rejects(discoverServices(ecs, "dev", 4, silentLogger), /not allowed to DescribeServices/);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(unhandled, []);
+      } finally {
+        process.off("unhandledRejection", onUnhandled);
+        ecs.destroy();
+      }
     });
   });
 
@@ -141,6 +176,23 @@ describe("readPullRequestStates", () => {
       const states = await readPullRequestStates(octokit, "Codertocat", "Hello-World", [1, 2, 2, 404, 1], 2);
       assert.deepEqual(Object.fromEntries(states), { 1: { kind: "open" }, 2: { kind: "closed", merged: true }, 404: { kind: "not-found" } });
       assert.equal(github.calls().length, 3);
+    } finally {
+      await github.close();
+    }
+  });
+
+  it("a 403 is an unknown state marked as a permission problem; a rejected token ends the run in one line", async () => {
+    const github = await startGitHubEmulator();
+    try {
+      github.addRepository("Codertocat/Hello-World");
+      github.addToken("ghs_nopulls", { login: "github-actions[bot]", type: "Bot", installation: true, permissions: { pullRequests: "none" } });
+      github.addPullRequest("Codertocat/Hello-World", { number: 1, state: "closed" });
+      const denied = await readPullRequestStates(createGitHubClient("ghs_nopulls", github.url), "Codertocat", "Hello-World", [1], 2);
+      assert.deepEqual(Object.fromEntries(denied), { 1: { kind: "unknown", reason: "HTTP 403", permissionDenied: true } });
+      await assert.rejects(
+        readPullRequestStates(createGitHubClient("ghs_revoked", github.url), "Codertocat", "Hello-World", [1], 2),
+        (error: unknown) => error instanceof ConfigurationError && error.input === "github-token" && /401 Bad credentials/.test(error.message),
+      );
     } finally {
       await github.close();
     }

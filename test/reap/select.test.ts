@@ -160,7 +160,7 @@ function pullRequestOf(intent: Intent): number | undefined {
 function staleInSweep(intent: Intent, states: Map<number, PullRequestState>, maxAge: boolean): boolean {
   const number = pullRequestOf(intent);
   const state = number === undefined ? undefined : states.get(number);
-  if (state !== undefined && (state.kind === "not-found" || state.kind === "unknown")) return false;
+  // An unreadable PR (not found, unknown) proves nothing either way: the copy's own dates decide.
   return state?.kind === "closed" || intent.expires === "past" || (maxAge && intent.created === "old");
 }
 
@@ -326,6 +326,38 @@ describe("selectServices (examples)", () => {
       ],
     );
     assert.deepEqual(selection.keep.map((decision) => [decision.service, decision.reason]), [["web--pr-5", 'expires-at tag "soon" is not a timestamp']]);
+  });
+});
+
+describe("selectServices (unreadable pull requests)", () => {
+  const copy = (name: string, route: string, expiresAt: string): ClusterService => ({
+    serviceName: name,
+    serviceArn: `arn:aws:ecs:us-east-1:1:service/dev/${name}`,
+    status: "ACTIVE",
+    taskDefinition: `arn:aws:ecs:us-east-1:1:task-definition/${name}:1`,
+    tags: { [TAG.managedBy]: MANAGED_BY, [TAG.repository]: REPOSITORY, [TAG.route]: route, [TAG.expiresAt]: expiresAt },
+  });
+
+  it("still reaps an expired copy whose pull request GitHub would not show, and keeps a fresh one", () => {
+    const services = [copy("orders--pr-8", "pr-8", "2026-11-22T11:00:00Z"), copy("orders--pr-9", "pr-9", "2026-11-22T11:00:00Z"), copy("web--pr-9", "pr-9", "2026-11-23T11:00:00Z")];
+    const selection = selectServices(
+      services,
+      new Map<number, PullRequestState>([
+        [8, { kind: "not-found" }],
+        [9, { kind: "unknown", reason: "HTTP 403" }],
+      ]),
+      { repository: REPOSITORY, mode: { kind: "sweep", maxAgeMs: undefined }, includeShadow: false, maxDeletions: 25, now: NOW },
+    );
+    assert.deepEqual(
+      selection.delete.map((decision) => [decision.service, decision.reason]),
+      [
+        ["orders--pr-8", "expired at 2026-11-22T11:00:00.000Z"],
+        ["orders--pr-9", "expired at 2026-11-22T11:00:00.000Z"],
+      ],
+    );
+    assert.deepEqual(selection.keep.map((decision) => [decision.service, decision.reason]), [
+      ["web--pr-9", "pull request #9 unknown: HTTP 403; expires at 2026-11-23T11:00:00.000Z"],
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { ExitCodeError } from "../common/action.js";
 import { ConfigurationError, errorMessage } from "../../common/errors.js";
+import { escapeHtml } from "../../common/html.js";
 import type { Logger } from "../../common/logger.js";
 import { Inputs } from "../../config/inputs.js";
 import { readWorkflowEvent, routeFromEvent } from "../../github/event.js";
@@ -109,10 +110,6 @@ async function writeSummary({ inputs, probes, command, failure }: Report): Promi
       : `${command.exitCode === 0 ? "passed" : `failed (exit code ${command.exitCode})`} in ${formatSeconds(command.durationMs)} s`;
   summary.addRaw(`<p><strong>Result:</strong> ${escapeHtml(result)}</p>`, true);
   await summary.write();
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /**

@@ -1,5 +1,6 @@
 // A local GitHub REST API for the calls the project makes (issue comments, pull requests,
-// deployments and their statuses, the authenticated user), so tests drive the real Octokit over HTTP.
+// deployments and their statuses, the authenticated user, and GraphQL `viewer { login }`), so tests
+// drive the real Octokit over HTTP.
 // Answers follow GitHub's documented shapes, status codes, messages and pagination.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { listenOnLoopback } from "../listen.js";
@@ -18,14 +19,17 @@ export interface GitHubCall {
   at: number;
 }
 
-export type PermissionLevel = "read" | "write";
+export type PermissionLevel = "none" | "read" | "write";
 
 export interface TokenIdentity {
   login: string;
   type: "Bot" | "User";
   /** An installation token (the Actions GITHUB_TOKEN or a GitHub App's): GET /user answers 403. */
   installation?: boolean;
-  /** Omitted: every write is allowed. Given: a write needs `write` on its permission. */
+  /**
+   * Omitted: everything is allowed. Given: a write needs `write` on its permission; a read is
+   * refused (403) only where the permission is `none` (a permission left out here reads).
+   */
   permissions?: { issues?: PermissionLevel; pullRequests?: PermissionLevel; deployments?: PermissionLevel };
 }
 
@@ -66,7 +70,8 @@ export interface GitHubEmulator {
   addRepository(fullName: string): void;
   /**
    * A token and who it is: the Actions GITHUB_TOKEN is an installation token whose comments are
-   * authored by `github-actions[bot]` (type Bot), and GET /user answers 403 for it; a PAT is a User.
+   * authored by `github-actions[bot]` (a GitHub App's by `<app-slug>[bot]`), type Bot; GET /user
+   * answers 403 for it and GraphQL `viewer { login }` names it; a PAT is a User.
    */
   addToken(token: string, identity: TokenIdentity): void;
   addPullRequest(
@@ -236,10 +241,17 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   }
 
   function route(method: string, url: URL, authorization: string | undefined, body: unknown): Reply {
-    const caller = authenticate(authorization);
     const segments = url.pathname.split("/").filter((segment) => segment !== "").map(decodeURIComponent);
+    if (authorization === undefined && segments[0] === "repos") {
+      // Every repository here is private: GitHub hides a private repository from anonymous callers.
+      return notFound();
+    }
+    const caller = authenticate(authorization);
     if (segments.length === 1 && segments[0] === "user" && method === "GET") {
       return getUser(caller);
+    }
+    if (segments.length === 1 && segments[0] === "graphql" && method === "POST") {
+      return graphql(caller, body);
     }
     if (segments[0] !== "repos" || segments.length < 4) {
       return notFound();
@@ -253,6 +265,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     const number = (index: number): number => Number(rest[index]);
     switch (key) {
       case "GET issues/:n/comments":
+        requireRead(caller, ...(repo.pulls.has(number(1)) ? (["issues", "pullRequests"] as const) : (["issues"] as const)));
         return listIssueComments(repo, number(1), url);
       case "POST issues/:n/comments":
         return createIssueComment(repo, caller, number(1), body, url);
@@ -261,16 +274,19 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       case "PATCH issues/comments/:n":
         return updateIssueComment(repo, caller, number(2), body, url);
       case "GET pulls/:n":
+        requireRead(caller, "pullRequests");
         return getPullRequest(repo, number(1), url);
       case "POST deployments":
         return createDeployment(repo, caller, body, url);
       case "GET deployments":
+        requireRead(caller, "deployments");
         return listDeployments(repo, url);
       case "GET deployments/:n":
         return withDeployment(repo, number(1), (deployment) => new Reply(200, deploymentJson(repo, deployment, url)));
       case "POST deployments/:n/statuses":
         return withDeployment(repo, number(1), (deployment) => createDeploymentStatus(repo, caller, deployment, body, url));
       case "GET deployments/:n/statuses":
+        requireRead(caller, "deployments");
         return withDeployment(repo, number(1), (deployment) =>
           paginate(url, [...deployment.statuses].reverse(), (status) => statusJson(repo, deployment, status, url)),
         );
@@ -282,7 +298,6 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   function authenticate(authorization: string | undefined): Caller {
     const match = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? "");
     if (match === null) {
-      // GitHub serves public reads anonymously; every repository here is private to its tokens.
       throw message(401, "Requires authentication");
     }
     const caller = tokens.get(match[1] as string);
@@ -292,12 +307,26 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return caller;
   }
 
-  function requireWrite(caller: Caller, ...anyOf: (keyof NonNullable<TokenIdentity["permissions"]>)[]): void {
+  type Permission = keyof NonNullable<TokenIdentity["permissions"]>;
+
+  function requireRead(caller: Caller, ...anyOf: Permission[]): void {
+    const permissions = caller.identity.permissions;
+    if (permissions === undefined || anyOf.some((permission) => (permissions[permission] ?? "read") !== "none")) {
+      return;
+    }
+    throw forbidden(caller);
+  }
+
+  function requireWrite(caller: Caller, ...anyOf: Permission[]): void {
     const permissions = caller.identity.permissions;
     if (permissions === undefined || anyOf.some((permission) => permissions[permission] === "write")) {
       return;
     }
-    throw message(
+    throw forbidden(caller);
+  }
+
+  function forbidden(caller: Caller): Reply {
+    return message(
       403,
       caller.identity.installation === true
         ? "Resource not accessible by integration"
@@ -310,6 +339,18 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       return message(403, "Resource not accessible by integration");
     }
     return new Reply(200, userJson(caller.actor));
+  }
+
+  /** GraphQL, for the one query the project makes: who the token is (answers installation tokens too). */
+  function graphql(caller: Caller, body: unknown): Reply {
+    const query = field(body, "query");
+    if (typeof query !== "string") {
+      return message(400, "A query attribute must be specified and must be a string.");
+    }
+    if (!/^\s*(query\s*\w*\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) {
+      return new Reply(200, { errors: [{ message: `GitHub emulator: only { viewer { login } } is modelled, not ${query}` }] });
+    }
+    return new Reply(200, { data: { viewer: { login: caller.actor.login } } });
   }
 
   function issueExists(repo: Repository, issueNumber: number): boolean {
