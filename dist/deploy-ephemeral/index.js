@@ -64486,9 +64486,9 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ runAction)
+/* harmony export */   Cs: () => (/* binding */ runAction)
 /* harmony export */ });
-/* unused harmony export coreLogger */
+/* unused harmony exports coreLogger, ExitCodeError */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
 
@@ -64500,6 +64500,15 @@ const coreLogger = {
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
 };
+/** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
+class ExitCodeError extends Error {
+    exitCode;
+    constructor(message, exitCode) {
+        super(message);
+        this.exitCode = exitCode;
+        this.name = "ExitCodeError";
+    }
+}
 /**
  * Runs an action's main: a user mistake ends the step with its one line and exit code 1;
  * anything else is a bug, reported with its stack in the debug log.
@@ -64513,6 +64522,9 @@ async function runAction(main) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(error.stack);
         }
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n")[0] ?? "failed");
+        if (error instanceof ExitCodeError && Number.isInteger(error.exitCode) && error.exitCode > 0) {
+            process.exitCode = error.exitCode;
+        }
         const rest = (0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n").slice(1).join("\n");
         if (rest !== "") {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(rest);
@@ -64528,17 +64540,17 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _deploy_ephemeral_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9614);
+/* harmony import */ var _deploy_ephemeral_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6583);
 
 
-await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)(_deploy_ephemeral_js__WEBPACK_IMPORTED_MODULE_1__/* .deployEphemeral */ .H);
+await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_deploy_ephemeral_js__WEBPACK_IMPORTED_MODULE_1__/* .deployEphemeral */ .H);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 9614:
+/***/ 6583:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64668,6 +64680,8 @@ class Inputs {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(212);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*
 How it works:
@@ -65685,6 +65699,8 @@ const ROUTE_MAX_LENGTH = 32;
 const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const HASH_LENGTH = 6;
 const PULL_REQUEST_ROUTE = /^pr-\d+$/;
+/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
+const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
 function isValidRoute(value) {
     return ROUTE_PATTERN.test(value);
 }
@@ -65707,14 +65723,15 @@ function routeForPullRequest(number) {
 /**
  * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
  * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
- * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too.
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
+ * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
  */
 function routeForBranch(branch) {
     const slug = branch
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug);
+    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
     if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
         return slug;
     }
@@ -65786,9 +65803,15 @@ function serialiseBaggage(baggage) {
  * The W3C baggage header value carrying the route, merged into `existing` (an incoming `baggage`
  * header or user-given `key=value` entries): other members are kept, an older route entry replaced.
  * Serialised by OpenTelemetry's own propagator so services parse it exactly as they will in production.
+ * The route entry comes first: the propagator silently drops the members past its limits (180
+ * members, 8192 bytes), and the route must never be one of them.
  */
 function mergeBaggage(route, names, existing) {
-    const baggage = parseBaggage(existing).setEntry(names.baggageKey, { value: route });
+    let baggage = src.propagation.createBaggage().setEntry(names.baggageKey, { value: route });
+    for (const [key, entry] of parseBaggage(existing).getAllEntries()) {
+        if (key !== names.baggageKey)
+            baggage = baggage.setEntry(key, entry);
+    }
     return serialiseBaggage(baggage);
 }
 /** Parses user-given extra baggage entries (`key=value`, comma- or newline-separated). */
@@ -65803,6 +65826,10 @@ function extraBaggageEntries(text, input = "baggage") {
             throw new ConfigurationError(`'${member}' is not a baggage entry; write key=value, one per line`, input);
         }
         validateToken(key, input);
+        // OpenTelemetry's propagator would drop it without a word: an empty value or a stray '%'.
+        if (parseBaggage(member).getAllEntries().length === 0) {
+            throw new ConfigurationError(`'${member}' is not a baggage entry OpenTelemetry accepts; give a non-empty value and write a literal % as %25`, input);
+        }
     }
     return members.join(",");
 }
@@ -65821,6 +65848,7 @@ const DEFAULT_PRIORITIES = { route: 30000, shadow: 20000, shadowFallback: 10000 
 const TRAEFIK_ROOT = "traefik";
 const ROUTER_RULE_FIELD = /^http\.routers\.([^.]+)\.rule$/i;
 const ROUTER_PRIORITY_FIELD = /^http\.routers\.([^.]+)\.priority$/i;
+const ROUTER_RULE_SYNTAX_FIELD = /^http\.routers\.([^.]+)\.rulesyntax$/i;
 const TRAEFIK_NAME = /^[a-z0-9-]+$/;
 const labels_HASH_LENGTH = 6;
 const MAX_PRIORITY = Number.MAX_SAFE_INTEGER;
@@ -65926,19 +65954,23 @@ function checkPriority(value, input) {
         throw new errors/* ConfigurationError */.j1(`'${value}' must be a whole number from 1 to ${MAX_PRIORITY}`, input);
     }
 }
+/** Only shadow has the fallback router, and not with `fallback: default`. */
+function writesFallbackRouter(route, fallback) {
+    return route === SHADOW_ROUTE && fallback === "shadow";
+}
 /**
  * Priorities that would hide the copy: a base router at or above them answers every request first,
  * and a route at or below the shadow fallback loses its requests to the shadow copy.
  */
 function checkPriorityOrder(options, route) {
-    const lowest = route === SHADOW_ROUTE ? Math.min(options.priority, options.fallbackPriority) : options.priority;
+    const lowest = writesFallbackRouter(route, options.fallback) ? Math.min(options.priority, options.fallbackPriority) : options.priority;
     if (route !== SHADOW_ROUTE && options.priority <= options.fallbackPriority) {
         throw new errors/* ConfigurationError */.j1(`${options.priority} must be above the shadow fallback priority ${options.fallbackPriority}, or the shadow copy would take this route's requests`, "priority");
     }
     for (const [key, value] of Object.entries(options.baseLabels)) {
         const router = routerOfLabel(key, ROUTER_PRIORITY_FIELD);
         if (router !== undefined && Number(value) >= lowest) {
-            throw new errors/* ConfigurationError */.j1(`the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`, "priority");
+            throw new errors/* ConfigurationError */.j1(`the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`, Number(value) >= options.priority ? "priority" : "fallback-priority");
         }
     }
 }
@@ -65980,6 +66012,8 @@ function routeLabels(options) {
     const name = routeTraefikName(options.baseService, route);
     const middleware = `${name}-served`;
     const tls = baseTlsSettings(options.baseLabels);
+    // A base on Traefik v3 that keeps v2 rules per router: the copies must say which syntax they use.
+    const declareSyntax = Object.keys(options.baseLabels).some((key) => routerOfLabel(key, ROUTER_RULE_SYNTAX_FIELD) !== undefined);
     const labels = {};
     for (const [key, value] of Object.entries(options.baseLabels)) {
         if (key !== TRAEFIK_ROOT && !key.startsWith(`${TRAEFIK_ROOT}.`))
@@ -65996,11 +66030,13 @@ function routeLabels(options) {
         labels[`${key}.middlewares`] = middleware;
         if (options.entrypoints.length > 0)
             labels[`${key}.entrypoints`] = options.entrypoints.join(",");
+        if (declareSyntax)
+            labels[`${key}.ruleSyntax`] = ruleSyntax;
         for (const [field, value] of tls)
             labels[`${key}.${field}`] = value;
     };
     addRouter(name, `${match} && (${signalRule(route, signal, ruleSyntax)})`, options.priority);
-    if (route === SHADOW_ROUTE && options.fallback === "shadow") {
+    if (writesFallbackRouter(route, options.fallback)) {
         addRouter(shadowFallbackRouterName(options.baseService), `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
     }
     labels[`traefik.http.services.${name}.loadbalancer.server.port`] = String(options.port);
@@ -66008,16 +66044,6 @@ function routeLabels(options) {
         labels[`traefik.http.services.${name}.loadbalancer.server.scheme`] = "h2c";
     labels[`traefik.http.middlewares.${middleware}.headers.customresponseheaders.X-Served-By-Route`] = route;
     return labels;
-}
-
-;// CONCATENATED MODULE: ./src/ecs/batch.ts
-/** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
-function chunk(items, size) {
-    const groups = [];
-    for (let start = 0; start < items.length; start += size) {
-        groups.push(items.slice(start, start + size));
-    }
-    return groups;
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/client.ts
@@ -66233,10 +66259,18 @@ const RESOURCE_ATTRIBUTES_VARIABLE = "OTEL_RESOURCE_ATTRIBUTES";
 const PROPAGATORS_VARIABLE = "OTEL_PROPAGATORS";
 const ROUTE_RESOURCE_ATTRIBUTE = "deployment.route";
 const TRAEFIK_LABEL = /^traefik\./;
+const TRAEFIK_HTTP_LABEL = /^traefik\.http\.(routers|services)\./;
 const SERVICE_PORT_LABEL = /^traefik\.http\.services\.[^.]+\.loadbalancer\.server\.port$/;
+/** True when the base task definition has Traefik route HTTP to this container. */
+function routedByTraefik(container) {
+    const labels = container.dockerLabels ?? {};
+    return labels["traefik.enable"] !== "false" && Object.keys(labels).some((key) => TRAEFIK_HTTP_LABEL.test(key));
+}
 /**
  * The routed container of a task definition: the named one, or the only one. With several
- * containers and no name, the first one with a port mapping (the one Traefik could route to).
+ * containers and no name, the first one with a port mapping that the base's Traefik labels route
+ * to, else the first one with a port mapping: a sidecar listed first (envoy, a collector) must
+ * not get the new image.
  */
 function selectContainer(taskDefinition, name, input) {
     const containers = taskDefinition.containerDefinitions ?? [];
@@ -66249,7 +66283,7 @@ function selectContainer(taskDefinition, name, input) {
         return found;
     }
     const withPort = containers.filter((container) => (container.portMappings ?? []).length > 0);
-    const chosen = containers.length === 1 ? containers[0] : withPort[0];
+    const chosen = containers.length === 1 ? containers[0] : (withPort.find(routedByTraefik) ?? withPort[0]);
     if (chosen === undefined) {
         throw new errors/* ConfigurationError */.j1(`task definition ${taskDefinition.family} has ${containers.length} containers (${names}) and none with a port; name the one to route`, input === "services" ? "services" : "container");
     }
@@ -66321,7 +66355,7 @@ function routeTaskDefinition(base, options) {
     const containerDefinitions = containers.map((container) => {
         const routed = container.name === options.container;
         const propagators = container.environment?.find((pair) => pair.name === PROPAGATORS_VARIABLE)?.value;
-        if (propagators !== undefined && !propagators.split(",").some((name) => name.trim() === "baggage")) {
+        if (propagators !== undefined && !propagators.split(",").some((name) => name.trim().toLowerCase() === "baggage")) {
             warnings.push(`container '${container.name}' of ${base.family} sets ${PROPAGATORS_VARIABLE}=${propagators} without 'baggage': the route stops at this service for calls it makes downstream; add baggage to the list`);
         }
         return {
@@ -66342,7 +66376,18 @@ function routeTaskDefinition(base, options) {
     return { input, warnings };
 }
 
+;// CONCATENATED MODULE: ./src/ecs/batch.ts
+/** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
+function chunk(items, size) {
+    const groups = [];
+    for (let start = 0; start < items.length; start += size) {
+        groups.push(items.slice(start, start + size));
+    }
+    return groups;
+}
+
 ;// CONCATENATED MODULE: ./src/ecs/wait.ts
+
 
 
 /** DescribeServices takes at most 10 services a call. */
@@ -66390,10 +66435,13 @@ function formatDuration(ms) {
 function isThrottling(error) {
     return error instanceof Error && error.name === "ThrottlingException";
 }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function describeServices(client, cluster, names) {
+/**
+ * The named services found in `cluster` (DRAINING and INACTIVE ones too), by name: one
+ * DescribeServices call per 10 names, sent together. Names ECS does not know are absent.
+ */
+async function describeServices(client, cluster, names, options = {}) {
     const found = new Map();
-    const answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch }))));
+    const answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) }))));
     for (const answer of answers) {
         for (const service of answer.services ?? []) {
             if (service.serviceName !== undefined)
@@ -66451,11 +66499,12 @@ async function waitForServices(targets, options) {
         ]);
         outcomes.set(target.serviceName, { serviceName: target.serviceName, status, at: Date.now(), reason: [why, ...reasons].join("; ") });
     };
-    while (pending.length > 0) {
+    // Polls at least once, and once more at the deadline: a copy that became stable while an earlier
+    // step (a DRAINING wait) used up the budget is stable, not timed out.
+    for (let last = false; pending.length > 0 && !last;) {
         const remaining = deadline - Date.now();
-        if (remaining <= 0)
-            break;
-        await sleep(Math.min(remaining, interval * (1 - random() / 4)));
+        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(remaining, interval * (1 - random() / 4))));
+        last = Date.now() >= deadline;
         let services;
         try {
             services = await describeServices(options.client, options.cluster, pending.map((target) => target.serviceName));
@@ -66512,14 +66561,10 @@ async function waitForServices(targets, options) {
 function serviceInput(spec) {
     return spec.input === "services" ? "services" : "service";
 }
-async function deploy_describeServices(client, cluster, names, includeTags) {
-    const found = new Map();
+/** describeServices, with an unknown cluster reported as the `cluster` input's mistake. */
+async function describeInCluster(client, cluster, names, includeTags) {
     try {
-        const answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(includeTags ? { include: ["TAGS"] } : {}) }))));
-        for (const service of answers.flatMap((answer) => answer.services ?? [])) {
-            if (service.serviceName !== undefined)
-                found.set(service.serviceName, service);
-        }
+        return await describeServices(client, cluster, names, { includeTags });
     }
     catch (error) {
         if (error instanceof dist_cjs/* ClusterNotFoundException */.zQo) {
@@ -66527,12 +66572,11 @@ async function deploy_describeServices(client, cluster, names, includeTags) {
         }
         throw error;
     }
-    return found;
 }
 /** Reads the base services and their task definitions; fails on the first thing missing. */
 async function readBases(options) {
     const names = options.services.map((spec) => spec.service);
-    const bases = await deploy_describeServices(options.client, options.cluster, names, true);
+    const bases = await describeInCluster(options.client, options.cluster, names, true);
     for (const spec of options.services) {
         const base = bases.get(spec.service);
         if (base === undefined || base.status !== "ACTIVE") {
@@ -66558,6 +66602,9 @@ function planService(options, read, existing, now) {
         // Tags are the only proof of ownership: never take over a service someone else made.
         throw new errors/* ConfigurationError */.j1(`service '${routeService}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`, "route");
     }
+    const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
+    if (existing?.status === "ACTIVE")
+        checkTagsFit(routeService, existing, tags);
     const family = routeFamily(taskDefinition.family ?? "", options.route);
     for (const name of [routeService, family]) {
         if (!ECS_NAME_PATTERN.test(name)) {
@@ -66567,7 +66614,6 @@ function planService(options, read, existing, now) {
     const container = selectContainer(taskDefinition, spec.container, spec.input);
     const port = resolvePort(container, spec.port, spec.input);
     const labels = labelsFor(options, spec, container.dockerLabels ?? {}, port);
-    const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
     const routed = routeTaskDefinition(taskDefinition, { route: options.route, container: container.name, image: spec.image, labels, tags });
     return {
         spec,
@@ -66579,6 +66625,17 @@ function planService(options, read, existing, now) {
         desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
         tags,
     };
+}
+/**
+ * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
+ * dropped from the input) stay: the union must fit ECS's limit, or the update would stop half-way.
+ */
+function checkTagsFit(routeService, existing, tags) {
+    const current = Object.keys(fromEcsTags(existing.tags)).filter((key) => !key.startsWith("aws:"));
+    const merged = new Set([...current, ...Object.keys(refreshedTags(tags))]);
+    if (merged.size > TAG_LIMITS.perResource) {
+        throw new errors/* ConfigurationError */.j1(`${routeService} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`, "tags");
+    }
 }
 function labelsFor(options, spec, baseLabels, port) {
     try {
@@ -66612,16 +66669,15 @@ function labelsFor(options, spec, baseLabels, port) {
 async function planRoute(options, now) {
     const reads = await readBases(options);
     const routeNames = options.services.map((spec) => routeServiceName(spec.service, options.route));
-    const existing = await deploy_describeServices(options.client, options.cluster, routeNames, true);
+    const existing = await describeInCluster(options.client, options.cluster, routeNames, true);
     return reads.map((read) => planService(options, read, existing.get(routeServiceName(read.spec.service, options.route)), now));
 }
-const deploy_sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A DRAINING service keeps its name until its tasks stop; waits (bounded) until it is INACTIVE or gone. */
 async function awaitDrained(options, name, deadline) {
     const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     options.logger.info(`${name}: an earlier copy is DRAINING; waiting until it is gone before creating the new one`);
     for (;;) {
-        const found = await deploy_describeServices(options.client, options.cluster, [name], false);
+        const found = await describeInCluster(options.client, options.cluster, [name], false);
         const status = found.get(name)?.status;
         if (status === undefined || status === "INACTIVE")
             return;
@@ -66631,7 +66687,7 @@ async function awaitDrained(options, name, deadline) {
         if (Date.now() + interval > deadline) {
             throw new Error(`${name} was still DRAINING after ${formatDuration(options.timeoutMs)}; retry when it is gone`);
         }
-        await deploy_sleep(interval);
+        await (0,promises_namespaceObject.setTimeout)(interval);
     }
 }
 /** Registers the copy's task definition and creates or updates its service. */
@@ -71746,7 +71802,15 @@ function createGitHubClient(token, apiUrl = process.env.GITHUB_API_URL || DEFAUL
     return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
 }
 
+;// CONCATENATED MODULE: ./src/common/html.ts
+/** Text safe inside HTML (job summaries and comments are rendered as HTML-capable Markdown). */
+function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
+// The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+
 
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
 /** The hidden line that identifies the comment of one route. */
@@ -71769,11 +71833,7 @@ function imageTag(image) {
 }
 /** Text that cannot break out of a Markdown table cell or inject HTML. */
 function escapeTableCell(text) {
-    return text
-        .replace(/\\/g, "\\\\")
-        .replace(/&/g, "&amp;")
-        .replace(/</g, "&lt;")
-        .replace(/>/g, "&gt;")
+    return escapeHtml(text.replace(/\\/g, "\\\\"))
         .replace(/\|/g, "\\|")
         .replace(/\r?\n|\r/g, "<br>");
 }
@@ -72090,10 +72150,17 @@ function gitHubMessage(failure) {
     }
     return failure.message;
 }
-/** A 403 that is about rights, not the rate limit (GitHub answers rate limits with 403 too). */
+/**
+ * A 403 that is about rights, not a rate limit: GitHub answers the primary rate limit with 403 and
+ * `x-ratelimit-remaining: 0`, and a secondary rate limit with 403, `retry-after` and remaining calls.
+ */
 function isPermissionDenied(error) {
     const failure = httpFailure(error);
-    return failure?.status === 403 && String(failure.response?.headers?.["x-ratelimit-remaining"]) !== "0";
+    if (failure?.status !== 403) {
+        return false;
+    }
+    const headers = failure.response?.headers ?? {};
+    return String(headers["x-ratelimit-remaining"]) !== "0" && headers["retry-after"] === undefined && !/rate limit/i.test(gitHubMessage(failure));
 }
 /** A 401: the token itself is wrong, expired or revoked. */
 function isBadCredentials(error) {
@@ -72129,7 +72196,7 @@ async function permission_writeOrWarn(logger, what, write) {
         return undefined;
     }
 }
-/** The one line for a token GitHub does not accept. */
+/** The one line for a token GitHub does not accept (a 401). */
 function badCredentials(error) {
     const failure = httpFailure(error);
     const detail = failure === undefined ? String(error) : gitHubMessage(failure);
@@ -72143,19 +72210,28 @@ const ACTIONS_BOT_LOGIN = "github-actions[bot]";
 const identities = new WeakMap();
 /**
  * The login the client's comments are authored by. GET /user answers for a personal access token;
- * for an installation token (the Actions GITHUB_TOKEN) it answers 403 "Resource not accessible by
- * integration", and the author is `github-actions[bot]`. Asked once per client.
+ * for an installation token it answers 403 "Resource not accessible by integration", and GraphQL
+ * `viewer` names the bot: `github-actions[bot]` for the Actions GITHUB_TOKEN, `<app-slug>[bot]` for
+ * a GitHub App's token (assuming github-actions[bot] there would never find the comment again and
+ * add one on every push). Asked once per client.
  */
 function commentAuthor(octokit) {
     let identity = identities.get(octokit);
     if (identity === undefined) {
-        identity = octokit.rest.users.getAuthenticated().then((response) => response.data.login, (error) => {
-            if (isPermissionDenied(error)) {
+        identity = octokit.rest.users.getAuthenticated().then((response) => response.data.login, async (error) => {
+            if (!isPermissionDenied(error)) {
+                throw error;
+            }
+            try {
+                const { viewer } = await octokit.graphql("query { viewer { login } }");
+                return viewer.login;
+            }
+            catch {
+                // A server without GraphQL for this token: the Actions token is by far the likeliest.
                 return ACTIONS_BOT_LOGIN;
             }
-            identities.delete(octokit);
-            throw error;
         });
+        identity.catch(() => identities.delete(octokit));
         identities.set(octokit, identity);
     }
     return identity;
@@ -72183,15 +72259,22 @@ async function sticky_comment_findStickyComment(octokit, target) {
     }
     return undefined;
 }
+function withMarker(target) {
+    return target.body.includes(target.marker) ? target.body : `${target.marker}\n${target.body}`;
+}
+/** Rewrites `existing` (our comment, as findStickyComment returned it) in place. */
+async function sticky_comment_updateStickyComment(octokit, target, existing) {
+    const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body: withMarker(target) });
+    target.logger.info(`Updated the pull request comment: ${data.html_url}`);
+    return { id: data.id, action: "updated", url: data.html_url };
+}
 /** Creates our comment for `marker`, or rewrites it in place when it exists. */
-async function sticky_comment_upsertStickyComment(octokit, target) {
-    const body = target.body.includes(target.marker) ? target.body : `${target.marker}\n${target.body}`;
+async function upsertStickyComment(octokit, target) {
     const existing = await sticky_comment_findStickyComment(octokit, target);
     if (existing !== undefined) {
-        const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
-        target.logger.info(`Updated the pull request comment: ${data.html_url}`);
-        return { id: data.id, action: "updated", url: data.html_url };
+        return sticky_comment_updateStickyComment(octokit, target, existing);
     }
+    const body = withMarker(target);
     const { data } = await octokit.rest.issues.createComment({
         owner: target.owner,
         repo: target.repo,
@@ -72240,7 +72323,7 @@ async function beginRoute(options) {
             if (!options.comment) {
                 return {};
             }
-            const written = await permission_writeOrWarn(logger, { doing: `write the comment on pull request #${options.pullRequest}`, ...COMMENT }, () => sticky_comment_upsertStickyComment(octokit, {
+            const written = await permission_writeOrWarn(logger, { doing: `write the comment on pull request #${options.pullRequest}`, ...COMMENT }, () => upsertStickyComment(octokit, {
                 owner,
                 repo,
                 issueNumber: options.pullRequest,
@@ -72262,10 +72345,7 @@ async function tearDownRoute(options) {
             logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
             return;
         }
-        await upsertStickyComment(octokit, {
-            ...target,
-            body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }),
-        });
+        await updateStickyComment(octokit, { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) }, existing);
     });
     await writeOrWarn(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
         const count = await deactivateRouteDeployments(octokit, { owner, repo, environment: route, description: `Route ${route} was torn down` });
@@ -72310,6 +72390,24 @@ function parseServiceName(value, input, where) {
     }
     return name;
 }
+/**
+ * What ECS accepts as a container image: up to 255 letters, digits, `-`, `_`, `:`, `.`, `/`, `#`,
+ * and `@` for a digest. Checked here so one bad image in a list fails the step before the other
+ * copies are created.
+ */
+const IMAGE_PATTERN = /^[A-Za-z0-9._:/@#-]+$/;
+const IMAGE_MAX_LENGTH = 255;
+function parseImage(image, input, where) {
+    if (image === undefined)
+        return undefined;
+    if (image.length > IMAGE_MAX_LENGTH) {
+        throw new errors/* ConfigurationError */.j1(`${where}image '${image.slice(0, 40)}…' is longer than ECS's ${IMAGE_MAX_LENGTH} characters`, input);
+    }
+    if (!IMAGE_PATTERN.test(image)) {
+        throw new errors/* ConfigurationError */.j1(`${where}image '${image}' is not an image reference (letters, digits, '.', '_', '-', ':', '/', '@'), e.g. registry.example.com/orders:abc123`, input);
+    }
+    return image;
+}
 function optionalText(value, input, where, key) {
     if (value === undefined || value === null)
         return undefined;
@@ -72339,7 +72437,7 @@ function parseServiceSpecs(servicesYaml, single) {
         {
             service: parseServiceName(single.service, "service", where),
             container: single.container,
-            image: single.image,
+            image: parseImage(single.image, "image", where),
             match: single.match,
             port: parsePort(single.port, "port", where),
             protocol: parseProtocol(single.protocol, "protocol", where),
@@ -72372,7 +72470,7 @@ function parseServicesYaml(text) {
         return {
             service: parseServiceName(entries.service, "services", where),
             container: optionalText(entries.container, "services", where, "container"),
-            image: optionalText(entries.image, "services", where, "image"),
+            image: parseImage(optionalText(entries.image, "services", where, "image"), "services", where),
             match: optionalText(entries.match, "services", where, "match"),
             port: parsePort(entries.port, "services", where),
             protocol: parseProtocol(entries.protocol, "services", where),
@@ -72394,8 +72492,11 @@ function parseServicesYaml(text) {
 
 
 const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
-/** Prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
-const RESERVED_PREFIXES = ["aws:", "dynamic-routing:"];
+const AWS_PREFIX = "aws:";
+/** Key prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
+const RESERVED_PREFIXES = [AWS_PREFIX, "dynamic-routing:"];
+/** The characters ECS allows in tag keys and values (its API's pattern): letters, digits, spaces and `_ . : / = + - @`. */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /**
  * Pure: user tags from the `tags` input, written as `key=value` lines or as a YAML map.
  * Keys and values are checked against ECS's limits here; the count against the limit is checked
@@ -72405,14 +72506,14 @@ function parseUserTags(text, input = "tags") {
     if (text === undefined || text.trim() === "")
         return {};
     const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
-    let tags;
+    // A Map, not an object literal: keys such as `toString` or `__proto__` are tags like any other.
+    const tags = new Map();
     if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
-        tags = {};
         for (const line of lines) {
             const [, key, value] = KEY_VALUE_LINE.exec(line);
-            if (key in tags)
+            if (tags.has(key))
                 throw new errors/* ConfigurationError */.j1(`tag '${key}' is given twice`, input);
-            tags[key] = value.trim();
+            tags.set(key, value.trim());
         }
     }
     else {
@@ -72426,15 +72527,14 @@ function parseUserTags(text, input = "tags") {
         if (document === null || typeof document !== "object" || Array.isArray(document)) {
             throw new errors/* ConfigurationError */.j1("must be key=value lines or a YAML map, e.g. 'team=payments'", input);
         }
-        tags = {};
         for (const [key, value] of Object.entries(document)) {
             if (value !== null && typeof value === "object") {
                 throw new errors/* ConfigurationError */.j1(`tag '${key}' must have a plain value, not a list or map`, input);
             }
-            tags[key] = value === null || value === undefined ? "" : String(value);
+            tags.set(key, value === null || value === undefined ? "" : String(value));
         }
     }
-    for (const [key, value] of Object.entries(tags)) {
+    for (const [key, value] of tags) {
         if (key === "" || key.length > TAG_LIMITS.keyLength) {
             throw new errors/* ConfigurationError */.j1(`tag key '${key.slice(0, 40)}' must be 1-${TAG_LIMITS.keyLength} characters`, input);
         }
@@ -72445,8 +72545,17 @@ function parseUserTags(text, input = "tags") {
         if (reserved !== undefined) {
             throw new errors/* ConfigurationError */.j1(`tag key '${key}' uses the reserved prefix '${reserved}'; choose another key`, input);
         }
+        if (value.toLowerCase().startsWith(AWS_PREFIX)) {
+            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' starts with the reserved prefix '${AWS_PREFIX}'; ECS refuses it in keys and values`, input);
+        }
+        if (!TAG_CHARACTERS.test(key)) {
+            throw new errors/* ConfigurationError */.j1(`tag key '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
+        }
+        if (!TAG_CHARACTERS.test(value)) {
+            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
+        }
     }
-    return tags;
+    return Object.fromEntries(tags);
 }
 
 ;// CONCATENATED MODULE: ./src/config/signal-inputs.ts
@@ -72555,10 +72664,24 @@ function deploySummary(result, signal) {
 
 
 
+
+/**
+ * Events whose GITHUB_REF is the branch under test. Others (schedule, issue_comment, workflow_run,
+ * repository_dispatch) carry the default branch there, so a route taken from it would be the
+ * default branch's, not the code the step deploys. No event name at all is a local run.
+ */
+const BRANCH_EVENTS = new Set(["push", "workflow_dispatch", ""]);
+/** The route of `event` when no route input is given: `pr-<n>`, or the pushed or dispatched branch. */
+function eventRoute(event) {
+    if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
+        throw new errors/* ConfigurationError */.j1(`an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`, "route");
+    }
+    return routeFromEvent(event);
+}
 /** Reads the inputs once and takes the route from them or from the event. */
 function readDeployContext(kind, inputs, event) {
     const deployInputs = readDeployInputs(inputs, kind);
-    return { kind, event, route: deployInputs.route ?? routeFromEvent(event), inputs: deployInputs, startedAt: new Date() };
+    return { kind, event, route: deployInputs.route ?? eventRoute(event), inputs: deployInputs, startedAt: new Date() };
 }
 function expiresAt(context) {
     return context.inputs.ttlMs === undefined ? undefined : new Date(context.startedAt.getTime() + context.inputs.ttlMs);

@@ -63645,9 +63645,9 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ runAction)
+/* harmony export */   Cs: () => (/* binding */ runAction)
 /* harmony export */ });
-/* unused harmony export coreLogger */
+/* unused harmony exports coreLogger, ExitCodeError */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
 
@@ -63659,6 +63659,15 @@ const coreLogger = {
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
 };
+/** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
+class ExitCodeError extends Error {
+    exitCode;
+    constructor(message, exitCode) {
+        super(message);
+        this.exitCode = exitCode;
+        this.name = "ExitCodeError";
+    }
+}
 /**
  * Runs an action's main: a user mistake ends the step with its one line and exit code 1;
  * anything else is a bug, reported with its stack in the debug log.
@@ -63672,6 +63681,9 @@ async function runAction(main) {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(error.stack);
         }
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n")[0] ?? "failed");
+        if (error instanceof ExitCodeError && Number.isInteger(error.exitCode) && error.exitCode > 0) {
+            process.exitCode = error.exitCode;
+        }
         const rest = (0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n").slice(1).join("\n");
         if (rest !== "") {
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(rest);
@@ -63687,17 +63699,17 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3371);
+/* harmony import */ var _deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4729);
 
 
-await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)(_deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
+await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3371:
+/***/ 4729:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63842,6 +63854,8 @@ const ROUTE_MAX_LENGTH = 32;
 const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const HASH_LENGTH = 6;
 const PULL_REQUEST_ROUTE = /^pr-\d+$/;
+/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
+const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
 function isValidRoute(value) {
     return ROUTE_PATTERN.test(value);
 }
@@ -63864,14 +63878,15 @@ function routeForPullRequest(number) {
 /**
  * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
  * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
- * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too.
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
+ * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
  */
 function routeForBranch(branch) {
     const slug = branch
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug);
+    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
     if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
         return slug;
     }
@@ -64005,6 +64020,24 @@ function parseServiceName(value, input, where) {
     }
     return name;
 }
+/**
+ * What ECS accepts as a container image: up to 255 letters, digits, `-`, `_`, `:`, `.`, `/`, `#`,
+ * and `@` for a digest. Checked here so one bad image in a list fails the step before the other
+ * copies are created.
+ */
+const IMAGE_PATTERN = /^[A-Za-z0-9._:/@#-]+$/;
+const IMAGE_MAX_LENGTH = 255;
+function parseImage(image, input, where) {
+    if (image === undefined)
+        return undefined;
+    if (image.length > IMAGE_MAX_LENGTH) {
+        throw new errors/* ConfigurationError */.j1(`${where}image '${image.slice(0, 40)}…' is longer than ECS's ${IMAGE_MAX_LENGTH} characters`, input);
+    }
+    if (!IMAGE_PATTERN.test(image)) {
+        throw new errors/* ConfigurationError */.j1(`${where}image '${image}' is not an image reference (letters, digits, '.', '_', '-', ':', '/', '@'), e.g. registry.example.com/orders:abc123`, input);
+    }
+    return image;
+}
 function optionalText(value, input, where, key) {
     if (value === undefined || value === null)
         return undefined;
@@ -64034,7 +64067,7 @@ function parseServiceSpecs(servicesYaml, single) {
         {
             service: parseServiceName(single.service, "service", where),
             container: single.container,
-            image: single.image,
+            image: parseImage(single.image, "image", where),
             match: single.match,
             port: parsePort(single.port, "port", where),
             protocol: parseProtocol(single.protocol, "protocol", where),
@@ -64067,7 +64100,7 @@ function parseServicesYaml(text) {
         return {
             service: parseServiceName(entries.service, "services", where),
             container: optionalText(entries.container, "services", where, "container"),
-            image: optionalText(entries.image, "services", where, "image"),
+            image: parseImage(optionalText(entries.image, "services", where, "image"), "services", where),
             match: optionalText(entries.match, "services", where, "match"),
             port: parsePort(entries.port, "services", where),
             protocol: parseProtocol(entries.protocol, "services", where),
@@ -64106,8 +64139,11 @@ const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
 
 
 const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
-/** Prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
-const RESERVED_PREFIXES = ["aws:", "dynamic-routing:"];
+const AWS_PREFIX = "aws:";
+/** Key prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
+const RESERVED_PREFIXES = [AWS_PREFIX, "dynamic-routing:"];
+/** The characters ECS allows in tag keys and values (its API's pattern): letters, digits, spaces and `_ . : / = + - @`. */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /**
  * Pure: user tags from the `tags` input, written as `key=value` lines or as a YAML map.
  * Keys and values are checked against ECS's limits here; the count against the limit is checked
@@ -64117,14 +64153,14 @@ function parseUserTags(text, input = "tags") {
     if (text === undefined || text.trim() === "")
         return {};
     const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
-    let tags;
+    // A Map, not an object literal: keys such as `toString` or `__proto__` are tags like any other.
+    const tags = new Map();
     if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
-        tags = {};
         for (const line of lines) {
             const [, key, value] = KEY_VALUE_LINE.exec(line);
-            if (key in tags)
+            if (tags.has(key))
                 throw new errors/* ConfigurationError */.j1(`tag '${key}' is given twice`, input);
-            tags[key] = value.trim();
+            tags.set(key, value.trim());
         }
     }
     else {
@@ -64138,15 +64174,14 @@ function parseUserTags(text, input = "tags") {
         if (document === null || typeof document !== "object" || Array.isArray(document)) {
             throw new errors/* ConfigurationError */.j1("must be key=value lines or a YAML map, e.g. 'team=payments'", input);
         }
-        tags = {};
         for (const [key, value] of Object.entries(document)) {
             if (value !== null && typeof value === "object") {
                 throw new errors/* ConfigurationError */.j1(`tag '${key}' must have a plain value, not a list or map`, input);
             }
-            tags[key] = value === null || value === undefined ? "" : String(value);
+            tags.set(key, value === null || value === undefined ? "" : String(value));
         }
     }
-    for (const [key, value] of Object.entries(tags)) {
+    for (const [key, value] of tags) {
         if (key === "" || key.length > TAG_LIMITS.keyLength) {
             throw new errors/* ConfigurationError */.j1(`tag key '${key.slice(0, 40)}' must be 1-${TAG_LIMITS.keyLength} characters`, input);
         }
@@ -64157,8 +64192,17 @@ function parseUserTags(text, input = "tags") {
         if (reserved !== undefined) {
             throw new errors/* ConfigurationError */.j1(`tag key '${key}' uses the reserved prefix '${reserved}'; choose another key`, input);
         }
+        if (value.toLowerCase().startsWith(AWS_PREFIX)) {
+            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' starts with the reserved prefix '${AWS_PREFIX}'; ECS refuses it in keys and values`, input);
+        }
+        if (!TAG_CHARACTERS.test(key)) {
+            throw new errors/* ConfigurationError */.j1(`tag key '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
+        }
+        if (!TAG_CHARACTERS.test(value)) {
+            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
+        }
     }
-    return tags;
+    return Object.fromEntries(tags);
 }
 
 ;// CONCATENATED MODULE: ./src/routing/rule/literal.ts
@@ -64970,9 +65014,15 @@ function serialiseBaggage(baggage) {
  * The W3C baggage header value carrying the route, merged into `existing` (an incoming `baggage`
  * header or user-given `key=value` entries): other members are kept, an older route entry replaced.
  * Serialised by OpenTelemetry's own propagator so services parse it exactly as they will in production.
+ * The route entry comes first: the propagator silently drops the members past its limits (180
+ * members, 8192 bytes), and the route must never be one of them.
  */
 function signal_mergeBaggage(route, names, existing) {
-    const baggage = parseBaggage(existing).setEntry(names.baggageKey, { value: route });
+    let baggage = src.propagation.createBaggage().setEntry(names.baggageKey, { value: route });
+    for (const [key, entry] of parseBaggage(existing).getAllEntries()) {
+        if (key !== names.baggageKey)
+            baggage = baggage.setEntry(key, entry);
+    }
     return serialiseBaggage(baggage);
 }
 /** Parses user-given extra baggage entries (`key=value`, comma- or newline-separated). */
@@ -64987,6 +65037,10 @@ function extraBaggageEntries(text, input = "baggage") {
             throw new ConfigurationError(`'${member}' is not a baggage entry; write key=value, one per line`, input);
         }
         validateToken(key, input);
+        // OpenTelemetry's propagator would drop it without a word: an empty value or a stray '%'.
+        if (parseBaggage(member).getAllEntries().length === 0) {
+            throw new ConfigurationError(`'${member}' is not a baggage entry OpenTelemetry accepts; give a non-empty value and write a literal % as %25`, input);
+        }
     }
     return members.join(",");
 }
@@ -65005,6 +65059,7 @@ const DEFAULT_PRIORITIES = { route: 30000, shadow: 20000, shadowFallback: 10000 
 const TRAEFIK_ROOT = "traefik";
 const ROUTER_RULE_FIELD = /^http\.routers\.([^.]+)\.rule$/i;
 const ROUTER_PRIORITY_FIELD = /^http\.routers\.([^.]+)\.priority$/i;
+const ROUTER_RULE_SYNTAX_FIELD = /^http\.routers\.([^.]+)\.rulesyntax$/i;
 const TRAEFIK_NAME = /^[a-z0-9-]+$/;
 const labels_HASH_LENGTH = 6;
 const MAX_PRIORITY = Number.MAX_SAFE_INTEGER;
@@ -65110,19 +65165,23 @@ function checkPriority(value, input) {
         throw new errors/* ConfigurationError */.j1(`'${value}' must be a whole number from 1 to ${MAX_PRIORITY}`, input);
     }
 }
+/** Only shadow has the fallback router, and not with `fallback: default`. */
+function writesFallbackRouter(route, fallback) {
+    return route === SHADOW_ROUTE && fallback === "shadow";
+}
 /**
  * Priorities that would hide the copy: a base router at or above them answers every request first,
  * and a route at or below the shadow fallback loses its requests to the shadow copy.
  */
 function checkPriorityOrder(options, route) {
-    const lowest = route === SHADOW_ROUTE ? Math.min(options.priority, options.fallbackPriority) : options.priority;
+    const lowest = writesFallbackRouter(route, options.fallback) ? Math.min(options.priority, options.fallbackPriority) : options.priority;
     if (route !== SHADOW_ROUTE && options.priority <= options.fallbackPriority) {
         throw new errors/* ConfigurationError */.j1(`${options.priority} must be above the shadow fallback priority ${options.fallbackPriority}, or the shadow copy would take this route's requests`, "priority");
     }
     for (const [key, value] of Object.entries(options.baseLabels)) {
         const router = routerOfLabel(key, ROUTER_PRIORITY_FIELD);
         if (router !== undefined && Number(value) >= lowest) {
-            throw new errors/* ConfigurationError */.j1(`the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`, "priority");
+            throw new errors/* ConfigurationError */.j1(`the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`, Number(value) >= options.priority ? "priority" : "fallback-priority");
         }
     }
 }
@@ -65164,6 +65223,8 @@ function routeLabels(options) {
     const name = routeTraefikName(options.baseService, route);
     const middleware = `${name}-served`;
     const tls = baseTlsSettings(options.baseLabels);
+    // A base on Traefik v3 that keeps v2 rules per router: the copies must say which syntax they use.
+    const declareSyntax = Object.keys(options.baseLabels).some((key) => routerOfLabel(key, ROUTER_RULE_SYNTAX_FIELD) !== undefined);
     const labels = {};
     for (const [key, value] of Object.entries(options.baseLabels)) {
         if (key !== TRAEFIK_ROOT && !key.startsWith(`${TRAEFIK_ROOT}.`))
@@ -65180,11 +65241,13 @@ function routeLabels(options) {
         labels[`${key}.middlewares`] = middleware;
         if (options.entrypoints.length > 0)
             labels[`${key}.entrypoints`] = options.entrypoints.join(",");
+        if (declareSyntax)
+            labels[`${key}.ruleSyntax`] = ruleSyntax;
         for (const [field, value] of tls)
             labels[`${key}.${field}`] = value;
     };
     addRouter(name, `${match} && (${signalRule(route, signal, ruleSyntax)})`, options.priority);
-    if (route === SHADOW_ROUTE && options.fallback === "shadow") {
+    if (writesFallbackRouter(route, options.fallback)) {
         addRouter(shadowFallbackRouterName(options.baseService), `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
     }
     labels[`traefik.http.services.${name}.loadbalancer.server.port`] = String(options.port);
@@ -65304,6 +65367,8 @@ async function checkAwsConfiguration(client) {
     return { region };
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*
 How it works:
@@ -65546,16 +65611,6 @@ function validateConcurrency(concurrency) {
 	}
 }
 
-;// CONCATENATED MODULE: ./src/ecs/batch.ts
-/** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
-function chunk(items, size) {
-    const groups = [];
-    for (let start = 0; start < items.length; start += size) {
-        groups.push(items.slice(start, start + size));
-    }
-    return groups;
-}
-
 ;// CONCATENATED MODULE: ./src/ecs/route-tags.ts
 
 
@@ -65716,10 +65771,18 @@ const RESOURCE_ATTRIBUTES_VARIABLE = "OTEL_RESOURCE_ATTRIBUTES";
 const PROPAGATORS_VARIABLE = "OTEL_PROPAGATORS";
 const ROUTE_RESOURCE_ATTRIBUTE = "deployment.route";
 const TRAEFIK_LABEL = /^traefik\./;
+const TRAEFIK_HTTP_LABEL = /^traefik\.http\.(routers|services)\./;
 const SERVICE_PORT_LABEL = /^traefik\.http\.services\.[^.]+\.loadbalancer\.server\.port$/;
+/** True when the base task definition has Traefik route HTTP to this container. */
+function routedByTraefik(container) {
+    const labels = container.dockerLabels ?? {};
+    return labels["traefik.enable"] !== "false" && Object.keys(labels).some((key) => TRAEFIK_HTTP_LABEL.test(key));
+}
 /**
  * The routed container of a task definition: the named one, or the only one. With several
- * containers and no name, the first one with a port mapping (the one Traefik could route to).
+ * containers and no name, the first one with a port mapping that the base's Traefik labels route
+ * to, else the first one with a port mapping: a sidecar listed first (envoy, a collector) must
+ * not get the new image.
  */
 function selectContainer(taskDefinition, name, input) {
     const containers = taskDefinition.containerDefinitions ?? [];
@@ -65732,7 +65795,7 @@ function selectContainer(taskDefinition, name, input) {
         return found;
     }
     const withPort = containers.filter((container) => (container.portMappings ?? []).length > 0);
-    const chosen = containers.length === 1 ? containers[0] : withPort[0];
+    const chosen = containers.length === 1 ? containers[0] : (withPort.find(routedByTraefik) ?? withPort[0]);
     if (chosen === undefined) {
         throw new errors/* ConfigurationError */.j1(`task definition ${taskDefinition.family} has ${containers.length} containers (${names}) and none with a port; name the one to route`, input === "services" ? "services" : "container");
     }
@@ -65804,7 +65867,7 @@ function routeTaskDefinition(base, options) {
     const containerDefinitions = containers.map((container) => {
         const routed = container.name === options.container;
         const propagators = container.environment?.find((pair) => pair.name === PROPAGATORS_VARIABLE)?.value;
-        if (propagators !== undefined && !propagators.split(",").some((name) => name.trim() === "baggage")) {
+        if (propagators !== undefined && !propagators.split(",").some((name) => name.trim().toLowerCase() === "baggage")) {
             warnings.push(`container '${container.name}' of ${base.family} sets ${PROPAGATORS_VARIABLE}=${propagators} without 'baggage': the route stops at this service for calls it makes downstream; add baggage to the list`);
         }
         return {
@@ -65825,7 +65888,18 @@ function routeTaskDefinition(base, options) {
     return { input, warnings };
 }
 
+;// CONCATENATED MODULE: ./src/ecs/batch.ts
+/** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
+function chunk(items, size) {
+    const groups = [];
+    for (let start = 0; start < items.length; start += size) {
+        groups.push(items.slice(start, start + size));
+    }
+    return groups;
+}
+
 ;// CONCATENATED MODULE: ./src/ecs/wait.ts
+
 
 
 /** DescribeServices takes at most 10 services a call. */
@@ -65873,10 +65947,13 @@ function formatDuration(ms) {
 function isThrottling(error) {
     return error instanceof Error && error.name === "ThrottlingException";
 }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function describeServices(client, cluster, names) {
+/**
+ * The named services found in `cluster` (DRAINING and INACTIVE ones too), by name: one
+ * DescribeServices call per 10 names, sent together. Names ECS does not know are absent.
+ */
+async function describeServices(client, cluster, names, options = {}) {
     const found = new Map();
-    const answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch }))));
+    const answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) }))));
     for (const answer of answers) {
         for (const service of answer.services ?? []) {
             if (service.serviceName !== undefined)
@@ -65934,11 +66011,12 @@ async function waitForServices(targets, options) {
         ]);
         outcomes.set(target.serviceName, { serviceName: target.serviceName, status, at: Date.now(), reason: [why, ...reasons].join("; ") });
     };
-    while (pending.length > 0) {
+    // Polls at least once, and once more at the deadline: a copy that became stable while an earlier
+    // step (a DRAINING wait) used up the budget is stable, not timed out.
+    for (let last = false; pending.length > 0 && !last;) {
         const remaining = deadline - Date.now();
-        if (remaining <= 0)
-            break;
-        await sleep(Math.min(remaining, interval * (1 - random() / 4)));
+        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(remaining, interval * (1 - random() / 4))));
+        last = Date.now() >= deadline;
         let services;
         try {
             services = await describeServices(options.client, options.cluster, pending.map((target) => target.serviceName));
@@ -65995,14 +66073,10 @@ async function waitForServices(targets, options) {
 function serviceInput(spec) {
     return spec.input === "services" ? "services" : "service";
 }
-async function deploy_describeServices(client, cluster, names, includeTags) {
-    const found = new Map();
+/** describeServices, with an unknown cluster reported as the `cluster` input's mistake. */
+async function describeInCluster(client, cluster, names, includeTags) {
     try {
-        const answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(includeTags ? { include: ["TAGS"] } : {}) }))));
-        for (const service of answers.flatMap((answer) => answer.services ?? [])) {
-            if (service.serviceName !== undefined)
-                found.set(service.serviceName, service);
-        }
+        return await describeServices(client, cluster, names, { includeTags });
     }
     catch (error) {
         if (error instanceof dist_cjs/* ClusterNotFoundException */.zQo) {
@@ -66010,12 +66084,11 @@ async function deploy_describeServices(client, cluster, names, includeTags) {
         }
         throw error;
     }
-    return found;
 }
 /** Reads the base services and their task definitions; fails on the first thing missing. */
 async function readBases(options) {
     const names = options.services.map((spec) => spec.service);
-    const bases = await deploy_describeServices(options.client, options.cluster, names, true);
+    const bases = await describeInCluster(options.client, options.cluster, names, true);
     for (const spec of options.services) {
         const base = bases.get(spec.service);
         if (base === undefined || base.status !== "ACTIVE") {
@@ -66041,6 +66114,9 @@ function planService(options, read, existing, now) {
         // Tags are the only proof of ownership: never take over a service someone else made.
         throw new errors/* ConfigurationError */.j1(`service '${routeService}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`, "route");
     }
+    const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
+    if (existing?.status === "ACTIVE")
+        checkTagsFit(routeService, existing, tags);
     const family = routeFamily(taskDefinition.family ?? "", options.route);
     for (const name of [routeService, family]) {
         if (!ECS_NAME_PATTERN.test(name)) {
@@ -66050,7 +66126,6 @@ function planService(options, read, existing, now) {
     const container = selectContainer(taskDefinition, spec.container, spec.input);
     const port = resolvePort(container, spec.port, spec.input);
     const labels = labelsFor(options, spec, container.dockerLabels ?? {}, port);
-    const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
     const routed = routeTaskDefinition(taskDefinition, { route: options.route, container: container.name, image: spec.image, labels, tags });
     return {
         spec,
@@ -66062,6 +66137,17 @@ function planService(options, read, existing, now) {
         desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
         tags,
     };
+}
+/**
+ * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
+ * dropped from the input) stay: the union must fit ECS's limit, or the update would stop half-way.
+ */
+function checkTagsFit(routeService, existing, tags) {
+    const current = Object.keys(fromEcsTags(existing.tags)).filter((key) => !key.startsWith("aws:"));
+    const merged = new Set([...current, ...Object.keys(refreshedTags(tags))]);
+    if (merged.size > TAG_LIMITS.perResource) {
+        throw new errors/* ConfigurationError */.j1(`${routeService} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`, "tags");
+    }
 }
 function labelsFor(options, spec, baseLabels, port) {
     try {
@@ -66095,16 +66181,15 @@ function labelsFor(options, spec, baseLabels, port) {
 async function planRoute(options, now) {
     const reads = await readBases(options);
     const routeNames = options.services.map((spec) => routeServiceName(spec.service, options.route));
-    const existing = await deploy_describeServices(options.client, options.cluster, routeNames, true);
+    const existing = await describeInCluster(options.client, options.cluster, routeNames, true);
     return reads.map((read) => planService(options, read, existing.get(routeServiceName(read.spec.service, options.route)), now));
 }
-const deploy_sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A DRAINING service keeps its name until its tasks stop; waits (bounded) until it is INACTIVE or gone. */
 async function awaitDrained(options, name, deadline) {
     const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     options.logger.info(`${name}: an earlier copy is DRAINING; waiting until it is gone before creating the new one`);
     for (;;) {
-        const found = await deploy_describeServices(options.client, options.cluster, [name], false);
+        const found = await describeInCluster(options.client, options.cluster, [name], false);
         const status = found.get(name)?.status;
         if (status === undefined || status === "INACTIVE")
             return;
@@ -66114,7 +66199,7 @@ async function awaitDrained(options, name, deadline) {
         if (Date.now() + interval > deadline) {
             throw new Error(`${name} was still DRAINING after ${formatDuration(options.timeoutMs)}; retry when it is gone`);
         }
-        await deploy_sleep(interval);
+        await (0,promises_namespaceObject.setTimeout)(interval);
     }
 }
 /** Registers the copy's task definition and creates or updates its service. */
@@ -66210,7 +66295,15 @@ async function deployRoute(options) {
     return executeRoute(await prepareRoute(options));
 }
 
+;// CONCATENATED MODULE: ./src/common/html.ts
+/** Text safe inside HTML (job summaries and comments are rendered as HTML-capable Markdown). */
+function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
+// The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+
 
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
 /** The hidden line that identifies the comment of one route. */
@@ -66233,11 +66326,7 @@ function imageTag(image) {
 }
 /** Text that cannot break out of a Markdown table cell or inject HTML. */
 function escapeTableCell(text) {
-    return text
-        .replace(/\\/g, "\\\\")
-        .replace(/&/g, "&amp;")
-        .replace(/</g, "&lt;")
-        .replace(/>/g, "&gt;")
+    return escapeHtml(text.replace(/\\/g, "\\\\"))
         .replace(/\|/g, "\\|")
         .replace(/\r?\n|\r/g, "<br>");
 }
@@ -66400,10 +66489,24 @@ function deploySummary(result, signal) {
 
 
 
+
+/**
+ * Events whose GITHUB_REF is the branch under test. Others (schedule, issue_comment, workflow_run,
+ * repository_dispatch) carry the default branch there, so a route taken from it would be the
+ * default branch's, not the code the step deploys. No event name at all is a local run.
+ */
+const BRANCH_EVENTS = new Set(["push", "workflow_dispatch", ""]);
+/** The route of `event` when no route input is given: `pr-<n>`, or the pushed or dispatched branch. */
+function eventRoute(event) {
+    if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
+        throw new errors/* ConfigurationError */.j1(`an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`, "route");
+    }
+    return routeFromEvent(event);
+}
 /** Reads the inputs once and takes the route from them or from the event. */
 function readDeployContext(kind, inputs, event) {
     const deployInputs = readDeployInputs(inputs, kind);
-    return { kind, event, route: deployInputs.route ?? routeFromEvent(event), inputs: deployInputs, startedAt: new Date() };
+    return { kind, event, route: deployInputs.route ?? eventRoute(event), inputs: deployInputs, startedAt: new Date() };
 }
 function expiresAt(context) {
     return context.inputs.ttlMs === undefined ? undefined : new Date(context.startedAt.getTime() + context.inputs.ttlMs);

@@ -64,6 +64,28 @@ function parseServiceName(value: unknown, input: string, where: string): string 
   return name;
 }
 
+/**
+ * What ECS accepts as a container image: up to 255 letters, digits, `-`, `_`, `:`, `.`, `/`, `#`,
+ * and `@` for a digest. Checked here so one bad image in a list fails the step before the other
+ * copies are created.
+ */
+const IMAGE_PATTERN = /^[A-Za-z0-9._:/@#-]+$/;
+const IMAGE_MAX_LENGTH = 255;
+
+function parseImage(image: string | undefined, input: string, where: string): string | undefined {
+  if (image === undefined) return undefined;
+  if (image.length > IMAGE_MAX_LENGTH) {
+    throw new ConfigurationError(`${where}image '${image.slice(0, 40)}…' is longer than ECS's ${IMAGE_MAX_LENGTH} characters`, input);
+  }
+  if (!IMAGE_PATTERN.test(image)) {
+    throw new ConfigurationError(
+      `${where}image '${image}' is not an image reference (letters, digits, '.', '_', '-', ':', '/', '@'), e.g. registry.example.com/orders:abc123`,
+      input,
+    );
+  }
+  return image;
+}
+
 function optionalText(value: unknown, input: string, where: string, key: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string" && typeof value !== "number") {
@@ -96,7 +118,7 @@ export function parseServiceSpecs(servicesYaml: string | undefined, single: Sing
     {
       service: parseServiceName(single.service, "service", where),
       container: single.container,
-      image: single.image,
+      image: parseImage(single.image, "image", where),
       match: single.match,
       port: parsePort(single.port, "port", where),
       protocol: parseProtocol(single.protocol, "protocol", where),
@@ -129,7 +151,7 @@ function parseServicesYaml(text: string): ServiceSpec[] {
     return {
       service: parseServiceName(entries.service, "services", where),
       container: optionalText(entries.container, "services", where, "container"),
-      image: optionalText(entries.image, "services", where, "image"),
+      image: parseImage(optionalText(entries.image, "services", where, "image"), "services", where),
       match: optionalText(entries.match, "services", where, "match"),
       port: parsePort(entries.port, "services", where),
       protocol: parseProtocol(entries.protocol, "services", where),

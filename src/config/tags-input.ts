@@ -3,8 +3,11 @@ import { ConfigurationError, errorMessage } from "../common/errors.js";
 import { TAG_LIMITS } from "../ecs/tags.js";
 
 const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
-/** Prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
-const RESERVED_PREFIXES = ["aws:", "dynamic-routing:"];
+const AWS_PREFIX = "aws:";
+/** Key prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
+const RESERVED_PREFIXES = [AWS_PREFIX, "dynamic-routing:"];
+/** The characters ECS allows in tag keys and values (its API's pattern): letters, digits, spaces and `_ . : / = + - @`. */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /**
  * Pure: user tags from the `tags` input, written as `key=value` lines or as a YAML map.
@@ -14,13 +17,13 @@ const RESERVED_PREFIXES = ["aws:", "dynamic-routing:"];
 export function parseUserTags(text: string | undefined, input = "tags"): Record<string, string> {
   if (text === undefined || text.trim() === "") return {};
   const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
-  let tags: Record<string, string>;
+  // A Map, not an object literal: keys such as `toString` or `__proto__` are tags like any other.
+  const tags = new Map<string, string>();
   if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
-    tags = {};
     for (const line of lines) {
       const [, key, value] = KEY_VALUE_LINE.exec(line) as unknown as [string, string, string];
-      if (key in tags) throw new ConfigurationError(`tag '${key}' is given twice`, input);
-      tags[key] = value.trim();
+      if (tags.has(key)) throw new ConfigurationError(`tag '${key}' is given twice`, input);
+      tags.set(key, value.trim());
     }
   } else {
     let document: unknown;
@@ -32,15 +35,14 @@ export function parseUserTags(text: string | undefined, input = "tags"): Record<
     if (document === null || typeof document !== "object" || Array.isArray(document)) {
       throw new ConfigurationError("must be key=value lines or a YAML map, e.g. 'team=payments'", input);
     }
-    tags = {};
     for (const [key, value] of Object.entries(document as Record<string, unknown>)) {
       if (value !== null && typeof value === "object") {
         throw new ConfigurationError(`tag '${key}' must have a plain value, not a list or map`, input);
       }
-      tags[key] = value === null || value === undefined ? "" : String(value);
+      tags.set(key, value === null || value === undefined ? "" : String(value));
     }
   }
-  for (const [key, value] of Object.entries(tags)) {
+  for (const [key, value] of tags) {
     if (key === "" || key.length > TAG_LIMITS.keyLength) {
       throw new ConfigurationError(`tag key '${key.slice(0, 40)}' must be 1-${TAG_LIMITS.keyLength} characters`, input);
     }
@@ -51,6 +53,15 @@ export function parseUserTags(text: string | undefined, input = "tags"): Record<
     if (reserved !== undefined) {
       throw new ConfigurationError(`tag key '${key}' uses the reserved prefix '${reserved}'; choose another key`, input);
     }
+    if (value.toLowerCase().startsWith(AWS_PREFIX)) {
+      throw new ConfigurationError(`the value of tag '${key}' starts with the reserved prefix '${AWS_PREFIX}'; ECS refuses it in keys and values`, input);
+    }
+    if (!TAG_CHARACTERS.test(key)) {
+      throw new ConfigurationError(`tag key '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
+    }
+    if (!TAG_CHARACTERS.test(value)) {
+      throw new ConfigurationError(`the value of tag '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
+    }
   }
-  return tags;
+  return Object.fromEntries(tags);
 }

@@ -1,7 +1,6 @@
 import {
   ClusterNotFoundException,
   CreateServiceCommand,
-  DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
   TagResourceCommand,
@@ -10,6 +9,7 @@ import {
   type Service,
   type TaskDefinition,
 } from "@aws-sdk/client-ecs";
+import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import { ConfigurationError, errorMessage, isConfigurationError } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
@@ -17,14 +17,13 @@ import type { ServiceSpec } from "../config/services.js";
 import { routeLabels, type Fallback, type RuleSyntax } from "../routing/labels.js";
 import type { Route } from "../routing/route.js";
 import type { SignalNames } from "../routing/signal.js";
-import { chunk } from "./batch.js";
 import { checkAwsConfiguration } from "./client.js";
 import { ECS_NAME_PATTERN, routeFamily, routeServiceName } from "./names.js";
 import { fromEcsTags, refreshedTags, routeTags, toEcsTags, type RouteTagContext } from "./route-tags.js";
 import { createServiceClientToken, routeCreateServiceInput, routeUpdateServiceInput } from "./service-definition.js";
-import { MANAGED_BY, TAG, type RouteKind } from "./tags.js";
+import { MANAGED_BY, TAG, TAG_LIMITS, type RouteKind } from "./tags.js";
 import { resolvePort, routeTaskDefinition, selectContainer } from "./task-definition.js";
-import { DEFAULT_POLL_INTERVAL_MS, DESCRIBE_SERVICES_BATCH, formatDuration, waitForServices } from "./wait.js";
+import { DEFAULT_POLL_INTERVAL_MS, describeServices, formatDuration, waitForServices } from "./wait.js";
 
 /** How the copies are routed (DESIGN §2). */
 export interface RoutingOptions {
@@ -98,30 +97,22 @@ function serviceInput(spec: ServiceSpec): string {
   return spec.input === "services" ? "services" : "service";
 }
 
-async function describeServices(client: ECSClient, cluster: string, names: string[], includeTags: boolean): Promise<Map<string, Service>> {
-  const found = new Map<string, Service>();
+/** describeServices, with an unknown cluster reported as the `cluster` input's mistake. */
+async function describeInCluster(client: ECSClient, cluster: string, names: string[], includeTags: boolean): Promise<Map<string, Service>> {
   try {
-    const answers = await Promise.all(
-      chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) =>
-        client.send(new DescribeServicesCommand({ cluster, services: batch, ...(includeTags ? { include: ["TAGS"] } : {}) })),
-      ),
-    );
-    for (const service of answers.flatMap((answer) => answer.services ?? [])) {
-      if (service.serviceName !== undefined) found.set(service.serviceName, service);
-    }
+    return await describeServices(client, cluster, names, { includeTags });
   } catch (error) {
     if (error instanceof ClusterNotFoundException) {
       throw new ConfigurationError(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the base services run in`, "cluster");
     }
     throw error;
   }
-  return found;
 }
 
 /** Reads the base services and their task definitions; fails on the first thing missing. */
 async function readBases(options: DeployRouteOptions): Promise<{ spec: ServiceSpec; base: Service; taskDefinition: TaskDefinition }[]> {
   const names = options.services.map((spec) => spec.service);
-  const bases = await describeServices(options.client, options.cluster, names, true);
+  const bases = await describeInCluster(options.client, options.cluster, names, true);
   for (const spec of options.services) {
     const base = bases.get(spec.service);
     if (base === undefined || base.status !== "ACTIVE") {
@@ -163,6 +154,8 @@ function planService(
       "route",
     );
   }
+  const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
+  if (existing?.status === "ACTIVE") checkTagsFit(routeService, existing, tags);
   const family = routeFamily(taskDefinition.family ?? "", options.route);
   for (const name of [routeService, family]) {
     if (!ECS_NAME_PATTERN.test(name)) {
@@ -172,7 +165,6 @@ function planService(
   const container = selectContainer(taskDefinition, spec.container, spec.input);
   const port = resolvePort(container, spec.port, spec.input);
   const labels = labelsFor(options, spec, container.dockerLabels ?? {}, port);
-  const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
   const routed = routeTaskDefinition(taskDefinition, { route: options.route, container: container.name as string, image: spec.image, labels, tags });
   return {
     spec,
@@ -184,6 +176,21 @@ function planService(
     desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
     tags,
   };
+}
+
+/**
+ * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
+ * dropped from the input) stay: the union must fit ECS's limit, or the update would stop half-way.
+ */
+function checkTagsFit(routeService: string, existing: Service, tags: Record<string, string>): void {
+  const current = Object.keys(fromEcsTags(existing.tags)).filter((key) => !key.startsWith("aws:"));
+  const merged = new Set([...current, ...Object.keys(refreshedTags(tags))]);
+  if (merged.size > TAG_LIMITS.perResource) {
+    throw new ConfigurationError(
+      `${routeService} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`,
+      "tags",
+    );
+  }
 }
 
 function labelsFor(options: DeployRouteOptions, spec: ServiceSpec, baseLabels: Record<string, string>, port: number): Record<string, string> {
@@ -218,18 +225,16 @@ function labelsFor(options: DeployRouteOptions, spec: ServiceSpec, baseLabels: R
 async function planRoute(options: DeployRouteOptions, now: Date): Promise<ServicePlan[]> {
   const reads = await readBases(options);
   const routeNames = options.services.map((spec) => routeServiceName(spec.service, options.route));
-  const existing = await describeServices(options.client, options.cluster, routeNames, true);
+  const existing = await describeInCluster(options.client, options.cluster, routeNames, true);
   return reads.map((read) => planService(options, read, existing.get(routeServiceName(read.spec.service, options.route)), now));
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A DRAINING service keeps its name until its tasks stop; waits (bounded) until it is INACTIVE or gone. */
 async function awaitDrained(options: DeployRouteOptions, name: string, deadline: number): Promise<void> {
   const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   options.logger.info(`${name}: an earlier copy is DRAINING; waiting until it is gone before creating the new one`);
   for (;;) {
-    const found = await describeServices(options.client, options.cluster, [name], false);
+    const found = await describeInCluster(options.client, options.cluster, [name], false);
     const status = found.get(name)?.status;
     if (status === undefined || status === "INACTIVE") return;
     if (status === "ACTIVE") {

@@ -21,6 +21,7 @@ const RESOURCE_ATTRIBUTES_VARIABLE = "OTEL_RESOURCE_ATTRIBUTES";
 const PROPAGATORS_VARIABLE = "OTEL_PROPAGATORS";
 const ROUTE_RESOURCE_ATTRIBUTE = "deployment.route";
 const TRAEFIK_LABEL = /^traefik\./;
+const TRAEFIK_HTTP_LABEL = /^traefik\.http\.(routers|services)\./;
 const SERVICE_PORT_LABEL = /^traefik\.http\.services\.[^.]+\.loadbalancer\.server\.port$/;
 
 export interface RouteTaskDefinitionOptions {
@@ -40,9 +41,17 @@ export interface RouteTaskDefinition {
   warnings: string[];
 }
 
+/** True when the base task definition has Traefik route HTTP to this container. */
+function routedByTraefik(container: ContainerDefinition): boolean {
+  const labels = container.dockerLabels ?? {};
+  return labels["traefik.enable"] !== "false" && Object.keys(labels).some((key) => TRAEFIK_HTTP_LABEL.test(key));
+}
+
 /**
  * The routed container of a task definition: the named one, or the only one. With several
- * containers and no name, the first one with a port mapping (the one Traefik could route to).
+ * containers and no name, the first one with a port mapping that the base's Traefik labels route
+ * to, else the first one with a port mapping: a sidecar listed first (envoy, a collector) must
+ * not get the new image.
  */
 export function selectContainer(taskDefinition: TaskDefinition, name: string | undefined, input: string): ContainerDefinition {
   const containers = taskDefinition.containerDefinitions ?? [];
@@ -58,7 +67,7 @@ export function selectContainer(taskDefinition: TaskDefinition, name: string | u
     return found;
   }
   const withPort = containers.filter((container) => (container.portMappings ?? []).length > 0);
-  const chosen = containers.length === 1 ? containers[0] : withPort[0];
+  const chosen = containers.length === 1 ? containers[0] : (withPort.find(routedByTraefik) ?? withPort[0]);
   if (chosen === undefined) {
     throw new ConfigurationError(
       `task definition ${taskDefinition.family} has ${containers.length} containers (${names}) and none with a port; name the one to route`,
@@ -146,7 +155,7 @@ export function routeTaskDefinition(base: TaskDefinition, options: RouteTaskDefi
   const containerDefinitions = containers.map((container): ContainerDefinition => {
     const routed = container.name === options.container;
     const propagators = container.environment?.find((pair) => pair.name === PROPAGATORS_VARIABLE)?.value;
-    if (propagators !== undefined && !propagators.split(",").some((name) => name.trim() === "baggage")) {
+    if (propagators !== undefined && !propagators.split(",").some((name) => name.trim().toLowerCase() === "baggage")) {
       warnings.push(
         `container '${container.name}' of ${base.family} sets ${PROPAGATORS_VARIABLE}=${propagators} without 'baggage': the route stops at this service for calls it makes downstream; add baggage to the list`,
       );

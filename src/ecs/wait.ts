@@ -5,6 +5,7 @@ import {
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../common/logger.js";
 import { chunk } from "./batch.js";
 
@@ -86,12 +87,16 @@ function isThrottling(error: unknown): boolean {
   return error instanceof Error && error.name === "ThrottlingException";
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function describeServices(client: ECSClient, cluster: string, names: string[]): Promise<Map<string, Service>> {
+/**
+ * The named services found in `cluster` (DRAINING and INACTIVE ones too), by name: one
+ * DescribeServices call per 10 names, sent together. Names ECS does not know are absent.
+ */
+export async function describeServices(client: ECSClient, cluster: string, names: string[], options: { includeTags?: boolean } = {}): Promise<Map<string, Service>> {
   const found = new Map<string, Service>();
   const answers = await Promise.all(
-    chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new DescribeServicesCommand({ cluster, services: batch }))),
+    chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) =>
+      client.send(new DescribeServicesCommand({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) })),
+    ),
   );
   for (const answer of answers) {
     for (const service of answer.services ?? []) {
@@ -149,10 +154,12 @@ export async function waitForServices(targets: WaitTarget[], options: WaitOption
     outcomes.set(target.serviceName, { serviceName: target.serviceName, status, at: Date.now(), reason: [why, ...reasons].join("; ") });
   };
 
-  while (pending.length > 0) {
+  // Polls at least once, and once more at the deadline: a copy that became stable while an earlier
+  // step (a DRAINING wait) used up the budget is stable, not timed out.
+  for (let last = false; pending.length > 0 && !last; ) {
     const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
-    await sleep(Math.min(remaining, interval * (1 - random() / 4)));
+    await sleep(Math.max(0, Math.min(remaining, interval * (1 - random() / 4))));
+    last = Date.now() >= deadline;
     let services: Map<string, Service>;
     try {
       services = await describeServices(

@@ -52,8 +52,14 @@ const cases: { name: string; inputs: Record<string, string>; env?: Record<string
   { name: "a bad route", inputs: { service: "orders", route: "Feature/X" }, error: /^Input 'route': 'Feature\/X' is not a valid route/ },
   { name: "a bad header name", inputs: { service: "orders", header: "X Route" }, error: /^Input 'header': 'X Route' is not a valid name/ },
   { name: "invalid services YAML", inputs: { services: "- service: [orders\n" }, error: /^Input 'services': is not valid YAML/ },
+  {
+    name: "an image ECS cannot register, among valid ones",
+    inputs: { services: "- service: orders\n  image: registry.example.com/orders:pr-7\n- service: payments\n  image: registry.example.com/payments:pr 7\n" },
+    error: /^Input 'services': item 2: image 'registry\.example\.com\/payments:pr 7' is not an image reference/,
+  },
   { name: "an unknown key in services", inputs: { services: "- service: orders\n  imgae: registry/orders:1\n" }, error: /^Input 'services': item 1: unknown key 'imgae'/ },
   { name: "too many tags", inputs: { service: "orders", tags: manyTags }, error: /^Input 'tags': gives 45 tags; .* over ECS's limit of 50; give at most 41/ },
+  { name: "a tag value ECS does not allow", inputs: { service: "orders", tags: "team=payments\ncost-center=#42" }, error: /^Input 'tags': the value of tag 'cost-center' has a character ECS does not allow/ },
   { name: "a port the container does not map", inputs: { service: "orders", port: "9999" }, error: /^Input 'port': port 9999 is not a container port of 'app'/ },
   { name: "a match Traefik cannot parse", inputs: { service: "orders", match: "Host(orders)" }, error: /^Input 'match': Host\(orders\) is not a valid Traefik v3 rule/ },
   {

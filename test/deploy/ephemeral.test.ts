@@ -5,8 +5,8 @@ import { DeleteServiceCommand, ListServicesCommand, UpdateServiceCommand } from 
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
-import { pullRequestEvent } from "../helpers/webhooks.js";
-import { describeService, describeTaskDefinition, ecsClient, resourceTags, seedBaseService } from "./fixtures.js";
+import { pullRequestEvent, pushEvent, webhookExample } from "../helpers/webhooks.js";
+import { describeService, describeTaskDefinition, ecsClient, mutatingCalls, resourceTags, seedBaseService } from "./fixtures.js";
 
 const headSha1 = "1111111111111111111111111111111111111111";
 const headSha2 = "2222222222222222222222222222222222222222";
@@ -107,6 +107,9 @@ describe("deploy-ephemeral on one pull request", () => {
     ]);
     assert.match(run.summary, /\| `orders--pr-2` \| `pr-2-1111111` \| running \(created\) \| \d+\.\d s \|/);
     assert.match(run.summary, /X-Route-Version: pr-2/);
+    // The token is handed to the runner's masker and appears nowhere else.
+    assert.ok(run.stdout.includes(`::add-mask::${token}`), "github-token is masked");
+    assert.equal(`${run.stdout}${run.stderr}${run.summary}`.split(token).length - 1, 1, "github-token appears only in its add-mask command");
 
     const [comment, ...more] = github.comments(repository, 2);
     assert.equal(more.length, 0);
@@ -173,6 +176,44 @@ describe("deploy-ephemeral on a closed pull request", () => {
     assert.match(run.stdout, /::notice::Skipped pull request #8: it is closed/);
     assert.deepEqual(emulator.calls(), []);
     assert.deepEqual(github.calls(), []);
+  });
+});
+
+describe("deploy-ephemeral outside a pull request", () => {
+  function runFor(event: { name: string; payload: Record<string, unknown> }, ref: string): Promise<BundleRun> {
+    return runBundle("deploy-ephemeral", {
+      inputs: { "github-token": token, service: "payments", image: "registry.example.com/payments:branch" },
+      event,
+      env: { AWS_ENDPOINT_URL_ECS: emulator.url, GITHUB_API_URL: github.url, GITHUB_REF: ref },
+    });
+  }
+
+  it("routes a push by its branch: a hashed slug for a name that is not one already, no pull request, no comment", async () => {
+    github.resetCalls();
+    const run = await runFor({ name: "push", payload: pushEvent({ branch: "feature/Login-Page" }) }, "refs/heads/feature/Login-Page");
+    assertSucceeded(run);
+    assert.match(run.outputs.route ?? "", /^feature-login-page-[0-9a-f]{6}$/);
+    const service = await describeService(client, `payments--${run.outputs.route}`);
+    const tags = await resourceTags(client, service?.serviceArn ?? "");
+    assert.equal(tags["dynamic-routing:kind"], "ephemeral");
+    assert.equal(tags["dynamic-routing:pull-request"], undefined);
+    assert.ok(tags["dynamic-routing:expires-at"] !== undefined, "a branch copy expires like a pull request's");
+    assert.deepEqual(github.calls(), [], "no pull request to comment on");
+  });
+
+  it("routes a workflow_dispatch by the branch it was run on", async () => {
+    const run = await runFor({ name: "workflow_dispatch", payload: webhookExample("workflow_dispatch") }, "refs/heads/release-2");
+    assertSucceeded(run);
+    assert.equal(run.outputs.route, "release-2");
+  });
+
+  it("refuses an event whose GITHUB_REF is the default branch rather than the code under test, creating nothing", async () => {
+    emulator.resetCalls();
+    const run = await runFor({ name: "issue_comment", payload: webhookExample("issue_comment", "created") }, "refs/heads/main");
+    assert.equal(run.exitCode, 1);
+    assert.equal(run.errors.length, 1, run.stdout);
+    assert.match(run.errors[0] ?? "", /^Input 'route': an 'issue_comment' event names no pull request or branch under test; set the route input/);
+    assert.deepEqual(mutatingCalls(emulator), []);
   });
 });
 

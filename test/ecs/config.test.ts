@@ -38,6 +38,18 @@ describe("parseServiceSpecs", () => {
     assert.throws(() => parseServiceSpecs("- service: orders\n", { ...noSingle, image: "x" }), inputError("services", /not both/));
   });
 
+  it("rejects an image ECS cannot register before anything is created, naming the input", () => {
+    assert.throws(() => parseServiceSpecs(undefined, { ...noSingle, service: "orders", image: "registry/orders: pr-2" }), inputError("image", /not an image reference/));
+    assert.throws(() => parseServiceSpecs(undefined, { ...noSingle, service: "orders", image: `registry/${"o".repeat(250)}:1` }), inputError("image", /255/));
+    assert.throws(
+      () => parseServiceSpecs("- service: orders\n- service: payments\n  image: registry/payments:${{ env.TAG }}\n", noSingle),
+      inputError("services", /item 2: image 'registry\/payments:\$\{\{ env\.TAG \}\}' is not an image reference/),
+    );
+    for (const image of ["123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:pr-2_abc.1", "localhost:5000/team/orders@sha256:0123abcd", "Orders:Latest"]) {
+      assert.equal(parseServiceSpecs(undefined, { ...noSingle, service: "orders", image })[0]?.image, image);
+    }
+  });
+
   it("requires a service and checks ports", () => {
     assert.throws(() => parseServiceSpecs(undefined, noSingle), inputError("service", /is required/));
     assert.throws(() => parseServiceSpecs(undefined, { ...noSingle, service: "orders", port: "70000" }), inputError("port", /1 to 65535/));
@@ -51,9 +63,26 @@ describe("parseUserTags", () => {
     assert.deepEqual(parseUserTags("team: payments\ncost-center: 42\n"), { team: "payments", "cost-center": "42" });
   });
 
+  it("rejects characters ECS does not allow in tags, before anything is created", () => {
+    assert.throws(() => parseUserTags("cost-center=#42"), inputError("tags", /the value of tag 'cost-center' has a character ECS does not allow/));
+    assert.throws(() => parseUserTags("team!=payments"), inputError("tags", /tag key 'team!' has a character ECS does not allow/));
+    assert.deepEqual(parseUserTags("owner=jane@example.com\nnote=a b+c/d:e.f_g-h=i\nÉquipe=paiements"), {
+      owner: "jane@example.com",
+      note: "a b+c/d:e.f_g-h=i",
+      Équipe: "paiements",
+    });
+  });
+
+  it("keeps keys that are names of Object's own properties", () => {
+    assert.deepEqual(parseUserTags("toString=x\nconstructor=y"), { toString: "x", constructor: "y" });
+    assert.deepEqual(Object.entries(parseUserTags("__proto__=z")), [["__proto__", "z"]]);
+  });
+
   it("rejects reserved prefixes and over-long values", () => {
     assert.throws(() => parseUserTags("aws:foo=1"), inputError("tags", /reserved prefix 'aws:'/));
     assert.throws(() => parseUserTags("dynamic-routing:route=x"), inputError("tags", /reserved prefix/));
+    // ECS reserves `aws:` in values too, in any letter case.
+    assert.throws(() => parseUserTags("source=AWS:cloudformation"), inputError("tags", /value of tag 'source' starts with the reserved prefix 'aws:'/));
     assert.throws(() => parseUserTags(`k=${"v".repeat(257)}`), inputError("tags", /longer than 256/));
   });
 });

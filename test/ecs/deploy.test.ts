@@ -1,8 +1,10 @@
 // deployRoute, the library function, against the ECS emulator over HTTP with the real SDK client:
-// concurrency, one poller, and adaptive retry through throttling and 5xx.
+// concurrency, one poller batching 10 services a call, a bounded DRAINING wait, and adaptive retry
+// through throttling and 5xx.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ECSClient } from "@aws-sdk/client-ecs";
+import { DeleteServiceCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { ConfigurationError } from "../../src/common/errors.js";
 import { MemoryLogger } from "../../src/common/logger.js";
 import { deployRoute, type DeployRouteOptions } from "../../src/ecs/deploy.js";
 import { waitForServices } from "../../src/ecs/wait.js";
@@ -70,6 +72,75 @@ describe("deployRoute", () => {
     assert.equal((counts.DescribeServices ?? 0) - polls, 2, "one batched read of the bases and one of the existing copies");
   });
 
+  it("creates one service when the SDK retries a CreateService whose answer was lost: the retry carries the same clientToken", async () => {
+    const tokens: string[] = [];
+    const lossy = new ECSClient({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" }, maxAttempts: 3 });
+    // Inside the SDK's retry loop: the first CreateService reaches ECS, then its answer is "lost" as a 503.
+    lossy.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === "CreateServiceCommand") {
+          const body = (args.request as { body: string | Uint8Array }).body;
+          tokens.push(JSON.parse(typeof body === "string" ? body : new TextDecoder().decode(body)).clientToken);
+          if (tokens.length === 1) throw Object.assign(new Error("connection reset"), { name: "ServiceUnavailable", $metadata: { httpStatusCode: 503 } });
+        }
+        return result;
+      },
+      { step: "deserialize", name: "loseFirstCreateServiceAnswer" },
+    );
+    emulator.resetCalls();
+    try {
+      const result = await deployRoute(options("pr-18", ["orders"], { client: lossy }));
+      assert.equal(result.failed, false, result.services[0]?.reason);
+      assert.equal(emulator.callCounts().CreateService, 2, "ECS saw the call twice");
+      assert.equal(tokens.length, 2);
+      assert.equal(tokens[0], tokens[1]);
+      assert.ok((tokens[0] ?? "").length <= 36);
+      assert.equal(result.services[0]?.serviceArn, "arn:aws:ecs:us-east-1:123456789012:service/default/orders--pr-18");
+    } finally {
+      lossy.destroy();
+    }
+  });
+
+  it("refuses, before any change, user tags that would take an existing copy past 50 tags (TagResource keeps the old ones)", async () => {
+    const userTags = (prefix: string): Record<string, string> => Object.fromEntries(Array.from({ length: 41 }, (_, index) => [`${prefix}${index}`, "v"]));
+    const first = await deployRoute(options("pr-19", ["orders"], { wait: false, tags: { ...options("pr-19", []).tags, userTags: userTags("t") } }));
+    assert.equal(first.failed, false);
+    emulator.resetCalls();
+    await assert.rejects(
+      deployRoute(options("pr-19", ["orders"], { wait: false, tags: { ...options("pr-19", []).tags, userTags: userTags("u") } })),
+      (error: unknown) => error instanceof ConfigurationError && error.input === "tags" && /orders--pr-19 already has 49 tags; with these it would have 90, over ECS's limit of 50/.test(error.message),
+    );
+    assert.deepEqual(emulator.calls().filter((call) => call.mutating), []);
+  });
+
+  it("registers and creates at most max-concurrency services at once", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const counted = new ECSClient({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" } });
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!["RegisterTaskDefinitionCommand", "CreateServiceCommand"].includes(context.commandName ?? "")) return next(args);
+        most = Math.max(most, ++inFlight);
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      },
+      { step: "initialize" },
+    );
+    emulator.configure({ latencyMs: 20 });
+    try {
+      const result = await deployRoute(options("pr-20", BASES, { client: counted, wait: false, maxConcurrency: 2 }));
+      assert.equal(result.failed, false);
+      assert.equal(most, 2);
+    } finally {
+      emulator.configure({ latencyMs: 0 });
+      counted.destroy();
+    }
+  });
+
   it("returns without waiting when wait is false", async () => {
     const result = await deployRoute(options("pr-12", ["orders"], { wait: false }));
     assert.equal(result.services[0]?.status, "deployed");
@@ -101,7 +172,57 @@ describe("deployRoute", () => {
   });
 });
 
+describe("deployRoute and a DRAINING copy", () => {
+  it("waits for it no longer than the timeout, fails that copy with the reason, and creates nothing", async () => {
+    seedBaseService(emulator, "orders--pr-15", { desiredCount: 1 });
+    emulator.configure({ drainMs: 600_000 });
+    try {
+      await client.send(new UpdateServiceCommand({ cluster: "default", service: "orders--pr-15", desiredCount: 0 }));
+      await client.send(new DeleteServiceCommand({ cluster: "default", service: "orders--pr-15" }));
+      emulator.resetCalls();
+      const result = await deployRoute(options("pr-15", ["orders"], { timeoutMs: 500 }));
+      assert.equal(result.failed, true);
+      assert.match(result.services[0]?.reason ?? "", /^orders--pr-15 was still DRAINING after 0\.5 s; retry when it is gone/);
+      assert.equal(emulator.callCounts().CreateService, undefined);
+    } finally {
+      emulator.configure({ drainMs: 1000 });
+    }
+  });
+});
+
 describe("waitForServices", () => {
+  it("polls at least once even when the deadline has passed (a long DRAINING wait used the budget)", async () => {
+    const deployed = await deployRoute(options("pr-17", ["orders"]));
+    const target = { serviceName: "orders--pr-17", taskDefinitionArn: deployed.services[0]?.taskDefinitionArn as string };
+    const outcomes = await waitForServices([target], { client, cluster: "default", timeoutMs: 1_000, startedAt: Date.now() - 2_000, logger: new MemoryLogger(), intervalMs: 50 });
+    assert.equal(outcomes.get("orders--pr-17")?.status, "stable");
+  });
+
+  it("polls twelve services with one DescribeServices per 10 of them each round", async () => {
+    const names = Array.from({ length: 12 }, (_, index) => `batch-${index}`);
+    for (const name of names) seedBaseService(emulator, name, { desiredCount: 1 });
+    const deployed = await deployRoute(options("pr-16", names, { wait: false, maxConcurrency: 12 }));
+    const batches: number[] = [];
+    const observed = new ECSClient({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" } });
+    observed.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "DescribeServicesCommand") batches.push((args.input as { services: string[] }).services.length);
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    try {
+      const targets = deployed.services.map((service) => ({ serviceName: service.routeService, taskDefinitionArn: service.taskDefinitionArn as string }));
+      const outcomes = await waitForServices(targets, { client: observed, cluster: "default", timeoutMs: 20_000, logger: new MemoryLogger(), intervalMs: 50 });
+      assert.deepEqual([...outcomes.values()].map((outcome) => outcome.status), names.map(() => "stable"));
+      assert.deepEqual(batches.slice(0, 2).sort(), [10, 2].sort(), "the first round: two calls for twelve services");
+      assert.ok(batches.every((size) => size <= 10), batches.join(","));
+    } finally {
+      observed.destroy();
+    }
+  });
+
+
   it("treats a poll throttled past the SDK's retries as one lost poll, not a failed deploy", async () => {
     const deployed = await deployRoute(options("pr-14", ["orders"], { wait: false }));
     const target = { serviceName: "orders--pr-14", taskDefinitionArn: deployed.services[0]?.taskDefinitionArn as string };

@@ -124,6 +124,9 @@ describe("routeTaskDefinition", () => {
     const collector = base.containerDefinitions?.[1];
     if (collector !== undefined) collector.environment = [{ name: "OTEL_PROPAGATORS", value: "tracecontext, baggage" }];
     assert.deepEqual(routeTaskDefinition(base, { route: "pr-2", container: "app", image: undefined, labels: {}, tags: {} }).warnings, []);
+    // The OpenTelemetry specification reads these values case-insensitively.
+    if (collector !== undefined) collector.environment = [{ name: "OTEL_PROPAGATORS", value: "TraceContext,Baggage" }];
+    assert.deepEqual(routeTaskDefinition(base, { route: "pr-2", container: "app", image: undefined, labels: {}, tags: {} }).warnings, []);
   });
 
   it("does not change the base task definition it was given", () => {
@@ -154,6 +157,13 @@ describe("selectContainer and resolvePort", () => {
 
   it("defaults to the container with a port when several exist", () => {
     assert.equal(selectContainer(baseTaskDefinition(), undefined, "service").name, "app");
+  });
+
+  it("defaults to the container Traefik routes to, not a sidecar listed first with a port of its own", () => {
+    const base = baseTaskDefinition();
+    const envoy = { name: "envoy", image: "envoyproxy/envoy:v1.31", essential: true, portMappings: [{ containerPort: 9901 }] };
+    base.containerDefinitions = [envoy, ...(base.containerDefinitions ?? [])];
+    assert.equal(selectContainer(base, undefined, "service").name, "app");
   });
 
   it("takes the port from the input, then the base label, then the first mapping", () => {

@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { ConfigurationError } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
 import { readDeployInputs, type DeployInputs } from "../../config/deploy-inputs.js";
 import type { Inputs } from "../../config/inputs.js";
@@ -19,10 +20,28 @@ export interface DeployContext {
   startedAt: Date;
 }
 
+/**
+ * Events whose GITHUB_REF is the branch under test. Others (schedule, issue_comment, workflow_run,
+ * repository_dispatch) carry the default branch there, so a route taken from it would be the
+ * default branch's, not the code the step deploys. No event name at all is a local run.
+ */
+const BRANCH_EVENTS = new Set(["push", "workflow_dispatch", ""]);
+
+/** The route of `event` when no route input is given: `pr-<n>`, or the pushed or dispatched branch. */
+function eventRoute(event: WorkflowEvent): Route {
+  if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
+    throw new ConfigurationError(
+      `an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`,
+      "route",
+    );
+  }
+  return routeFromEvent(event);
+}
+
 /** Reads the inputs once and takes the route from them or from the event. */
 export function readDeployContext(kind: RouteKind, inputs: Inputs, event: WorkflowEvent): DeployContext {
   const deployInputs = readDeployInputs(inputs, kind);
-  return { kind, event, route: deployInputs.route ?? routeFromEvent(event), inputs: deployInputs, startedAt: new Date() };
+  return { kind, event, route: deployInputs.route ?? eventRoute(event), inputs: deployInputs, startedAt: new Date() };
 }
 
 export function expiresAt(context: DeployContext): Date | undefined {
