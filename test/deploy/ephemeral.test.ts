@@ -5,13 +5,12 @@ import { DeleteServiceCommand, ListServicesCommand, UpdateServiceCommand } from 
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
-import { pullRequestEvent, pushEvent, webhookExample } from "../helpers/webhooks.js";
-import { describeService, describeTaskDefinition, ecsClient, mutatingCalls, resourceTags, seedBaseService } from "./fixtures.js";
+import { pushEvent, webhookExample } from "../helpers/webhooks.js";
+import { describeService, describeTaskDefinition, ecsClient, mutatingCalls, resourceTags, seedBaseService, assertSucceeded, REPOSITORY as repository, runDeployEphemeral } from "./fixtures.js";
 
 const headSha1 = "1111111111111111111111111111111111111111";
 const headSha2 = "2222222222222222222222222222222222222222";
 
-const repository = "Codertocat/Hello-World";
 const token = "ghs_deployEphemeralTestToken";
 
 let emulator: EcsEmulator;
@@ -22,19 +21,11 @@ function deploy(
   inputs: Record<string, string>,
   options: { number?: number; action?: string; headSha?: string; fork?: boolean } = {},
 ): Promise<BundleRun> {
-  const number = options.number ?? 2;
-  const headSha = options.headSha ?? headSha1;
-  github.addPullRequest(repository, { number, state: "open", headSha });
-  return runBundle("deploy-ephemeral", {
-    inputs: { "github-token": token, ...inputs },
-    event: { name: "pull_request", payload: pullRequestEvent(options.action ?? "opened", { number, headSha, fork: options.fork ?? false }) },
-    env: { AWS_ENDPOINT_URL_ECS: emulator.url, GITHUB_API_URL: github.url },
-  });
-}
-
-function assertSucceeded(run: BundleRun): void {
-  assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
-  assert.deepEqual(run.errors, []);
+  return runDeployEphemeral(
+    { ecs: emulator, github },
+    { number: options.number ?? 2, headSha: options.headSha ?? headSha1, action: options.action, fork: options.fork },
+    { "github-token": token, ...inputs },
+  );
 }
 
 before(async () => {

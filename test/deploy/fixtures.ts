@@ -1,6 +1,10 @@
 // Base services seeded into the ECS emulator, and a real SDK client to inspect what the actions made.
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTagsForResourceCommand, type Service, type TaskDefinition } from "@aws-sdk/client-ecs";
+import assert from "node:assert/strict";
 import type { EcsEmulator } from "../emulators/ecs/index.js";
+import type { GitHubEmulator } from "../emulators/github/index.js";
+import { runBundle, type BundleRun } from "../helpers/action-runner.js";
+import { pullRequestEvent } from "../helpers/webhooks.js";
 
 export const SUBNETS = { awsvpcConfiguration: { subnets: ["subnet-0a1b2c3d"], securityGroups: ["sg-0a1b2c3d"], assignPublicIp: "DISABLED" as const } };
 
@@ -71,4 +75,30 @@ export function tagMap(tags: { key?: string; value?: string }[] | undefined): Re
 /** The mutating operations the emulator answered (successfully or not). */
 export function mutatingCalls(emulator: EcsEmulator): string[] {
   return emulator.calls().filter((call) => call.mutating).map((call) => call.operation);
+}
+
+/** The repository of GitHub's webhook examples, where every test pull request lives. */
+export const REPOSITORY = "Codertocat/Hello-World";
+
+/** Runs the deploy-ephemeral bundle for pull request `number` at `headSha`, as the runner does on a pull_request event. */
+export function runDeployEphemeral(
+  emulators: { ecs: EcsEmulator; github: GitHubEmulator },
+  pullRequest: { number: number; headSha: string; action?: string; fork?: boolean; draft?: boolean },
+  inputs: Record<string, string>,
+): Promise<BundleRun> {
+  const { number, headSha } = pullRequest;
+  emulators.github.addPullRequest(REPOSITORY, { number, state: "open", headSha });
+  return runBundle("deploy-ephemeral", {
+    inputs,
+    event: {
+      name: "pull_request",
+      payload: pullRequestEvent(pullRequest.action ?? "opened", { number, headSha, fork: pullRequest.fork ?? false, draft: pullRequest.draft ?? false }),
+    },
+    env: { AWS_ENDPOINT_URL_ECS: emulators.ecs.url, GITHUB_API_URL: emulators.github.url },
+  });
+}
+
+export function assertSucceeded(run: BundleRun): void {
+  assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
+  assert.deepEqual(run.errors, []);
 }

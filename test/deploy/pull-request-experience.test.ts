@@ -6,11 +6,9 @@ import { after, before, describe, it } from "node:test";
 import { routeMarker } from "../../src/github/comment-body.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
-import { runBundle, type BundleRun } from "../helpers/action-runner.js";
-import { pullRequestEvent } from "../helpers/webhooks.js";
-import { seedBaseService } from "./fixtures.js";
+import type { BundleRun } from "../helpers/action-runner.js";
+import { seedBaseService, assertSucceeded, REPOSITORY as repository, runDeployEphemeral } from "./fixtures.js";
 
-const repository = "Codertocat/Hello-World";
 const actionsToken = "ghs_pullRequestExperienceToken";
 const readOnlyToken = "ghs_readOnlyForkToken";
 const firstPush = "aaaaaaa111111111111111111111111111111111";
@@ -20,23 +18,13 @@ let emulator: EcsEmulator;
 let github: GitHubEmulator;
 
 function deploy(number: number, headSha: string, options: { action?: string; draft?: boolean; token?: string; inputs?: Record<string, string> } = {}): Promise<BundleRun> {
-  github.addPullRequest(repository, { number, state: "open", headSha });
-  return runBundle("deploy-ephemeral", {
-    inputs: {
-      "github-token": options.token ?? actionsToken,
-      service: "orders",
-      image: `registry.example.com/orders:${headSha.slice(0, 7)}`,
-      "environment-url": "https://app.dev.example.com",
-      ...options.inputs,
-    },
-    event: { name: "pull_request", payload: pullRequestEvent(options.action ?? "opened", { number, headSha, draft: options.draft ?? false }) },
-    env: { AWS_ENDPOINT_URL_ECS: emulator.url, GITHUB_API_URL: github.url },
+  return runDeployEphemeral({ ecs: emulator, github }, { number, headSha, action: options.action, draft: options.draft }, {
+    "github-token": options.token ?? actionsToken,
+    service: "orders",
+    image: `registry.example.com/orders:${headSha.slice(0, 7)}`,
+    "environment-url": "https://app.dev.example.com",
+    ...options.inputs,
   });
-}
-
-function assertSucceeded(run: BundleRun): void {
-  assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
-  assert.deepEqual(run.errors, []);
 }
 
 before(async () => {
