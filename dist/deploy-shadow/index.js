@@ -66114,6 +66114,11 @@ function planService(options, read, existing, now) {
         // Tags are the only proof of ownership: never take over a service someone else made.
         throw new errors/* ConfigurationError */.j1(`service '${routeService}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`, "route");
     }
+    const owner = existing?.status === "ACTIVE" ? fromEcsTags(existing.tags)[TAG.repository] : undefined;
+    if (owner !== undefined && owner !== options.tags.repository) {
+        // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
+        throw new errors/* ConfigurationError */.j1(`service '${routeService}' is ${owner}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`, "route");
+    }
     const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
     if (existing?.status === "ACTIVE")
         checkTagsFit(routeService, existing, tags);

@@ -154,6 +154,14 @@ function planService(
       "route",
     );
   }
+  const owner = existing?.status === "ACTIVE" ? fromEcsTags(existing.tags)[TAG.repository] : undefined;
+  if (owner !== undefined && owner !== options.tags.repository) {
+    // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
+    throw new ConfigurationError(
+      `service '${routeService}' is ${owner}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`,
+      "route",
+    );
+  }
   const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
   if (existing?.status === "ACTIVE") checkTagsFit(routeService, existing, tags);
   const family = routeFamily(taskDefinition.family ?? "", options.route);

@@ -9,6 +9,7 @@ import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
+import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import { mutatingCalls, seedBaseService } from "./fixtures.js";
 
 const token = "ghs_badInputsTestToken";
@@ -25,6 +26,17 @@ before(async () => {
   seedBaseService(emulator, "catalog");
   // Someone's own service that happens to have a route copy's name, without the managed-by tag.
   seedBaseService(emulator, "catalog--pr-7");
+  // Another repository's pull request #7 copy of payments, in the same shared cluster.
+  emulator.seedService({
+    taskDefinition: { family: "payments--pr-7", containerDefinitions: [{ name: "app", image: "registry.example.com/payments:other", essential: true, memory: 128 }] },
+    service: { serviceName: "payments--pr-7", desiredCount: 1 },
+    tags: [
+      { key: TAG.managedBy, value: MANAGED_BY },
+      { key: TAG.repository, value: "Codertocat/Other" },
+      { key: TAG.route, value: "pr-7" },
+    ],
+    stable: true,
+  });
 });
 
 after(async () => {
@@ -68,6 +80,11 @@ const cases: { name: string; inputs: Record<string, string>; env?: Record<string
     error: /^Input 'route': service 'catalog--pr-7' already exists in cluster 'default' without the tag dynamic-routing:managed-by=ecs-dynamic-routing/,
   },
   { name: "an unknown cluster", inputs: { service: "orders", cluster: "staging" }, error: /^Input 'cluster': cluster 'staging' does not exist/ },
+  {
+    name: "a route copy of the same name made for another repository",
+    inputs: { service: "payments" },
+    error: /^Input 'route': service 'payments--pr-7' is Codertocat\/Other's copy of 'payments' for route pr-7, not Codertocat\/Hello-World's/,
+  },
   { name: "no AWS region", inputs: { service: "orders" }, env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, HOME: noCredentials.HOME }, error: /no AWS region is set .*aws-actions\/configure-aws-credentials/ },
   { name: "an empty github-token", inputs: { service: "orders", "github-token": "" }, error: /^Input 'github-token': is empty/ },
   { name: "no AWS credentials", inputs: { service: "orders" }, env: noCredentials, error: /no AWS credentials found .*aws-actions\/configure-aws-credentials/ },
