@@ -1,5 +1,4 @@
 import {
-  ClusterNotFoundException,
   CreateServiceCommand,
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
@@ -17,7 +16,7 @@ import type { ServiceSpec } from "../config/services.js";
 import { routeLabels, type Fallback, type RuleSyntax } from "../routing/labels.js";
 import type { Route } from "../routing/route.js";
 import type { SignalNames } from "../routing/signal.js";
-import { checkAwsConfiguration } from "./client.js";
+import { asClusterInputError, checkAwsConfiguration } from "./client.js";
 import { ECS_NAME_PATTERN, routeFamily, routeServiceName } from "./names.js";
 import { fromEcsTags, refreshedTags, routeTags, toEcsTags, type RouteTagContext } from "./route-tags.js";
 import { createServiceClientToken, routeCreateServiceInput, routeUpdateServiceInput } from "./service-definition.js";
@@ -102,10 +101,7 @@ async function describeInCluster(client: ECSClient, cluster: string, names: stri
   try {
     return await describeServices(client, cluster, names, { includeTags });
   } catch (error) {
-    if (error instanceof ClusterNotFoundException) {
-      throw new ConfigurationError(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the base services run in`, "cluster");
-    }
-    throw error;
+    throw asClusterInputError(error, cluster);
   }
 }
 
@@ -147,14 +143,16 @@ function planService(
 ): ServicePlan {
   const { spec, base, taskDefinition } = read;
   const routeService = routeServiceName(spec.service, options.route);
-  if (existing?.status === "ACTIVE" && fromEcsTags(existing.tags)[TAG.managedBy] !== MANAGED_BY) {
-    // Tags are the only proof of ownership: never take over a service someone else made.
+  // Tags are the only proof of ownership; an ACTIVE copy's are read once for every check below.
+  const activeTags = existing?.status === "ACTIVE" ? fromEcsTags(existing.tags) : undefined;
+  if (activeTags !== undefined && activeTags[TAG.managedBy] !== MANAGED_BY) {
+    // Never take over a service someone else made.
     throw new ConfigurationError(
       `service '${routeService}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
       "route",
     );
   }
-  const owner = existing?.status === "ACTIVE" ? fromEcsTags(existing.tags)[TAG.repository] : undefined;
+  const owner = activeTags?.[TAG.repository];
   if (owner !== undefined && owner !== options.tags.repository) {
     // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
     throw new ConfigurationError(
@@ -163,7 +161,7 @@ function planService(
     );
   }
   const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
-  if (existing?.status === "ACTIVE") checkTagsFit(routeService, existing, tags);
+  if (activeTags !== undefined) checkTagsFit(routeService, activeTags, tags);
   const family = routeFamily(taskDefinition.family ?? "", options.route);
   for (const name of [routeService, family]) {
     if (!ECS_NAME_PATTERN.test(name)) {
@@ -190,8 +188,8 @@ function planService(
  * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
  * dropped from the input) stay: the union must fit ECS's limit, or the update would stop half-way.
  */
-function checkTagsFit(routeService: string, existing: Service, tags: Record<string, string>): void {
-  const current = Object.keys(fromEcsTags(existing.tags)).filter((key) => !key.startsWith("aws:"));
+function checkTagsFit(routeService: string, existingTags: Record<string, string>, tags: Record<string, string>): void {
+  const current = Object.keys(existingTags).filter((key) => !key.startsWith("aws:"));
   const merged = new Set([...current, ...Object.keys(refreshedTags(tags))]);
   if (merged.size > TAG_LIMITS.perResource) {
     throw new ConfigurationError(
