@@ -66081,6 +66081,12 @@ async function checkAwsConfiguration(client) {
     }
     return { region };
 }
+/** A ClusterNotFoundException as the user's mistake in the `cluster` input; any other error as it is. */
+function asClusterInputError(error, cluster) {
+    return error instanceof dist_cjs/* ClusterNotFoundException */.zQo
+        ? new errors/* ConfigurationError */.j1(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the services run in`, "cluster")
+        : error;
+}
 
 ;// CONCATENATED MODULE: ./src/ecs/tags.ts
 /** Tag keys that mark what ecs-dynamic-routing owns (DESIGN §4): the only source of truth for reaping. */
@@ -66377,6 +66383,8 @@ function routeTaskDefinition(base, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/batch.ts
+/** DescribeServices takes at most 10 services a call. */
+const DESCRIBE_SERVICES_BATCH = 10;
 /** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
 function chunk(items, size) {
     const groups = [];
@@ -66390,8 +66398,6 @@ function chunk(items, size) {
 
 
 
-/** DescribeServices takes at most 10 services a call. */
-const DESCRIBE_SERVICES_BATCH = 10;
 const DEFAULT_POLL_INTERVAL_MS = 2_000;
 /**
  * Pure: where the rollout of `taskDefinitionArn` on `service` stands. Stable when the PRIMARY
@@ -66567,10 +66573,7 @@ async function describeInCluster(client, cluster, names, includeTags) {
         return await describeServices(client, cluster, names, { includeTags });
     }
     catch (error) {
-        if (error instanceof dist_cjs/* ClusterNotFoundException */.zQo) {
-            throw new errors/* ConfigurationError */.j1(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the base services run in`, "cluster");
-        }
-        throw error;
+        throw asClusterInputError(error, cluster);
     }
 }
 /** Reads the base services and their task definitions; fails on the first thing missing. */
@@ -66598,18 +66601,20 @@ async function readBases(options) {
 function planService(options, read, existing, now) {
     const { spec, base, taskDefinition } = read;
     const routeService = routeServiceName(spec.service, options.route);
-    if (existing?.status === "ACTIVE" && fromEcsTags(existing.tags)[TAG.managedBy] !== MANAGED_BY) {
-        // Tags are the only proof of ownership: never take over a service someone else made.
+    // Tags are the only proof of ownership; an ACTIVE copy's are read once for every check below.
+    const activeTags = existing?.status === "ACTIVE" ? fromEcsTags(existing.tags) : undefined;
+    if (activeTags !== undefined && activeTags[TAG.managedBy] !== MANAGED_BY) {
+        // Never take over a service someone else made.
         throw new errors/* ConfigurationError */.j1(`service '${routeService}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`, "route");
     }
-    const owner = existing?.status === "ACTIVE" ? fromEcsTags(existing.tags)[TAG.repository] : undefined;
+    const owner = activeTags?.[TAG.repository];
     if (owner !== undefined && owner !== options.tags.repository) {
         // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
         throw new errors/* ConfigurationError */.j1(`service '${routeService}' is ${owner}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`, "route");
     }
     const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
-    if (existing?.status === "ACTIVE")
-        checkTagsFit(routeService, existing, tags);
+    if (activeTags !== undefined)
+        checkTagsFit(routeService, activeTags, tags);
     const family = routeFamily(taskDefinition.family ?? "", options.route);
     for (const name of [routeService, family]) {
         if (!ECS_NAME_PATTERN.test(name)) {
@@ -66635,8 +66640,8 @@ function planService(options, read, existing, now) {
  * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
  * dropped from the input) stay: the union must fit ECS's limit, or the update would stop half-way.
  */
-function checkTagsFit(routeService, existing, tags) {
-    const current = Object.keys(fromEcsTags(existing.tags)).filter((key) => !key.startsWith("aws:"));
+function checkTagsFit(routeService, existingTags, tags) {
+    const current = Object.keys(existingTags).filter((key) => !key.startsWith("aws:"));
     const merged = new Set([...current, ...Object.keys(refreshedTags(tags))]);
     if (merged.size > TAG_LIMITS.perResource) {
         throw new errors/* ConfigurationError */.j1(`${routeService} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`, "tags");

@@ -64715,6 +64715,12 @@ async function checkAwsConfiguration(client) {
     }
     return { region };
 }
+/** A ClusterNotFoundException as the user's mistake in the `cluster` input; any other error as it is. */
+function asClusterInputError(error, cluster) {
+    return error instanceof dist_cjs/* ClusterNotFoundException */.zQo
+        ? new errors/* ConfigurationError */.j1(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the services run in`, "cluster")
+        : error;
+}
 
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
@@ -70668,6 +70674,8 @@ function validateConcurrency(concurrency) {
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/batch.ts
+/** DescribeServices takes at most 10 services a call. */
+const DESCRIBE_SERVICES_BATCH = 10;
 /** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
 function chunk(items, size) {
     const groups = [];
@@ -71080,8 +71088,7 @@ function fromEcsTags(tags) {
 
 
 
-/** DescribeServices accepts at most 10 services a call. */
-const DESCRIBE_BATCH = 10;
+
 /**
  * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
  * batches as they arrive, so describing overlaps with listing; at most `concurrency` calls at once.
@@ -71092,7 +71099,7 @@ async function discoverServices(ecs, cluster, concurrency, logger) {
     let batchFailed = false;
     try {
         for await (const page of (0,dist_cjs/* paginateListServices */.wjm)({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
-            for (const services of chunk(page.serviceArns ?? [], DESCRIBE_BATCH)) {
+            for (const services of chunk(page.serviceArns ?? [], DESCRIBE_SERVICES_BATCH)) {
                 const batch = limit(async () => {
                     const described = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services, include: ["TAGS"] }));
                     for (const failure of described.failures ?? []) {
@@ -71117,10 +71124,7 @@ async function discoverServices(ecs, cluster, concurrency, logger) {
     catch (error) {
         // Let the batches already started settle before the error ends the step.
         await Promise.allSettled(batches);
-        if (error instanceof dist_cjs/* ClusterNotFoundException */.zQo) {
-            throw new errors/* ConfigurationError */.j1(`cluster '${cluster}' was not found in this account and region; name an existing cluster`, "cluster");
-        }
-        throw error;
+        throw asClusterInputError(error, cluster);
     }
 }
 function toClusterService(service) {

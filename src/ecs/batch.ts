@@ -1,3 +1,6 @@
+/** DescribeServices takes at most 10 services a call. */
+export const DESCRIBE_SERVICES_BATCH = 10;
+
 /** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const groups: T[][] = [];

@@ -1,4 +1,4 @@
-import { ECSClient } from "@aws-sdk/client-ecs";
+import { ClusterNotFoundException, ECSClient } from "@aws-sdk/client-ecs";
 import { ConfigurationError, errorMessage } from "../common/errors.js";
 
 const CREDENTIALS_HINT =
@@ -33,4 +33,11 @@ export async function checkAwsConfiguration(client: ECSClient): Promise<{ region
     throw new ConfigurationError(`no AWS credentials found (${errorMessage(error).split("\n")[0]}); ${CREDENTIALS_HINT}`);
   }
   return { region };
+}
+
+/** A ClusterNotFoundException as the user's mistake in the `cluster` input; any other error as it is. */
+export function asClusterInputError(error: unknown, cluster: string): unknown {
+  return error instanceof ClusterNotFoundException
+    ? new ConfigurationError(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the services run in`, "cluster")
+    : error;
 }

@@ -7,10 +7,8 @@ import {
 } from "@aws-sdk/client-ecs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../common/logger.js";
-import { chunk } from "./batch.js";
+import { chunk, DESCRIBE_SERVICES_BATCH } from "./batch.js";
 
-/** DescribeServices takes at most 10 services a call. */
-export const DESCRIBE_SERVICES_BATCH = 10;
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 
 /** One route service to wait for, on the task definition this run registered. */

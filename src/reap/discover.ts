@@ -1,22 +1,19 @@
 // Reads what the reaper decides on: every service in the cluster with its tags, and the state of
 // each pull request those tags name. Read-only; throttling is left to the SDK's adaptive retry.
 import {
-  ClusterNotFoundException,
   DescribeServicesCommand,
   paginateListServices,
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
 import pLimit from "p-limit";
-import { ConfigurationError, errorMessage } from "../common/errors.js";
+import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
-import { chunk } from "../ecs/batch.js";
+import { chunk, DESCRIBE_SERVICES_BATCH } from "../ecs/batch.js";
 import { badCredentials, isBadCredentials, isPermissionDenied } from "../github/permission.js";
+import { asClusterInputError } from "../ecs/client.js";
 import { fromEcsTags } from "../ecs/route-tags.js";
 import type { ClusterService, PullRequestState } from "./select.js";
-
-/** DescribeServices accepts at most 10 services a call. */
-const DESCRIBE_BATCH = 10;
 
 /**
  * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
@@ -33,7 +30,7 @@ export async function discoverServices(
   let batchFailed = false;
   try {
     for await (const page of paginateListServices({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
-      for (const services of chunk(page.serviceArns ?? [], DESCRIBE_BATCH)) {
+      for (const services of chunk(page.serviceArns ?? [], DESCRIBE_SERVICES_BATCH)) {
         const batch = limit(async () => {
           const described = await ecs.send(new DescribeServicesCommand({ cluster, services, include: ["TAGS"] }));
           for (const failure of described.failures ?? []) {
@@ -56,10 +53,7 @@ export async function discoverServices(
   } catch (error) {
     // Let the batches already started settle before the error ends the step.
     await Promise.allSettled(batches);
-    if (error instanceof ClusterNotFoundException) {
-      throw new ConfigurationError(`cluster '${cluster}' was not found in this account and region; name an existing cluster`, "cluster");
-    }
-    throw error;
+    throw asClusterInputError(error, cluster);
   }
 }
 
