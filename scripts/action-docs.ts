@@ -1,7 +1,7 @@
 // Writes each action's inputs and outputs into README.md as tables generated from its action.yml,
 // between `<!-- action-docs:<name> -->` and `<!-- /action-docs:<name> -->`, and each example
 // workflow between `<!-- example:<file> -->` and `<!-- /example:<file> -->`, so the README shows
-// exactly what is tested and linted.
+// exactly what is tested and linted (.yml files as yaml, .sh files as sh).
 // `--check` changes nothing and fails when README.md is not what this would write (CI runs it).
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -56,10 +56,13 @@ for (const [name, file] of Object.entries(actionFiles)) {
   const metadata = parse(readFileSync(file, "utf8")) as ActionMetadata;
   updated = replaceSection(updated, `action-docs:${name}`, tables(metadata), true);
 }
-for (const example of readdirSync("examples").filter((name) => name.endsWith(".yml"))) {
+const FENCE_LANGUAGE: Record<string, string> = { yml: "yaml", sh: "sh" };
+for (const example of readdirSync("examples")) {
+  const language = FENCE_LANGUAGE[example.slice(example.lastIndexOf(".") + 1)];
+  if (language === undefined) continue;
   const file = join("examples", example);
-  const fence = "```yaml\n" + readFileSync(file, "utf8").trimEnd() + "\n```";
-  updated = replaceSection(updated, `example:${file}`, fence, false);
+  const fence = "```" + language + "\n" + readFileSync(file, "utf8").trimEnd() + "\n```";
+  updated = replaceSection(updated, `example:${file}`, fence, true);
 }
 
 if (process.argv.includes("--check")) {

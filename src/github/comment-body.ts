@@ -1,7 +1,8 @@
 // The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
 import { escapeHtml } from "../common/html.js";
 import type { Route } from "../routing/route.js";
-import { cookiePair, headerLine, mergeBaggage, type SignalNames } from "../routing/signal.js";
+import { clearCookieCommand, setCookieCommand } from "../routing/cookie.js";
+import { headerLine, mergeBaggage, type SignalNames } from "../routing/signal.js";
 
 export interface RouteServiceRow {
   baseService: string;
@@ -154,9 +155,11 @@ function reachSection(model: RouteCommentModel): string[] {
     "",
     codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
     "",
-    "**Browser**: run in the dev tools console on the dev site, then reload",
+    "**Browser**: run in the dev tools console on the dev site, then reload (for a day; every host of the domain gets it)",
     "",
-    codeBlock("js", `document.cookie = "${cookiePair(route, signal)}; path=/"`),
+    codeBlock("js", setCookieCommand(route, signal, model.environmentUrl)),
+    "",
+    `Back to the default: ${inlineCode(clearCookieCommand(signal, model.environmentUrl))}. A page that calls another subdomain sends the cookie with \`fetch(url, { credentials: "include" })\` when that service answers CORS with credentials allowed.`,
     "",
     "**OpenTelemetry clients**: add the baggage entry; services propagate it downstream",
     "",

@@ -85,9 +85,13 @@ describe("the pull request's comment and deployment", () => {
     // The service table: service, route service, image tag, status and the ECS console link.
     assert.match(body, /\| orders \| `orders--pr-41` \| `aaaaaaa` \| [^|]*running[^|]* \| \[console\]\(https:\/\/us-east-1\.console\.aws\.amazon\.com\/ecs\/v2\/clusters\/default\/services\/orders--pr-41\/health\?region=us-east-1\) \|/);
     assert.match(body, /curl -H 'X-Route-Version: pr-41' https:\/\/app\.dev\.example\.com/, "curl with the header");
-    const cookieLines = body.split("\n").filter((line) => line.includes("document.cookie"));
+    const cookieLines = body.split("\n").filter((line) => line.startsWith("document.cookie"));
     assert.equal(cookieLines.length, 1);
-    assert.match(cookieLines[0] ?? "", /document\.cookie = "x-route-version=pr-41; path=\/"/, "one-line browser cookie snippet");
+    assert.equal(
+      cookieLines[0],
+      'document.cookie = "x-route-version=pr-41; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"',
+      "one-line browser cookie snippet for every host of the environment URL's domain",
+    );
     assert.match(body, /baggage: dynamic_route=pr-41/, "the baggage entry for OpenTelemetry clients");
     assert.match(body, /[Mm]obile[^\n]*X-Route-Version[^\n]*pr-41/, "the header for mobile debug menus");
     const expires = /expires (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)/.exec(body)?.[1];

@@ -71,7 +71,9 @@ describe("route comment", () => {
 
   it("says how to reach the route: curl, a one-line document.cookie, baggage, the mobile header", () => {
     assert.ok(body.includes("curl -H 'X-Route-Version: pr-123' https://shop.dev.example.com/\n"));
-    assert.ok(body.split("\n").includes('document.cookie = "x-route-version=pr-123; path=/"'));
+    assert.ok(body.split("\n").includes('document.cookie = "x-route-version=pr-123; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"'));
+    assert.ok(body.includes('Back to the default: `document.cookie = "x-route-version=; domain=dev.example.com; path=/; max-age=0; SameSite=Lax; Secure"`'));
+    assert.match(body, /fetch\(url, \{ credentials: "include" \}\)/);
     assert.ok(body.split("\n").includes("baggage: dynamic_route=pr-123"));
     assert.match(body, /Mobile debug menu\*\*: header `X-Route-Version` with value `pr-123`/);
   });
@@ -79,7 +81,7 @@ describe("route comment", () => {
   it("uses the configured signal names", () => {
     const custom = renderRouteComment(model({ signal: { header: "X-Env", cookie: "env", baggageKey: "env_route" } }));
     assert.ok(custom.includes("curl -H 'X-Env: pr-123'"));
-    assert.ok(custom.includes('document.cookie = "env=pr-123; path=/"'));
+    assert.ok(custom.includes('document.cookie = "env=pr-123; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"'));
     assert.ok(custom.includes("baggage: env_route=pr-123"));
   });
 
