@@ -256,9 +256,12 @@ describe("deploy-ephemeral with several services", () => {
     assert.equal(deployment?.statuses.at(-1)?.state, "failure");
   });
 
-  it("waits for a DRAINING copy of the same name to be gone, then creates the new one", async () => {
+  it("waits for a DRAINING copy of the same name to be gone, then creates the new one", async (t) => {
     seedBaseService(emulator, "orders--pr-5", { desiredCount: 1 });
     await client.send(new UpdateServiceCommand({ cluster: "default", service: "orders--pr-5", desiredCount: 0 }));
+    // Long enough that the bundle, which starts in seconds on a loaded machine, still finds it DRAINING.
+    emulator.configure({ drainMs: 6000 });
+    t.after(() => emulator.configure({ drainMs: 1500 }));
     await client.send(new DeleteServiceCommand({ cluster: "default", service: "orders--pr-5", force: true }));
     assert.equal((await describeService(client, "orders--pr-5"))?.status, "DRAINING");
     emulator.resetCalls();
