@@ -64540,7 +64540,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8544);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5590);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .reapAction */ .L);
@@ -64550,7 +64550,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8544:
+/***/ 5590:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69881,6 +69881,8 @@ function escapeHtml(text) {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
 var src = __nccwpck_require__(4637);
 ;// CONCATENATED MODULE: ./src/routing/token.ts
@@ -69986,8 +69988,54 @@ function extraBaggageEntries(text, input = "baggage") {
     return members.join(",");
 }
 
+;// CONCATENATED MODULE: ./src/routing/cookie.ts
+// The one browser recipe for the routing cookie, shown in the pull-request comment, the job summary
+// and the README: every host of the dev environment gets it, for a day, on same-site requests.
+
+
+/** How long the cookie lives: a working day, so a forgotten cookie does not pin a browser to a route. */
+const COOKIE_MAX_AGE_SECONDS = 86_400;
+/**
+ * The domain that covers the environment URL's host and its siblings: `app.dev.example.com` →
+ * `dev.example.com` (so `api.dev.example.com` gets the cookie too). None for an IP address, a
+ * single-label host or a two-label domain (dropping a label there would reach a whole company's
+ * domain): the cookie then stays with the host that sets it.
+ */
+function cookieDomain(environmentUrl) {
+    if (environmentUrl === undefined || environmentUrl === "")
+        return undefined;
+    let hostname;
+    try {
+        hostname = new URL(environmentUrl).hostname;
+    }
+    catch {
+        return undefined;
+    }
+    const labels = hostname.split(".");
+    if (isIP(hostname.replace(/^\[|\]$/g, "")) !== 0 || labels.length < 3)
+        return undefined;
+    return labels.slice(1).join(".");
+}
+function attributes(environmentUrl, maxAge) {
+    const domain = cookieDomain(environmentUrl);
+    // A Secure cookie cannot be set from a plain-HTTP page, so Secure only where the site is HTTPS.
+    const secure = environmentUrl?.startsWith("https:") === true;
+    return [domain === undefined ? undefined : `domain=${domain}`, "path=/", `max-age=${maxAge}`, "SameSite=Lax", secure ? "Secure" : undefined]
+        .filter((part) => part !== undefined)
+        .join("; ");
+}
+/** `document.cookie = "x-route-version=pr-123; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"` */
+function cookie_setCookieCommand(route, names, environmentUrl) {
+    return `document.cookie = "${cookiePair(route, names)}; ${attributes(environmentUrl, COOKIE_MAX_AGE_SECONDS)}"`;
+}
+/** The same cookie with `max-age=0`: the browser deletes it and requests go to the default services again. */
+function cookie_clearCookieCommand(names, environmentUrl) {
+    return `document.cookie = "${names.cookie}=; ${attributes(environmentUrl, 0)}"`;
+}
+
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
 // The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+
 
 
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
@@ -70093,9 +70141,11 @@ function reachSection(model) {
         "",
         codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
         "",
-        "**Browser**: run in the dev tools console on the dev site, then reload",
+        "**Browser**: run in the dev tools console on the dev site, then reload (for a day; every host of the domain gets it)",
         "",
-        codeBlock("js", `document.cookie = "${cookiePair(route, signal)}; path=/"`),
+        codeBlock("js", setCookieCommand(route, signal, model.environmentUrl)),
+        "",
+        `Back to the default: ${inlineCode(clearCookieCommand(signal, model.environmentUrl))}. A page that calls another subdomain sends the cookie with \`fetch(url, { credentials: "include" })\` when that service answers CORS with credentials allowed.`,
         "",
         "**OpenTelemetry clients**: add the baggage entry; services propagate it downstream",
         "",
