@@ -22,6 +22,9 @@ const BASE_LABELS = {
   team: "payments",
 };
 
+const ANY_SIGNAL_V3 =
+  "HeaderRegexp(`X-Route-Version`, `\\S`) || HeaderRegexp(`Cookie`, `(^|;\\s*)x-route-version=\\s*[^\\s;]`) || HeaderRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*[^\\s,;]`)";
+
 function options(overrides: Partial<RouteLabelOptions> = {}): RouteLabelOptions {
   return {
     baseService: "orders",
@@ -48,19 +51,84 @@ function assertConfigurationError(action: () => unknown, input: string, message:
   });
 }
 
-test("the v3 signal rule is exactly the one in DESIGN §2", () => {
+test("the signal rules are exactly the ones in DESIGN §2: header, else cookie, else baggage", () => {
   assert.equal(
     signalRule("pr-123", DEFAULT_SIGNAL_NAMES, "v3"),
-    "Header(`X-Route-Version`, `pr-123`) || HeaderRegexp(`Cookie`, `(^|;\\s*)x-route-version=pr-123(;|$)`) || HeaderRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*pr-123\\s*(;|,|$)`)",
+    "Header(`X-Route-Version`, `pr-123`) || !HeaderRegexp(`X-Route-Version`, `\\S`) && (" +
+      "HeaderRegexp(`Cookie`, `(^|;\\s*)x-route-version=\\s*pr-123\\s*(;|$)`) || !HeaderRegexp(`Cookie`, `(^|;\\s*)x-route-version=\\s*[^\\s;]`) && " +
+      "HeaderRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*(p|%70)(r|%72)(-|%2[Dd])(1|%31)(2|%32)(3|%33)\\s*(;|,|$)`))",
   );
   assert.equal(
-    signalRule("pr-123", DEFAULT_SIGNAL_NAMES, "v2"),
-    "Headers(`X-Route-Version`, `pr-123`) || HeadersRegexp(`Cookie`, `(^|;\\s*)x-route-version=pr-123(;|$)`) || HeadersRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*pr-123\\s*(;|,|$)`)",
+    signalRule("a-z", DEFAULT_SIGNAL_NAMES, "v2"),
+    "Headers(`X-Route-Version`, `a-z`) || !HeadersRegexp(`X-Route-Version`, `\\S`) && (" +
+      "HeadersRegexp(`Cookie`, `(^|;\\s*)x-route-version=\\s*a-z\\s*(;|$)`) || !HeadersRegexp(`Cookie`, `(^|;\\s*)x-route-version=\\s*[^\\s;]`) && " +
+      "HeadersRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*(a|%61)(-|%2[Dd])(z|%7[Aa])\\s*(;|,|$)`))",
   );
+  assert.equal(anySignalRule(DEFAULT_SIGNAL_NAMES, "v3"), ANY_SIGNAL_V3);
   assert.equal(
-    anySignalRule(DEFAULT_SIGNAL_NAMES, "v3"),
-    "HeaderRegexp(`X-Route-Version`, `.+`) || HeaderRegexp(`Cookie`, `(^|;\\s*)x-route-version=[^;]`) || HeaderRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*[^\\s,;]`)",
+    anySignalRule(DEFAULT_SIGNAL_NAMES, "v2"),
+    "HeadersRegexp(`X-Route-Version`, `\\S`) || HeadersRegexp(`Cookie`, `(^|;\\s*)x-route-version=\\s*[^\\s;]`) || HeadersRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*[^\\s,;]`)",
   );
+});
+
+/** Whether route's signal rule (v3, default names) matches a request with these headers. */
+function asks(route: string, headers: Record<string, string[]>): boolean {
+  return matchesRule(parseRule(signalRule(route, DEFAULT_SIGNAL_NAMES, "v3"), "v3"), { method: "GET", host: "h", path: "/", headers });
+}
+
+function signalled(headers: Record<string, string[]>): boolean {
+  return matchesRule(parseRule(anySignalRule(DEFAULT_SIGNAL_NAMES, "v3"), "v3"), { method: "GET", host: "h", path: "/", headers });
+}
+
+test("precedence: the header beats the cookie, and the cookie beats baggage", () => {
+  const all = { "X-Route-Version": ["pr-1"], cookie: ["x-route-version=pr-2"], baggage: ["dynamic_route=pr-3"] };
+  assert.deepEqual(["pr-1", "pr-2", "pr-3"].map((route) => asks(route, all)), [true, false, false]);
+  const cookieAndBaggage = { cookie: ["x-route-version=pr-2"], baggage: ["dynamic_route=pr-3"] };
+  assert.deepEqual(["pr-1", "pr-2", "pr-3"].map((route) => asks(route, cookieAndBaggage)), [false, true, false]);
+  const headerAndBaggage = { "X-Route-Version": ["pr-1"], baggage: ["dynamic_route=pr-3"] };
+  assert.deepEqual(["pr-1", "pr-3"].map((route) => asks(route, headerAndBaggage)), [true, false]);
+  assert.equal(asks("pr-3", { baggage: ["dynamic_route=pr-3"] }), true);
+  // A stronger signal naming a route this service has no copy of still wins: no weaker one is used.
+  assert.equal(asks("pr-2", { "X-Route-Version": ["pr-9"], cookie: ["x-route-version=pr-2"] }), false);
+  assert.equal(signalled({ "X-Route-Version": ["pr-9"], cookie: ["x-route-version=pr-2"] }), true);
+});
+
+test("an empty or blank header or cookie is no signal: the weaker one decides", () => {
+  for (const header of ["", " ", "\t"]) {
+    assert.equal(asks("pr-2", { "X-Route-Version": [header], cookie: ["x-route-version=pr-2"] }), true, JSON.stringify(header));
+    assert.equal(signalled({ "X-Route-Version": [header] }), false, JSON.stringify(header));
+  }
+  for (const cookie of ["x-route-version=", "x-route-version= ", "x-route-version=  ; a=1", "a=1; x-route-version=", "a=1;x-route-version=\t;b=2"]) {
+    assert.equal(asks("pr-3", { cookie: [cookie], baggage: ["dynamic_route=pr-3"] }), true, cookie);
+    assert.equal(signalled({ cookie: [cookie] }), false, cookie);
+  }
+  assert.equal(signalled({ baggage: ["dynamic_route= ,k=v"] }), false);
+  assert.equal(signalled({ baggage: ["dynamic_route=;p=1"] }), false);
+});
+
+test("cookie values may have whitespace around them, before the ';'", () => {
+  for (const cookie of ["x-route-version=pr-2 ; a=1", "a=1; x-route-version=pr-2 ", "x-route-version= pr-2\t;a=1", "a=1;x-route-version=pr-2"]) {
+    assert.equal(asks("pr-2", { cookie: [cookie] }), true, cookie);
+  }
+  for (const cookie of ["x-route-version=pr-2x", "x-route-version=pr-2 x", "ax-route-version=pr-2", "x-route-version=pr-"]) {
+    assert.equal(asks("pr-2", { cookie: [cookie] }), false, cookie);
+  }
+  // Another value is a signal for another route, never for this one.
+  assert.equal(signalled({ cookie: ["x-route-version=pr-2 x"] }), true);
+});
+
+test("a percent-encoded baggage value is its decoded route", () => {
+  for (const baggage of ["dynamic_route=pr%2D42", "dynamic_route=pr%2d42", "dynamic_route=%70%72%2D%34%32", "k=v, dynamic_route = p%72-4%32 ;p=1"]) {
+    assert.equal(asks("pr-42", { baggage: [baggage] }), true, baggage);
+    assert.equal(signalled({ baggage: [baggage] }), true, baggage);
+  }
+  for (const baggage of ["dynamic_route=pr%2D4", "dynamic_route=pr%2D421", "dynamic_route=pr%2E42", "dynamic_route=pr%252D42", "dynamic_route=pr%2-42"]) {
+    assert.equal(asks("pr-42", { baggage: [baggage] }), false, baggage);
+  }
+  // Letters above 9 in hex: z is %7A or %7a.
+  assert.equal(asks("z", { baggage: ["dynamic_route=%7a"] }), true);
+  assert.equal(asks("z", { baggage: ["dynamic_route=%7A"] }), true);
+  assert.equal(asks("z", { baggage: ["dynamic_route=%7B"] }), false);
 });
 
 test("an ephemeral route's labels: base traefik labels replaced, other labels kept", () => {
@@ -87,8 +155,7 @@ test("shadow gets its router and the fallback router to the same service (v3)", 
     "traefik.http.routers.orders--shadow.priority": "20000",
     "traefik.http.routers.orders--shadow.service": "orders--shadow",
     "traefik.http.routers.orders--shadow.middlewares": "orders--shadow-served",
-    "traefik.http.routers.orders--shadow-fallback.rule":
-      "Host(`orders.dev.internal`) && (HeaderRegexp(`X-Route-Version`, `.+`) || HeaderRegexp(`Cookie`, `(^|;\\s*)x-route-version=[^;]`) || HeaderRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*[^\\s,;]`))",
+    "traefik.http.routers.orders--shadow-fallback.rule": `Host(\`orders.dev.internal\`) && (${ANY_SIGNAL_V3})`,
     "traefik.http.routers.orders--shadow-fallback.priority": "10000",
     "traefik.http.routers.orders--shadow-fallback.service": "orders--shadow",
     "traefik.http.routers.orders--shadow-fallback.middlewares": "orders--shadow-served",
@@ -114,14 +181,12 @@ test("shadow in v2 syntax, grpc, entrypoints and a given match", () => {
     "com.datadoghq.tags.service": "orders",
     team: "payments",
     "traefik.enable": "true",
-    "traefik.http.routers.orders--shadow.rule":
-      "Host(`grpc.dev.internal`, `grpc2.dev.internal`) && (Headers(`X-Route-Version`, `shadow`) || HeadersRegexp(`Cookie`, `(^|;\\s*)x-route-version=shadow(;|$)`) || HeadersRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*shadow\\s*(;|,|$)`))",
+    "traefik.http.routers.orders--shadow.rule": `Host(\`grpc.dev.internal\`, \`grpc2.dev.internal\`) && (${signalRule("shadow", DEFAULT_SIGNAL_NAMES, "v2")})`,
     "traefik.http.routers.orders--shadow.priority": "21000",
     "traefik.http.routers.orders--shadow.service": "orders--shadow",
     "traefik.http.routers.orders--shadow.middlewares": "orders--shadow-served",
     "traefik.http.routers.orders--shadow.entrypoints": "web,websecure",
-    "traefik.http.routers.orders--shadow-fallback.rule":
-      "Host(`grpc.dev.internal`, `grpc2.dev.internal`) && (HeadersRegexp(`X-Route-Version`, `.+`) || HeadersRegexp(`Cookie`, `(^|;\\s*)x-route-version=[^;]`) || HeadersRegexp(`baggage`, `(^|,)\\s*dynamic_route\\s*=\\s*[^\\s,;]`))",
+    "traefik.http.routers.orders--shadow-fallback.rule": `Host(\`grpc.dev.internal\`, \`grpc2.dev.internal\`) && (${anySignalRule(DEFAULT_SIGNAL_NAMES, "v2")})`,
     "traefik.http.routers.orders--shadow-fallback.priority": "11000",
     "traefik.http.routers.orders--shadow-fallback.service": "orders--shadow",
     "traefik.http.routers.orders--shadow-fallback.middlewares": "orders--shadow-served",
@@ -183,9 +248,9 @@ test("signal names with regexp metacharacters and backticks are escaped and quot
   const rule = signalRule("pr-1", signal, "v3");
   assert.equal(
     rule,
-    'Header("X-`Route`", `pr-1`)' +
-      " || HeaderRegexp(`Cookie`, `(^|;\\s*)a\\.b\\*c\\+d\\|e\\^f\\$g=pr-1(;|$)`)" +
-      " || HeaderRegexp(`baggage`, `(^|,)\\s*(route\\+key|route%2Bkey)\\s*=\\s*pr-1\\s*(;|,|$)`)",
+    'Header("X-`Route`", `pr-1`) || !HeaderRegexp("X-`Route`", `\\S`) && (' +
+      "HeaderRegexp(`Cookie`, `(^|;\\s*)a\\.b\\*c\\+d\\|e\\^f\\$g=\\s*pr-1\\s*(;|$)`) || !HeaderRegexp(`Cookie`, `(^|;\\s*)a\\.b\\*c\\+d\\|e\\^f\\$g=\\s*[^\\s;]`) && " +
+      "HeaderRegexp(`baggage`, `(^|,)\\s*(route\\+key|route%2Bkey)\\s*=\\s*(p|%70)(r|%72)(-|%2[Dd])(1|%31)\\s*(;|,|$)`))",
   );
   const parsed = parseRule(rule, "v3");
   const base = { method: "GET", host: "h", path: "/" };
