@@ -43,7 +43,7 @@ describe("deploy-shadow", () => {
     const labels = taskDefinition.containerDefinitions?.[0]?.dockerLabels ?? {};
     assert.match(labels["traefik.http.routers.orders--shadow.rule"] ?? "", /Header\(`X-Route-Version`, `shadow`\)/);
     assert.equal(labels["traefik.http.routers.orders--shadow.priority"], "20000");
-    assert.match(labels["traefik.http.routers.orders--shadow-fallback.rule"] ?? "", /^Host\(`orders\.dev\.internal`\) && \(HeaderRegexp\(`X-Route-Version`, `\.\+`\)/);
+    assert.match(labels["traefik.http.routers.orders--shadow-fallback.rule"] ?? "", /^Host\(`orders\.dev\.internal`\) && \(HeaderRegexp\(`X-Route-Version`, `\\S`\)/);
     assert.equal(labels["traefik.http.routers.orders--shadow-fallback.priority"], "10000");
     assert.equal(labels["traefik.http.routers.orders--shadow-fallback.service"], "orders--shadow");
   });
