@@ -65112,42 +65112,59 @@ function baseMatch(baseLabels) {
     }
     throw new errors/* ConfigurationError */.j1(`the base task definition has ${routers.size} Traefik routers (${[...routers.keys()].join(", ")}); set match to the one rule the route copies should answer, e.g. match: Host(\`orders.dev.internal\`)`, "match");
 }
-function signalPatterns(signal, value) {
+/**
+ * `value` (a route: `[a-z0-9-]`) as a regexp that also accepts any of its characters
+ * percent-encoded, in either hex case: W3C Baggage lets a sender encode any character, so
+ * `pr%2D42` is `pr-42`, and Traefik's HeaderRegexp sees the value undecoded.
+ */
+function percentEncodedForms(value) {
+    return [...value]
+        .map((character) => {
+        const hex = (character.codePointAt(0) ?? 0).toString(16).toUpperCase();
+        const anyCase = [...hex].map((digit) => (/[A-F]/.test(digit) ? `[${digit}${digit.toLowerCase()}]` : digit)).join("");
+        return `(${escapeRegexp(character)}|%${anyCase})`;
+    })
+        .join("");
+}
+/** The matchers of each signal. An empty or blank value is no signal. */
+function signalMatchers(signal, syntax) {
+    const { header, headerRegexp } = syntax === "v3" ? { header: "Header", headerRegexp: "HeaderRegexp" } : { header: "Headers", headerRegexp: "HeadersRegexp" };
     // OpenTelemetry's propagator percent-encodes baggage keys; other SDKs may send the key as is.
     const encodedKey = encodeURIComponent(signal.baggageKey);
     const key = encodedKey === signal.baggageKey
         ? escapeRegexp(signal.baggageKey)
         : `(${escapeRegexp(signal.baggageKey)}|${escapeRegexp(encodedKey)})`;
+    const cookie = `(^|;\\s*)${escapeRegexp(signal.cookie)}=\\s*`;
+    const baggage = `(^|,)\\s*${key}\\s*=\\s*`;
+    const regexp = (name, pattern) => `${headerRegexp}(${ruleLiteral(name)}, ${ruleLiteral(pattern)})`;
     return {
-        cookie: `(^|;\\s*)${escapeRegexp(signal.cookie)}=${value}`,
-        baggage: `(^|,)\\s*${key}\\s*=\\s*${value}`,
+        header: { names: (route) => `${header}(${ruleLiteral(signal.header)}, ${ruleLiteral(route)})`, present: regexp(signal.header, "\\S") },
+        cookie: { names: (route) => regexp("Cookie", `${cookie}${escapeRegexp(route)}\\s*(;|$)`), present: regexp("Cookie", `${cookie}[^\\s;]`) },
+        baggage: {
+            names: (route) => regexp("baggage", `${baggage}${percentEncodedForms(route)}\\s*(;|,|$)`),
+            present: regexp("baggage", `${baggage}[^\\s,;]`),
+        },
     };
 }
-function matcherNamesFor(syntax) {
-    return syntax === "v3" ? { header: "Header", headerRegexp: "HeaderRegexp" } : { header: "Headers", headerRegexp: "HeadersRegexp" };
-}
-/** The part of route R's rule that recognises a request for R: header, cookie or baggage entry. */
+/**
+ * The part of route R's rule that recognises a request for R: the strongest signal the request
+ * carries names R. Precedence: the header (set on purpose by a tool or test for this one request)
+ * over the cookie (a browser's standing choice) over baggage (inherited from upstream). A weaker
+ * signal counts only when no stronger one is present, so a request with several signals matches
+ * one route's routers only, whatever the priorities; a service without that route's copy falls
+ * back as for any request for it.
+ */
 function signalRule(route, signal, syntax) {
     validateRoute(route);
     validateSignalNames(signal);
-    const { header, headerRegexp } = matcherNamesFor(syntax);
-    const patterns = signalPatterns(signal, escapeRegexp(route));
-    return [
-        `${header}(${ruleLiteral(signal.header)}, ${ruleLiteral(route)})`,
-        `${headerRegexp}(${ruleLiteral("Cookie")}, ${ruleLiteral(`${patterns.cookie}(;|$)`)})`,
-        `${headerRegexp}(${ruleLiteral("baggage")}, ${ruleLiteral(`${patterns.baggage}\\s*(;|,|$)`)})`,
-    ].join(" || ");
+    const { header, cookie, baggage } = signalMatchers(signal, syntax);
+    return `${header.names(route)} || !${header.present} && (${cookie.names(route)} || !${cookie.present} && ${baggage.names(route)})`;
 }
-/** Any routing signal with a non-empty value: what the shadow fallback router answers. */
+/** Any routing signal with a non-blank value: what the shadow fallback router answers. */
 function anySignalRule(signal, syntax) {
     validateSignalNames(signal);
-    const { headerRegexp } = matcherNamesFor(syntax);
-    const patterns = signalPatterns(signal, "");
-    return [
-        `${headerRegexp}(${ruleLiteral(signal.header)}, ${ruleLiteral(".+")})`,
-        `${headerRegexp}(${ruleLiteral("Cookie")}, ${ruleLiteral(`${patterns.cookie}[^;]`)})`,
-        `${headerRegexp}(${ruleLiteral("baggage")}, ${ruleLiteral(`${patterns.baggage}[^\\s,;]`)})`,
-    ].join(" || ");
+    const { header, cookie, baggage } = signalMatchers(signal, syntax);
+    return [header.present, cookie.present, baggage.present].join(" || ");
 }
 /** The match, parenthesised when its top level is `||` (`&&` binds tighter, so `a || b && s` would be wrong). */
 function matchOperand(match, syntax) {
