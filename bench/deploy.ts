@@ -15,7 +15,8 @@ import {
   type TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import { silentLogger } from "../src/common/logger.js";
-import { deployRoute, type DeployRouteOptions } from "../src/ecs/deploy.js";
+import { deployRoute } from "../src/deploy/deploy.js";
+import type { DeployRouteOptions } from "../src/deploy/options.js";
 import { DEFAULT_PRIORITIES } from "../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../src/routing/signal.js";
 import { seedBaseService } from "../test/deploy/fixtures.js";

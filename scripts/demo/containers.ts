@@ -8,10 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter } from "@opentelemetry/api";
 import { W3CBaggagePropagator } from "@opentelemetry/core";
+import { SERVED_BY_HEADER } from "../../src/routing/signal.js";
 
 /** The environment variable that names the service a container calls for each request. */
 export const DOWNSTREAM_URL_VARIABLE = "DOWNSTREAM_URL";
-/** Set on every route copy by the deploy actions (DESIGN §3); absent on the default services. */
+/** Set on every route copy by the deploy actions (docs/design.md §3); absent on the default services. */
 export const ROUTE_VERSION_VARIABLE = "ROUTE_VERSION";
 
 /** One container of one RUNNING task, as its task definition describes it. */
@@ -58,7 +59,7 @@ async function callDownstream(url: string, request: IncomingMessage): Promise<Do
   try {
     const response = await fetch(url, { headers: propagatedBaggage(request), signal: AbortSignal.timeout(DOWNSTREAM_TIMEOUT_MS) });
     const text = await response.text();
-    const servedByRoute = response.headers.get("x-served-by-route");
+    const servedByRoute = response.headers.get(SERVED_BY_HEADER);
     if (!response.ok) return { url, status: response.status, servedByRoute, error: text.trim() };
     return { url, status: response.status, servedByRoute, answer: JSON.parse(text) as ContainerAnswer };
   } catch (error) {

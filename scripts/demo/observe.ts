@@ -3,7 +3,7 @@
 // plus the chain of copies one request to the front service went through.
 import { setTimeout as delay } from "node:timers/promises";
 import type { Route } from "../../src/routing/route.js";
-import { cookiePair, mergeBaggage, type SignalNames } from "../../src/routing/signal.js";
+import { cookiePair, mergeBaggage, SERVED_BY_HEADER, type SignalNames } from "../../src/routing/signal.js";
 import type { BaseService } from "./cluster.js";
 import type { ContainerAnswer } from "./containers.js";
 import { formatTable } from "./text.js";
@@ -48,7 +48,7 @@ function chainOf(answer: ContainerAnswer): string[] {
 export async function send(url: string, headers: Record<string, string> = {}): Promise<RoutedAnswer> {
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
-  const servedByRoute = response.headers.get("x-served-by-route");
+  const servedByRoute = response.headers.get(SERVED_BY_HEADER);
   if (!(response.headers.get("content-type") ?? "").startsWith("application/json")) {
     return { status: response.status, servedByRoute, service: undefined, chain: [], body: text.trim() };
   }

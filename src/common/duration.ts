@@ -30,3 +30,23 @@ export function parseDuration(text: string, input: string): number {
   }
   return total;
 }
+
+/**
+ * How durations are written:
+ * - `seconds`: a bare number of seconds with at most one decimal (`12.3`, `4`): outputs and logs
+ *   whose unit is named beside them;
+ * - `seconds-column`: always one decimal and the unit (`4.0 s`): a table column that lines up;
+ * - `readable`: seconds under a minute, minutes above (`0.6 s`, `15 min`): error lines.
+ */
+export type DurationFormat = "seconds" | "seconds-column" | "readable";
+
+export function formatDuration(ms: number, format: DurationFormat): string {
+  switch (format) {
+    case "seconds":
+      return String(Math.round(ms / 100) / 10);
+    case "seconds-column":
+      return `${(ms / 1000).toFixed(1)} s`;
+    case "readable":
+      return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
+  }
+}

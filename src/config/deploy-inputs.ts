@@ -1,14 +1,33 @@
+// The one settings reader of deploy-shadow and deploy-ephemeral: every input, parsed and checked
+// once, each mistake a ConfigurationError naming its input (docs/design.md §5).
+import { ConfigurationError } from "../common/errors.js";
+import type { RoutingOptions } from "../deploy/options.js";
+import type { RouteKind } from "../ecs/tags.js";
+import { checkEntrypoints, checkPriorityOrder, DEFAULT_PRIORITIES, MAX_PRIORITY } from "../routing/labels.js";
+import { SHADOW_ROUTE, validateRoute, type Route } from "../routing/route.js";
+import { INPUT } from "./action-io.js";
+import { readCluster } from "./cluster-input.js";
 import { Inputs } from "./inputs.js";
 import { parseServiceSpecs, type ServiceSpec } from "./services.js";
-import { parseUserTags } from "./tags-input.js";
-import type { RouteKind } from "../ecs/tags.js";
-import type { RoutingOptions } from "../ecs/deploy.js";
-import { DEFAULT_PRIORITIES } from "../routing/labels.js";
 import { readSignalNames } from "./signal-inputs.js";
-import { validateRoute, SHADOW_ROUTE, type Route } from "../routing/route.js";
-import { ConfigurationError } from "../common/errors.js";
+import { parseUserTags } from "./tags-input.js";
 
-/** Every input of deploy-shadow and deploy-ephemeral, parsed and checked once. */
+/** Which pull requests deploy-ephemeral leaves alone (read before anything else: a skipped one is skipped whatever the rest says). */
+export interface PullRequestFilter {
+  allowForks: boolean;
+  skipDraft: boolean;
+}
+
+/** What deploy-ephemeral shows on the pull request. */
+export interface PullRequestSettings {
+  comment: boolean;
+  deployment: boolean;
+  environmentUrl: string | undefined;
+  /** Empty when not given: no comment or deployment can then be written. */
+  githubToken: string;
+}
+
+/** Every input of deploy-shadow and deploy-ephemeral but the pull-request filter. */
 export interface DeployInputs {
   cluster: string;
   services: ServiceSpec[];
@@ -22,64 +41,74 @@ export interface DeployInputs {
   ttlMs: number | undefined;
   userTags: Record<string, string>;
   maxConcurrency: number;
+  /** Ephemeral only. */
+  pullRequest: PullRequestSettings | undefined;
 }
 
-const MAX_PRIORITY = 1_000_000_000;
+export function readPullRequestFilter(inputs: Inputs): PullRequestFilter {
+  return { allowForks: inputs.boolean(INPUT.allowForks, false), skipDraft: inputs.boolean(INPUT.skipDraft, false) };
+}
 
-/** Reads the inputs of the deploy action of `kind` (DESIGN §5); every mistake names its input. */
+/** Reads the inputs of the deploy action of `kind`. */
+export function readDeployInputs(inputs: Inputs, kind: "ephemeral"): DeployInputs & { pullRequest: PullRequestSettings };
+export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs;
 export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs {
-  const cluster = inputs.string("cluster", "default");
-  if (!/^[A-Za-z0-9_-]{1,255}$/.test(cluster) && !cluster.startsWith("arn:")) {
-    throw new ConfigurationError(`'${cluster}' is not an ECS cluster name or ARN`, "cluster");
-  }
-  const services = parseServiceSpecs(inputs.text("services"), {
-    service: inputs.optionalString("service"),
-    container: inputs.optionalString("container"),
-    image: inputs.optionalString("image"),
-    match: inputs.optionalString("match"),
-    port: inputs.optionalString("port"),
-    protocol: inputs.optionalString("protocol"),
+  const cluster = readCluster(inputs);
+  const services = parseServiceSpecs(inputs.text(INPUT.services), {
+    service: inputs.optionalString(INPUT.service),
+    container: inputs.optionalString(INPUT.container),
+    image: inputs.optionalString(INPUT.image),
+    match: inputs.optionalString(INPUT.match),
+    port: inputs.optionalString(INPUT.port),
+    protocol: inputs.optionalString(INPUT.protocol),
   });
-  const routeInput = kind === "ephemeral" ? inputs.optionalString("route") : SHADOW_ROUTE;
-  const route = routeInput === undefined ? undefined : validateRoute(routeInput, "route");
+  const routeInput = kind === "ephemeral" ? inputs.optionalString(INPUT.route) : SHADOW_ROUTE;
+  const route = routeInput === undefined ? undefined : validateRoute(routeInput, INPUT.route);
   if (kind === "ephemeral" && route === SHADOW_ROUTE) {
-    throw new ConfigurationError("'shadow' is reserved for deploy-shadow; give a pull request or branch route", "route");
+    throw new ConfigurationError("'shadow' is reserved for deploy-shadow; give a pull request or branch route", INPUT.route);
   }
-  const signal = readSignalNames(inputs);
-  const entrypoints = inputs.list("entrypoints");
-  for (const entrypoint of entrypoints) {
-    if (!/^[A-Za-z0-9_-]+$/.test(entrypoint)) {
-      throw new ConfigurationError(`'${entrypoint}' is not a Traefik entry point name (letters, digits, '-', '_')`, "entrypoints");
-    }
-  }
-  const routing: RoutingOptions = {
-    signal,
-    ruleSyntax: inputs.choice("rule-syntax", ["v3", "v2"] as const, "v3"),
-    entrypoints,
-    priority: inputs.integer("priority", kind === "shadow" ? DEFAULT_PRIORITIES.shadow : DEFAULT_PRIORITIES.route, { min: 1, max: MAX_PRIORITY }),
-    fallbackPriority:
-      kind === "shadow" ? inputs.integer("fallback-priority", DEFAULT_PRIORITIES.shadowFallback, { min: 1, max: MAX_PRIORITY }) : DEFAULT_PRIORITIES.shadowFallback,
-    fallback: kind === "shadow" ? inputs.choice("fallback", ["shadow", "default"] as const, "shadow") : "default",
-  };
-  if (kind === "shadow" && routing.fallback === "shadow" && routing.fallbackPriority >= routing.priority) {
-    throw new ConfigurationError(
-      `${routing.fallbackPriority} must be below priority ${routing.priority}, or the fallback router would win over the shadow router`,
-      "fallback-priority",
-    );
-  }
-  const desiredCountText = inputs.optionalString("desired-count");
+  const routing = readRouting(inputs, kind);
+  const desiredCountText = inputs.optionalString(INPUT.desiredCount);
   const desiredCount =
-    desiredCountText === undefined && kind === "shadow" ? undefined : inputs.integer("desired-count", 1, { min: 1, max: 1000 });
+    desiredCountText === undefined && kind === "shadow" ? undefined : inputs.integer(INPUT.desiredCount, 1, { min: 1, max: 1000 });
   return {
     cluster,
     services,
     route,
     routing,
     desiredCount,
-    wait: inputs.boolean("wait", true),
-    timeoutMs: inputs.number("timeout-minutes", 15, { min: 0.1, max: 360 }) * 60_000,
-    ttlMs: kind === "ephemeral" ? inputs.duration("ttl", "72h") : undefined,
-    userTags: parseUserTags(inputs.text("tags")),
-    maxConcurrency: inputs.integer("max-concurrency", 5, { min: 1, max: 50 }),
+    wait: inputs.boolean(INPUT.wait, true),
+    timeoutMs: inputs.number(INPUT.timeoutMinutes, 15, { min: 0.1, max: 360 }) * 60_000,
+    ttlMs: kind === "ephemeral" ? inputs.duration(INPUT.ttl, "72h") : undefined,
+    userTags: parseUserTags(inputs.text(INPUT.tags)),
+    maxConcurrency: inputs.integer(INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
+    pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
+  };
+}
+
+function readRouting(inputs: Inputs, kind: RouteKind): RoutingOptions {
+  const entrypoints = inputs.list(INPUT.entrypoints);
+  checkEntrypoints(entrypoints);
+  const shadow = kind === "shadow";
+  const routing: RoutingOptions = {
+    signal: readSignalNames(inputs),
+    ruleSyntax: inputs.choice(INPUT.ruleSyntax, ["v3", "v2"] as const, "v3"),
+    entrypoints,
+    priority: inputs.integer(INPUT.priority, shadow ? DEFAULT_PRIORITIES.shadow : DEFAULT_PRIORITIES.route, { min: 1, max: MAX_PRIORITY }),
+    fallbackPriority: shadow
+      ? inputs.integer(INPUT.fallbackPriority, DEFAULT_PRIORITIES.shadowFallback, { min: 1, max: MAX_PRIORITY })
+      : DEFAULT_PRIORITIES.shadowFallback,
+    fallback: shadow ? inputs.choice(INPUT.fallback, ["shadow", "default"] as const, "shadow") : "default",
+  };
+  checkPriorityOrder(routing, shadow);
+  return routing;
+}
+
+function readPullRequestSettings(inputs: Inputs): PullRequestSettings {
+  return {
+    comment: inputs.boolean(INPUT.comment, true),
+    deployment: inputs.boolean(INPUT.deployment, true),
+    environmentUrl: inputs.optionalString(INPUT.environmentUrl),
+    githubToken: inputs.optionalString(INPUT.githubToken) ?? "",
   };
 }

@@ -1,24 +1,25 @@
 import * as core from "@actions/core";
 import { ConfigurationError } from "../common/errors.js";
 import { parseDuration } from "../common/duration.js";
+import type { InputName } from "./action-io.js";
 
 /**
- * Typed access to action inputs; every parse failure is a ConfigurationError naming the input.
+ * Typed access to action inputs, by the names in action-io.ts; every parse failure is a ConfigurationError naming the input.
  * Empty means "not given", as on the runner, where an unset input arrives as "".
  */
 export class Inputs {
   constructor(private readonly read: (name: string) => string = (name) => core.getInput(name)) {}
 
-  optionalString(name: string): string | undefined {
+  optionalString(name: InputName): string | undefined {
     const value = this.read(name).trim();
     return value === "" ? undefined : value;
   }
 
-  string(name: string, fallback: string): string {
+  string(name: InputName, fallback: string): string {
     return this.optionalString(name) ?? fallback;
   }
 
-  requiredString(name: string, hint: string): string {
+  requiredString(name: InputName, hint: string): string {
     const value = this.optionalString(name);
     if (value === undefined) {
       throw new ConfigurationError(`is required; ${hint}`, name);
@@ -27,12 +28,12 @@ export class Inputs {
   }
 
   /** Multi-line or YAML text, kept as written. */
-  text(name: string): string | undefined {
+  text(name: InputName): string | undefined {
     const value = this.read(name);
     return value.trim() === "" ? undefined : value;
   }
 
-  boolean(name: string, fallback: boolean): boolean {
+  boolean(name: InputName, fallback: boolean): boolean {
     const value = this.optionalString(name);
     if (value === undefined) return fallback;
     if (/^(true|yes|on)$/i.test(value)) return true;
@@ -40,7 +41,7 @@ export class Inputs {
     throw new ConfigurationError(`'${value}' is not a boolean; write true or false`, name);
   }
 
-  integer(name: string, fallback: number, range: { min: number; max: number }): number {
+  integer(name: InputName, fallback: number, range: { min: number; max: number }): number {
     const value = this.optionalString(name);
     if (value === undefined) return fallback;
     if (!/^-?\d+$/.test(value) || Number(value) < range.min || Number(value) > range.max) {
@@ -50,7 +51,7 @@ export class Inputs {
   }
 
   /** Like `integer` but a fractional number is accepted (e.g. minutes: 2.5). */
-  number(name: string, fallback: number, range: { min: number; max: number }): number {
+  number(name: InputName, fallback: number, range: { min: number; max: number }): number {
     const value = this.optionalString(name);
     if (value === undefined) return fallback;
     const parsed = Number(value);
@@ -61,12 +62,12 @@ export class Inputs {
   }
 
   /** A duration such as `72h` or `7d`, in milliseconds. */
-  duration(name: string, fallback: string): number {
+  duration(name: InputName, fallback: string): number {
     return parseDuration(this.string(name, fallback), name);
   }
 
   /** One of the listed choices, case-insensitively. */
-  choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  choice<T extends string>(name: InputName, choices: readonly T[], fallback: T): T {
     const value = this.optionalString(name);
     if (value === undefined) return fallback;
     const found = choices.find((choice) => choice.toLowerCase() === value.toLowerCase());
@@ -77,7 +78,7 @@ export class Inputs {
   }
 
   /** A newline- or comma-separated list. */
-  list(name: string): string[] {
+  list(name: InputName): string[] {
     return (this.read(name) ?? "")
       .split(/[\n,]/)
       .map((item) => item.trim())

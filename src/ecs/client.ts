@@ -6,7 +6,7 @@ const CREDENTIALS_HINT =
 
 /**
  * The ECS client every action uses. Adaptive retry paces calls down on throttling instead of
- * failing the deploy (DESIGN §7). The SDK itself honours `AWS_ENDPOINT_URL_ECS`, then
+ * failing the deploy (docs/design.md §7). The SDK itself honours `AWS_ENDPOINT_URL_ECS`, then
  * `AWS_ENDPOINT_URL` (how tests point it at the emulator).
  */
 export function createEcsClient(region?: string): ECSClient {

@@ -1,14 +1,27 @@
 import type { Route } from "../routing/route.js";
 
-/** ECS service and task-definition family names: ≤ 255 letters, digits, `-` and `_`. */
-export const ECS_NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
+/** What ECS allows in cluster, service and task-definition family names: ≤ 255 letters, digits, `-` and `_`. */
+const ECS_NAME = "[A-Za-z0-9_-]{1,255}";
+export const ECS_NAME_PATTERN = new RegExp(`^${ECS_NAME}$`);
+/** `arn:…:task-definition/<family>:<revision>` or a bare `<family>:<revision>`. */
+const TASK_DEFINITION_REFERENCE = new RegExp(`(?:^|/)(${ECS_NAME}):\\d+$`);
+
+/** A cluster as the `cluster` input names it: its name or its ARN. */
+export function isClusterReference(value: string): boolean {
+  return ECS_NAME_PATTERN.test(value) || value.startsWith("arn:");
+}
+
+/** The family of a task-definition ARN or of a bare `family:revision`. */
+export function taskDefinitionFamily(taskDefinition: string): string | undefined {
+  return TASK_DEFINITION_REFERENCE.exec(taskDefinition)?.[1];
+}
 
 /** The ECS service running `route`'s copy of `baseService`, e.g. `orders--pr-123`. */
 export function routeServiceName(baseService: string, route: Route): string {
   return `${baseService}--${route}`;
 }
 
-/** The task-definition family of a route's copy; never the base family (DESIGN §3). */
+/** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
 export function routeFamily(baseFamily: string, route: Route): string {
   return `${baseFamily}--${route}`;
 }

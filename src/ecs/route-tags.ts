@@ -3,7 +3,7 @@ import { ConfigurationError } from "../common/errors.js";
 import type { Route } from "../routing/route.js";
 import { MANAGED_BY, TAG, TAG_LIMITS, type RouteKind } from "./tags.js";
 
-/** Who and what a deploy is, as recorded in the tags of everything it creates (DESIGN §4). */
+/** Who and what a deploy is, as recorded in the tags of everything it creates (docs/design.md §4). */
 export interface RouteTagContext {
   route: Route;
   kind: RouteKind;

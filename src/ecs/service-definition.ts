@@ -75,7 +75,7 @@ function placement(base: Service): Partial<CreateServiceCommandInput> {
 }
 
 /**
- * Pure: CreateService for route R's copy of `base` (DESIGN §3.3). Load balancers, service
+ * Pure: CreateService for route R's copy of `base` (docs/design.md §3.3). Load balancers, service
  * registries, the health check grace period (only meaningful with a load balancer) and Service
  * Connect server entries are not copied: a copy must never answer for the base service's names.
  */

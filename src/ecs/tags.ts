@@ -1,4 +1,4 @@
-/** Tag keys that mark what ecs-dynamic-routing owns (DESIGN §4): the only source of truth for reaping. */
+/** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
 export const TAG = {
   managedBy: "dynamic-routing:managed-by",
   route: "dynamic-routing:route",

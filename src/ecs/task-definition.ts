@@ -138,7 +138,7 @@ function withoutTraefikLabels(labels: Record<string, string> | undefined): Recor
 }
 
 /**
- * Pure: the task definition of route R's copy (DESIGN §3.2). Every field of the base is kept but
+ * Pure: the task definition of route R's copy (docs/design.md §3.2). Every field of the base is kept but
  * the read-only ones; the family is `<family>--<route>`, never a new revision of the base family.
  * Every container loses the copied `traefik.*` labels (Traefik reads them from all containers, and
  * a copied router name would collide with the base's); the routed container gets the route's

@@ -1,4 +1,4 @@
-// The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+// The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
 import { escapeHtml } from "../common/html.js";
 import type { Route } from "../routing/route.js";
 import { clearCookieCommand, setCookieCommand } from "../routing/cookie.js";

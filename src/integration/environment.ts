@@ -1,7 +1,7 @@
 import type { Route } from "../routing/route.js";
 import { cookiePair, headerLine, mergeBaggage, routingHeaders, type SignalNames } from "../routing/signal.js";
 
-/** How the test command and the probes name the route (DESIGN §1 and §5). */
+/** How the test command and the probes name the route (docs/design.md §1 and §5). */
 export interface RoutingSignal {
   route: Route;
   names: SignalNames;
@@ -24,7 +24,7 @@ export function probeRequestHeaders(signal: RoutingSignal): Record<string, strin
 }
 
 /**
- * The variables the test command gets (DESIGN §5); `proxyUrl` adds HTTP_PROXY and http_proxy
+ * The variables the test command gets (docs/design.md §5); `proxyUrl` adds HTTP_PROXY and http_proxy
  * (curl reads only the lowercase one for http:// URLs). NO_PROXY is the job's own business.
  */
 export function routingEnvironment(signal: RoutingSignal, proxyUrl?: string): Record<string, string> {

@@ -1,9 +1,9 @@
+import { formatDuration } from "../common/duration.js";
 import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import type { Route } from "../routing/route.js";
+import { SERVED_BY_HEADER } from "../routing/signal.js";
 
-/** The response header every route's router adds (DESIGN §2); only it proves a route is live. */
-export const SERVED_BY_HEADER = "X-Served-By-Route";
 
 /** Time as the probes see it; tests pass a fake one so no test waits for real seconds. */
 export interface Clock {
@@ -120,7 +120,7 @@ async function probeUntilLive(url: string, options: ProbeOptions, clock: Clock):
     const answer = await probeOnce(url, options.headers, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     const now = clock.now();
     if (isLive(answer, route)) {
-      logger.info(`${url} ${describeAnswer(answer)} after ${formatSeconds(now - start)} s`);
+      logger.info(`${url} ${describeAnswer(answer)} after ${formatDuration(now - start, "seconds")} s`);
       return { url, ready: true, elapsedMs: now - start, attempts, last: answer };
     }
     if (now >= deadline) {
@@ -149,14 +149,9 @@ export async function waitUntilRouteLive(options: ProbeOptions): Promise<ProbeRe
   if (late.length > 0) {
     const reasons = late.map((result) => `${result.url} ${describeAnswer(result.last)}: ${explainAnswer(result.last, options.route)}`);
     throw new RouteNotLiveError(
-      `route ${options.route} not live after ${formatSeconds(options.timeoutMs)} s: ${reasons.join("; ")}`,
+      `route ${options.route} not live after ${formatDuration(options.timeoutMs, "seconds")} s: ${reasons.join("; ")}`,
       results,
     );
   }
   return results;
-}
-
-/** Seconds with one decimal, as shown in logs, outputs and the summary. */
-export function formatSeconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
 }

@@ -12,7 +12,8 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { chunk } from "../ecs/batch.js";
-import { taskDefinitionFamily, type Decision } from "./select.js";
+import { taskDefinitionFamily } from "../ecs/names.js";
+import type { Decision } from "./select.js";
 
 /** DeleteTaskDefinitions accepts at most 10 ARNs a call. */
 const DELETE_TASK_DEFINITIONS_BATCH = 10;

@@ -3,6 +3,7 @@
 // the ReapReport out.
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Logger } from "../common/logger.js";
+import { pullRequestOfRoute } from "../routing/route.js";
 import { deleteServices, retireTaskDefinitions, type FamilyRetirement } from "./delete.js";
 import { discoverServices, readPullRequestStates, type PullRequestsApi } from "./discover.js";
 import {
@@ -135,8 +136,8 @@ async function tearDownRoutes(plan: ReapPlan, dependencies: ReapDependencies, ou
   const routes = routesTornDown(outcome);
   const mode = plan.mode;
   if (mode.kind === "route" && routes.length === 0 && !outcome.keep.some((decision) => decision.route === mode.route)) {
-    const number = mode.pullRequest ?? Number(/^pr-(\d+)$/.exec(mode.route)?.[1]);
-    if (Number.isSafeInteger(number)) routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
+    const number = mode.pullRequest ?? pullRequestOfRoute(mode.route);
+    if (number !== undefined && Number.isSafeInteger(number)) routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
   }
   if (mode.kind === "route" && mode.pullRequest !== undefined) {
     for (const route of routes) route.pullRequest ??= mode.pullRequest;

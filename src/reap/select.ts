@@ -1,7 +1,8 @@
-// Which route services to reap, decided from tags alone (DESIGN §4: tags are the only source of
+// Which route services to reap, decided from tags alone (docs/design.md §4: tags are the only source of
 // truth for ownership). Pure: the same cluster, PR states, clock and options give the same answer.
+import { taskDefinitionFamily } from "../ecs/names.js";
 import { MANAGED_BY, TAG } from "../ecs/tags.js";
-import { SHADOW_ROUTE, isValidRoute, type Route } from "../routing/route.js";
+import { SHADOW_ROUTE, isValidRoute, pullRequestOfRoute, type Route } from "../routing/route.js";
 
 /** One service as discovered in the cluster, with its tags as a map. */
 export interface ClusterService {
@@ -67,15 +68,6 @@ export interface Selection {
 }
 
 export const OVER_MAX_DELETIONS = "over max-deletions";
-
-/**
- * The task-definition family of a task-definition ARN (`arn:…:task-definition/<family>:<revision>`)
- * or of a bare `family:revision`.
- */
-export function taskDefinitionFamily(taskDefinition: string): string | undefined {
-  const match = /(?:^|\/)([A-Za-z0-9_-]{1,255}):\d+$/.exec(taskDefinition);
-  return match?.[1];
-}
 
 /**
  * A route's copy runs in its own family `<base family>--<route>`; anything else (say, a service
@@ -192,10 +184,8 @@ function ownership(service: ClusterService, options: SelectionOptions): Ownershi
     if (!/^[1-9]\d{0,9}$/.test(pullRequestTag)) return keep(`pull-request tag ${describeTag(pullRequestTag)} is not a number`);
     pullRequest = Number(pullRequestTag);
   }
-  // `pr-<n>` is reserved for pull requests (branch slugs that look like it are hashed).
-  const routePullRequest = /^pr-(\d+)$/.exec(route);
-  if (routePullRequest !== null) {
-    const fromRoute = Number(routePullRequest[1]);
+  const fromRoute = pullRequestOfRoute(route);
+  if (fromRoute !== undefined) {
     if (pullRequest !== undefined && fromRoute !== pullRequest) {
       return keep(`pull-request tag #${pullRequest} disagrees with route ${route}`);
     }

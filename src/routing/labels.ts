@@ -6,11 +6,11 @@ import { ruleLiteral } from "./rule/literal.js";
 import { parseRule, RuleSyntaxError } from "./rule/parser.js";
 import { escapeRegexp } from "./rule/regexp.js";
 import { SHADOW_FALLBACK_NAME, SHADOW_ROUTE, validateRoute, type Route } from "./route.js";
-import { validateSignalNames, type SignalNames } from "./signal.js";
+import { SERVED_BY_HEADER, validateSignalNames, type SignalNames } from "./signal.js";
 
 export type { RuleSyntax } from "./rule/ast.js";
 
-/** Router priorities, widely spaced: Traefik orders equal priorities randomly (DESIGN §2). */
+/** Router priorities, widely spaced: Traefik orders equal priorities randomly (docs/design.md §2). */
 export const DEFAULT_PRIORITIES = { route: 30000, shadow: 20000, shadowFallback: 10000 } as const;
 
 export type Protocol = "http" | "grpc";
@@ -50,7 +50,13 @@ const ROUTER_PRIORITY_FIELD = /^http\.routers\.([^.]+)\.priority$/i;
 const ROUTER_RULE_SYNTAX_FIELD = /^http\.routers\.([^.]+)\.rulesyntax$/i;
 const TRAEFIK_NAME = /^[a-z0-9-]+$/;
 const HASH_LENGTH = 6;
-const MAX_PRIORITY = Number.MAX_SAFE_INTEGER;
+/**
+ * The highest router priority the actions write. Traefik's own limit is MaxInt64 - 1000; a billion
+ * leaves room for any spacing a platform uses and stays an exact number in JavaScript and YAML.
+ */
+export const MAX_PRIORITY = 1_000_000_000;
+/** Traefik entrypoint names as the actions accept them (a label lists them comma-separated). */
+const ENTRYPOINT_NAME = /^[A-Za-z0-9_-]+$/;
 
 /** The Traefik name root of a base service: the ECS name when it is already `[a-z0-9-]`, else a safe slug plus a hash. */
 function traefikBaseName(baseService: string): string {
@@ -195,23 +201,35 @@ function checkPriority(value: number, input: string): void {
 }
 
 /** Only shadow has the fallback router, and not with `fallback: default`. */
-function writesFallbackRouter(route: Route, fallback: Fallback): boolean {
-  return route === SHADOW_ROUTE && fallback === "shadow";
+function writesFallbackRouter(shadow: boolean, fallback: Fallback): boolean {
+  return shadow && fallback === "shadow";
 }
 
+/** What the priority-order rule looks at: the route's priorities and, once read, the base labels. */
+export type PriorityOrderOptions = Pick<RouteLabelOptions, "priority" | "fallbackPriority" | "fallback"> & { baseLabels?: Record<string, string> };
+
 /**
- * Priorities that would hide the copy: a base router at or above them answers every request first,
- * and a route at or below the shadow fallback loses its requests to the shadow copy.
+ * Priorities that would hide a copy: the shadow fallback at or above the shadow router wins over
+ * it, a route at or below the shadow fallback loses its requests to the shadow copy, and a base
+ * router at or above them answers every request first. Checked on the inputs, and again with the
+ * base labels when the labels are built.
  */
-function checkPriorityOrder(options: RouteLabelOptions, route: Route): void {
-  const lowest = writesFallbackRouter(route, options.fallback) ? Math.min(options.priority, options.fallbackPriority) : options.priority;
-  if (route !== SHADOW_ROUTE && options.priority <= options.fallbackPriority) {
+export function checkPriorityOrder(options: PriorityOrderOptions, shadow: boolean): void {
+  const fallbackRouter = writesFallbackRouter(shadow, options.fallback);
+  if (fallbackRouter && options.fallbackPriority >= options.priority) {
+    throw new ConfigurationError(
+      `${options.fallbackPriority} must be below priority ${options.priority}, or the fallback router would win over the shadow router`,
+      "fallback-priority",
+    );
+  }
+  const lowest = fallbackRouter ? Math.min(options.priority, options.fallbackPriority) : options.priority;
+  if (!shadow && options.priority <= options.fallbackPriority) {
     throw new ConfigurationError(
       `${options.priority} must be above the shadow fallback priority ${options.fallbackPriority}, or the shadow copy would take this route's requests`,
       "priority",
     );
   }
-  for (const [key, value] of Object.entries(options.baseLabels)) {
+  for (const [key, value] of Object.entries(options.baseLabels ?? {})) {
     const router = routerOfLabel(key, ROUTER_PRIORITY_FIELD);
     if (router !== undefined && Number(value) >= lowest) {
       throw new ConfigurationError(
@@ -222,10 +240,10 @@ function checkPriorityOrder(options: RouteLabelOptions, route: Route): void {
   }
 }
 
-function checkEntrypoints(entrypoints: string[]): void {
+export function checkEntrypoints(entrypoints: readonly string[]): void {
   for (const entrypoint of entrypoints) {
-    if (!/^[^\s,]+$/.test(entrypoint)) {
-      throw new ConfigurationError(`'${entrypoint}' is not an entrypoint name; list names such as web, websecure`, "entrypoints");
+    if (!ENTRYPOINT_NAME.test(entrypoint)) {
+      throw new ConfigurationError(`'${entrypoint}' is not an entrypoint name; list Traefik entrypoints of letters, digits, '-' and '_', such as web, websecure`, "entrypoints");
     }
   }
 }
@@ -245,7 +263,7 @@ function baseTlsSettings(baseLabels: Record<string, string>): [string, string][]
     .filter(([field]) => /^tls($|\.)/i.test(field));
 }
 
-/** The complete new dockerLabels: base labels minus every traefik.* label, plus the route's labels (DESIGN §2). */
+/** The complete new dockerLabels: base labels minus every traefik.* label, plus the route's labels (docs/design.md §2). */
 export function routeLabels(options: RouteLabelOptions): Record<string, string> {
   const route = validateRoute(options.route);
   const { signal, ruleSyntax } = options;
@@ -255,7 +273,7 @@ export function routeLabels(options: RouteLabelOptions): Record<string, string> 
   }
   checkPriority(options.priority, "priority");
   checkPriority(options.fallbackPriority, "fallback-priority");
-  checkPriorityOrder(options, route);
+  checkPriorityOrder(options, route === SHADOW_ROUTE);
   checkEntrypoints(options.entrypoints);
   const match = matchOperand(options.match ?? baseMatch(options.baseLabels), ruleSyntax);
   const name = routeTraefikName(options.baseService, route);
@@ -284,11 +302,11 @@ export function routeLabels(options: RouteLabelOptions): Record<string, string> 
   };
 
   addRouter(name, `${match} && (${signalRule(route, signal, ruleSyntax)})`, options.priority);
-  if (writesFallbackRouter(route, options.fallback)) {
+  if (writesFallbackRouter(route === SHADOW_ROUTE, options.fallback)) {
     addRouter(shadowFallbackRouterName(options.baseService), `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
   }
   labels[`traefik.http.services.${name}.loadbalancer.server.port`] = String(options.port);
   if (options.protocol === "grpc") labels[`traefik.http.services.${name}.loadbalancer.server.scheme`] = "h2c";
-  labels[`traefik.http.middlewares.${middleware}.headers.customresponseheaders.X-Served-By-Route`] = route;
+  labels[`traefik.http.middlewares.${middleware}.headers.customresponseheaders.${SERVED_BY_HEADER}`] = route;
   return labels;
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConfigurationError } from "../common/errors.js";
 
-/** The name of one version of the stack: `shadow`, `pr-<n>` or a branch slug (DESIGN §1). */
+/** The name of one version of the stack: `shadow`, `pr-<n>` or a branch slug (docs/design.md §1). */
 export type Route = string;
 
 export const SHADOW_ROUTE: Route = "shadow";
@@ -14,7 +14,8 @@ export const ROUTE_MAX_LENGTH = 32;
 export const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 const HASH_LENGTH = 6;
-const PULL_REQUEST_ROUTE = /^pr-\d+$/;
+/** `pr-<n>`: reserved for pull requests (branch slugs of this shape are hashed). */
+const PULL_REQUEST_ROUTE = /^pr-(\d+)$/;
 /** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
 const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
 
@@ -34,6 +35,12 @@ export function validateRoute(value: string, input = "route"): Route {
     );
   }
   return value;
+}
+
+/** The pull request a `pr-<n>` route belongs to; undefined for shadow and branch routes. */
+export function pullRequestOfRoute(route: Route): number | undefined {
+  const match = PULL_REQUEST_ROUTE.exec(route);
+  return match === null ? undefined : Number(match[1]);
 }
 
 export function routeForPullRequest(number: number): Route {

@@ -4,7 +4,7 @@ import { ConfigurationError } from "../common/errors.js";
 import type { Route } from "./route.js";
 import { validateToken } from "./token.js";
 
-/** The names under which a request carries its route (DESIGN §1, all configurable). */
+/** The names under which a request carries its route (docs/design.md §1, all configurable). */
 export interface SignalNames {
   header: string;
   cookie: string;
@@ -16,6 +16,9 @@ export const DEFAULT_SIGNAL_NAMES: SignalNames = {
   cookie: "x-route-version",
   baggageKey: "dynamic_route",
 };
+
+/** The response header every copy's answers carry, naming its route: only it proves a route is live. */
+export const SERVED_BY_HEADER = "X-Served-By-Route";
 
 /** Headers that are not free for routing: Go moves Host out of the header map; the others are signals already. */
 const RESERVED_HEADERS = ["host", "cookie", "baggage"];

@@ -2,6 +2,7 @@ import type { ParsedRule, RuleSyntax } from "./rule/ast.js";
 import { matchesRule } from "./rule/evaluate.js";
 import { parseRule } from "./rule/parser.js";
 import type { HttpRequest } from "./rule/request.js";
+import { SERVED_BY_HEADER } from "./signal.js";
 
 /**
  * A model of how Traefik's ECS provider turns task-definition dockerLabels into HTTP routers and
@@ -271,7 +272,7 @@ export function selectRouter(table: RoutingTable, request: HttpRequest, entryPoi
   for (const name of [...router.middlewares].reverse()) {
     Object.assign(responseHeaders, table.middlewares.get(name)?.responseHeaders);
   }
-  const servedBy = Object.entries(responseHeaders).find(([header]) => header.toLowerCase() === "x-served-by-route");
+  const servedBy = Object.entries(responseHeaders).find(([header]) => header.toLowerCase() === SERVED_BY_HEADER.toLowerCase());
   return {
     router,
     service,

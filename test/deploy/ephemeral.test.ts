@@ -12,6 +12,7 @@ const headSha1 = "1111111111111111111111111111111111111111";
 const headSha2 = "2222222222222222222222222222222222222222";
 
 const token = "ghs_deployEphemeralTestToken";
+const DRAIN_MS = 1500;
 
 let emulator: EcsEmulator;
 let github: GitHubEmulator;
@@ -29,7 +30,7 @@ function deploy(
 }
 
 before(async () => {
-  emulator = await startEcsEmulator({ stabilizationMs: 200, drainMs: 1500 });
+  emulator = await startEcsEmulator({ stabilizationMs: 200, drainMs: DRAIN_MS });
   github = await startGitHubEmulator();
   github.addRepository(repository);
   github.addToken(token, { login: "github-actions[bot]", type: "Bot", installation: true });
@@ -256,16 +257,21 @@ describe("deploy-ephemeral with several services", () => {
     assert.equal(deployment?.statuses.at(-1)?.state, "failure");
   });
 
-  it("waits for a DRAINING copy of the same name to be gone, then creates the new one", async (t) => {
+  it("waits for a DRAINING copy of the same name to be gone, then creates the new one", async () => {
     seedBaseService(emulator, "orders--pr-5", { desiredCount: 1 });
     await client.send(new UpdateServiceCommand({ cluster: "default", service: "orders--pr-5", desiredCount: 0 }));
-    // Long enough that the bundle, which starts in seconds on a loaded machine, still finds it DRAINING.
-    emulator.configure({ drainMs: 6000 });
-    t.after(() => emulator.configure({ drainMs: 1500 }));
+    // DRAINING until the test ends it, however long the bundle takes to start.
+    emulator.configure({ drainMs: 3_600_000 });
     await client.send(new DeleteServiceCommand({ cluster: "default", service: "orders--pr-5", force: true }));
+    emulator.configure({ drainMs: DRAIN_MS });
     assert.equal((await describeService(client, "orders--pr-5"))?.status, "DRAINING");
     emulator.resetCalls();
-    const run = await deploy({ service: "orders", image: "registry.example.com/orders:pr-5" }, { number: 5 });
+    const running = deploy({ service: "orders", image: "registry.example.com/orders:pr-5" }, { number: 5 });
+    // The deploy registered the task definition and then looked at the DRAINING copy: it is waiting.
+    const waiting = emulator.nextCall((call, calls) => call.operation === "DescribeServices" && calls.some((earlier) => earlier.operation === "RegisterTaskDefinition"));
+    await Promise.race([waiting, running]);
+    emulator.finishDraining("default", "orders--pr-5");
+    const run = await running;
     assertSucceeded(run);
     assert.match(run.stdout, /orders--pr-5: an earlier copy is DRAINING; waiting until it is gone/);
     assert.equal(emulator.callCounts().CreateService, 1);

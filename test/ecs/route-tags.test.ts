@@ -15,7 +15,7 @@ const context = {
 };
 
 describe("routeTags", () => {
-  it("writes every ownership tag of DESIGN §4, with user tags beside them", () => {
+  it("writes every ownership tag of docs/design.md §4, with user tags beside them", () => {
     assert.deepEqual(routeTags(context, "orders", now), {
       team: "payments",
       "dynamic-routing:managed-by": "ecs-dynamic-routing",

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { failureLine } from "../../src/actions/deploy/main.js";
-import { deploySummary } from "../../src/actions/deploy/summary.js";
-import type { DeployRouteResult } from "../../src/ecs/deploy.js";
+import { deploySummary, failureLine } from "../../src/deploy/report.js";
+import type { DeployRouteResult } from "../../src/deploy/apply.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 
 const result: DeployRouteResult = {

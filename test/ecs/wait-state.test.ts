@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Deployment, Service } from "@aws-sdk/client-ecs";
-import { deploymentState } from "../../src/ecs/wait.js";
+import { deploymentState } from "../../src/deploy/wait.js";
 
 const ours = "arn:aws:ecs:us-east-1:123456789012:task-definition/orders--pr-2:2";
 const previous = "arn:aws:ecs:us-east-1:123456789012:task-definition/orders--pr-2:1";

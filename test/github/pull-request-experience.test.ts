@@ -115,7 +115,7 @@ describe("pull request experience", () => {
     await assert.rejects(beginRoute(options("ghp_revoked")), (error: unknown) => {
       assert.ok(isConfigurationError(error));
       assert.equal(error.input, "github-token");
-      assert.match(error.message, /^Input 'github-token': GitHub rejected the token \(401 Bad credentials\)/);
+      assert.match(error.message, /^GitHub rejected the token \(401 Bad credentials\)/);
       assert.doesNotMatch(error.message, /\n/);
       return true;
     });

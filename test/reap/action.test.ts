@@ -36,7 +36,7 @@ interface Copy {
   revisions?: number;
 }
 
-/** A route copy as deploy-ephemeral / deploy-shadow leave it: the DESIGN §4 tags on service and family. */
+/** A route copy as deploy-ephemeral / deploy-shadow leave it: the docs/design.md §4 tags on service and family. */
 async function seedCopy(copy: Copy): Promise<void> {
   const now = Date.now();
   const pr = /^pr-(\d+)$/.exec(copy.route)?.[1];

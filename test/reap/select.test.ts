@@ -4,6 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { taskDefinitionFamily } from "../../src/ecs/names.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import {
   OVER_MAX_DELETIONS,
@@ -12,7 +13,6 @@ import {
   routeTaskDefinitionFamily,
   routesTornDown,
   selectServices,
-  taskDefinitionFamily,
   type ClusterService,
   type PullRequestState,
   type SelectionOptions,

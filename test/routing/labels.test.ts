@@ -51,7 +51,7 @@ function assertConfigurationError(action: () => unknown, input: string, message:
   });
 }
 
-test("the signal rules are exactly the ones in DESIGN §2: header, else cookie, else baggage", () => {
+test("the signal rules are exactly the ones in docs/design.md §2: header, else cookie, else baggage", () => {
   assert.equal(
     signalRule("pr-123", DEFAULT_SIGNAL_NAMES, "v3"),
     "Header(`X-Route-Version`, `pr-123`) || !HeaderRegexp(`X-Route-Version`, `\\S`) && (" +
@@ -290,7 +290,7 @@ test("a bad match, route, port, priority or name is a ConfigurationError naming 
   assertConfigurationError(
     () => routeLabels(options({ match: "Host(orders.dev.internal)" })),
     "match",
-    /^Input 'match': Host\(orders\.dev\.internal\) is not a valid Traefik v3 rule: 'orders\.dev\.internal' is a bare word; quote values with backticks, e\.g\. `orders\.dev\.internal` \(at character 6\); write it as Traefik expects/,
+    /^Host\(orders\.dev\.internal\) is not a valid Traefik v3 rule: 'orders\.dev\.internal' is a bare word; quote values with backticks, e\.g\. `orders\.dev\.internal` \(at character 6\); write it as Traefik expects/,
   );
   assertConfigurationError(() => routeLabels(options({ match: "Host('orders')" })), "match", /single quotes/);
   assertConfigurationError(() => routeLabels(options({ match: "Headers(`a`, `b`)" })), "match", /unknown matcher Headers/);

@@ -206,7 +206,7 @@ for (const syntax of ["v3", "v2"] as const) {
   });
 }
 
-describe("the Traefik behaviour that makes copying base labels wrong (DESIGN §2)", () => {
+describe("the Traefik behaviour that makes copying base labels wrong (docs/design.md §2)", () => {
   test("a copied, identical router merges servers: PR traffic and main traffic are mixed", () => {
     const table = buildRoutingTable([
       { serviceName: "orders", labels: ORDERS_LABELS },

@@ -10,6 +10,11 @@ export const coreLogger: Logger = {
   error: (message) => core.error(message),
 };
 
+/** Writes a step's outputs (names from action-io.ts). */
+export function writeOutputs(outputs: Record<string, string>): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+}
+
 /** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
 export class ExitCodeError extends Error {
   constructor(

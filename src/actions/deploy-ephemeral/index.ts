@@ -1,4 +1,4 @@
 import { runAction } from "../common/action.js";
-import { deployEphemeral } from "../deploy/ephemeral.js";
+import { deployEphemeral } from "./main.js";
 
 await runAction(deployEphemeral);

@@ -1,4 +1,4 @@
 import { runAction } from "../common/action.js";
-import { deployShadow } from "../deploy/shadow.js";
+import { deployShadow } from "./main.js";
 
 await runAction(deployShadow);

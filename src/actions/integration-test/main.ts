@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { ExitCodeError } from "../common/action.js";
+import { formatDuration } from "../../common/duration.js";
 import { ConfigurationError, errorMessage } from "../../common/errors.js";
 import { escapeHtml } from "../../common/html.js";
 import type { Logger } from "../../common/logger.js";
@@ -12,7 +13,6 @@ import { probeRequestHeaders, routingEnvironment, type RoutingSignal } from "../
 import { startRoutingProxy } from "../../integration/proxy.js";
 import {
   describeAnswer,
-  formatSeconds,
   RouteNotLiveError,
   waitUntilRouteLive,
   type ProbeResult,
@@ -96,7 +96,7 @@ async function writeSummary({ inputs, probes, command, failure }: Report): Promi
       ...probes.map((probe) => [
         escapeHtml(probe.url),
         probe.ready ? "yes" : "no",
-        formatSeconds(probe.elapsedMs),
+        formatDuration(probe.elapsedMs, "seconds"),
         String(probe.attempts),
         escapeHtml(describeAnswer(probe.last)),
       ]),
@@ -107,7 +107,7 @@ async function writeSummary({ inputs, probes, command, failure }: Report): Promi
   const result =
     command === undefined
       ? `not run: ${failure ?? ""}`
-      : `${command.exitCode === 0 ? "passed" : `failed (exit code ${command.exitCode})`} in ${formatSeconds(command.durationMs)} s`;
+      : `${command.exitCode === 0 ? "passed" : `failed (exit code ${command.exitCode})`} in ${formatDuration(command.durationMs, "seconds")} s`;
   summary.addRaw(`<p><strong>Result:</strong> ${escapeHtml(result)}</p>`, true);
   await summary.write();
 }
@@ -143,7 +143,7 @@ export async function integrationTest(logger: Logger): Promise<void> {
         logger,
       });
     }
-    core.setOutput("ready-after-seconds", formatSeconds(Math.max(0, ...report.probes.map((probe) => probe.elapsedMs))));
+    core.setOutput("ready-after-seconds", formatDuration(Math.max(0, ...report.probes.map((probe) => probe.elapsedMs)), "seconds"));
 
     const proxy = inputs.proxy ? await startRoutingProxy(signal, logger) : undefined;
     if (proxy !== undefined) warnAboutNoProxy(process.env, signal, logger);
@@ -158,7 +158,7 @@ export async function integrationTest(logger: Logger): Promise<void> {
       await proxy?.stop();
     }
     core.setOutput("exit-code", String(report.command.exitCode));
-    core.setOutput("duration-seconds", formatSeconds(report.command.durationMs));
+    core.setOutput("duration-seconds", formatDuration(report.command.durationMs, "seconds"));
     if (report.command.exitCode !== 0) {
       throw new ExitCodeError(`the test command exited with ${report.command.exitCode}`, report.command.exitCode);
     }

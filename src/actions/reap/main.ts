@@ -1,15 +1,17 @@
 import * as core from "@actions/core";
-import { parseDuration } from "../../common/duration.js";
 import { ConfigurationError } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
+import { INPUT, OUTPUT } from "../../config/action-io.js";
 import { Inputs } from "../../config/inputs.js";
+import { readReapInputs } from "../../config/reap-inputs.js";
 import { checkAwsConfiguration, createEcsClient } from "../../ecs/client.js";
 import { createGitHubClient } from "../../github/client.js";
-import { readWorkflowEvent, type WorkflowEvent } from "../../github/event.js";
+import { readWorkflowEvent } from "../../github/event.js";
 import { tearDownRoute } from "../../github/pull-request-experience.js";
-import { SHADOW_ROUTE, routeForPullRequest, validateRoute } from "../../routing/route.js";
+import { reapMode } from "../../reap/mode.js";
 import { reap, type ReapPlan, type ReapReport, type TearDown } from "../../reap/reap.js";
-import type { Decision, ReapMode } from "../../reap/select.js";
+import type { Decision } from "../../reap/select.js";
+import { writeOutputs } from "../common/action.js";
 
 /** Rows of kept services shown in the job summary; the `kept` output always has all of them. */
 const SUMMARY_KEPT_ROWS = 200;
@@ -17,22 +19,23 @@ const SUMMARY_KEPT_ROWS = 200;
 /** The reap action: one route (PR closed, or `route`) or a sweep of stale copies (schedule, `sweep`). */
 export async function reapAction(logger: Logger, inputs = new Inputs(), env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const event = readWorkflowEvent(env);
-  const includeShadow = inputs.boolean("include-shadow", false);
-  const mode = reapMode(event, inputs, includeShadow, logger);
+  const settings = readReapInputs(inputs);
+  const mode = reapMode(event, settings);
+  if (mode.kind === "route" && settings.maxAgeMs !== undefined) logger.warning("max-age applies to a sweep only; reaping one route ignores it");
   const plan: ReapPlan = {
-    cluster: inputs.string("cluster", "default"),
+    cluster: settings.cluster,
     repository: event.repository,
     owner: event.owner,
     repo: event.repo,
     mode,
-    includeShadow,
-    dryRun: inputs.boolean("dry-run", false),
-    maxDeletions: inputs.integer("max-deletions", 25, { min: 1, max: 10_000 }),
-    deleteTaskDefinitions: inputs.boolean("delete-task-definitions", false),
-    maxConcurrency: inputs.integer("max-concurrency", 10, { min: 1, max: 100 }),
+    includeShadow: settings.includeShadow,
+    dryRun: settings.dryRun,
+    maxDeletions: settings.maxDeletions,
+    deleteTaskDefinitions: settings.deleteTaskDefinitions,
+    maxConcurrency: settings.maxConcurrency,
     now: new Date(),
   };
-  const token = inputs.optionalString("github-token");
+  const token = settings.githubToken;
   if (token !== undefined) core.setSecret(token);
 
   const ecs = createEcsClient();
@@ -49,8 +52,10 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
   if (plan.dryRun) logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub");
   const report = await reap(plan, { ecs, github, tearDown, logger });
 
-  core.setOutput("deleted", JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))));
-  core.setOutput("kept", JSON.stringify(report.kept.map((decision) => outputEntry(decision, false))));
+  writeOutputs({
+    [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
+    [OUTPUT.kept]: JSON.stringify(report.kept.map((decision) => outputEntry(decision, false))),
+  });
   await writeSummary(plan, report);
 
   if (mode.kind === "route" && report.deleted.length === 0 && report.kept.length === 0) {
@@ -64,61 +69,9 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
   if (report.selection.overMaxDeletions > 0) {
     throw new ConfigurationError(
       `${report.selection.overMaxDeletions} more stale service(s) were kept after ${plan.maxDeletions} deletions; review the 'kept' list, then raise max-deletions or run again`,
-      "max-deletions",
+      INPUT.maxDeletions,
     );
   }
-}
-
-function reapMode(event: WorkflowEvent, inputs: Inputs, includeShadow: boolean, logger: Logger): ReapMode {
-  const routeInput = inputs.optionalString("route");
-  // A scheduled or manual run has no route of its own: its natural job is the sweep.
-  const sweep = inputs.boolean("sweep", routeInput === undefined && (event.name === "schedule" || event.name === "workflow_dispatch"));
-  const maxAge = inputs.optionalString("max-age");
-  const maxAgeMs = maxAge === undefined ? undefined : parseDuration(maxAge, "max-age");
-  if (sweep) {
-    if (routeInput !== undefined) {
-      throw new ConfigurationError(`cannot be combined with route '${routeInput}'; give either a route or sweep: true`, "sweep");
-    }
-    return { kind: "sweep", maxAgeMs };
-  }
-  if (maxAgeMs !== undefined) logger.warning("max-age applies to a sweep only; reaping one route ignores it");
-
-  let mode: ReapMode;
-  const closedPullRequest = event.pullRequest !== undefined && event.action === "closed" ? event.pullRequest : undefined;
-  if (routeInput !== undefined) {
-    mode = {
-      kind: "route",
-      route: validateRoute(routeInput, "route"),
-      because:
-        closedPullRequest === undefined
-          ? `route ${routeInput} asked for`
-          : `pull request #${closedPullRequest.number} ${closedPullRequest.merged ? "merged" : "closed"}`,
-      pullRequest: closedPullRequest?.number,
-    };
-  } else if (event.pullRequest !== undefined) {
-    if (event.action !== "closed") {
-      throw new ConfigurationError(
-        `runs on a pull_request '${event.action ?? "unknown"}' event; reap tears a route down when its pull request closes: use 'on: pull_request: types: [closed]', or set route`,
-        "route",
-      );
-    }
-    const number = event.pullRequest.number;
-    mode = {
-      kind: "route",
-      route: routeForPullRequest(number),
-      because: `pull request #${number} ${event.pullRequest.merged ? "merged" : "closed"}`,
-      pullRequest: number,
-    };
-  } else {
-    throw new ConfigurationError(
-      `a '${event.name || "unknown"}' event names no route to reap; set route (e.g. route: pr-123) or sweep: true`,
-      "route",
-    );
-  }
-  if (mode.route === SHADOW_ROUTE && !includeShadow) {
-    throw new ConfigurationError("route 'shadow' is main's copy; set include-shadow: true to really reap it", "include-shadow");
-  }
-  return mode;
 }
 
 function outputEntry(decision: Decision, dryRun: boolean): Record<string, unknown> {

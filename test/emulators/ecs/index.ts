@@ -76,6 +76,13 @@ export interface EcsEmulator {
   /** Answered calls by operation, errors included. */
   callCounts(): Record<string, number>;
   resetCalls(): void;
+  /**
+   * Resolves once a call is answered for which `matches(call, callsSoFar)` holds: a test waits for
+   * what a client did, never for an amount of time.
+   */
+  nextCall(matches: (call: EcsCall, calls: readonly EcsCall[]) => boolean): Promise<void>;
+  /** Ends a deleted service's DRAINING now (set drainMs long to keep it DRAINING until then). */
+  finishDraining(cluster: string, service: string): void;
   /** Epoch ms the latest PRIMARY deployment became COMPLETED. */
   deploymentCompletedAt(cluster: string, service: string): number | undefined;
   /** Registers the task definition and creates the service directly, without HTTP. */
@@ -100,8 +107,12 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
   let buckets = throttleBuckets(options.throttle);
   let callLog: EcsCall[] = [];
 
+  let waiters: { matches: (call: EcsCall, calls: readonly EcsCall[]) => boolean; resolve: () => void }[] = [];
   const record = (call: EcsCall): void => {
     callLog.push(call);
+    const met = waiters.filter((waiter) => waiter.matches(call, callLog));
+    waiters = waiters.filter((waiter) => !met.includes(waiter));
+    for (const waiter of met) waiter.resolve();
   };
 
   const answer = (
@@ -196,6 +207,11 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     resetCalls: () => {
       callLog = [];
     },
+    nextCall: (matches) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ matches, resolve });
+      }),
+    finishDraining: (cluster, service) => model.finishDraining(cluster, service, Date.now()),
     deploymentCompletedAt: (cluster, service) => model.deploymentCompletedAt(cluster, service, Date.now()),
     seedService(input) {
       const now = Date.now();

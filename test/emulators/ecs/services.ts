@@ -377,6 +377,18 @@ export class EcsModel {
     return service;
   }
 
+  /** Ends a deleted service's DRAINING now: it is INACTIVE from here on, its tasks stopped. */
+  finishDraining(clusterReference: string, serviceReference: string, now: number): void {
+    const service = this.requireService(this.requireCluster(clusterReference), serviceReference, now);
+    if (this.statusOf(service, now) !== "DRAINING") throw new Error(`${serviceReference} is not DRAINING`);
+    service.inactiveAt = now;
+    for (const deployment of service.deployments) {
+      for (const task of deployment.tasks) {
+        if (task.stoppedAt !== undefined && task.stoppedAt > now) task.stoppedAt = now;
+      }
+    }
+  }
+
   statusOf(service: ServiceRecord, now: number): ServiceStatus {
     if (service.deletedAt === undefined || service.inactiveAt === undefined) return "ACTIVE";
     return now < service.inactiveAt ? "DRAINING" : "INACTIVE";

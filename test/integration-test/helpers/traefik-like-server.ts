@@ -1,5 +1,5 @@
 // An HTTP server that answers the way Traefik in front of a base service, its shadow copy and
-// route copies does (DESIGN §2): a request whose header, cookie or baggage names a live route is
+// route copies does (docs/design.md §2): a request whose header, cookie or baggage names a live route is
 // answered by that route; any other routing signal falls back to shadow; no signal reaches the
 // base service, which adds no X-Served-By-Route. Every request's headers are kept for assertions.
 import { execFileSync } from "node:child_process";
@@ -9,7 +9,7 @@ import { createServer as createTlsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { DEFAULT_SIGNAL_NAMES } from "../../../src/routing/signal.js";
+import { DEFAULT_SIGNAL_NAMES, SERVED_BY_HEADER } from "../../../src/routing/signal.js";
 
 export interface ReceivedRequest {
   method: string;
@@ -72,7 +72,7 @@ export class TraefikLikeServer {
       this.requests.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, baggage: rawBaggage, servedBy });
       response.writeHead(200, {
         "content-type": "text/plain",
-        ...(servedBy === undefined ? {} : { "X-Served-By-Route": servedBy }),
+        ...(servedBy === undefined ? {} : { [SERVED_BY_HEADER]: servedBy }),
       });
       response.end(`served by ${servedBy ?? "the base service"}\n`);
     };

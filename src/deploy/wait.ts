@@ -1,13 +1,9 @@
-import {
-  DescribeServicesCommand,
-  DescribeTasksCommand,
-  ListTasksCommand,
-  type ECSClient,
-  type Service,
-} from "@aws-sdk/client-ecs";
+// The last step of a deploy: one poller for every copy until each is stable, failed or out of time.
+import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { formatDuration } from "../common/duration.js";
 import type { Logger } from "../common/logger.js";
-import { chunk, DESCRIBE_SERVICES_BATCH } from "./batch.js";
+import { describeServices } from "../ecs/describe.js";
 
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 
@@ -75,33 +71,9 @@ export function deploymentState(service: Service, taskDefinitionArn: string): De
   };
 }
 
-/** `0.6 s`, `45 s`, `15 min`: how long a timeout was, for the error line. */
-export function formatDuration(ms: number): string {
-  return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
-}
-
 /** ECS answers throttling as a `ThrottlingException` error code; the SDK has no class for it. */
 function isThrottling(error: unknown): boolean {
   return error instanceof Error && error.name === "ThrottlingException";
-}
-
-/**
- * The named services found in `cluster` (DRAINING and INACTIVE ones too), by name: one
- * DescribeServices call per 10 names, sent together. Names ECS does not know are absent.
- */
-export async function describeServices(client: ECSClient, cluster: string, names: string[], options: { includeTags?: boolean } = {}): Promise<Map<string, Service>> {
-  const found = new Map<string, Service>();
-  const answers = await Promise.all(
-    chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) =>
-      client.send(new DescribeServicesCommand({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) })),
-    ),
-  );
-  for (const answer of answers) {
-    for (const service of answer.services ?? []) {
-      if (service.serviceName !== undefined) found.set(service.serviceName, service);
-    }
-  }
-  return found;
 }
 
 /**
@@ -166,7 +138,7 @@ export async function waitForServices(targets: WaitTarget[], options: WaitOption
         pending.map((target) => target.serviceName),
       );
     } catch (error) {
-      // Throttling that outlasted the SDK's retries costs one poll, not the deploy (DESIGN §7).
+      // Throttling that outlasted the SDK's retries costs one poll, not the deploy (docs/design.md §7).
       if (!isThrottling(error)) throw error;
       options.logger.info("DescribeServices is throttled; polling again at the next interval");
       continue;
@@ -195,7 +167,7 @@ export async function waitForServices(targets: WaitTarget[], options: WaitOption
   }
   await Promise.all(
     pending.map((target) =>
-      fail(target, "timeout", `not stable within ${formatDuration(options.timeoutMs)} (${lastProgress.get(target.serviceName) ?? "no progress seen"})`),
+      fail(target, "timeout", `not stable within ${formatDuration(options.timeoutMs, "readable")} (${lastProgress.get(target.serviceName) ?? "no progress seen"})`),
     ),
   );
   return outcomes;

@@ -1,27 +1,32 @@
 import * as core from "@actions/core";
 import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
+import { readDeployInputs, readPullRequestFilter } from "../../config/deploy-inputs.js";
 import { Inputs } from "../../config/inputs.js";
-import { executeRoute, prepareRoute, type DeployRouteResult, type PreparedRoute } from "../../ecs/deploy.js";
+import { applyRoute, type DeployRouteResult } from "../../deploy/apply.js";
+import { routeToDeploy } from "../../deploy/event-route.js";
+import { planRoute, type RoutePlan } from "../../deploy/plan.js";
+import { readRoute } from "../../deploy/read.js";
+import { failureLine } from "../../deploy/report.js";
 import { createGitHubClient } from "../../github/client.js";
 import { ecsConsoleUrl, type RouteCommentModel, type RouteServiceRow } from "../../github/comment-body.js";
 import { readWorkflowEvent } from "../../github/event.js";
 import { pullRequestSkip } from "../../github/guard.js";
 import { beginRoute, type RouteReport } from "../../github/pull-request-experience.js";
-import { deployOptions, expiresAt, failureLine, readDeployContext, report, type DeployContext } from "./main.js";
+import { deployOptions, expiresAt, reportDeploy, type DeployRun } from "../common/deploy.js";
 
 const ROW_STATUS = { running: "running", failed: "failed", deployed: "deploying" } as const;
 
-function commentModel(context: DeployContext, prepared: PreparedRoute, rows: RouteServiceRow[], failure: string | undefined): RouteCommentModel {
-  const expires = expiresAt(context);
+function commentModel(run: DeployRun, region: string, rows: RouteServiceRow[], failure: string | undefined): RouteCommentModel {
+  const expires = expiresAt(run);
   return {
-    route: context.route,
-    repository: context.event.repository,
-    commit: context.event.sha,
-    cluster: context.inputs.cluster,
-    region: prepared.region,
+    route: run.route,
+    repository: run.event.repository,
+    commit: run.event.sha,
+    cluster: run.settings.cluster,
+    region,
     services: rows,
-    signal: context.inputs.routing.signal,
+    signal: run.settings.routing.signal,
     ...(expires !== undefined ? { expiresAt: expires } : {}),
     ...(failure !== undefined ? { failure } : {}),
     updatedAt: new Date(),
@@ -39,10 +44,23 @@ function resultRows(result: DeployRouteResult): RouteServiceRow[] {
   }));
 }
 
+/** Every planned copy as failed with `reason`: the comment after an apply that threw. */
+function failedRows(run: DeployRun, region: string, plan: RoutePlan, reason: string): RouteServiceRow[] {
+  return plan.services.map((service) => ({
+    baseService: service.spec.service,
+    routeService: service.routeService,
+    image: service.image,
+    status: "failed",
+    consoleUrl: ecsConsoleUrl(region, run.settings.cluster, service.routeService),
+    reason,
+  }));
+}
+
 /**
  * deploy-ephemeral: route `pr-<n>` (or the `route` input) for the services a pull request changed.
  * Closed, fork and draft pull requests are skipped first (nothing created); the sticky comment and the
- * GitHub deployment start only once every input has been checked, and end with the outcome.
+ * GitHub deployment start only once every input has been checked and the route planned, and end
+ * with the outcome.
  */
 export async function deployEphemeral(logger: Logger): Promise<void> {
   const inputs = new Inputs();
@@ -50,21 +68,21 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
   const skip =
     event.pullRequest?.state === "closed"
       ? `Skipped pull request #${event.pullRequest.number}: it is closed; the reap action tears its route down.`
-      : pullRequestSkip(event, { allowForks: inputs.boolean("allow-forks", false), skipDraft: inputs.boolean("skip-draft", false) });
+      : pullRequestSkip(event, readPullRequestFilter(inputs));
   if (skip !== undefined) {
     core.notice(skip);
     return;
   }
-  const context = readDeployContext("ephemeral", inputs, event);
-  const comment = inputs.boolean("comment", true);
-  const deployment = inputs.boolean("deployment", true);
-  const environmentUrl = inputs.optionalString("environment-url");
-  const token = inputs.optionalString("github-token") ?? "";
-  if (token !== "") core.setSecret(token);
+  const settings = readDeployInputs(inputs, "ephemeral");
+  const run: DeployRun = { kind: "ephemeral", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
+  const { comment, deployment, environmentUrl, githubToken } = settings.pullRequest;
+  if (githubToken !== "") core.setSecret(githubToken);
   const pullRequest = event.pullRequest;
-  const octokit = pullRequest !== undefined && (comment || deployment) ? createGitHubClient(token) : undefined;
+  const octokit = pullRequest !== undefined && (comment || deployment) ? createGitHubClient(githubToken) : undefined;
 
-  const prepared = await prepareRoute(deployOptions(context, logger));
+  const options = deployOptions(run, logger);
+  const read = await readRoute(options);
+  const plan = planRoute(options, read, run.startedAt);
   let routeReport: RouteReport | undefined;
   if (octokit !== undefined && pullRequest !== undefined) {
     const serverUrl = process.env.GITHUB_SERVER_URL ?? "https://github.com";
@@ -73,7 +91,7 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
       owner: event.owner,
       repo: event.repo,
       pullRequest: pullRequest.number,
-      route: context.route,
+      route: run.route,
       commit: event.sha,
       comment,
       deployment,
@@ -85,21 +103,15 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
 
   let result: DeployRouteResult;
   try {
-    result = await executeRoute(prepared);
+    result = await applyRoute(options, plan, read.region);
   } catch (error) {
     const reason = errorMessage(error).split("\n")[0] ?? "failed";
-    const rows = prepared.services.map((service): RouteServiceRow => ({
-      ...service,
-      status: "failed",
-      consoleUrl: ecsConsoleUrl(prepared.region, context.inputs.cluster, service.routeService),
-      reason,
-    }));
-    await routeReport?.finish(commentModel(context, prepared, rows, reason), false);
+    await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, plan, reason), reason), false);
     throw error;
   }
-  await report(result, context.inputs);
+  await reportDeploy(result, settings);
   const failure = result.failed ? failureLine(result) : undefined;
-  const finished = await routeReport?.finish(commentModel(context, prepared, resultRows(result), failure), !result.failed);
+  const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure), !result.failed);
   if (finished?.commentUrl !== undefined) core.info(`Pull request comment: ${finished.commentUrl}`);
   if (failure !== undefined) throw new Error(failure);
 }

@@ -1,0 +1,26 @@
+import type { Logger } from "../../common/logger.js";
+import { readDeployInputs } from "../../config/deploy-inputs.js";
+import { Inputs } from "../../config/inputs.js";
+import { applyRoute } from "../../deploy/apply.js";
+import { routeToDeploy } from "../../deploy/event-route.js";
+import { planRoute } from "../../deploy/plan.js";
+import { readRoute } from "../../deploy/read.js";
+import { failureLine } from "../../deploy/report.js";
+import { readWorkflowEvent } from "../../github/event.js";
+import { deployOptions, reportDeploy, type DeployRun } from "../common/deploy.js";
+
+/**
+ * deploy-shadow: route `shadow` for each listed service, on push to main. Read, plan, apply; a
+ * failed rollout fails the step after the outputs and summary are written.
+ */
+export async function deployShadow(logger: Logger): Promise<void> {
+  const event = readWorkflowEvent();
+  const settings = readDeployInputs(new Inputs(), "shadow");
+  const run: DeployRun = { kind: "shadow", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
+  const options = deployOptions(run, logger);
+  const read = await readRoute(options);
+  const plan = planRoute(options, read, run.startedAt);
+  const result = await applyRoute(options, plan, read.region);
+  await reportDeploy(result, settings);
+  if (result.failed) throw new Error(failureLine(result));
+}

@@ -1,0 +1,41 @@
+// The one settings reader of the reap action: every input, parsed and checked once.
+import { parseDuration } from "../common/duration.js";
+import { validateRoute, type Route } from "../routing/route.js";
+import { INPUT } from "./action-io.js";
+import { readCluster } from "./cluster-input.js";
+import type { Inputs } from "./inputs.js";
+
+export interface ReapInputs {
+  cluster: string;
+  /** The `route` input; undefined = from the event. */
+  route: Route | undefined;
+  /** The `sweep` input; undefined = not given (the event decides: see reapMode). */
+  sweep: boolean | undefined;
+  /** `max-age`: a sweep also reaps copies older than this. */
+  maxAgeMs: number | undefined;
+  includeShadow: boolean;
+  dryRun: boolean;
+  maxDeletions: number;
+  deleteTaskDefinitions: boolean;
+  maxConcurrency: number;
+  /** Undefined without a token: pull requests cannot be read and nothing on GitHub is touched. */
+  githubToken: string | undefined;
+}
+
+export function readReapInputs(inputs: Inputs): ReapInputs {
+  const route = inputs.optionalString(INPUT.route);
+  const sweep = inputs.optionalString(INPUT.sweep) === undefined ? undefined : inputs.boolean(INPUT.sweep, false);
+  const maxAge = inputs.optionalString(INPUT.maxAge);
+  return {
+    cluster: readCluster(inputs),
+    route: route === undefined ? undefined : validateRoute(route, INPUT.route),
+    sweep,
+    maxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, INPUT.maxAge),
+    includeShadow: inputs.boolean(INPUT.includeShadow, false),
+    dryRun: inputs.boolean(INPUT.dryRun, false),
+    maxDeletions: inputs.integer(INPUT.maxDeletions, 25, { min: 1, max: 10_000 }),
+    deleteTaskDefinitions: inputs.boolean(INPUT.deleteTaskDefinitions, false),
+    maxConcurrency: inputs.integer(INPUT.maxConcurrency, 10, { min: 1, max: 100 }),
+    githubToken: inputs.optionalString(INPUT.githubToken),
+  };
+}

@@ -1,0 +1,43 @@
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { Logger } from "../common/logger.js";
+import type { ServiceSpec } from "../config/services.js";
+import type { RouteTagContext } from "../ecs/route-tags.js";
+import type { RouteKind } from "../ecs/tags.js";
+import type { Fallback, RuleSyntax } from "../routing/labels.js";
+import type { Route } from "../routing/route.js";
+import type { SignalNames } from "../routing/signal.js";
+
+/** How the copies are routed (docs/design.md §2). */
+export interface RoutingOptions {
+  signal: SignalNames;
+  ruleSyntax: RuleSyntax;
+  entrypoints: string[];
+  priority: number;
+  fallbackPriority: number;
+  fallback: Fallback;
+}
+
+/** One deploy of route R: which base services to copy, how, and where. */
+export interface DeployRouteOptions {
+  client: ECSClient;
+  cluster: string;
+  route: Route;
+  kind: RouteKind;
+  services: ServiceSpec[];
+  routing: RoutingOptions;
+  /** Tasks per copy; undefined = the base service's desiredCount, at least 1. */
+  desiredCount: number | undefined;
+  wait: boolean;
+  timeoutMs: number;
+  /** How many services are read, registered, created and updated at once. */
+  maxConcurrency: number;
+  tags: Omit<RouteTagContext, "route" | "kind">;
+  logger: Logger;
+  /** When the deploy started: created-at is counted from it. Default: now. */
+  now?: () => Date;
+  /** The poll interval of the waits (about 2 s); shorter only in tests of the wait itself. */
+  pollIntervalMs?: number;
+}
+
+/** What the pure plan step needs: the options without the client, the logger or the clock. */
+export type PlanOptions = Pick<DeployRouteOptions, "cluster" | "route" | "kind" | "services" | "routing" | "desiredCount" | "tags">;

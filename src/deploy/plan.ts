@@ -1,0 +1,144 @@
+// Step two of a deploy: decides everything from what was read, before anything changes. Pure: the
+// same reads, options and clock give the same plan, and every mistake is a ConfigurationError here.
+import type { Service } from "@aws-sdk/client-ecs";
+import { ConfigurationError, isConfigurationError } from "../common/errors.js";
+import { INPUT } from "../config/action-io.js";
+import type { ServiceSpec } from "../config/services.js";
+import { ECS_NAME_PATTERN, routeFamily, routeServiceName } from "../ecs/names.js";
+import { fromEcsTags, refreshedTags, routeTags } from "../ecs/route-tags.js";
+import { MANAGED_BY, TAG, TAG_LIMITS } from "../ecs/tags.js";
+import { resolvePort, routeTaskDefinition, selectContainer, type RouteTaskDefinition } from "../ecs/task-definition.js";
+import { routeLabels } from "../routing/labels.js";
+import type { PlanOptions } from "./options.js";
+import type { BaseRead, RouteRead } from "./read.js";
+
+/**
+ * What happens to a copy: `create` a new service (none, or an INACTIVE one, has the name),
+ * `update` the ACTIVE copy in place, or `replace` a DRAINING one: wait until it is gone, then create.
+ */
+export type CopyChange = "create" | "update" | "replace";
+
+/** Everything decided for one base service before the first mutating call. */
+export interface ServicePlan {
+  spec: ServiceSpec;
+  base: Service;
+  routeService: string;
+  change: CopyChange;
+  /** The copy ECS has now (ACTIVE or DRAINING); undefined when there is none to update or replace. */
+  existing: Service | undefined;
+  /** The image the routed container will run. */
+  image: string;
+  taskDefinition: RouteTaskDefinition;
+  desiredCount: number;
+  tags: Record<string, string>;
+}
+
+/** The whole route's plan: one entry per listed base service, in the order listed. */
+export interface RoutePlan {
+  services: ServicePlan[];
+}
+
+/** An ACTIVE copy of the route service's name, with its tags as a map. */
+interface ExistingCopy {
+  name: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * The ownership rules (docs/design.md §4): an existing ACTIVE copy is updated only when its tags
+ * prove this action and this repository made it. Each rule returns why not, or undefined.
+ */
+const OWNERSHIP_RULES: readonly ((copy: ExistingCopy, options: PlanOptions, spec: ServiceSpec) => string | undefined)[] = [
+  // Never take over a service someone else made.
+  (copy, options) =>
+    copy.tags[TAG.managedBy] === MANAGED_BY
+      ? undefined
+      : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
+  // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
+  (copy, options, spec) => {
+    const owner = copy.tags[TAG.repository];
+    return owner === undefined || owner === options.tags.repository
+      ? undefined
+      : `service '${copy.name}' is ${owner}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
+  },
+];
+
+/** Plans route R's copy of every base service; the first mistake found throws. */
+export function planRoute(options: PlanOptions, read: RouteRead, now: Date): RoutePlan {
+  return {
+    services: read.bases.map((base) => planService(options, base, read.copies.get(routeServiceName(base.spec.service, options.route)), now)),
+  };
+}
+
+function planService(options: PlanOptions, read: BaseRead, found: Service | undefined, now: Date): ServicePlan {
+  const { spec, base, taskDefinition } = read;
+  const routeService = routeServiceName(spec.service, options.route);
+  const existing = found !== undefined && found.status !== "INACTIVE" ? found : undefined;
+  const change: CopyChange = existing === undefined ? "create" : existing.status === "ACTIVE" ? "update" : "replace";
+  // Tags are the only proof of ownership; an ACTIVE copy's are read once for every check below.
+  const copy = change === "update" ? { name: routeService, tags: fromEcsTags(existing?.tags) } : undefined;
+  if (copy !== undefined) {
+    for (const rule of OWNERSHIP_RULES) {
+      const refusal = rule(copy, options, spec);
+      if (refusal !== undefined) throw new ConfigurationError(refusal, INPUT.route);
+    }
+  }
+  const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
+  if (copy !== undefined) checkTagsFit(copy, tags);
+  const family = routeFamily(taskDefinition.family ?? "", options.route);
+  for (const name of [routeService, family]) {
+    if (!ECS_NAME_PATTERN.test(name)) {
+      throw new ConfigurationError(`'${name}' would be longer than ECS's 255 characters; use a shorter route`, INPUT.route);
+    }
+  }
+  const container = selectContainer(taskDefinition, spec.container, spec.input);
+  const port = resolvePort(container, spec.port, spec.input);
+  const labels = labelsFor(options, spec, container.dockerLabels ?? {}, port);
+  return {
+    spec,
+    base,
+    routeService,
+    change,
+    existing,
+    image: spec.image ?? container.image ?? "",
+    taskDefinition: routeTaskDefinition(taskDefinition, { route: options.route, container: container.name as string, image: spec.image, labels, tags }),
+    desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
+    tags,
+  };
+}
+
+/**
+ * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
+ * dropped from the input) stay: the union must fit ECS's limit, or the update would stop half-way.
+ */
+function checkTagsFit(copy: ExistingCopy, tags: Record<string, string>): void {
+  const current = Object.keys(copy.tags).filter((key) => !key.startsWith("aws:"));
+  const merged = new Set([...current, ...Object.keys(refreshedTags(tags))]);
+  if (merged.size > TAG_LIMITS.perResource) {
+    throw new ConfigurationError(
+      `${copy.name} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`,
+      INPUT.tags,
+    );
+  }
+}
+
+/** The copy's Traefik labels (docs/design.md §2): where a copy's router rule is built. */
+function labelsFor(options: PlanOptions, spec: ServiceSpec, baseLabels: Record<string, string>, port: number): Record<string, string> {
+  try {
+    return routeLabels({
+      baseService: spec.service,
+      route: options.route,
+      baseLabels,
+      ...(spec.match !== undefined ? { match: spec.match } : {}),
+      port,
+      protocol: spec.protocol,
+      ...options.routing,
+    });
+  } catch (error) {
+    // A match read from the base's labels, or given in a services item, is named by that input.
+    if (isConfigurationError(error) && error.input === INPUT.match && spec.input === INPUT.services) {
+      throw new ConfigurationError(`${spec.service}: ${error.message}`, INPUT.services);
+    }
+    throw error;
+  }
+}

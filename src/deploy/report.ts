@@ -1,0 +1,62 @@
+// What a deploy reports, rendered from its result: the step's outputs, its failure line and the
+// job summary. Pure.
+import { formatDuration } from "../common/duration.js";
+import { OUTPUT } from "../config/action-io.js";
+import { escapeTableCell, imageTag } from "../github/comment-body.js";
+import { cookiePair, headerLine, mergeBaggage, routingHeaders, type SignalNames } from "../routing/signal.js";
+import type { DeployRouteResult } from "./apply.js";
+
+/** The outputs of both deploy actions (their action.yml documents them). */
+export function deployOutputs(result: DeployRouteResult, signal: SignalNames): Record<string, string> {
+  return {
+    [OUTPUT.route]: result.route,
+    [OUTPUT.headers]: JSON.stringify(routingHeaders(result.route, signal)),
+    [OUTPUT.baggage]: mergeBaggage(result.route, signal),
+    [OUTPUT.services]: JSON.stringify(
+      result.services.map((service) => ({
+        baseService: service.baseService,
+        routeService: service.routeService,
+        serviceArn: service.serviceArn ?? null,
+        taskDefinitionArn: service.taskDefinitionArn ?? null,
+        status: service.status,
+      })),
+    ),
+    [OUTPUT.taskDefinitionArns]: JSON.stringify(result.services.flatMap((service) => service.taskDefinitionArn ?? [])),
+  };
+}
+
+/** One line naming every failed copy and why, for the step's error. */
+export function failureLine(result: DeployRouteResult): string {
+  const failed = result.services.filter((service) => service.status === "failed");
+  return `route ${result.route}: ${failed.map((service) => `${service.routeService} failed: ${service.reason ?? "unknown reason"}`).join(" | ")}`;
+}
+
+/** The job summary of one deploy, in GitHub-flavoured Markdown. */
+export function deploySummary(result: DeployRouteResult, signal: SignalNames): string {
+  const lines = [
+    `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
+    "",
+    `Cluster \`${result.cluster}\` in ${result.region}.`,
+    "",
+    "| route service | image tag | status | time to stable |",
+    "|---|---|---|---|",
+    ...result.services.map(
+      (service) =>
+        `| \`${service.routeService}\` | \`${escapeTableCell(imageTag(service.image))}\` | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${service.timeToStableMs === undefined ? "–" : formatDuration(service.timeToStableMs, "seconds-column")} |`,
+    ),
+    "",
+  ];
+  const failures = result.services.filter((service) => service.reason !== undefined);
+  if (failures.length > 0) {
+    lines.push("### Why", "", ...failures.map((service) => `- \`${service.routeService}\`: ${escapeTableCell(service.reason as string)}`), "");
+  }
+  lines.push(
+    "### Reach the route",
+    "",
+    `- header: \`${headerLine(result.route, signal)}\` (curl: \`curl -H '${headerLine(result.route, signal)}' …\`)`,
+    `- cookie: \`${cookiePair(result.route, signal)}\` (browser console: \`document.cookie = "${cookiePair(result.route, signal)}; path=/"\`)`,
+    `- baggage: \`baggage: ${mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`,
+    "",
+  );
+  return lines.join("\n");
+}
