@@ -12,7 +12,7 @@ import {
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
-import { awsvpc, eventually, fargateTaskDefinition, withEmulator } from "./test-support.js";
+import { awsvpc, eventually, fargateTaskDefinition, ManualClock, withEmulator } from "./test-support.js";
 
 async function describeOne(ecs: ECSClient, name: string): Promise<Service> {
   const described = await ecs.send(new DescribeServicesCommand({ services: [name] }));
@@ -28,8 +28,9 @@ const untilRollout = (ecs: ECSClient, name: string, state: string) =>
   });
 
 describe("ECS emulator: deployments", () => {
-  it("rolls a deployment IN_PROGRESS -> COMPLETED over stabilizationMs, replacing the old one", () =>
-    withEmulator({ stabilizationMs: 150 }, async (emulator, ecs) => {
+  it("rolls a deployment IN_PROGRESS -> COMPLETED over stabilizationMs, replacing the old one", () => {
+    const clock = new ManualClock();
+    return withEmulator({ stabilizationMs: 150, clock: clock.now }, async (emulator, ecs) => {
       await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("orders", "orders:1")));
       const created = await ecs.send(
         new CreateServiceCommand({ serviceName: "orders", taskDefinition: "orders", desiredCount: 3, networkConfiguration: awsvpc }),
@@ -41,6 +42,7 @@ describe("ECS emulator: deployments", () => {
       assert.equal(first?.pendingCount, 3);
       assert.equal(emulator.deploymentCompletedAt("default", "orders"), undefined);
 
+      clock.advance(150);
       const stable = await untilRollout(ecs, "orders", "COMPLETED");
       assert.equal(stable.runningCount, 3);
       assert.equal(stable.deployments?.length, 1);
@@ -60,6 +62,7 @@ describe("ECS emulator: deployments", () => {
         ],
       );
       assert.equal(emulator.deploymentCompletedAt("default", "orders"), undefined, "the new PRIMARY is not completed yet");
+      clock.advance(150);
       const rolled = await untilRollout(ecs, "orders", "COMPLETED");
       assert.deepEqual(rolled.deployments?.map((deployment) => deployment.taskDefinition?.split("/")[1]), ["orders:2"]);
 
@@ -68,6 +71,7 @@ describe("ECS emulator: deployments", () => {
       const scaled = await ecs.send(new UpdateServiceCommand({ service: "orders", desiredCount: 5 }));
       assert.equal(scaled.service?.deployments?.length, 2, "a desiredCount change alone starts no deployment");
       assert.equal(scaled.service?.deployments?.[0]?.desiredCount, 5);
+      clock.advance(150);
       const final = await untilRollout(ecs, "orders", "COMPLETED");
       assert.equal(final.runningCount, 5);
 
@@ -78,7 +82,8 @@ describe("ECS emulator: deployments", () => {
         [...new Set(stoppedTasks.tasks?.map((task) => task.taskDefinitionArn?.split("/")[1]))].sort(),
         ["orders:1", "orders:2"],
       );
-    }));
+    });
+  });
 
   it("reports running tasks with ENI addresses and the service group through ListTasks/DescribeTasks", () =>
     withEmulator({ stabilizationMs: 20 }, async (emulator, ecs) => {

@@ -45,6 +45,8 @@ export interface EcsEmulatorOptions {
   drainMs?: number;
   /** Created at start (default ["default"]). */
   clusters?: string[];
+  /** Epoch ms now (default Date.now): a test that moves it itself never races the wall clock. */
+  clock?: () => number;
 }
 
 export interface EcsCall {
@@ -98,6 +100,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     stabilizationMs: options.stabilizationMs ?? 1000,
     drainMs: options.drainMs ?? 1000,
   };
+  const clock = options.clock ?? Date.now;
   const model = new EcsModel(settings, new TaskDefinitionStore(settings.region, settings.accountId));
   for (const name of options.clusters ?? ["default"]) model.createCluster({ clusterName: name });
 
@@ -141,7 +144,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     const target = String(request.headers["x-amz-target"] ?? "");
     const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
     const operation = operations[operationName];
-    const at = Date.now();
+    const at = clock();
     const mutating = operation?.mutating ?? false;
     const fail = (outcome: EcsCall["outcome"], error: EcsApiError): void => {
       record({ operation: operationName, at, mutating, outcome, errorType: error.type });
@@ -211,10 +214,10 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       new Promise<void>((resolve) => {
         waiters.push({ matches, resolve });
       }),
-    finishDraining: (cluster, service) => model.finishDraining(cluster, service, Date.now()),
-    deploymentCompletedAt: (cluster, service) => model.deploymentCompletedAt(cluster, service, Date.now()),
+    finishDraining: (cluster, service) => model.finishDraining(cluster, service, clock()),
+    deploymentCompletedAt: (cluster, service) => model.deploymentCompletedAt(cluster, service, clock()),
     seedService(input) {
-      const now = Date.now();
+      const now = clock();
       const taskDefinition = model.taskDefinitions.register(input.taskDefinition, now);
       const tags = mergeTags(input.service.tags as { key: string; value: string }[] | undefined ?? [], input.tags);
       const service = model.createService(

@@ -22,7 +22,7 @@ import {
   UpdateServiceCommand,
   type ECSClient,
 } from "@aws-sdk/client-ecs";
-import { awsvpc, eventually, fargateTaskDefinition, withEmulator } from "./test-support.js";
+import { awsvpc, fargateTaskDefinition, ManualClock, withEmulator } from "./test-support.js";
 
 const SERVICE_ARN = "arn:aws:ecs:us-east-1:123456789012:service/default/orders";
 
@@ -60,8 +60,9 @@ describe("ECS emulator: clusters", () => {
 });
 
 describe("ECS emulator: services", () => {
-  it("runs the lifecycle ACTIVE -> DRAINING -> INACTIVE with name reuse refused until INACTIVE", () =>
-    withEmulator({ stabilizationMs: 20, drainMs: 400 }, async (_emulator, ecs) => {
+  it("runs the lifecycle ACTIVE -> DRAINING -> INACTIVE with name reuse refused until INACTIVE", () => {
+    const clock = new ManualClock();
+    return withEmulator({ stabilizationMs: 20, drainMs: 400, clock: clock.now }, async (_emulator, ecs) => {
       await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("orders")));
       const created = await createOrders(ecs, { desiredCount: 2 });
       assert.equal(created.service?.serviceArn, SERVICE_ARN);
@@ -92,14 +93,16 @@ describe("ECS emulator: services", () => {
       const again = await ecs.send(new DeleteServiceCommand({ service: "orders" }));
       assert.equal(again.service?.status, "DRAINING", "deleting a DRAINING service answers it unchanged");
 
-      await eventually(async () => ((await statusOf(ecs, "orders")) === "INACTIVE" ? true : undefined));
+      clock.advance(400);
+      assert.equal(await statusOf(ecs, "orders"), "INACTIVE");
       const inactive = await ecs.send(new DeleteServiceCommand({ service: "orders" }));
       assert.equal(inactive.service?.status, "INACTIVE", "deleting an INACTIVE service succeeds, as real ECS does");
       const reused = await createOrders(ecs);
       assert.equal(reused.service?.status, "ACTIVE");
       assert.equal(reused.service?.serviceArn, SERVICE_ARN);
       assert.equal(await statusOf(ecs, "orders"), "ACTIVE");
-    }));
+    });
+  });
 
   it("deletes a service scaled to 0 without force", () =>
     withEmulator({ stabilizationMs: 10 }, async (_emulator, ecs) => {

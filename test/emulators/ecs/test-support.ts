@@ -41,6 +41,15 @@ export function fargateTaskDefinition(family: string, image = "nginx:1.27"): Reg
 
 export const awsvpc = { awsvpcConfiguration: { subnets: ["subnet-0a1b2c3d"], securityGroups: ["sg-0a1b2c3d"] } };
 
+/** Emulated time that moves only when the test says: pass `now` as the emulator's clock. */
+export class ManualClock {
+  private current = Date.UTC(2026, 0, 1);
+  readonly now = (): number => this.current;
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
 /** Polls `probe` until it returns a value other than undefined (emulated time advances with the wall clock). */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
