@@ -63645,7 +63645,8 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Cs: () => (/* binding */ runAction)
+/* harmony export */   Cs: () => (/* binding */ runAction),
+/* harmony export */   Kn: () => (/* binding */ writeOutputs)
 /* harmony export */ });
 /* unused harmony exports coreLogger, ExitCodeError */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
@@ -63659,6 +63660,11 @@ const coreLogger = {
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
 };
+/** Writes a step's outputs (names from action-io.ts). */
+function writeOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value);
+}
 /** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
 class ExitCodeError extends Error {
     exitCode;
@@ -63699,17 +63705,17 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3702);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1032);
 
 
-await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_deploy_shadow_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
+await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3702:
+/***/ 1032:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63718,491 +63724,31 @@ __nccwpck_require__.d(__webpack_exports__, {
   E: () => (/* binding */ deployShadow)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
-var core = __nccwpck_require__(3218);
 // EXTERNAL MODULE: ./src/common/errors.ts
 var errors = __nccwpck_require__(1922);
-;// CONCATENATED MODULE: ./src/common/duration.ts
-
-const UNIT_MS = {
-    s: 1_000,
-    m: 60_000,
-    h: 3_600_000,
-    d: 86_400_000,
-    w: 604_800_000,
-};
-/**
- * Parses a duration such as `90m`, `36h`, `7d` or `1d12h` into milliseconds.
- * A bare number is not accepted: `72` could mean hours or seconds, so the unit is required.
- */
-function parseDuration(text, input) {
-    const trimmed = text.trim();
-    const pattern = /^(?:(\d+)([smhdw]))+$/;
-    if (!pattern.test(trimmed)) {
-        throw new errors/* ConfigurationError */.j1(`'${text}' is not a duration; write a number with a unit s, m, h, d or w, e.g. 72h or 7d`, input);
-    }
-    let total = 0;
-    for (const match of trimmed.matchAll(/(\d+)([smhdw])/g)) {
-        total += Number(match[1]) * UNIT_MS[match[2]];
-    }
-    if (total <= 0) {
-        throw new errors/* ConfigurationError */.j1(`'${text}' must be longer than zero`, input);
-    }
-    return total;
-}
-
-;// CONCATENATED MODULE: ./src/config/inputs.ts
-
-
-
-/**
- * Typed access to action inputs; every parse failure is a ConfigurationError naming the input.
- * Empty means "not given", as on the runner, where an unset input arrives as "".
- */
-class Inputs {
-    read;
-    constructor(read = (name) => core/* getInput */.V4(name)) {
-        this.read = read;
-    }
-    optionalString(name) {
-        const value = this.read(name).trim();
-        return value === "" ? undefined : value;
-    }
-    string(name, fallback) {
-        return this.optionalString(name) ?? fallback;
-    }
-    requiredString(name, hint) {
-        const value = this.optionalString(name);
-        if (value === undefined) {
-            throw new errors/* ConfigurationError */.j1(`is required; ${hint}`, name);
-        }
-        return value;
-    }
-    /** Multi-line or YAML text, kept as written. */
-    text(name) {
-        const value = this.read(name);
-        return value.trim() === "" ? undefined : value;
-    }
-    boolean(name, fallback) {
-        const value = this.optionalString(name);
-        if (value === undefined)
-            return fallback;
-        if (/^(true|yes|on)$/i.test(value))
-            return true;
-        if (/^(false|no|off)$/i.test(value))
-            return false;
-        throw new errors/* ConfigurationError */.j1(`'${value}' is not a boolean; write true or false`, name);
-    }
-    integer(name, fallback, range) {
-        const value = this.optionalString(name);
-        if (value === undefined)
-            return fallback;
-        if (!/^-?\d+$/.test(value) || Number(value) < range.min || Number(value) > range.max) {
-            throw new errors/* ConfigurationError */.j1(`'${value}' must be a whole number from ${range.min} to ${range.max}`, name);
-        }
-        return Number(value);
-    }
-    /** Like `integer` but a fractional number is accepted (e.g. minutes: 2.5). */
-    number(name, fallback, range) {
-        const value = this.optionalString(name);
-        if (value === undefined)
-            return fallback;
-        const parsed = Number(value);
-        if (!Number.isFinite(parsed) || parsed < range.min || parsed > range.max) {
-            throw new errors/* ConfigurationError */.j1(`'${value}' must be a number from ${range.min} to ${range.max}`, name);
-        }
-        return parsed;
-    }
-    /** A duration such as `72h` or `7d`, in milliseconds. */
-    duration(name, fallback) {
-        return parseDuration(this.string(name, fallback), name);
-    }
-    /** One of the listed choices, case-insensitively. */
-    choice(name, choices, fallback) {
-        const value = this.optionalString(name);
-        if (value === undefined)
-            return fallback;
-        const found = choices.find((choice) => choice.toLowerCase() === value.toLowerCase());
-        if (found === undefined) {
-            throw new errors/* ConfigurationError */.j1(`'${value}' must be one of ${choices.join(", ")}`, name);
-        }
-        return found;
-    }
-    /** A newline- or comma-separated list. */
-    list(name) {
-        return (this.read(name) ?? "")
-            .split(/[\n,]/)
-            .map((item) => item.trim())
-            .filter((item) => item !== "");
-    }
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/routing/route.ts
-
-
-const SHADOW_ROUTE = "shadow";
-/**
- * Not a route: the shadow copy's extra Traefik router is `<base>--shadow-fallback`, so a route of
- * this name would define the same router name differently and Traefik would drop both.
- */
-const SHADOW_FALLBACK_NAME = "shadow-fallback";
-const ROUTE_MAX_LENGTH = 32;
-const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
-const HASH_LENGTH = 6;
-const PULL_REQUEST_ROUTE = /^pr-\d+$/;
-/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
-const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
-function isValidRoute(value) {
-    return ROUTE_PATTERN.test(value);
-}
-/** Checks a route given by a user; `input` names where it came from for the error line. */
-function validateRoute(value, input = "route") {
-    if (value === SHADOW_FALLBACK_NAME) {
-        throw new errors/* ConfigurationError */.j1(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
-    }
-    if (!isValidRoute(value)) {
-        throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
-    }
-    return value;
-}
-function routeForPullRequest(number) {
-    if (!Number.isSafeInteger(number) || number <= 0) {
-        throw new errors/* ConfigurationError */.j1(`pull request number '${number}' must be a positive integer`);
-    }
-    return `pr-${number}`;
-}
-/**
- * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
- * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
- * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
- * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
- */
-function routeForBranch(branch) {
-    const slug = branch
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
-    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
-        return slug;
-    }
-    const hash = (0,external_node_crypto_.createHash)("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
-    const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
-    const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
-    // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
-    return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
-}
-
-;// CONCATENATED MODULE: ./src/github/event.ts
-
-
-
-/** Pure: builds the event from the runner's variables and the parsed payload. */
-function parseWorkflowEvent(env, payload) {
-    const repository = env.GITHUB_REPOSITORY ?? repositoryFromPayload(payload);
-    if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-        throw new errors/* ConfigurationError */.j1("GITHUB_REPOSITORY is not set to owner/repo; run this action in a GitHub Actions workflow or set it");
-    }
-    const [owner, repo] = repository.split("/");
-    const pr = payload.pull_request;
-    const pullRequest = pr === undefined ? undefined : pullRequestInfo(pr, repository);
-    const ref = env.GITHUB_REF ?? "";
-    const branch = pullRequest?.headRef ?? (ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined);
-    return {
-        name: env.GITHUB_EVENT_NAME ?? "",
-        action: typeof payload.action === "string" ? payload.action : undefined,
-        repository,
-        owner,
-        repo,
-        sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
-        branch,
-        pullRequest,
-    };
-}
-function repositoryFromPayload(payload) {
-    const repository = payload.repository;
-    return repository?.full_name;
-}
-function pullRequestInfo(pr, repository) {
-    const headRepository = pr.head?.repo?.full_name;
-    const baseRepository = pr.base?.repo?.full_name ?? repository;
-    return {
-        number: pr.number,
-        headSha: pr.head?.sha ?? "",
-        headRef: pr.head?.ref ?? "",
-        headRepository,
-        draft: pr.draft === true,
-        // A deleted fork has `head.repo: null`; treat it as a fork too.
-        fromFork: headRepository === undefined || headRepository !== baseRepository,
-        state: pr.state === "closed" ? "closed" : "open",
-        merged: pr.merged === true,
-        htmlUrl: pr.html_url ?? "",
-    };
-}
-/** Reads `GITHUB_EVENT_PATH` (a missing path means no payload, as for a local run). */
-function readWorkflowEvent(env = process.env) {
-    const path = env.GITHUB_EVENT_PATH;
-    let payload = {};
-    if (path !== undefined && path !== "") {
-        try {
-            payload = JSON.parse((0,external_node_fs_.readFileSync)(path, "utf8"));
-        }
-        catch (error) {
-            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' is not a readable JSON event payload (${String(error)})`);
-        }
-    }
-    return parseWorkflowEvent(env, payload);
-}
-/**
- * The route an event stands for: `pr-<n>` for a pull request, the branch slug for a push or
- * workflow_dispatch. Anything else needs the `route` input.
- */
-function routeFromEvent(event) {
-    if (event.pullRequest !== undefined) {
-        return routeForPullRequest(event.pullRequest.number);
-    }
-    if (event.branch !== undefined && event.branch !== "") {
-        return routeForBranch(event.branch);
-    }
-    throw new errors/* ConfigurationError */.j1(`a '${event.name || "unknown"}' event names no pull request or branch; set the route input (e.g. route: pr-123)`, "route");
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/ecs/names.ts
-/** ECS service and task-definition family names: ≤ 255 letters, digits, `-` and `_`. */
-const ECS_NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
+/** What ECS allows in cluster, service and task-definition family names: ≤ 255 letters, digits, `-` and `_`. */
+const ECS_NAME = "[A-Za-z0-9_-]{1,255}";
+const ECS_NAME_PATTERN = new RegExp(`^${ECS_NAME}$`);
+/** `arn:…:task-definition/<family>:<revision>` or a bare `<family>:<revision>`. */
+const TASK_DEFINITION_REFERENCE = new RegExp(`(?:^|/)(${ECS_NAME}):\\d+$`);
+/** A cluster as the `cluster` input names it: its name or its ARN. */
+function isClusterReference(value) {
+    return ECS_NAME_PATTERN.test(value) || value.startsWith("arn:");
+}
+/** The family of a task-definition ARN or of a bare `family:revision`. */
+function taskDefinitionFamily(taskDefinition) {
+    return TASK_DEFINITION_REFERENCE.exec(taskDefinition)?.[1];
+}
 /** The ECS service running `route`'s copy of `baseService`, e.g. `orders--pr-123`. */
 function routeServiceName(baseService, route) {
     return `${baseService}--${route}`;
 }
-/** The task-definition family of a route's copy; never the base family (DESIGN §3). */
+/** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
 function routeFamily(baseFamily, route) {
     return `${baseFamily}--${route}`;
-}
-
-;// CONCATENATED MODULE: ./src/config/services.ts
-
-
-
-const PROTOCOLS = ["http", "grpc"];
-const SERVICE_KEYS = ["service", "container", "image", "match", "port", "protocol"];
-function parsePort(value, input, where) {
-    if (value === undefined || value === null || value === "")
-        return undefined;
-    const text = String(value).trim();
-    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-        throw new errors/* ConfigurationError */.j1(`${where}port '${text}' must be a whole number from 1 to 65535`, input);
-    }
-    return Number(text);
-}
-function parseProtocol(value, input, where) {
-    if (value === undefined || value === null || value === "")
-        return "http";
-    const text = String(value).trim().toLowerCase();
-    const found = PROTOCOLS.find((protocol) => protocol === text);
-    if (found === undefined) {
-        throw new errors/* ConfigurationError */.j1(`${where}protocol '${String(value)}' must be one of ${PROTOCOLS.join(", ")}`, input);
-    }
-    return found;
-}
-function parseServiceName(value, input, where) {
-    if (typeof value !== "string" || value.trim() === "") {
-        throw new errors/* ConfigurationError */.j1(`${where}names no service; give the base ECS service name, e.g. service: orders`, input);
-    }
-    const name = value.trim();
-    if (!ECS_NAME_PATTERN.test(name)) {
-        throw new errors/* ConfigurationError */.j1(`${where}'${name}' is not an ECS service name (letters, digits, '-' and '_', up to 255)`, input);
-    }
-    return name;
-}
-/**
- * What ECS accepts as a container image: up to 255 letters, digits, `-`, `_`, `:`, `.`, `/`, `#`,
- * and `@` for a digest. Checked here so one bad image in a list fails the step before the other
- * copies are created.
- */
-const IMAGE_PATTERN = /^[A-Za-z0-9._:/@#-]+$/;
-const IMAGE_MAX_LENGTH = 255;
-function parseImage(image, input, where) {
-    if (image === undefined)
-        return undefined;
-    if (image.length > IMAGE_MAX_LENGTH) {
-        throw new errors/* ConfigurationError */.j1(`${where}image '${image.slice(0, 40)}…' is longer than ECS's ${IMAGE_MAX_LENGTH} characters`, input);
-    }
-    if (!IMAGE_PATTERN.test(image)) {
-        throw new errors/* ConfigurationError */.j1(`${where}image '${image}' is not an image reference (letters, digits, '.', '_', '-', ':', '/', '@'), e.g. registry.example.com/orders:abc123`, input);
-    }
-    return image;
-}
-function optionalText(value, input, where, key) {
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== "string" && typeof value !== "number") {
-        throw new errors/* ConfigurationError */.j1(`${where}${key} must be a string`, input);
-    }
-    const text = String(value).trim();
-    return text === "" ? undefined : text;
-}
-/**
- * Pure: the services to deploy. The `services` YAML list wins; otherwise the single-service inputs.
- * Each list item is a map with the keys service, container, image, match, port, protocol.
- */
-function parseServiceSpecs(servicesYaml, single) {
-    if (servicesYaml !== undefined) {
-        const givenSingle = ["service", "container", "image", "match", "port"].filter((key) => single[key] !== undefined);
-        if (givenSingle.length > 0) {
-            throw new errors/* ConfigurationError */.j1(`give either 'services' or the single-service inputs (${givenSingle.join(", ")}), not both; put those keys in each services item`, "services");
-        }
-        return parseServicesYaml(servicesYaml);
-    }
-    const where = "";
-    if (single.service === undefined) {
-        throw new errors/* ConfigurationError */.j1("is required (or give the services input); name the base ECS service to copy, e.g. orders", "service");
-    }
-    return [
-        {
-            service: parseServiceName(single.service, "service", where),
-            container: single.container,
-            image: parseImage(single.image, "image", where),
-            match: single.match,
-            port: parsePort(single.port, "port", where),
-            protocol: parseProtocol(single.protocol, "protocol", where),
-            input: "service",
-        },
-    ];
-}
-function parseServicesYaml(text) {
-    let document;
-    try {
-        document = (0,dist/* parse */.qg)(text);
-    }
-    catch (error) {
-        const firstLine = (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "";
-        throw new errors/* ConfigurationError */.j1(`is not valid YAML (${firstLine}); write a list such as '- service: orders'`, "services");
-    }
-    if (!Array.isArray(document) || document.length === 0) {
-        throw new errors/* ConfigurationError */.j1("must be a YAML list of services, e.g. '- service: orders' on its own line", "services");
-    }
-    const specs = document.map((item, index) => {
-        const where = `item ${index + 1}: `;
-        if (item === null || typeof item !== "object" || Array.isArray(item)) {
-            throw new errors/* ConfigurationError */.j1(`${where}must be a map with the keys ${SERVICE_KEYS.join(", ")}`, "services");
-        }
-        const entries = item;
-        const unknown = Object.keys(entries).filter((key) => !SERVICE_KEYS.includes(key));
-        if (unknown.length > 0) {
-            throw new errors/* ConfigurationError */.j1(`${where}unknown key ${unknown.map((key) => `'${key}'`).join(", ")}; use ${SERVICE_KEYS.join(", ")}`, "services");
-        }
-        return {
-            service: parseServiceName(entries.service, "services", where),
-            container: optionalText(entries.container, "services", where, "container"),
-            image: parseImage(optionalText(entries.image, "services", where, "image"), "services", where),
-            match: optionalText(entries.match, "services", where, "match"),
-            port: parsePort(entries.port, "services", where),
-            protocol: parseProtocol(entries.protocol, "services", where),
-            input: "services",
-        };
-    });
-    const seen = new Set();
-    for (const spec of specs) {
-        if (seen.has(spec.service)) {
-            throw new errors/* ConfigurationError */.j1(`lists '${spec.service}' twice; each base service once`, "services");
-        }
-        seen.add(spec.service);
-    }
-    return specs;
-}
-
-;// CONCATENATED MODULE: ./src/ecs/tags.ts
-/** Tag keys that mark what ecs-dynamic-routing owns (DESIGN §4): the only source of truth for reaping. */
-const TAG = {
-    managedBy: "dynamic-routing:managed-by",
-    route: "dynamic-routing:route",
-    kind: "dynamic-routing:kind",
-    baseService: "dynamic-routing:base-service",
-    repository: "dynamic-routing:repository",
-    commit: "dynamic-routing:commit",
-    createdAt: "dynamic-routing:created-at",
-    pullRequest: "dynamic-routing:pull-request",
-    expiresAt: "dynamic-routing:expires-at",
-};
-const MANAGED_BY = "ecs-dynamic-routing";
-/** ECS limits on tags per resource. */
-const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
-
-;// CONCATENATED MODULE: ./src/config/tags-input.ts
-
-
-
-const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
-const AWS_PREFIX = "aws:";
-/** Key prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
-const RESERVED_PREFIXES = [AWS_PREFIX, "dynamic-routing:"];
-/** The characters ECS allows in tag keys and values (its API's pattern): letters, digits, spaces and `_ . : / = + - @`. */
-const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-/**
- * Pure: user tags from the `tags` input, written as `key=value` lines or as a YAML map.
- * Keys and values are checked against ECS's limits here; the count against the limit is checked
- * where the action's own tags are known (route-tags.ts).
- */
-function parseUserTags(text, input = "tags") {
-    if (text === undefined || text.trim() === "")
-        return {};
-    const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
-    // A Map, not an object literal: keys such as `toString` or `__proto__` are tags like any other.
-    const tags = new Map();
-    if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
-        for (const line of lines) {
-            const [, key, value] = KEY_VALUE_LINE.exec(line);
-            if (tags.has(key))
-                throw new errors/* ConfigurationError */.j1(`tag '${key}' is given twice`, input);
-            tags.set(key, value.trim());
-        }
-    }
-    else {
-        let document;
-        try {
-            document = (0,dist/* parse */.qg)(text);
-        }
-        catch (error) {
-            throw new errors/* ConfigurationError */.j1(`is neither key=value lines nor a YAML map (${(0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? ""})`, input);
-        }
-        if (document === null || typeof document !== "object" || Array.isArray(document)) {
-            throw new errors/* ConfigurationError */.j1("must be key=value lines or a YAML map, e.g. 'team=payments'", input);
-        }
-        for (const [key, value] of Object.entries(document)) {
-            if (value !== null && typeof value === "object") {
-                throw new errors/* ConfigurationError */.j1(`tag '${key}' must have a plain value, not a list or map`, input);
-            }
-            tags.set(key, value === null || value === undefined ? "" : String(value));
-        }
-    }
-    for (const [key, value] of tags) {
-        if (key === "" || key.length > TAG_LIMITS.keyLength) {
-            throw new errors/* ConfigurationError */.j1(`tag key '${key.slice(0, 40)}' must be 1-${TAG_LIMITS.keyLength} characters`, input);
-        }
-        if (value.length > TAG_LIMITS.valueLength) {
-            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' is longer than ${TAG_LIMITS.valueLength} characters`, input);
-        }
-        const reserved = RESERVED_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
-        if (reserved !== undefined) {
-            throw new errors/* ConfigurationError */.j1(`tag key '${key}' uses the reserved prefix '${reserved}'; choose another key`, input);
-        }
-        if (value.toLowerCase().startsWith(AWS_PREFIX)) {
-            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' starts with the reserved prefix '${AWS_PREFIX}'; ECS refuses it in keys and values`, input);
-        }
-        if (!TAG_CHARACTERS.test(key)) {
-            throw new errors/* ConfigurationError */.j1(`tag key '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
-        }
-        if (!TAG_CHARACTERS.test(value)) {
-            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
-        }
-    }
-    return Object.fromEntries(tags);
 }
 
 ;// CONCATENATED MODULE: ./src/routing/rule/literal.ts
@@ -64953,6 +64499,68 @@ function describe(token) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/routing/route.ts
+
+
+const SHADOW_ROUTE = "shadow";
+/**
+ * Not a route: the shadow copy's extra Traefik router is `<base>--shadow-fallback`, so a route of
+ * this name would define the same router name differently and Traefik would drop both.
+ */
+const SHADOW_FALLBACK_NAME = "shadow-fallback";
+const ROUTE_MAX_LENGTH = 32;
+const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+const HASH_LENGTH = 6;
+/** `pr-<n>`: reserved for pull requests (branch slugs of this shape are hashed). */
+const PULL_REQUEST_ROUTE = /^pr-(\d+)$/;
+/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
+const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
+function isValidRoute(value) {
+    return ROUTE_PATTERN.test(value);
+}
+/** Checks a route given by a user; `input` names where it came from for the error line. */
+function validateRoute(value, input = "route") {
+    if (value === SHADOW_FALLBACK_NAME) {
+        throw new errors/* ConfigurationError */.j1(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
+    }
+    if (!isValidRoute(value)) {
+        throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
+    }
+    return value;
+}
+/** The pull request a `pr-<n>` route belongs to; undefined for shadow and branch routes. */
+function pullRequestOfRoute(route) {
+    const match = PULL_REQUEST_ROUTE.exec(route);
+    return match === null ? undefined : Number(match[1]);
+}
+function routeForPullRequest(number) {
+    if (!Number.isSafeInteger(number) || number <= 0) {
+        throw new errors/* ConfigurationError */.j1(`pull request number '${number}' must be a positive integer`);
+    }
+    return `pr-${number}`;
+}
+/**
+ * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
+ * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
+ * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
+ */
+function routeForBranch(branch) {
+    const slug = branch
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
+    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
+        return slug;
+    }
+    const hash = (0,external_node_crypto_.createHash)("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
+    const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
+    const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
+    // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
+    return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
+}
+
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/api/build/src/index.js
 var src = __nccwpck_require__(3914);
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
@@ -64967,6 +64575,8 @@ const DEFAULT_SIGNAL_NAMES = {
     cookie: "x-route-version",
     baggageKey: "dynamic_route",
 };
+/** The response header every copy's answers carry, naming its route: only it proves a route is live. */
+const SERVED_BY_HEADER = "X-Served-By-Route";
 /** Headers that are not free for routing: Go moves Host out of the header map; the others are signals already. */
 const RESERVED_HEADERS = ["host", "cookie", "baggage"];
 function validateSignalNames(names) {
@@ -65054,7 +64664,7 @@ function extraBaggageEntries(text, input = "baggage") {
 
 
 
-/** Router priorities, widely spaced: Traefik orders equal priorities randomly (DESIGN §2). */
+/** Router priorities, widely spaced: Traefik orders equal priorities randomly (docs/design.md §2). */
 const DEFAULT_PRIORITIES = { route: 30000, shadow: 20000, shadowFallback: 10000 };
 const TRAEFIK_ROOT = "traefik";
 const ROUTER_RULE_FIELD = /^http\.routers\.([^.]+)\.rule$/i;
@@ -65062,7 +64672,13 @@ const ROUTER_PRIORITY_FIELD = /^http\.routers\.([^.]+)\.priority$/i;
 const ROUTER_RULE_SYNTAX_FIELD = /^http\.routers\.([^.]+)\.rulesyntax$/i;
 const TRAEFIK_NAME = /^[a-z0-9-]+$/;
 const labels_HASH_LENGTH = 6;
-const MAX_PRIORITY = Number.MAX_SAFE_INTEGER;
+/**
+ * The highest router priority the actions write. Traefik's own limit is MaxInt64 - 1000; a billion
+ * leaves room for any spacing a platform uses and stays an exact number in JavaScript and YAML.
+ */
+const MAX_PRIORITY = 1_000_000_000;
+/** Traefik entrypoint names as the actions accept them (a label lists them comma-separated). */
+const ENTRYPOINT_NAME = /^[A-Za-z0-9_-]+$/;
 /** The Traefik name root of a base service: the ECS name when it is already `[a-z0-9-]`, else a safe slug plus a hash. */
 function traefikBaseName(baseService) {
     if (!ECS_NAME_PATTERN.test(baseService)) {
@@ -65183,19 +64799,25 @@ function checkPriority(value, input) {
     }
 }
 /** Only shadow has the fallback router, and not with `fallback: default`. */
-function writesFallbackRouter(route, fallback) {
-    return route === SHADOW_ROUTE && fallback === "shadow";
+function writesFallbackRouter(shadow, fallback) {
+    return shadow && fallback === "shadow";
 }
 /**
- * Priorities that would hide the copy: a base router at or above them answers every request first,
- * and a route at or below the shadow fallback loses its requests to the shadow copy.
+ * Priorities that would hide a copy: the shadow fallback at or above the shadow router wins over
+ * it, a route at or below the shadow fallback loses its requests to the shadow copy, and a base
+ * router at or above them answers every request first. Checked on the inputs, and again with the
+ * base labels when the labels are built.
  */
-function checkPriorityOrder(options, route) {
-    const lowest = writesFallbackRouter(route, options.fallback) ? Math.min(options.priority, options.fallbackPriority) : options.priority;
-    if (route !== SHADOW_ROUTE && options.priority <= options.fallbackPriority) {
+function checkPriorityOrder(options, shadow) {
+    const fallbackRouter = writesFallbackRouter(shadow, options.fallback);
+    if (fallbackRouter && options.fallbackPriority >= options.priority) {
+        throw new errors/* ConfigurationError */.j1(`${options.fallbackPriority} must be below priority ${options.priority}, or the fallback router would win over the shadow router`, "fallback-priority");
+    }
+    const lowest = fallbackRouter ? Math.min(options.priority, options.fallbackPriority) : options.priority;
+    if (!shadow && options.priority <= options.fallbackPriority) {
         throw new errors/* ConfigurationError */.j1(`${options.priority} must be above the shadow fallback priority ${options.fallbackPriority}, or the shadow copy would take this route's requests`, "priority");
     }
-    for (const [key, value] of Object.entries(options.baseLabels)) {
+    for (const [key, value] of Object.entries(options.baseLabels ?? {})) {
         const router = routerOfLabel(key, ROUTER_PRIORITY_FIELD);
         if (router !== undefined && Number(value) >= lowest) {
             throw new errors/* ConfigurationError */.j1(`the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`, Number(value) >= options.priority ? "priority" : "fallback-priority");
@@ -65204,8 +64826,8 @@ function checkPriorityOrder(options, route) {
 }
 function checkEntrypoints(entrypoints) {
     for (const entrypoint of entrypoints) {
-        if (!/^[^\s,]+$/.test(entrypoint)) {
-            throw new errors/* ConfigurationError */.j1(`'${entrypoint}' is not an entrypoint name; list names such as web, websecure`, "entrypoints");
+        if (!ENTRYPOINT_NAME.test(entrypoint)) {
+            throw new errors/* ConfigurationError */.j1(`'${entrypoint}' is not an entrypoint name; list Traefik entrypoints of letters, digits, '-' and '_', such as web, websecure`, "entrypoints");
         }
     }
 }
@@ -65224,7 +64846,7 @@ function baseTlsSettings(baseLabels) {
         .map(([key, value]) => [key.slice(prefix.length), value])
         .filter(([field]) => /^tls($|\.)/i.test(field));
 }
-/** The complete new dockerLabels: base labels minus every traefik.* label, plus the route's labels (DESIGN §2). */
+/** The complete new dockerLabels: base labels minus every traefik.* label, plus the route's labels (docs/design.md §2). */
 function routeLabels(options) {
     const route = validateRoute(options.route);
     const { signal, ruleSyntax } = options;
@@ -65234,7 +64856,7 @@ function routeLabels(options) {
     }
     checkPriority(options.priority, "priority");
     checkPriority(options.fallbackPriority, "fallback-priority");
-    checkPriorityOrder(options, route);
+    checkPriorityOrder(options, route === SHADOW_ROUTE);
     checkEntrypoints(options.entrypoints);
     const match = matchOperand(options.match ?? baseMatch(options.baseLabels), ruleSyntax);
     const name = routeTraefikName(options.baseService, route);
@@ -65264,132 +64886,536 @@ function routeLabels(options) {
             labels[`${key}.${field}`] = value;
     };
     addRouter(name, `${match} && (${signalRule(route, signal, ruleSyntax)})`, options.priority);
-    if (writesFallbackRouter(route, options.fallback)) {
+    if (writesFallbackRouter(route === SHADOW_ROUTE, options.fallback)) {
         addRouter(shadowFallbackRouterName(options.baseService), `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
     }
     labels[`traefik.http.services.${name}.loadbalancer.server.port`] = String(options.port);
     if (options.protocol === "grpc")
         labels[`traefik.http.services.${name}.loadbalancer.server.scheme`] = "h2c";
-    labels[`traefik.http.middlewares.${middleware}.headers.customresponseheaders.X-Served-By-Route`] = route;
+    labels[`traefik.http.middlewares.${middleware}.headers.customresponseheaders.${SERVED_BY_HEADER}`] = route;
     return labels;
+}
+
+;// CONCATENATED MODULE: ./src/config/action-io.ts
+// The names of every action input and output, as the action.yml files spell them: code reads and
+// writes them, and errors name them, only through these constants.
+/** Action inputs (the root action.yml forwards each to the sub-action that takes it). */
+const action_io_INPUT = {
+    // Where the copies run and which base services they copy (deploy-shadow, deploy-ephemeral).
+    cluster: "cluster",
+    service: "service",
+    container: "container",
+    image: "image",
+    match: "match",
+    port: "port",
+    protocol: "protocol",
+    services: "services",
+    route: "route",
+    // How a request names its route (every action that routes or sends requests).
+    header: "header",
+    cookie: "cookie",
+    baggageKey: "baggage-key",
+    // The copies' Traefik routers.
+    ruleSyntax: "rule-syntax",
+    entrypoints: "entrypoints",
+    fallback: "fallback",
+    priority: "priority",
+    fallbackPriority: "fallback-priority",
+    // The rollout.
+    desiredCount: "desired-count",
+    wait: "wait",
+    timeoutMinutes: "timeout-minutes",
+    ttl: "ttl",
+    tags: "tags",
+    maxConcurrency: "max-concurrency",
+    // The pull-request side (deploy-ephemeral, reap).
+    githubToken: "github-token",
+    comment: "comment",
+    deployment: "deployment",
+    environmentUrl: "environment-url",
+    allowForks: "allow-forks",
+    skipDraft: "skip-draft",
+    // integration-test.
+    run: "run",
+    workingDirectory: "working-directory",
+    probeUrls: "probe-urls",
+    probeTimeout: "probe-timeout",
+    probeInterval: "probe-interval",
+    proxy: "proxy",
+    baggage: "baggage",
+    // reap.
+    sweep: "sweep",
+    maxAge: "max-age",
+    includeShadow: "include-shadow",
+    dryRun: "dry-run",
+    maxDeletions: "max-deletions",
+    deleteTaskDefinitions: "delete-task-definitions",
+};
+/** Action outputs. */
+const OUTPUT = {
+    // deploy-shadow, deploy-ephemeral.
+    route: "route",
+    headers: "headers",
+    baggage: "baggage",
+    services: "services",
+    taskDefinitionArns: "task-definition-arns",
+    // integration-test.
+    exitCode: "exit-code",
+    readyAfterSeconds: "ready-after-seconds",
+    durationSeconds: "duration-seconds",
+    // reap.
+    deleted: "deleted",
+    kept: "kept",
+};
+
+;// CONCATENATED MODULE: ./src/config/cluster-input.ts
+
+
+
+/** The `cluster` input of deploy and reap: an ECS cluster name or ARN, `default` when not given. */
+function readCluster(inputs) {
+    const cluster = inputs.string(action_io_INPUT.cluster, "default");
+    if (!isClusterReference(cluster)) {
+        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name or ARN`, action_io_INPUT.cluster);
+    }
+    return cluster;
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/config/services.ts
+
+
+
+const PROTOCOLS = ["http", "grpc"];
+const SERVICE_KEYS = ["service", "container", "image", "match", "port", "protocol"];
+function parsePort(value, input, where) {
+    if (value === undefined || value === null || value === "")
+        return undefined;
+    const text = String(value).trim();
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+        throw new errors/* ConfigurationError */.j1(`${where}port '${text}' must be a whole number from 1 to 65535`, input);
+    }
+    return Number(text);
+}
+function parseProtocol(value, input, where) {
+    if (value === undefined || value === null || value === "")
+        return "http";
+    const text = String(value).trim().toLowerCase();
+    const found = PROTOCOLS.find((protocol) => protocol === text);
+    if (found === undefined) {
+        throw new errors/* ConfigurationError */.j1(`${where}protocol '${String(value)}' must be one of ${PROTOCOLS.join(", ")}`, input);
+    }
+    return found;
+}
+function parseServiceName(value, input, where) {
+    if (typeof value !== "string" || value.trim() === "") {
+        throw new errors/* ConfigurationError */.j1(`${where}names no service; give the base ECS service name, e.g. service: orders`, input);
+    }
+    const name = value.trim();
+    if (!ECS_NAME_PATTERN.test(name)) {
+        throw new errors/* ConfigurationError */.j1(`${where}'${name}' is not an ECS service name (letters, digits, '-' and '_', up to 255)`, input);
+    }
+    return name;
+}
+/**
+ * What ECS accepts as a container image: up to 255 letters, digits, `-`, `_`, `:`, `.`, `/`, `#`,
+ * and `@` for a digest. Checked here so one bad image in a list fails the step before the other
+ * copies are created.
+ */
+const IMAGE_PATTERN = /^[A-Za-z0-9._:/@#-]+$/;
+const IMAGE_MAX_LENGTH = 255;
+function parseImage(image, input, where) {
+    if (image === undefined)
+        return undefined;
+    if (image.length > IMAGE_MAX_LENGTH) {
+        throw new errors/* ConfigurationError */.j1(`${where}image '${image.slice(0, 40)}…' is longer than ECS's ${IMAGE_MAX_LENGTH} characters`, input);
+    }
+    if (!IMAGE_PATTERN.test(image)) {
+        throw new errors/* ConfigurationError */.j1(`${where}image '${image}' is not an image reference (letters, digits, '.', '_', '-', ':', '/', '@'), e.g. registry.example.com/orders:abc123`, input);
+    }
+    return image;
+}
+function optionalText(value, input, where, key) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== "string" && typeof value !== "number") {
+        throw new errors/* ConfigurationError */.j1(`${where}${key} must be a string`, input);
+    }
+    const text = String(value).trim();
+    return text === "" ? undefined : text;
+}
+/**
+ * Pure: the services to deploy. The `services` YAML list wins; otherwise the single-service inputs.
+ * Each list item is a map with the keys service, container, image, match, port, protocol.
+ */
+function parseServiceSpecs(servicesYaml, single) {
+    if (servicesYaml !== undefined) {
+        const givenSingle = ["service", "container", "image", "match", "port"].filter((key) => single[key] !== undefined);
+        if (givenSingle.length > 0) {
+            throw new errors/* ConfigurationError */.j1(`give either 'services' or the single-service inputs (${givenSingle.join(", ")}), not both; put those keys in each services item`, "services");
+        }
+        return parseServicesYaml(servicesYaml);
+    }
+    const where = "";
+    if (single.service === undefined) {
+        throw new errors/* ConfigurationError */.j1("is required (or give the services input); name the base ECS service to copy, e.g. orders", "service");
+    }
+    return [
+        {
+            service: parseServiceName(single.service, "service", where),
+            container: single.container,
+            image: parseImage(single.image, "image", where),
+            match: single.match,
+            port: parsePort(single.port, "port", where),
+            protocol: parseProtocol(single.protocol, "protocol", where),
+            input: "service",
+        },
+    ];
+}
+function parseServicesYaml(text) {
+    let document;
+    try {
+        document = (0,dist/* parse */.qg)(text);
+    }
+    catch (error) {
+        const firstLine = (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "";
+        throw new errors/* ConfigurationError */.j1(`is not valid YAML (${firstLine}); write a list such as '- service: orders'`, "services");
+    }
+    if (!Array.isArray(document) || document.length === 0) {
+        throw new errors/* ConfigurationError */.j1("must be a YAML list of services, e.g. '- service: orders' on its own line", "services");
+    }
+    const specs = document.map((item, index) => {
+        const where = `item ${index + 1}: `;
+        if (item === null || typeof item !== "object" || Array.isArray(item)) {
+            throw new errors/* ConfigurationError */.j1(`${where}must be a map with the keys ${SERVICE_KEYS.join(", ")}`, "services");
+        }
+        const entries = item;
+        const unknown = Object.keys(entries).filter((key) => !SERVICE_KEYS.includes(key));
+        if (unknown.length > 0) {
+            throw new errors/* ConfigurationError */.j1(`${where}unknown key ${unknown.map((key) => `'${key}'`).join(", ")}; use ${SERVICE_KEYS.join(", ")}`, "services");
+        }
+        return {
+            service: parseServiceName(entries.service, "services", where),
+            container: optionalText(entries.container, "services", where, "container"),
+            image: parseImage(optionalText(entries.image, "services", where, "image"), "services", where),
+            match: optionalText(entries.match, "services", where, "match"),
+            port: parsePort(entries.port, "services", where),
+            protocol: parseProtocol(entries.protocol, "services", where),
+            input: "services",
+        };
+    });
+    const seen = new Set();
+    for (const spec of specs) {
+        if (seen.has(spec.service)) {
+            throw new errors/* ConfigurationError */.j1(`lists '${spec.service}' twice; each base service once`, "services");
+        }
+        seen.add(spec.service);
+    }
+    return specs;
 }
 
 ;// CONCATENATED MODULE: ./src/config/signal-inputs.ts
 
+
 /** The `header`, `cookie` and `baggage-key` inputs every routing action takes, checked as tokens. */
 function readSignalNames(inputs) {
     return validateSignalNames({
-        header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
-        cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
-        baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
+        header: inputs.string(action_io_INPUT.header, DEFAULT_SIGNAL_NAMES.header),
+        cookie: inputs.string(action_io_INPUT.cookie, DEFAULT_SIGNAL_NAMES.cookie),
+        baggageKey: inputs.string(action_io_INPUT.baggageKey, DEFAULT_SIGNAL_NAMES.baggageKey),
     });
 }
 
-;// CONCATENATED MODULE: ./src/config/deploy-inputs.ts
+;// CONCATENATED MODULE: ./src/ecs/tags.ts
+/** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
+const TAG = {
+    managedBy: "dynamic-routing:managed-by",
+    route: "dynamic-routing:route",
+    kind: "dynamic-routing:kind",
+    baseService: "dynamic-routing:base-service",
+    repository: "dynamic-routing:repository",
+    commit: "dynamic-routing:commit",
+    createdAt: "dynamic-routing:created-at",
+    pullRequest: "dynamic-routing:pull-request",
+    expiresAt: "dynamic-routing:expires-at",
+};
+const MANAGED_BY = "ecs-dynamic-routing";
+/** ECS limits on tags per resource. */
+const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
+
+;// CONCATENATED MODULE: ./src/config/tags-input.ts
 
 
 
-
-
-
-const deploy_inputs_MAX_PRIORITY = 1_000_000_000;
-/** Reads the inputs of the deploy action of `kind` (DESIGN §5); every mistake names its input. */
-function readDeployInputs(inputs, kind) {
-    const cluster = inputs.string("cluster", "default");
-    if (!/^[A-Za-z0-9_-]{1,255}$/.test(cluster) && !cluster.startsWith("arn:")) {
-        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name or ARN`, "cluster");
-    }
-    const services = parseServiceSpecs(inputs.text("services"), {
-        service: inputs.optionalString("service"),
-        container: inputs.optionalString("container"),
-        image: inputs.optionalString("image"),
-        match: inputs.optionalString("match"),
-        port: inputs.optionalString("port"),
-        protocol: inputs.optionalString("protocol"),
-    });
-    const routeInput = kind === "ephemeral" ? inputs.optionalString("route") : SHADOW_ROUTE;
-    const route = routeInput === undefined ? undefined : validateRoute(routeInput, "route");
-    if (kind === "ephemeral" && route === SHADOW_ROUTE) {
-        throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", "route");
-    }
-    const signal = readSignalNames(inputs);
-    const entrypoints = inputs.list("entrypoints");
-    for (const entrypoint of entrypoints) {
-        if (!/^[A-Za-z0-9_-]+$/.test(entrypoint)) {
-            throw new errors/* ConfigurationError */.j1(`'${entrypoint}' is not a Traefik entry point name (letters, digits, '-', '_')`, "entrypoints");
+const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
+const AWS_PREFIX = "aws:";
+/** Key prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
+const RESERVED_PREFIXES = [AWS_PREFIX, "dynamic-routing:"];
+/** The characters ECS allows in tag keys and values (its API's pattern): letters, digits, spaces and `_ . : / = + - @`. */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/**
+ * Pure: user tags from the `tags` input, written as `key=value` lines or as a YAML map.
+ * Keys and values are checked against ECS's limits here; the count against the limit is checked
+ * where the action's own tags are known (route-tags.ts).
+ */
+function parseUserTags(text, input = "tags") {
+    if (text === undefined || text.trim() === "")
+        return {};
+    const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
+    // A Map, not an object literal: keys such as `toString` or `__proto__` are tags like any other.
+    const tags = new Map();
+    if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
+        for (const line of lines) {
+            const [, key, value] = KEY_VALUE_LINE.exec(line);
+            if (tags.has(key))
+                throw new errors/* ConfigurationError */.j1(`tag '${key}' is given twice`, input);
+            tags.set(key, value.trim());
         }
     }
-    const routing = {
-        signal,
-        ruleSyntax: inputs.choice("rule-syntax", ["v3", "v2"], "v3"),
-        entrypoints,
-        priority: inputs.integer("priority", kind === "shadow" ? DEFAULT_PRIORITIES.shadow : DEFAULT_PRIORITIES.route, { min: 1, max: deploy_inputs_MAX_PRIORITY }),
-        fallbackPriority: kind === "shadow" ? inputs.integer("fallback-priority", DEFAULT_PRIORITIES.shadowFallback, { min: 1, max: deploy_inputs_MAX_PRIORITY }) : DEFAULT_PRIORITIES.shadowFallback,
-        fallback: kind === "shadow" ? inputs.choice("fallback", ["shadow", "default"], "shadow") : "default",
-    };
-    if (kind === "shadow" && routing.fallback === "shadow" && routing.fallbackPriority >= routing.priority) {
-        throw new errors/* ConfigurationError */.j1(`${routing.fallbackPriority} must be below priority ${routing.priority}, or the fallback router would win over the shadow router`, "fallback-priority");
+    else {
+        let document;
+        try {
+            document = (0,dist/* parse */.qg)(text);
+        }
+        catch (error) {
+            throw new errors/* ConfigurationError */.j1(`is neither key=value lines nor a YAML map (${(0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? ""})`, input);
+        }
+        if (document === null || typeof document !== "object" || Array.isArray(document)) {
+            throw new errors/* ConfigurationError */.j1("must be key=value lines or a YAML map, e.g. 'team=payments'", input);
+        }
+        for (const [key, value] of Object.entries(document)) {
+            if (value !== null && typeof value === "object") {
+                throw new errors/* ConfigurationError */.j1(`tag '${key}' must have a plain value, not a list or map`, input);
+            }
+            tags.set(key, value === null || value === undefined ? "" : String(value));
+        }
     }
-    const desiredCountText = inputs.optionalString("desired-count");
-    const desiredCount = desiredCountText === undefined && kind === "shadow" ? undefined : inputs.integer("desired-count", 1, { min: 1, max: 1000 });
+    for (const [key, value] of tags) {
+        if (key === "" || key.length > TAG_LIMITS.keyLength) {
+            throw new errors/* ConfigurationError */.j1(`tag key '${key.slice(0, 40)}' must be 1-${TAG_LIMITS.keyLength} characters`, input);
+        }
+        if (value.length > TAG_LIMITS.valueLength) {
+            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' is longer than ${TAG_LIMITS.valueLength} characters`, input);
+        }
+        const reserved = RESERVED_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
+        if (reserved !== undefined) {
+            throw new errors/* ConfigurationError */.j1(`tag key '${key}' uses the reserved prefix '${reserved}'; choose another key`, input);
+        }
+        if (value.toLowerCase().startsWith(AWS_PREFIX)) {
+            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' starts with the reserved prefix '${AWS_PREFIX}'; ECS refuses it in keys and values`, input);
+        }
+        if (!TAG_CHARACTERS.test(key)) {
+            throw new errors/* ConfigurationError */.j1(`tag key '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
+        }
+        if (!TAG_CHARACTERS.test(value)) {
+            throw new errors/* ConfigurationError */.j1(`the value of tag '${key}' has a character ECS does not allow; use letters, digits, spaces and _ . : / = + - @`, input);
+        }
+    }
+    return Object.fromEntries(tags);
+}
+
+;// CONCATENATED MODULE: ./src/config/deploy-inputs.ts
+// The one settings reader of deploy-shadow and deploy-ephemeral: every input, parsed and checked
+// once, each mistake a ConfigurationError naming its input (docs/design.md §5).
+
+
+
+
+
+
+
+
+function readPullRequestFilter(inputs) {
+    return { allowForks: inputs.boolean(INPUT.allowForks, false), skipDraft: inputs.boolean(INPUT.skipDraft, false) };
+}
+function readDeployInputs(inputs, kind) {
+    const cluster = readCluster(inputs);
+    const services = parseServiceSpecs(inputs.text(action_io_INPUT.services), {
+        service: inputs.optionalString(action_io_INPUT.service),
+        container: inputs.optionalString(action_io_INPUT.container),
+        image: inputs.optionalString(action_io_INPUT.image),
+        match: inputs.optionalString(action_io_INPUT.match),
+        port: inputs.optionalString(action_io_INPUT.port),
+        protocol: inputs.optionalString(action_io_INPUT.protocol),
+    });
+    const routeInput = kind === "ephemeral" ? inputs.optionalString(action_io_INPUT.route) : SHADOW_ROUTE;
+    const route = routeInput === undefined ? undefined : validateRoute(routeInput, action_io_INPUT.route);
+    if (kind === "ephemeral" && route === SHADOW_ROUTE) {
+        throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", action_io_INPUT.route);
+    }
+    const routing = readRouting(inputs, kind);
+    const desiredCountText = inputs.optionalString(action_io_INPUT.desiredCount);
+    const desiredCount = desiredCountText === undefined && kind === "shadow" ? undefined : inputs.integer(action_io_INPUT.desiredCount, 1, { min: 1, max: 1000 });
     return {
         cluster,
         services,
         route,
         routing,
         desiredCount,
-        wait: inputs.boolean("wait", true),
-        timeoutMs: inputs.number("timeout-minutes", 15, { min: 0.1, max: 360 }) * 60_000,
-        ttlMs: kind === "ephemeral" ? inputs.duration("ttl", "72h") : undefined,
-        userTags: parseUserTags(inputs.text("tags")),
-        maxConcurrency: inputs.integer("max-concurrency", 5, { min: 1, max: 50 }),
+        wait: inputs.boolean(action_io_INPUT.wait, true),
+        timeoutMs: inputs.number(action_io_INPUT.timeoutMinutes, 15, { min: 0.1, max: 360 }) * 60_000,
+        ttlMs: kind === "ephemeral" ? inputs.duration(action_io_INPUT.ttl, "72h") : undefined,
+        userTags: parseUserTags(inputs.text(action_io_INPUT.tags)),
+        maxConcurrency: inputs.integer(action_io_INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
+        pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
     };
+}
+function readRouting(inputs, kind) {
+    const entrypoints = inputs.list(action_io_INPUT.entrypoints);
+    checkEntrypoints(entrypoints);
+    const shadow = kind === "shadow";
+    const routing = {
+        signal: readSignalNames(inputs),
+        ruleSyntax: inputs.choice(action_io_INPUT.ruleSyntax, ["v3", "v2"], "v3"),
+        entrypoints,
+        priority: inputs.integer(action_io_INPUT.priority, shadow ? DEFAULT_PRIORITIES.shadow : DEFAULT_PRIORITIES.route, { min: 1, max: MAX_PRIORITY }),
+        fallbackPriority: shadow
+            ? inputs.integer(action_io_INPUT.fallbackPriority, DEFAULT_PRIORITIES.shadowFallback, { min: 1, max: MAX_PRIORITY })
+            : DEFAULT_PRIORITIES.shadowFallback,
+        fallback: shadow ? inputs.choice(action_io_INPUT.fallback, ["shadow", "default"], "shadow") : "default",
+    };
+    checkPriorityOrder(routing, shadow);
+    return routing;
+}
+function readPullRequestSettings(inputs) {
+    return {
+        comment: inputs.boolean(action_io_INPUT.comment, true),
+        deployment: inputs.boolean(action_io_INPUT.deployment, true),
+        environmentUrl: inputs.optionalString(action_io_INPUT.environmentUrl),
+        githubToken: inputs.optionalString(action_io_INPUT.githubToken) ?? "",
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
+var core = __nccwpck_require__(3218);
+;// CONCATENATED MODULE: ./src/common/duration.ts
+
+const UNIT_MS = {
+    s: 1_000,
+    m: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+    w: 604_800_000,
+};
+/**
+ * Parses a duration such as `90m`, `36h`, `7d` or `1d12h` into milliseconds.
+ * A bare number is not accepted: `72` could mean hours or seconds, so the unit is required.
+ */
+function parseDuration(text, input) {
+    const trimmed = text.trim();
+    const pattern = /^(?:(\d+)([smhdw]))+$/;
+    if (!pattern.test(trimmed)) {
+        throw new errors/* ConfigurationError */.j1(`'${text}' is not a duration; write a number with a unit s, m, h, d or w, e.g. 72h or 7d`, input);
+    }
+    let total = 0;
+    for (const match of trimmed.matchAll(/(\d+)([smhdw])/g)) {
+        total += Number(match[1]) * UNIT_MS[match[2]];
+    }
+    if (total <= 0) {
+        throw new errors/* ConfigurationError */.j1(`'${text}' must be longer than zero`, input);
+    }
+    return total;
+}
+function formatDuration(ms, format) {
+    switch (format) {
+        case "seconds":
+            return String(Math.round(ms / 100) / 10);
+        case "seconds-column":
+            return `${(ms / 1000).toFixed(1)} s`;
+        case "readable":
+            return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/inputs.ts
+
+
+
+/**
+ * Typed access to action inputs, by the names in action-io.ts; every parse failure is a ConfigurationError naming the input.
+ * Empty means "not given", as on the runner, where an unset input arrives as "".
+ */
+class Inputs {
+    read;
+    constructor(read = (name) => core/* getInput */.V4(name)) {
+        this.read = read;
+    }
+    optionalString(name) {
+        const value = this.read(name).trim();
+        return value === "" ? undefined : value;
+    }
+    string(name, fallback) {
+        return this.optionalString(name) ?? fallback;
+    }
+    requiredString(name, hint) {
+        const value = this.optionalString(name);
+        if (value === undefined) {
+            throw new errors/* ConfigurationError */.j1(`is required; ${hint}`, name);
+        }
+        return value;
+    }
+    /** Multi-line or YAML text, kept as written. */
+    text(name) {
+        const value = this.read(name);
+        return value.trim() === "" ? undefined : value;
+    }
+    boolean(name, fallback) {
+        const value = this.optionalString(name);
+        if (value === undefined)
+            return fallback;
+        if (/^(true|yes|on)$/i.test(value))
+            return true;
+        if (/^(false|no|off)$/i.test(value))
+            return false;
+        throw new errors/* ConfigurationError */.j1(`'${value}' is not a boolean; write true or false`, name);
+    }
+    integer(name, fallback, range) {
+        const value = this.optionalString(name);
+        if (value === undefined)
+            return fallback;
+        if (!/^-?\d+$/.test(value) || Number(value) < range.min || Number(value) > range.max) {
+            throw new errors/* ConfigurationError */.j1(`'${value}' must be a whole number from ${range.min} to ${range.max}`, name);
+        }
+        return Number(value);
+    }
+    /** Like `integer` but a fractional number is accepted (e.g. minutes: 2.5). */
+    number(name, fallback, range) {
+        const value = this.optionalString(name);
+        if (value === undefined)
+            return fallback;
+        const parsed = Number(value);
+        if (!Number.isFinite(parsed) || parsed < range.min || parsed > range.max) {
+            throw new errors/* ConfigurationError */.j1(`'${value}' must be a number from ${range.min} to ${range.max}`, name);
+        }
+        return parsed;
+    }
+    /** A duration such as `72h` or `7d`, in milliseconds. */
+    duration(name, fallback) {
+        return parseDuration(this.string(name, fallback), name);
+    }
+    /** One of the listed choices, case-insensitively. */
+    choice(name, choices, fallback) {
+        const value = this.optionalString(name);
+        if (value === undefined)
+            return fallback;
+        const found = choices.find((choice) => choice.toLowerCase() === value.toLowerCase());
+        if (found === undefined) {
+            throw new errors/* ConfigurationError */.j1(`'${value}' must be one of ${choices.join(", ")}`, name);
+        }
+        return found;
+    }
+    /** A newline- or comma-separated list. */
+    list(name) {
+        return (this.read(name) ?? "")
+            .split(/[\n,]/)
+            .map((item) => item.trim())
+            .filter((item) => item !== "");
+    }
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(212);
-;// CONCATENATED MODULE: ./src/ecs/client.ts
-
-
-const CREDENTIALS_HINT = "configure AWS credentials and region before this step, e.g. with aws-actions/configure-aws-credentials (role-to-assume, aws-region)";
-/**
- * The ECS client every action uses. Adaptive retry paces calls down on throttling instead of
- * failing the deploy (DESIGN §7). The SDK itself honours `AWS_ENDPOINT_URL_ECS`, then
- * `AWS_ENDPOINT_URL` (how tests point it at the emulator).
- */
-function createEcsClient(region) {
-    return new dist_cjs/* ECSClient */.Zgc({ ...(region !== undefined ? { region } : {}), retryMode: "adaptive", maxAttempts: 10 });
-}
-/**
- * Resolves region and credentials now, so a runner without them fails with one line telling how to
- * fix it before anything is read or created, not with an SDK stack on the first call.
- */
-async function checkAwsConfiguration(client) {
-    let region;
-    try {
-        region = await client.config.region();
-    }
-    catch {
-        throw new errors/* ConfigurationError */.j1(`no AWS region is set (AWS_REGION); ${CREDENTIALS_HINT}`);
-    }
-    if (region === "") {
-        throw new errors/* ConfigurationError */.j1(`no AWS region is set (AWS_REGION); ${CREDENTIALS_HINT}`);
-    }
-    try {
-        await client.config.credentials();
-    }
-    catch (error) {
-        throw new errors/* ConfigurationError */.j1(`no AWS credentials found (${(0,errors/* errorMessage */.gJ)(error).split("\n")[0]}); ${CREDENTIALS_HINT}`);
-    }
-    return { region };
-}
-/** A ClusterNotFoundException as the user's mistake in the `cluster` input; any other error as it is. */
-function asClusterInputError(error, cluster) {
-    return error instanceof dist_cjs/* ClusterNotFoundException */.zQo
-        ? new errors/* ConfigurationError */.j1(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the services run in`, "cluster")
-        : error;
-}
-
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
@@ -65634,6 +65660,87 @@ function validateConcurrency(concurrency) {
 	}
 }
 
+;// CONCATENATED MODULE: ./src/ecs/batch.ts
+/** DescribeServices takes at most 10 services a call. */
+const DESCRIBE_SERVICES_BATCH = 10;
+/** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
+function chunk(items, size) {
+    const groups = [];
+    for (let start = 0; start < items.length; start += size) {
+        groups.push(items.slice(start, start + size));
+    }
+    return groups;
+}
+
+;// CONCATENATED MODULE: ./src/ecs/client.ts
+
+
+const CREDENTIALS_HINT = "configure AWS credentials and region before this step, e.g. with aws-actions/configure-aws-credentials (role-to-assume, aws-region)";
+/**
+ * The ECS client every action uses. Adaptive retry paces calls down on throttling instead of
+ * failing the deploy (docs/design.md §7). The SDK itself honours `AWS_ENDPOINT_URL_ECS`, then
+ * `AWS_ENDPOINT_URL` (how tests point it at the emulator).
+ */
+function createEcsClient(region) {
+    return new dist_cjs/* ECSClient */.Zgc({ ...(region !== undefined ? { region } : {}), retryMode: "adaptive", maxAttempts: 10 });
+}
+/**
+ * Resolves region and credentials now, so a runner without them fails with one line telling how to
+ * fix it before anything is read or created, not with an SDK stack on the first call.
+ */
+async function checkAwsConfiguration(client) {
+    let region;
+    try {
+        region = await client.config.region();
+    }
+    catch {
+        throw new errors/* ConfigurationError */.j1(`no AWS region is set (AWS_REGION); ${CREDENTIALS_HINT}`);
+    }
+    if (region === "") {
+        throw new errors/* ConfigurationError */.j1(`no AWS region is set (AWS_REGION); ${CREDENTIALS_HINT}`);
+    }
+    try {
+        await client.config.credentials();
+    }
+    catch (error) {
+        throw new errors/* ConfigurationError */.j1(`no AWS credentials found (${(0,errors/* errorMessage */.gJ)(error).split("\n")[0]}); ${CREDENTIALS_HINT}`);
+    }
+    return { region };
+}
+/** A ClusterNotFoundException as the user's mistake in the `cluster` input; any other error as it is. */
+function asClusterInputError(error, cluster) {
+    return error instanceof dist_cjs/* ClusterNotFoundException */.zQo
+        ? new errors/* ConfigurationError */.j1(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the services run in`, "cluster")
+        : error;
+}
+
+;// CONCATENATED MODULE: ./src/ecs/describe.ts
+
+
+
+/**
+ * The named services found in `cluster` (DRAINING and INACTIVE ones too), by name: one
+ * DescribeServices call per 10 names, sent together. Names ECS does not know are absent. An
+ * unknown cluster is the `cluster` input's mistake.
+ */
+async function describeServices(client, cluster, names, options = {}) {
+    const found = new Map();
+    let answers;
+    try {
+        answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) }))));
+    }
+    catch (error) {
+        throw asClusterInputError(error, cluster);
+    }
+    for (const answer of answers) {
+        for (const service of answer.services ?? []) {
+            if (service.serviceName !== undefined)
+                found.set(service.serviceName, service);
+        }
+    }
+    return found;
+}
+
 ;// CONCATENATED MODULE: ./src/ecs/route-tags.ts
 
 
@@ -65731,7 +65838,7 @@ function placement(base) {
     };
 }
 /**
- * Pure: CreateService for route R's copy of `base` (DESIGN §3.3). Load balancers, service
+ * Pure: CreateService for route R's copy of `base` (docs/design.md §3.3). Load balancers, service
  * registries, the health check grace period (only meaningful with a load balancer) and Service
  * Connect server entries are not copied: a copy must never answer for the base service's names.
  */
@@ -65772,6 +65879,344 @@ function routeUpdateServiceInput(base, options) {
         propagateTags: "SERVICE",
         enableECSManagedTags: true,
     };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/wait.ts
+// The last step of a deploy: one poller for every copy until each is stable, failed or out of time.
+
+
+
+
+const DEFAULT_POLL_INTERVAL_MS = 2_000;
+/**
+ * Pure: where the rollout of `taskDefinitionArn` on `service` stands. Stable when the PRIMARY
+ * deployment is ours and COMPLETED, or (for a service without rollout state) the only deployment
+ * is ours with running = desired. Failed when our deployment is FAILED (the circuit breaker rolled
+ * back) or another deployment has replaced it.
+ */
+function deploymentState(service, taskDefinitionArn) {
+    if (service.status !== "ACTIVE") {
+        return { state: "failed", reason: `the service is ${service.status ?? "gone"}` };
+    }
+    const deployments = service.deployments ?? [];
+    const ours = deployments.find((deployment) => deployment.taskDefinition === taskDefinitionArn);
+    const primary = deployments.find((deployment) => deployment.status === "PRIMARY");
+    if (ours?.rolloutState === "FAILED") {
+        return { state: "failed", reason: ours.rolloutStateReason ?? "the deployment failed" };
+    }
+    if (primary !== undefined && primary.taskDefinition !== taskDefinitionArn) {
+        return { state: "failed", reason: `the deployment was replaced by ${primary.taskDefinition ?? "another task definition"}${ours === undefined ? " (rolled back)" : ""}` };
+    }
+    if (primary === undefined) {
+        return { state: "pending", progress: "no primary deployment yet" };
+    }
+    if (primary.rolloutState === "COMPLETED")
+        return { state: "stable" };
+    const running = primary.runningCount ?? 0;
+    const desired = primary.desiredCount ?? 0;
+    if (primary.rolloutState === undefined && deployments.length === 1 && running === desired) {
+        return { state: "stable" };
+    }
+    return {
+        state: "pending",
+        progress: `${running}/${desired} running, ${primary.pendingCount ?? 0} pending, rollout ${primary.rolloutState ?? "unknown"}`,
+    };
+}
+/** ECS answers throttling as a `ThrottlingException` error code; the SDK has no class for it. */
+function isThrottling(error) {
+    return error instanceof Error && error.name === "ThrottlingException";
+}
+/**
+ * Why tasks of the rollout stopped: each distinct `stoppedReason` and container reason of the
+ * service's STOPPED tasks on our task definition, and the service's latest event.
+ */
+async function stoppedTaskReasons(client, cluster, target, service) {
+    const reasons = [];
+    const listed = await client.send(new dist_cjs/* ListTasksCommand */.MYg({ cluster, serviceName: target.serviceName, desiredStatus: "STOPPED", maxResults: 100 }));
+    const taskArns = (listed.taskArns ?? []).slice(0, 100);
+    if (taskArns.length > 0) {
+        const described = await client.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: taskArns }));
+        for (const task of described.tasks ?? []) {
+            if (task.taskDefinitionArn !== undefined && task.taskDefinitionArn !== target.taskDefinitionArn)
+                continue;
+            if (task.stoppedReason !== undefined)
+                reasons.push(`task stopped: ${task.stoppedReason}`);
+            for (const container of task.containers ?? []) {
+                const detail = [container.reason, container.exitCode !== undefined ? `exit code ${container.exitCode}` : undefined]
+                    .filter((part) => part !== undefined)
+                    .join(", ");
+                if (detail !== "")
+                    reasons.push(`container ${container.name}: ${detail}`);
+            }
+        }
+    }
+    const latestEvent = service?.events?.[0]?.message;
+    if (latestEvent !== undefined)
+        reasons.push(`latest event: ${latestEvent}`);
+    return [...new Set(reasons)];
+}
+/**
+ * Waits for all targets with one poller: every ~2 s one DescribeServices per 10 pending services,
+ * until each is stable, failed or the timeout passes. Failures and timeouts carry the stopped
+ * tasks' reasons, never just "not in the state servicesStable".
+ */
+async function waitForServices(targets, options) {
+    const interval = options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    const random = options.random ?? Math.random;
+    const deadline = (options.startedAt ?? Date.now()) + options.timeoutMs;
+    const outcomes = new Map();
+    const lastProgress = new Map();
+    const lastSeen = new Map();
+    let pending = [...targets];
+    const fail = async (target, status, why) => {
+        const service = lastSeen.get(target.serviceName);
+        const reasons = await stoppedTaskReasons(options.client, options.cluster, target, service).catch((error) => [
+            `(could not read stopped tasks: ${error instanceof Error ? error.message : String(error)})`,
+        ]);
+        outcomes.set(target.serviceName, { serviceName: target.serviceName, status, at: Date.now(), reason: [why, ...reasons].join("; ") });
+    };
+    // Polls at least once, and once more at the deadline: a copy that became stable while an earlier
+    // step (a DRAINING wait) used up the budget is stable, not timed out.
+    for (let last = false; pending.length > 0 && !last;) {
+        const remaining = deadline - Date.now();
+        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(remaining, interval * (1 - random() / 4))));
+        last = Date.now() >= deadline;
+        let services;
+        try {
+            services = await describeServices(options.client, options.cluster, pending.map((target) => target.serviceName));
+        }
+        catch (error) {
+            // Throttling that outlasted the SDK's retries costs one poll, not the deploy (docs/design.md §7).
+            if (!isThrottling(error))
+                throw error;
+            options.logger.info("DescribeServices is throttled; polling again at the next interval");
+            continue;
+        }
+        const stillPending = [];
+        const failures = [];
+        for (const target of pending) {
+            const service = services.get(target.serviceName);
+            if (service !== undefined)
+                lastSeen.set(target.serviceName, service);
+            const state = service === undefined ? { state: "failed", reason: "the service is missing" } : deploymentState(service, target.taskDefinitionArn);
+            if (state.state === "stable") {
+                outcomes.set(target.serviceName, { serviceName: target.serviceName, status: "stable", at: Date.now() });
+                options.logger.info(`${target.serviceName}: stable`);
+            }
+            else if (state.state === "failed") {
+                failures.push(fail(target, "failed", state.reason));
+            }
+            else {
+                if (lastProgress.get(target.serviceName) !== state.progress) {
+                    options.logger.info(`${target.serviceName}: ${state.progress}`);
+                    lastProgress.set(target.serviceName, state.progress);
+                }
+                stillPending.push(target);
+            }
+        }
+        await Promise.all(failures);
+        pending = stillPending;
+    }
+    await Promise.all(pending.map((target) => fail(target, "timeout", `not stable within ${formatDuration(options.timeoutMs, "readable")} (${lastProgress.get(target.serviceName) ?? "no progress seen"})`)));
+    return outcomes;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/apply.ts
+// Step three of a deploy (docs/design.md §3.2–§3.6): carries out a plan. Registers each copy's task
+// definition, creates, updates or replaces its service and refreshes its tags, up to
+// `maxConcurrency` at once, then waits for all of them with one poller. A failed copy is reported
+// in the result with its reasons, not thrown.
+
+
+
+
+
+
+
+
+
+const CHANGE_DONE = { create: "created", update: "updated", replace: "replaced" };
+/** Carries out `plan` in `region`; see the file comment. */
+async function applyRoute(options, plan, region) {
+    for (const service of plan.services) {
+        for (const warning of service.taskDefinition.warnings)
+            options.logger.warning(warning);
+        if (service.spec.image === undefined) {
+            options.logger.info(`${service.routeService}: no image given; the copy runs the base image ${service.image}`);
+        }
+    }
+    const startedAt = Date.now();
+    const deadline = startedAt + options.timeoutMs;
+    const limit = pLimit(options.maxConcurrency);
+    const applied = await Promise.all(plan.services.map((service) => limit(() => applyService(options, service, deadline).then((value) => ({ service, value, error: undefined }), (error) => ({ service, value: undefined, error: (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed" })))));
+    const targets = applied.flatMap((entry) => entry.value === undefined ? [] : [{ serviceName: entry.service.routeService, taskDefinitionArn: entry.value.taskDefinitionArn }]);
+    const outcomes = options.wait && targets.length > 0
+        ? await waitForServices(targets, {
+            client: options.client,
+            cluster: options.cluster,
+            timeoutMs: options.timeoutMs,
+            startedAt,
+            logger: options.logger,
+            ...(options.pollIntervalMs !== undefined ? { intervalMs: options.pollIntervalMs } : {}),
+        })
+        : undefined;
+    const services = applied.map(({ service, value, error }) => {
+        const outcome = outcomes?.get(service.routeService);
+        const status = error !== undefined || (outcome !== undefined && outcome.status !== "stable") ? "failed" : outcome === undefined ? "deployed" : "running";
+        return {
+            baseService: service.spec.service,
+            routeService: service.routeService,
+            image: service.image,
+            serviceArn: value?.serviceArn,
+            taskDefinitionArn: value?.taskDefinitionArn,
+            status,
+            change: value === undefined ? undefined : CHANGE_DONE[service.change],
+            timeToStableMs: outcome?.status === "stable" ? outcome.at - startedAt : undefined,
+            reason: error ?? outcome?.reason,
+        };
+    });
+    return { route: options.route, cluster: options.cluster, region, services, failed: services.some((service) => service.status === "failed") };
+}
+/** Registers the copy's task definition and creates, updates or replaces its service. */
+async function applyService(options, plan, deadline) {
+    const registered = await options.client.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition.input));
+    const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn;
+    if (taskDefinitionArn === undefined)
+        throw new Error(`RegisterTaskDefinition for ${plan.routeService} returned no ARN`);
+    const serviceOptions = {
+        cluster: options.cluster,
+        serviceName: plan.routeService,
+        taskDefinitionArn,
+        desiredCount: plan.desiredCount,
+    };
+    if (plan.change === "update") {
+        const updated = await options.client.send(new dist_cjs/* UpdateServiceCommand */.kZr(routeUpdateServiceInput(plan.base, serviceOptions)));
+        const serviceArn = updated.service?.serviceArn ?? plan.existing?.serviceArn;
+        await options.client.send(new dist_cjs/* TagResourceCommand */.eqU({ resourceArn: serviceArn, tags: toEcsTags(refreshedTags(plan.tags)) }));
+        options.logger.info(`${plan.routeService}: updated to ${taskDefinitionArn}`);
+        return { serviceArn, taskDefinitionArn };
+    }
+    if (plan.change === "replace")
+        await awaitDrained(options, plan.routeService, deadline);
+    const clientToken = createServiceClientToken(options.route, options.tags.commit, plan.routeService, taskDefinitionArn);
+    const created = await options.client.send(new dist_cjs/* CreateServiceCommand */.JkR(routeCreateServiceInput(plan.base, { ...serviceOptions, tags: plan.tags, clientToken })));
+    options.logger.info(`${plan.routeService}: created on ${taskDefinitionArn}`);
+    return { serviceArn: created.service?.serviceArn, taskDefinitionArn };
+}
+/** A DRAINING service keeps its name until its tasks stop; waits (bounded) until it is INACTIVE or gone. */
+async function awaitDrained(options, name, deadline) {
+    const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    options.logger.info(`${name}: an earlier copy is DRAINING; waiting until it is gone before creating the new one`);
+    for (;;) {
+        const found = await describeServices(options.client, options.cluster, [name]);
+        const status = found.get(name)?.status;
+        if (status === undefined || status === "INACTIVE")
+            return;
+        if (status === "ACTIVE") {
+            throw new Error(`${name} became ACTIVE again while waiting for it to drain; another deploy of this route is running`);
+        }
+        if (Date.now() + interval > deadline) {
+            throw new Error(`${name} was still DRAINING after ${formatDuration(options.timeoutMs, "readable")}; retry when it is gone`);
+        }
+        await (0,promises_namespaceObject.setTimeout)(interval);
+    }
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/github/event.ts
+
+
+
+/** Pure: builds the event from the runner's variables and the parsed payload. */
+function parseWorkflowEvent(env, payload) {
+    const repository = env.GITHUB_REPOSITORY ?? repositoryFromPayload(payload);
+    if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+        throw new errors/* ConfigurationError */.j1("GITHUB_REPOSITORY is not set to owner/repo; run this action in a GitHub Actions workflow or set it");
+    }
+    const [owner, repo] = repository.split("/");
+    const pr = payload.pull_request;
+    const pullRequest = pr === undefined ? undefined : pullRequestInfo(pr, repository);
+    const ref = env.GITHUB_REF ?? "";
+    const branch = pullRequest?.headRef ?? (ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined);
+    return {
+        name: env.GITHUB_EVENT_NAME ?? "",
+        action: typeof payload.action === "string" ? payload.action : undefined,
+        repository,
+        owner,
+        repo,
+        sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
+        branch,
+        pullRequest,
+    };
+}
+function repositoryFromPayload(payload) {
+    const repository = payload.repository;
+    return repository?.full_name;
+}
+function pullRequestInfo(pr, repository) {
+    const headRepository = pr.head?.repo?.full_name;
+    const baseRepository = pr.base?.repo?.full_name ?? repository;
+    return {
+        number: pr.number,
+        headSha: pr.head?.sha ?? "",
+        headRef: pr.head?.ref ?? "",
+        headRepository,
+        draft: pr.draft === true,
+        // A deleted fork has `head.repo: null`; treat it as a fork too.
+        fromFork: headRepository === undefined || headRepository !== baseRepository,
+        state: pr.state === "closed" ? "closed" : "open",
+        merged: pr.merged === true,
+        htmlUrl: pr.html_url ?? "",
+    };
+}
+/** Reads `GITHUB_EVENT_PATH` (a missing path means no payload, as for a local run). */
+function readWorkflowEvent(env = process.env) {
+    const path = env.GITHUB_EVENT_PATH;
+    let payload = {};
+    if (path !== undefined && path !== "") {
+        try {
+            payload = JSON.parse((0,external_node_fs_.readFileSync)(path, "utf8"));
+        }
+        catch (error) {
+            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' is not a readable JSON event payload (${String(error)})`);
+        }
+    }
+    return parseWorkflowEvent(env, payload);
+}
+/**
+ * The route an event stands for: `pr-<n>` for a pull request, the branch slug for a push or
+ * workflow_dispatch. Anything else needs the `route` input.
+ */
+function routeFromEvent(event) {
+    if (event.pullRequest !== undefined) {
+        return routeForPullRequest(event.pullRequest.number);
+    }
+    if (event.branch !== undefined && event.branch !== "") {
+        return routeForBranch(event.branch);
+    }
+    throw new errors/* ConfigurationError */.j1(`a '${event.name || "unknown"}' event names no pull request or branch; set the route input (e.g. route: pr-123)`, "route");
+}
+
+;// CONCATENATED MODULE: ./src/deploy/event-route.ts
+// Which route a deploy is for, from the event and the settings alone. Pure.
+
+
+
+/**
+ * Events whose GITHUB_REF is the branch under test. Others (schedule, issue_comment, workflow_run,
+ * repository_dispatch) carry the default branch there, so a route taken from it would be the
+ * default branch's, not the code the step deploys. No event name at all is a local run.
+ */
+const BRANCH_EVENTS = new Set(["push", "workflow_dispatch", ""]);
+/** The `route` input (always `shadow` for deploy-shadow), else `pr-<n>`, else the pushed or dispatched branch. */
+function routeToDeploy(event, settings) {
+    if (settings.route !== undefined)
+        return settings.route;
+    if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
+        throw new errors/* ConfigurationError */.j1(`an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`, action_io_INPUT.route);
+    }
+    return routeFromEvent(event);
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/task-definition.ts
@@ -65872,7 +66317,7 @@ function withoutTraefikLabels(labels) {
     return Object.fromEntries(Object.entries(labels ?? {}).filter(([key]) => !TRAEFIK_LABEL.test(key)));
 }
 /**
- * Pure: the task definition of route R's copy (DESIGN §3.2). Every field of the base is kept but
+ * Pure: the task definition of route R's copy (docs/design.md §3.2). Every field of the base is kept but
  * the read-only ones; the family is `<family>--<route>`, never a new revision of the base family.
  * Every container loses the copied `traefik.*` labels (Traefik reads them from all containers, and
  * a copied router name would collide with the base's); the routed container gets the route's
@@ -65911,256 +66356,71 @@ function routeTaskDefinition(base, options) {
     return { input, warnings };
 }
 
-;// CONCATENATED MODULE: ./src/ecs/batch.ts
-/** DescribeServices takes at most 10 services a call. */
-const DESCRIBE_SERVICES_BATCH = 10;
-/** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
-function chunk(items, size) {
-    const groups = [];
-    for (let start = 0; start < items.length; start += size) {
-        groups.push(items.slice(start, start + size));
-    }
-    return groups;
-}
-
-;// CONCATENATED MODULE: ./src/ecs/wait.ts
+;// CONCATENATED MODULE: ./src/deploy/plan.ts
 
 
 
-const DEFAULT_POLL_INTERVAL_MS = 2_000;
+
+
+
+
 /**
- * Pure: where the rollout of `taskDefinitionArn` on `service` stands. Stable when the PRIMARY
- * deployment is ours and COMPLETED, or (for a service without rollout state) the only deployment
- * is ours with running = desired. Failed when our deployment is FAILED (the circuit breaker rolled
- * back) or another deployment has replaced it.
+ * The ownership rules (docs/design.md §4): an existing ACTIVE copy is updated only when its tags
+ * prove this action and this repository made it. Each rule returns why not, or undefined.
  */
-function deploymentState(service, taskDefinitionArn) {
-    if (service.status !== "ACTIVE") {
-        return { state: "failed", reason: `the service is ${service.status ?? "gone"}` };
-    }
-    const deployments = service.deployments ?? [];
-    const ours = deployments.find((deployment) => deployment.taskDefinition === taskDefinitionArn);
-    const primary = deployments.find((deployment) => deployment.status === "PRIMARY");
-    if (ours?.rolloutState === "FAILED") {
-        return { state: "failed", reason: ours.rolloutStateReason ?? "the deployment failed" };
-    }
-    if (primary !== undefined && primary.taskDefinition !== taskDefinitionArn) {
-        return { state: "failed", reason: `the deployment was replaced by ${primary.taskDefinition ?? "another task definition"}${ours === undefined ? " (rolled back)" : ""}` };
-    }
-    if (primary === undefined) {
-        return { state: "pending", progress: "no primary deployment yet" };
-    }
-    if (primary.rolloutState === "COMPLETED")
-        return { state: "stable" };
-    const running = primary.runningCount ?? 0;
-    const desired = primary.desiredCount ?? 0;
-    if (primary.rolloutState === undefined && deployments.length === 1 && running === desired) {
-        return { state: "stable" };
-    }
+const OWNERSHIP_RULES = [
+    // Never take over a service someone else made.
+    (copy, options) => copy.tags[TAG.managedBy] === MANAGED_BY
+        ? undefined
+        : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
+    // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
+    (copy, options, spec) => {
+        const owner = copy.tags[TAG.repository];
+        return owner === undefined || owner === options.tags.repository
+            ? undefined
+            : `service '${copy.name}' is ${owner}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
+    },
+];
+/** Plans route R's copy of every base service; the first mistake found throws. */
+function planRoute(options, read, now) {
     return {
-        state: "pending",
-        progress: `${running}/${desired} running, ${primary.pendingCount ?? 0} pending, rollout ${primary.rolloutState ?? "unknown"}`,
+        services: read.bases.map((base) => planService(options, base, read.copies.get(routeServiceName(base.spec.service, options.route)), now)),
     };
 }
-/** `0.6 s`, `45 s`, `15 min`: how long a timeout was, for the error line. */
-function formatDuration(ms) {
-    return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
-}
-/** ECS answers throttling as a `ThrottlingException` error code; the SDK has no class for it. */
-function isThrottling(error) {
-    return error instanceof Error && error.name === "ThrottlingException";
-}
-/**
- * The named services found in `cluster` (DRAINING and INACTIVE ones too), by name: one
- * DescribeServices call per 10 names, sent together. Names ECS does not know are absent.
- */
-async function describeServices(client, cluster, names, options = {}) {
-    const found = new Map();
-    const answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) }))));
-    for (const answer of answers) {
-        for (const service of answer.services ?? []) {
-            if (service.serviceName !== undefined)
-                found.set(service.serviceName, service);
-        }
-    }
-    return found;
-}
-/**
- * Why tasks of the rollout stopped: each distinct `stoppedReason` and container reason of the
- * service's STOPPED tasks on our task definition, and the service's latest event.
- */
-async function stoppedTaskReasons(client, cluster, target, service) {
-    const reasons = [];
-    const listed = await client.send(new dist_cjs/* ListTasksCommand */.MYg({ cluster, serviceName: target.serviceName, desiredStatus: "STOPPED", maxResults: 100 }));
-    const taskArns = (listed.taskArns ?? []).slice(0, 100);
-    if (taskArns.length > 0) {
-        const described = await client.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: taskArns }));
-        for (const task of described.tasks ?? []) {
-            if (task.taskDefinitionArn !== undefined && task.taskDefinitionArn !== target.taskDefinitionArn)
-                continue;
-            if (task.stoppedReason !== undefined)
-                reasons.push(`task stopped: ${task.stoppedReason}`);
-            for (const container of task.containers ?? []) {
-                const detail = [container.reason, container.exitCode !== undefined ? `exit code ${container.exitCode}` : undefined]
-                    .filter((part) => part !== undefined)
-                    .join(", ");
-                if (detail !== "")
-                    reasons.push(`container ${container.name}: ${detail}`);
-            }
-        }
-    }
-    const latestEvent = service?.events?.[0]?.message;
-    if (latestEvent !== undefined)
-        reasons.push(`latest event: ${latestEvent}`);
-    return [...new Set(reasons)];
-}
-/**
- * Waits for all targets with one poller: every ~2 s one DescribeServices per 10 pending services,
- * until each is stable, failed or the timeout passes. Failures and timeouts carry the stopped
- * tasks' reasons, never just "not in the state servicesStable".
- */
-async function waitForServices(targets, options) {
-    const interval = options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-    const random = options.random ?? Math.random;
-    const deadline = (options.startedAt ?? Date.now()) + options.timeoutMs;
-    const outcomes = new Map();
-    const lastProgress = new Map();
-    const lastSeen = new Map();
-    let pending = [...targets];
-    const fail = async (target, status, why) => {
-        const service = lastSeen.get(target.serviceName);
-        const reasons = await stoppedTaskReasons(options.client, options.cluster, target, service).catch((error) => [
-            `(could not read stopped tasks: ${error instanceof Error ? error.message : String(error)})`,
-        ]);
-        outcomes.set(target.serviceName, { serviceName: target.serviceName, status, at: Date.now(), reason: [why, ...reasons].join("; ") });
-    };
-    // Polls at least once, and once more at the deadline: a copy that became stable while an earlier
-    // step (a DRAINING wait) used up the budget is stable, not timed out.
-    for (let last = false; pending.length > 0 && !last;) {
-        const remaining = deadline - Date.now();
-        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(remaining, interval * (1 - random() / 4))));
-        last = Date.now() >= deadline;
-        let services;
-        try {
-            services = await describeServices(options.client, options.cluster, pending.map((target) => target.serviceName));
-        }
-        catch (error) {
-            // Throttling that outlasted the SDK's retries costs one poll, not the deploy (DESIGN §7).
-            if (!isThrottling(error))
-                throw error;
-            options.logger.info("DescribeServices is throttled; polling again at the next interval");
-            continue;
-        }
-        const stillPending = [];
-        const failures = [];
-        for (const target of pending) {
-            const service = services.get(target.serviceName);
-            if (service !== undefined)
-                lastSeen.set(target.serviceName, service);
-            const state = service === undefined ? { state: "failed", reason: "the service is missing" } : deploymentState(service, target.taskDefinitionArn);
-            if (state.state === "stable") {
-                outcomes.set(target.serviceName, { serviceName: target.serviceName, status: "stable", at: Date.now() });
-                options.logger.info(`${target.serviceName}: stable`);
-            }
-            else if (state.state === "failed") {
-                failures.push(fail(target, "failed", state.reason));
-            }
-            else {
-                if (lastProgress.get(target.serviceName) !== state.progress) {
-                    options.logger.info(`${target.serviceName}: ${state.progress}`);
-                    lastProgress.set(target.serviceName, state.progress);
-                }
-                stillPending.push(target);
-            }
-        }
-        await Promise.all(failures);
-        pending = stillPending;
-    }
-    await Promise.all(pending.map((target) => fail(target, "timeout", `not stable within ${formatDuration(options.timeoutMs)} (${lastProgress.get(target.serviceName) ?? "no progress seen"})`)));
-    return outcomes;
-}
-
-;// CONCATENATED MODULE: ./src/ecs/deploy.ts
-
-
-
-
-
-
-
-
-
-
-
-
-function serviceInput(spec) {
-    return spec.input === "services" ? "services" : "service";
-}
-/** describeServices, with an unknown cluster reported as the `cluster` input's mistake. */
-async function describeInCluster(client, cluster, names, includeTags) {
-    try {
-        return await describeServices(client, cluster, names, { includeTags });
-    }
-    catch (error) {
-        throw asClusterInputError(error, cluster);
-    }
-}
-/** Reads the base services and their task definitions; fails on the first thing missing. */
-async function readBases(options) {
-    const names = options.services.map((spec) => spec.service);
-    const bases = await describeInCluster(options.client, options.cluster, names, true);
-    for (const spec of options.services) {
-        const base = bases.get(spec.service);
-        if (base === undefined || base.status !== "ACTIVE") {
-            const state = base === undefined ? "does not exist" : `is ${base.status}`;
-            throw new errors/* ConfigurationError */.j1(`base service '${spec.service}' ${state} in cluster '${options.cluster}'; name an ACTIVE ECS service to copy`, serviceInput(spec));
-        }
-    }
-    const limit = pLimit(options.maxConcurrency);
-    return Promise.all(options.services.map((spec) => limit(async () => {
-        const base = bases.get(spec.service);
-        const answer = await options.client.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: base.taskDefinition, include: ["TAGS"] }));
-        if (answer.taskDefinition === undefined) {
-            throw new errors/* ConfigurationError */.j1(`base service '${spec.service}' runs task definition ${base.taskDefinition}, which cannot be read`, serviceInput(spec));
-        }
-        return { spec, base, taskDefinition: answer.taskDefinition };
-    })));
-}
-/** Pure: the plan for one service, or the ConfigurationError naming what is wrong. */
-function planService(options, read, existing, now) {
+function planService(options, read, found, now) {
     const { spec, base, taskDefinition } = read;
     const routeService = routeServiceName(spec.service, options.route);
+    const existing = found !== undefined && found.status !== "INACTIVE" ? found : undefined;
+    const change = existing === undefined ? "create" : existing.status === "ACTIVE" ? "update" : "replace";
     // Tags are the only proof of ownership; an ACTIVE copy's are read once for every check below.
-    const activeTags = existing?.status === "ACTIVE" ? fromEcsTags(existing.tags) : undefined;
-    if (activeTags !== undefined && activeTags[TAG.managedBy] !== MANAGED_BY) {
-        // Never take over a service someone else made.
-        throw new errors/* ConfigurationError */.j1(`service '${routeService}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`, "route");
-    }
-    const owner = activeTags?.[TAG.repository];
-    if (owner !== undefined && owner !== options.tags.repository) {
-        // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
-        throw new errors/* ConfigurationError */.j1(`service '${routeService}' is ${owner}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`, "route");
+    const copy = change === "update" ? { name: routeService, tags: fromEcsTags(existing?.tags) } : undefined;
+    if (copy !== undefined) {
+        for (const rule of OWNERSHIP_RULES) {
+            const refusal = rule(copy, options, spec);
+            if (refusal !== undefined)
+                throw new errors/* ConfigurationError */.j1(refusal, action_io_INPUT.route);
+        }
     }
     const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
-    if (activeTags !== undefined)
-        checkTagsFit(routeService, activeTags, tags);
+    if (copy !== undefined)
+        checkTagsFit(copy, tags);
     const family = routeFamily(taskDefinition.family ?? "", options.route);
     for (const name of [routeService, family]) {
         if (!ECS_NAME_PATTERN.test(name)) {
-            throw new errors/* ConfigurationError */.j1(`'${name}' would be longer than ECS's 255 characters; use a shorter route`, "route");
+            throw new errors/* ConfigurationError */.j1(`'${name}' would be longer than ECS's 255 characters; use a shorter route`, action_io_INPUT.route);
         }
     }
     const container = selectContainer(taskDefinition, spec.container, spec.input);
     const port = resolvePort(container, spec.port, spec.input);
     const labels = labelsFor(options, spec, container.dockerLabels ?? {}, port);
-    const routed = routeTaskDefinition(taskDefinition, { route: options.route, container: container.name, image: spec.image, labels, tags });
     return {
         spec,
         base,
         routeService,
-        existing: existing !== undefined && existing.status !== "INACTIVE" ? existing : undefined,
+        change,
+        existing,
         image: spec.image ?? container.image ?? "",
-        taskDefinition: routed,
+        taskDefinition: routeTaskDefinition(taskDefinition, { route: options.route, container: container.name, image: spec.image, labels, tags }),
         desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
         tags,
     };
@@ -66169,13 +66429,14 @@ function planService(options, read, existing, now) {
  * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
  * dropped from the input) stay: the union must fit ECS's limit, or the update would stop half-way.
  */
-function checkTagsFit(routeService, existingTags, tags) {
-    const current = Object.keys(existingTags).filter((key) => !key.startsWith("aws:"));
+function checkTagsFit(copy, tags) {
+    const current = Object.keys(copy.tags).filter((key) => !key.startsWith("aws:"));
     const merged = new Set([...current, ...Object.keys(refreshedTags(tags))]);
     if (merged.size > TAG_LIMITS.perResource) {
-        throw new errors/* ConfigurationError */.j1(`${routeService} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`, "tags");
+        throw new errors/* ConfigurationError */.j1(`${copy.name} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`, action_io_INPUT.tags);
     }
 }
+/** The copy's Traefik labels (docs/design.md §2): where a copy's router rule is built. */
 function labelsFor(options, spec, baseLabels, port) {
     try {
         return routeLabels({
@@ -66185,141 +66446,56 @@ function labelsFor(options, spec, baseLabels, port) {
             ...(spec.match !== undefined ? { match: spec.match } : {}),
             port,
             protocol: spec.protocol,
-            ruleSyntax: options.routing.ruleSyntax,
-            entrypoints: options.routing.entrypoints,
-            priority: options.routing.priority,
-            fallbackPriority: options.routing.fallbackPriority,
-            fallback: options.routing.fallback,
-            signal: options.routing.signal,
+            ...options.routing,
         });
     }
     catch (error) {
         // A match read from the base's labels, or given in a services item, is named by that input.
-        if ((0,errors/* isConfigurationError */.p0)(error) && error.input === "match" && spec.input === "services") {
-            throw new errors/* ConfigurationError */.j1(`${spec.service}: ${(0,errors/* errorMessage */.gJ)(error).replace(/^Input 'match': /, "")}`, "services");
+        if ((0,errors/* isConfigurationError */.p0)(error) && error.input === action_io_INPUT.match && spec.input === action_io_INPUT.services) {
+            throw new errors/* ConfigurationError */.j1(`${spec.service}: ${error.message}`, action_io_INPUT.services);
         }
         throw error;
     }
 }
+
+;// CONCATENATED MODULE: ./src/deploy/read.ts
+// Step one of a deploy (docs/design.md §3.1): reads what the plan decides on. Only reads: nothing
+// here changes ECS, so a mistake found now or in the plan leaves nothing half-made.
+
+
+
+
+
+
 /**
- * Reads and validates everything — base services, task definitions, containers, ports, match,
- * tags — before anything is created, so a mistake leaves nothing half-made.
+ * Resolves region and credentials, then reads the base services (which must exist and be ACTIVE),
+ * their task definitions and the route's existing copies.
  */
-async function planRoute(options, now) {
-    const reads = await readBases(options);
-    const routeNames = options.services.map((spec) => routeServiceName(spec.service, options.route));
-    const existing = await describeInCluster(options.client, options.cluster, routeNames, true);
-    return reads.map((read) => planService(options, read, existing.get(routeServiceName(read.spec.service, options.route)), now));
-}
-/** A DRAINING service keeps its name until its tasks stop; waits (bounded) until it is INACTIVE or gone. */
-async function awaitDrained(options, name, deadline) {
-    const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-    options.logger.info(`${name}: an earlier copy is DRAINING; waiting until it is gone before creating the new one`);
-    for (;;) {
-        const found = await describeInCluster(options.client, options.cluster, [name], false);
-        const status = found.get(name)?.status;
-        if (status === undefined || status === "INACTIVE")
-            return;
-        if (status === "ACTIVE") {
-            throw new Error(`${name} became ACTIVE again while waiting for it to drain; another deploy of this route is running`);
-        }
-        if (Date.now() + interval > deadline) {
-            throw new Error(`${name} was still DRAINING after ${formatDuration(options.timeoutMs)}; retry when it is gone`);
-        }
-        await (0,promises_namespaceObject.setTimeout)(interval);
-    }
-}
-/** Registers the copy's task definition and creates or updates its service. */
-async function applyPlan(options, plan, deadline) {
-    const registered = await options.client.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(plan.taskDefinition.input));
-    const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn;
-    if (taskDefinitionArn === undefined)
-        throw new Error(`RegisterTaskDefinition for ${plan.routeService} returned no ARN`);
-    const serviceOptions = {
-        cluster: options.cluster,
-        serviceName: plan.routeService,
-        taskDefinitionArn,
-        desiredCount: plan.desiredCount,
-    };
-    if (plan.existing?.status === "ACTIVE") {
-        const updated = await options.client.send(new dist_cjs/* UpdateServiceCommand */.kZr(routeUpdateServiceInput(plan.base, serviceOptions)));
-        const serviceArn = updated.service?.serviceArn ?? plan.existing.serviceArn;
-        await options.client.send(new dist_cjs/* TagResourceCommand */.eqU({ resourceArn: serviceArn, tags: toEcsTags(refreshedTags(plan.tags)) }));
-        options.logger.info(`${plan.routeService}: updated to ${taskDefinitionArn}`);
-        return { serviceArn, taskDefinitionArn, change: "updated" };
-    }
-    const draining = plan.existing?.status === "DRAINING";
-    if (draining)
-        await awaitDrained(options, plan.routeService, deadline);
-    const clientToken = createServiceClientToken(options.route, options.tags.commit, plan.routeService, taskDefinitionArn);
-    const created = await options.client.send(new dist_cjs/* CreateServiceCommand */.JkR(routeCreateServiceInput(plan.base, { ...serviceOptions, tags: plan.tags, clientToken })));
-    options.logger.info(`${plan.routeService}: created on ${taskDefinitionArn}`);
-    return { serviceArn: created.service?.serviceArn, taskDefinitionArn, change: draining ? "replaced" : "created" };
-}
-/**
- * Step one of a deploy (DESIGN §3.1): resolves region and credentials, reads the base services,
- * their task definitions and any existing copies, and validates everything. Only reads: a
- * configuration mistake throws a ConfigurationError here and leaves nothing half-made.
- */
-async function prepareRoute(options) {
+async function readRoute(options) {
     const { region } = await checkAwsConfiguration(options.client);
-    const plans = await planRoute(options, options.now?.() ?? new Date());
-    return {
-        options,
-        region,
-        plans,
-        services: plans.map((plan) => ({ baseService: plan.spec.service, routeService: plan.routeService, image: plan.image })),
-    };
+    const bases = await readBases(options);
+    const copyNames = options.services.map((spec) => routeServiceName(spec.service, options.route));
+    const copies = await describeServices(options.client, options.cluster, copyNames, { includeTags: true });
+    return { region, bases, copies };
 }
-/**
- * Step two (DESIGN §3.2–§3.6): registers, creates or updates up to `maxConcurrency` services at
- * once, then waits for all of them with one poller. A failed rollout is reported in the result
- * (with its reasons), not thrown.
- */
-async function executeRoute(prepared) {
-    const { options, plans, region } = prepared;
-    for (const plan of plans) {
-        for (const warning of plan.taskDefinition.warnings)
-            options.logger.warning(warning);
-        if (plan.spec.image === undefined) {
-            options.logger.info(`${plan.routeService}: no image given; the copy runs the base image ${plan.image}`);
+async function readBases(options) {
+    const bases = await describeServices(options.client, options.cluster, options.services.map((spec) => spec.service), { includeTags: true });
+    for (const spec of options.services) {
+        const base = bases.get(spec.service);
+        if (base === undefined || base.status !== "ACTIVE") {
+            const state = base === undefined ? "does not exist" : `is ${base.status}`;
+            throw new errors/* ConfigurationError */.j1(`base service '${spec.service}' ${state} in cluster '${options.cluster}'; name an ACTIVE ECS service to copy`, spec.input);
         }
     }
-    const startedAt = Date.now();
-    const deadline = startedAt + options.timeoutMs;
     const limit = pLimit(options.maxConcurrency);
-    const applied = await Promise.all(plans.map((plan) => limit(() => applyPlan(options, plan, deadline).then((value) => ({ plan, value, error: undefined }), (error) => ({ plan, value: undefined, error: (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed" })))));
-    const targets = applied.flatMap((entry) => entry.value === undefined ? [] : [{ serviceName: entry.plan.routeService, taskDefinitionArn: entry.value.taskDefinitionArn }]);
-    const outcomes = options.wait && targets.length > 0
-        ? await waitForServices(targets, {
-            client: options.client,
-            cluster: options.cluster,
-            timeoutMs: options.timeoutMs,
-            startedAt,
-            logger: options.logger,
-            ...(options.pollIntervalMs !== undefined ? { intervalMs: options.pollIntervalMs } : {}),
-        })
-        : undefined;
-    const services = applied.map(({ plan, value, error }) => {
-        const outcome = outcomes?.get(plan.routeService);
-        const status = error !== undefined || (outcome !== undefined && outcome.status !== "stable") ? "failed" : outcome === undefined ? "deployed" : "running";
-        return {
-            baseService: plan.spec.service,
-            routeService: plan.routeService,
-            image: plan.image,
-            serviceArn: value?.serviceArn,
-            taskDefinitionArn: value?.taskDefinitionArn,
-            status,
-            change: value?.change,
-            timeToStableMs: outcome?.status === "stable" ? outcome.at - startedAt : undefined,
-            reason: error ?? outcome?.reason,
-        };
-    });
-    return { route: options.route, cluster: options.cluster, region, services, failed: services.some((service) => service.status === "failed") };
+    return Promise.all(options.services.map((spec) => limit(async () => readTaskDefinition(options.client, spec, bases.get(spec.service)))));
 }
-/** Deploys route R's copy of every listed base service: prepareRoute, then executeRoute. */
-async function deployRoute(options) {
-    return executeRoute(await prepareRoute(options));
+async function readTaskDefinition(client, spec, base) {
+    const answer = await client.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: base.taskDefinition, include: ["TAGS"] }));
+    if (answer.taskDefinition === undefined) {
+        throw new errors/* ConfigurationError */.j1(`base service '${spec.service}' runs task definition ${base.taskDefinition}, which cannot be read`, spec.input);
+    }
+    return { spec, base, taskDefinition: answer.taskDefinition };
 }
 
 ;// CONCATENATED MODULE: ./src/common/html.ts
@@ -66374,7 +66550,7 @@ function cookie_clearCookieCommand(names, environmentUrl) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
-// The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+// The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
 
 
 
@@ -66530,13 +66706,35 @@ function renderTornDownComment(model) {
     ].join("\n");
 }
 
-;// CONCATENATED MODULE: ./src/actions/deploy/summary.ts
+;// CONCATENATED MODULE: ./src/deploy/report.ts
+// What a deploy reports, rendered from its result: the step's outputs, its failure line and the
+// job summary. Pure.
 
 
-function seconds(ms) {
-    return ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`;
+
+
+/** The outputs of both deploy actions (their action.yml documents them). */
+function deployOutputs(result, signal) {
+    return {
+        [OUTPUT.route]: result.route,
+        [OUTPUT.headers]: JSON.stringify(routingHeaders(result.route, signal)),
+        [OUTPUT.baggage]: signal_mergeBaggage(result.route, signal),
+        [OUTPUT.services]: JSON.stringify(result.services.map((service) => ({
+            baseService: service.baseService,
+            routeService: service.routeService,
+            serviceArn: service.serviceArn ?? null,
+            taskDefinitionArn: service.taskDefinitionArn ?? null,
+            status: service.status,
+        }))),
+        [OUTPUT.taskDefinitionArns]: JSON.stringify(result.services.flatMap((service) => service.taskDefinitionArn ?? [])),
+    };
 }
-/** Pure: the job summary of one deploy, in GitHub-flavoured Markdown. */
+/** One line naming every failed copy and why, for the step's error. */
+function failureLine(result) {
+    const failed = result.services.filter((service) => service.status === "failed");
+    return `route ${result.route}: ${failed.map((service) => `${service.routeService} failed: ${service.reason ?? "unknown reason"}`).join(" | ")}`;
+}
+/** The job summary of one deploy, in GitHub-flavoured Markdown. */
 function deploySummary(result, signal) {
     const lines = [
         `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
@@ -66545,7 +66743,7 @@ function deploySummary(result, signal) {
         "",
         "| route service | image tag | status | time to stable |",
         "|---|---|---|---|",
-        ...result.services.map((service) => `| \`${service.routeService}\` | \`${escapeTableCell(imageTag(service.image))}\` | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${seconds(service.timeToStableMs)} |`),
+        ...result.services.map((service) => `| \`${service.routeService}\` | \`${escapeTableCell(imageTag(service.image))}\` | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${service.timeToStableMs === undefined ? "–" : formatDuration(service.timeToStableMs, "seconds-column")} |`),
         "",
     ];
     const failures = result.services.filter((service) => service.reason !== undefined);
@@ -66556,7 +66754,51 @@ function deploySummary(result, signal) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ./src/actions/deploy/main.ts
+// EXTERNAL MODULE: ./src/actions/common/action.ts
+var action = __nccwpck_require__(935);
+;// CONCATENATED MODULE: ./src/actions/common/deploy.ts
+// What deploy-shadow and deploy-ephemeral share around the deploy itself: the library call their
+// settings describe, and writing its outputs and summary.
+
+
+
+
+function expiresAt(run) {
+    return run.settings.ttlMs === undefined ? undefined : new Date(run.startedAt.getTime() + run.settings.ttlMs);
+}
+/** The library call the settings describe. */
+function deployOptions(run, logger) {
+    const { event, settings } = run;
+    return {
+        client: createEcsClient(),
+        cluster: settings.cluster,
+        route: run.route,
+        kind: run.kind,
+        services: settings.services,
+        routing: settings.routing,
+        desiredCount: settings.desiredCount,
+        wait: settings.wait,
+        timeoutMs: settings.timeoutMs,
+        maxConcurrency: settings.maxConcurrency,
+        tags: {
+            repository: event.repository,
+            commit: event.sha,
+            pullRequest: run.kind === "ephemeral" ? event.pullRequest?.number : undefined,
+            expiresAt: expiresAt(run),
+            userTags: settings.userTags,
+        },
+        logger,
+        now: () => run.startedAt,
+    };
+}
+/** The step's outputs and job summary. */
+async function reportDeploy(result, settings) {
+    (0,action/* writeOutputs */.Kn)(deployOutputs(result, settings.routing.signal));
+    await core/* summary */.z.addRaw(deploySummary(result, settings.routing.signal)).write();
+}
+
+;// CONCATENATED MODULE: ./src/actions/deploy-shadow/main.ts
+
 
 
 
@@ -66566,87 +66808,20 @@ function deploySummary(result, signal) {
 
 
 /**
- * Events whose GITHUB_REF is the branch under test. Others (schedule, issue_comment, workflow_run,
- * repository_dispatch) carry the default branch there, so a route taken from it would be the
- * default branch's, not the code the step deploys. No event name at all is a local run.
+ * deploy-shadow: route `shadow` for each listed service, on push to main. Read, plan, apply; a
+ * failed rollout fails the step after the outputs and summary are written.
  */
-const BRANCH_EVENTS = new Set(["push", "workflow_dispatch", ""]);
-/** The route of `event` when no route input is given: `pr-<n>`, or the pushed or dispatched branch. */
-function eventRoute(event) {
-    if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
-        throw new errors/* ConfigurationError */.j1(`an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`, "route");
-    }
-    return routeFromEvent(event);
-}
-/** Reads the inputs once and takes the route from them or from the event. */
-function readDeployContext(kind, inputs, event) {
-    const deployInputs = readDeployInputs(inputs, kind);
-    return { kind, event, route: deployInputs.route ?? eventRoute(event), inputs: deployInputs, startedAt: new Date() };
-}
-function expiresAt(context) {
-    return context.inputs.ttlMs === undefined ? undefined : new Date(context.startedAt.getTime() + context.inputs.ttlMs);
-}
-/** The library call the inputs describe. */
-function deployOptions(context, logger) {
-    const { event, inputs } = context;
-    return {
-        client: createEcsClient(),
-        cluster: inputs.cluster,
-        route: context.route,
-        kind: context.kind,
-        services: inputs.services,
-        routing: inputs.routing,
-        desiredCount: inputs.desiredCount,
-        wait: inputs.wait,
-        timeoutMs: inputs.timeoutMs,
-        maxConcurrency: inputs.maxConcurrency,
-        tags: {
-            repository: event.repository,
-            commit: event.sha,
-            pullRequest: context.kind === "ephemeral" ? event.pullRequest?.number : undefined,
-            expiresAt: expiresAt(context),
-            userTags: inputs.userTags,
-        },
-        logger,
-        now: () => context.startedAt,
-    };
-}
-/** One line naming every failed copy and why, for the step's error. */
-function failureLine(result) {
-    const failed = result.services.filter((service) => service.status === "failed");
-    return `route ${result.route}: ${failed.map((service) => `${service.routeService} failed: ${service.reason ?? "unknown reason"}`).join(" | ")}`;
-}
-/** The outputs of both deploy actions (action.yml documents them) and the job summary. */
-async function report(result, inputs) {
-    core/* setOutput */.uH("route", result.route);
-    core/* setOutput */.uH("headers", JSON.stringify(routingHeaders(result.route, inputs.routing.signal)));
-    core/* setOutput */.uH("baggage", signal_mergeBaggage(result.route, inputs.routing.signal));
-    core/* setOutput */.uH("services", JSON.stringify(result.services.map((service) => ({
-        baseService: service.baseService,
-        routeService: service.routeService,
-        serviceArn: service.serviceArn ?? null,
-        taskDefinitionArn: service.taskDefinitionArn ?? null,
-        status: service.status,
-    }))));
-    core/* setOutput */.uH("task-definition-arns", JSON.stringify(result.services.flatMap((service) => service.taskDefinitionArn ?? [])));
-    await core/* summary */.z.addRaw(deploySummary(result, inputs.routing.signal)).write();
-}
-/** Validates, deploys, reports; a failed rollout fails the step after outputs and summary are written. */
-async function deploy(context, logger) {
-    const prepared = await prepareRoute(deployOptions(context, logger));
-    const result = await executeRoute(prepared);
-    await report(result, context.inputs);
+async function deployShadow(logger) {
+    const event = readWorkflowEvent();
+    const settings = readDeployInputs(new Inputs(), "shadow");
+    const run = { kind: "shadow", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
+    const options = deployOptions(run, logger);
+    const read = await readRoute(options);
+    const plan = planRoute(options, read, run.startedAt);
+    const result = await applyRoute(options, plan, read.region);
+    await reportDeploy(result, settings);
     if (result.failed)
         throw new Error(failureLine(result));
-}
-
-;// CONCATENATED MODULE: ./src/actions/deploy/shadow.ts
-
-
-
-/** deploy-shadow: route `shadow` for each listed service, on push to main. */
-async function deployShadow(logger) {
-    await deploy(readDeployContext("shadow", new Inputs(), readWorkflowEvent()), logger);
 }
 
 
@@ -66662,14 +66837,15 @@ async function deployShadow(logger) {
 /* harmony export */ });
 /**
  * A mistake in what the user gave us (an input, the cluster's contents, the event).
- * Actions print its message as the single failure line and exit 1; anything else is a bug
- * and is reported with its stack.
+ * Actions print it as the single failure line and exit 1; anything else is a bug and is
+ * reported with its stack. The message says what is wrong and how to fix it; the input it is in
+ * is kept apart, and joined to the message only where the error is printed (errorMessage).
  */
 class ConfigurationError extends Error {
     /** The action input the mistake is in, when there is one (e.g. `services`). */
     input;
     constructor(message, input) {
-        super(input === undefined ? message : `Input '${input}': ${message}`);
+        super(message);
         this.name = "ConfigurationError";
         this.input = input;
     }
@@ -66677,8 +66853,13 @@ class ConfigurationError extends Error {
 function isConfigurationError(error) {
     return error instanceof ConfigurationError;
 }
-/** The message of any thrown value, without its stack. */
+/**
+ * The text a person reads for any thrown value, without its stack: a ConfigurationError's input
+ * first (`Input 'services': item 2: …`), so the line says where to fix it.
+ */
 function errorMessage(error) {
+    if (isConfigurationError(error) && error.input !== undefined)
+        return `Input '${error.input}': ${error.message}`;
     return error instanceof Error ? error.message : String(error);
 }
 

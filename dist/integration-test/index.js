@@ -35804,7 +35804,7 @@ module.exports = {
 /* harmony export */   Cs: () => (/* binding */ runAction),
 /* harmony export */   q5: () => (/* binding */ ExitCodeError)
 /* harmony export */ });
-/* unused harmony export coreLogger */
+/* unused harmony exports coreLogger, writeOutputs */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
 
@@ -35816,6 +35816,11 @@ const coreLogger = {
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
 };
+/** Writes a step's outputs (names from action-io.ts). */
+function writeOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        core.setOutput(name, value);
+}
 /** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
 class ExitCodeError extends Error {
     exitCode;
@@ -35856,7 +35861,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7243);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7272);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .integrationTest */ .j);
@@ -35866,7 +35871,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7243:
+/***/ 7272:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35885,12 +35890,6 @@ var core = __nccwpck_require__(3360);
 var action = __nccwpck_require__(935);
 // EXTERNAL MODULE: ./src/common/errors.ts
 var errors = __nccwpck_require__(1922);
-;// CONCATENATED MODULE: ./src/common/html.ts
-/** Text safe inside HTML (job summaries and comments are rendered as HTML-capable Markdown). */
-function escapeHtml(text) {
-    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
 ;// CONCATENATED MODULE: ./src/common/duration.ts
 
 const UNIT_MS = {
@@ -35919,13 +35918,29 @@ function parseDuration(text, input) {
     }
     return total;
 }
+function formatDuration(ms, format) {
+    switch (format) {
+        case "seconds":
+            return String(Math.round(ms / 100) / 10);
+        case "seconds-column":
+            return `${(ms / 1000).toFixed(1)} s`;
+        case "readable":
+            return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/common/html.ts
+/** Text safe inside HTML (job summaries and comments are rendered as HTML-capable Markdown). */
+function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
 
 ;// CONCATENATED MODULE: ./src/config/inputs.ts
 
 
 
 /**
- * Typed access to action inputs; every parse failure is a ConfigurationError naming the input.
+ * Typed access to action inputs, by the names in action-io.ts; every parse failure is a ConfigurationError naming the input.
  * Empty means "not given", as on the runner, where an unset input arrives as "".
  */
 class Inputs {
@@ -36020,7 +36035,8 @@ const SHADOW_FALLBACK_NAME = "shadow-fallback";
 const ROUTE_MAX_LENGTH = 32;
 const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const HASH_LENGTH = 6;
-const PULL_REQUEST_ROUTE = /^pr-\d+$/;
+/** `pr-<n>`: reserved for pull requests (branch slugs of this shape are hashed). */
+const PULL_REQUEST_ROUTE = /^pr-(\d+)$/;
 /** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
 const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
 function isValidRoute(value) {
@@ -36035,6 +36051,11 @@ function validateRoute(value, input = "route") {
         throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
     }
     return value;
+}
+/** The pull request a `pr-<n>` route belongs to; undefined for shadow and branch routes. */
+function pullRequestOfRoute(route) {
+    const match = PULL_REQUEST_ROUTE.exec(route);
+    return match === null ? undefined : Number(match[1]);
 }
 function routeForPullRequest(number) {
     if (!Number.isSafeInteger(number) || number <= 0) {
@@ -36211,6 +36232,8 @@ const DEFAULT_SIGNAL_NAMES = {
     cookie: "x-route-version",
     baggageKey: "dynamic_route",
 };
+/** The response header every copy's answers carry, naming its route: only it proves a route is live. */
+const SERVED_BY_HEADER = "X-Served-By-Route";
 /** Headers that are not free for routing: Go moves Host out of the header map; the others are signals already. */
 const RESERVED_HEADERS = ["host", "cookie", "baggage"];
 function validateSignalNames(names) {
@@ -36304,7 +36327,7 @@ function probeRequestHeaders(signal) {
     };
 }
 /**
- * The variables the test command gets (DESIGN §5); `proxyUrl` adds HTTP_PROXY and http_proxy
+ * The variables the test command gets (docs/design.md §5); `proxyUrl` adds HTTP_PROXY and http_proxy
  * (curl reads only the lowercase one for http:// URLs). NO_PROXY is the job's own business.
  */
 function routingEnvironment(signal, proxyUrl) {
@@ -36511,8 +36534,8 @@ function tunnelTarget(authority) {
 
 ;// CONCATENATED MODULE: ./src/integration/readiness.ts
 
-/** The response header every route's router adds (DESIGN §2); only it proves a route is live. */
-const SERVED_BY_HEADER = "X-Served-By-Route";
+
+
 const systemClock = {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -36586,7 +36609,7 @@ async function probeUntilLive(url, options, clock) {
         const answer = await probeOnce(url, options.headers, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
         const now = clock.now();
         if (isLive(answer, route)) {
-            logger.info(`${url} ${describeAnswer(answer)} after ${formatSeconds(now - start)} s`);
+            logger.info(`${url} ${describeAnswer(answer)} after ${formatDuration(now - start, "seconds")} s`);
             return { url, ready: true, elapsedMs: now - start, attempts, last: answer };
         }
         if (now >= deadline) {
@@ -36613,27 +36636,97 @@ async function waitUntilRouteLive(options) {
     const late = results.filter((result) => !result.ready);
     if (late.length > 0) {
         const reasons = late.map((result) => `${result.url} ${describeAnswer(result.last)}: ${explainAnswer(result.last, options.route)}`);
-        throw new RouteNotLiveError(`route ${options.route} not live after ${formatSeconds(options.timeoutMs)} s: ${reasons.join("; ")}`, results);
+        throw new RouteNotLiveError(`route ${options.route} not live after ${formatDuration(options.timeoutMs, "seconds")} s: ${reasons.join("; ")}`, results);
     }
     return results;
 }
-/** Seconds with one decimal, as shown in logs, outputs and the summary. */
-function formatSeconds(ms) {
-    return String(Math.round(ms / 100) / 10);
-}
+
+;// CONCATENATED MODULE: ./src/config/action-io.ts
+// The names of every action input and output, as the action.yml files spell them: code reads and
+// writes them, and errors name them, only through these constants.
+/** Action inputs (the root action.yml forwards each to the sub-action that takes it). */
+const INPUT = {
+    // Where the copies run and which base services they copy (deploy-shadow, deploy-ephemeral).
+    cluster: "cluster",
+    service: "service",
+    container: "container",
+    image: "image",
+    match: "match",
+    port: "port",
+    protocol: "protocol",
+    services: "services",
+    route: "route",
+    // How a request names its route (every action that routes or sends requests).
+    header: "header",
+    cookie: "cookie",
+    baggageKey: "baggage-key",
+    // The copies' Traefik routers.
+    ruleSyntax: "rule-syntax",
+    entrypoints: "entrypoints",
+    fallback: "fallback",
+    priority: "priority",
+    fallbackPriority: "fallback-priority",
+    // The rollout.
+    desiredCount: "desired-count",
+    wait: "wait",
+    timeoutMinutes: "timeout-minutes",
+    ttl: "ttl",
+    tags: "tags",
+    maxConcurrency: "max-concurrency",
+    // The pull-request side (deploy-ephemeral, reap).
+    githubToken: "github-token",
+    comment: "comment",
+    deployment: "deployment",
+    environmentUrl: "environment-url",
+    allowForks: "allow-forks",
+    skipDraft: "skip-draft",
+    // integration-test.
+    run: "run",
+    workingDirectory: "working-directory",
+    probeUrls: "probe-urls",
+    probeTimeout: "probe-timeout",
+    probeInterval: "probe-interval",
+    proxy: "proxy",
+    baggage: "baggage",
+    // reap.
+    sweep: "sweep",
+    maxAge: "max-age",
+    includeShadow: "include-shadow",
+    dryRun: "dry-run",
+    maxDeletions: "max-deletions",
+    deleteTaskDefinitions: "delete-task-definitions",
+};
+/** Action outputs. */
+const OUTPUT = {
+    // deploy-shadow, deploy-ephemeral.
+    route: "route",
+    headers: "headers",
+    baggage: "baggage",
+    services: "services",
+    taskDefinitionArns: "task-definition-arns",
+    // integration-test.
+    exitCode: "exit-code",
+    readyAfterSeconds: "ready-after-seconds",
+    durationSeconds: "duration-seconds",
+    // reap.
+    deleted: "deleted",
+    kept: "kept",
+};
 
 ;// CONCATENATED MODULE: ./src/config/signal-inputs.ts
+
 
 /** The `header`, `cookie` and `baggage-key` inputs every routing action takes, checked as tokens. */
 function readSignalNames(inputs) {
     return validateSignalNames({
-        header: inputs.string("header", DEFAULT_SIGNAL_NAMES.header),
-        cookie: inputs.string("cookie", DEFAULT_SIGNAL_NAMES.cookie),
-        baggageKey: inputs.string("baggage-key", DEFAULT_SIGNAL_NAMES.baggageKey),
+        header: inputs.string(INPUT.header, DEFAULT_SIGNAL_NAMES.header),
+        cookie: inputs.string(INPUT.cookie, DEFAULT_SIGNAL_NAMES.cookie),
+        baggageKey: inputs.string(INPUT.baggageKey, DEFAULT_SIGNAL_NAMES.baggageKey),
     });
 }
 
 ;// CONCATENATED MODULE: ./src/actions/integration-test/main.ts
+
 
 
 
@@ -36705,7 +36798,7 @@ async function writeSummary({ inputs, probes, command, failure }) {
             ...probes.map((probe) => [
                 escapeHtml(probe.url),
                 probe.ready ? "yes" : "no",
-                formatSeconds(probe.elapsedMs),
+                formatDuration(probe.elapsedMs, "seconds"),
                 String(probe.attempts),
                 escapeHtml(describeAnswer(probe.last)),
             ]),
@@ -36715,7 +36808,7 @@ async function writeSummary({ inputs, probes, command, failure }) {
     summary.addCodeBlock(escapeHtml(inputs.run), "bash");
     const result = command === undefined
         ? `not run: ${failure ?? ""}`
-        : `${command.exitCode === 0 ? "passed" : `failed (exit code ${command.exitCode})`} in ${formatSeconds(command.durationMs)} s`;
+        : `${command.exitCode === 0 ? "passed" : `failed (exit code ${command.exitCode})`} in ${formatDuration(command.durationMs, "seconds")} s`;
     summary.addRaw(`<p><strong>Result:</strong> ${escapeHtml(result)}</p>`, true);
     await summary.write();
 }
@@ -36748,7 +36841,7 @@ async function integrationTest(logger) {
                 logger,
             });
         }
-        core/* setOutput */.uH("ready-after-seconds", formatSeconds(Math.max(0, ...report.probes.map((probe) => probe.elapsedMs))));
+        core/* setOutput */.uH("ready-after-seconds", formatDuration(Math.max(0, ...report.probes.map((probe) => probe.elapsedMs)), "seconds"));
         const proxy = inputs.proxy ? await startRoutingProxy(signal, logger) : undefined;
         if (proxy !== undefined)
             warnAboutNoProxy(process.env, signal, logger);
@@ -36764,7 +36857,7 @@ async function integrationTest(logger) {
             await proxy?.stop();
         }
         core/* setOutput */.uH("exit-code", String(report.command.exitCode));
-        core/* setOutput */.uH("duration-seconds", formatSeconds(report.command.durationMs));
+        core/* setOutput */.uH("duration-seconds", formatDuration(report.command.durationMs, "seconds"));
         if (report.command.exitCode !== 0) {
             throw new action/* ExitCodeError */.q5(`the test command exited with ${report.command.exitCode}`, report.command.exitCode);
         }
@@ -36793,14 +36886,15 @@ async function integrationTest(logger) {
 /* harmony export */ });
 /**
  * A mistake in what the user gave us (an input, the cluster's contents, the event).
- * Actions print its message as the single failure line and exit 1; anything else is a bug
- * and is reported with its stack.
+ * Actions print it as the single failure line and exit 1; anything else is a bug and is
+ * reported with its stack. The message says what is wrong and how to fix it; the input it is in
+ * is kept apart, and joined to the message only where the error is printed (errorMessage).
  */
 class ConfigurationError extends Error {
     /** The action input the mistake is in, when there is one (e.g. `services`). */
     input;
     constructor(message, input) {
-        super(input === undefined ? message : `Input '${input}': ${message}`);
+        super(message);
         this.name = "ConfigurationError";
         this.input = input;
     }
@@ -36808,8 +36902,13 @@ class ConfigurationError extends Error {
 function isConfigurationError(error) {
     return error instanceof ConfigurationError;
 }
-/** The message of any thrown value, without its stack. */
+/**
+ * The text a person reads for any thrown value, without its stack: a ConfigurationError's input
+ * first (`Input 'services': item 2: …`), so the line says where to fix it.
+ */
 function errorMessage(error) {
+    if (isConfigurationError(error) && error.input !== undefined)
+        return `Input '${error.input}': ${error.message}`;
     return error instanceof Error ? error.message : String(error);
 }
 

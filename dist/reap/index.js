@@ -64486,7 +64486,8 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Cs: () => (/* binding */ runAction)
+/* harmony export */   Cs: () => (/* binding */ runAction),
+/* harmony export */   Kn: () => (/* binding */ writeOutputs)
 /* harmony export */ });
 /* unused harmony exports coreLogger, ExitCodeError */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
@@ -64500,6 +64501,11 @@ const coreLogger = {
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
 };
+/** Writes a step's outputs (names from action-io.ts). */
+function writeOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value);
+}
 /** A failure that ends the step with a given exit code: the integration tests' own code is the step's. */
 class ExitCodeError extends Error {
     exitCode;
@@ -64540,7 +64546,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5590);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1203);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .reapAction */ .L);
@@ -64550,7 +64556,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5590:
+/***/ 1203:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64563,6 +64569,78 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(6257);
 // EXTERNAL MODULE: ./src/common/errors.ts
 var errors = __nccwpck_require__(1922);
+;// CONCATENATED MODULE: ./src/config/action-io.ts
+// The names of every action input and output, as the action.yml files spell them: code reads and
+// writes them, and errors name them, only through these constants.
+/** Action inputs (the root action.yml forwards each to the sub-action that takes it). */
+const INPUT = {
+    // Where the copies run and which base services they copy (deploy-shadow, deploy-ephemeral).
+    cluster: "cluster",
+    service: "service",
+    container: "container",
+    image: "image",
+    match: "match",
+    port: "port",
+    protocol: "protocol",
+    services: "services",
+    route: "route",
+    // How a request names its route (every action that routes or sends requests).
+    header: "header",
+    cookie: "cookie",
+    baggageKey: "baggage-key",
+    // The copies' Traefik routers.
+    ruleSyntax: "rule-syntax",
+    entrypoints: "entrypoints",
+    fallback: "fallback",
+    priority: "priority",
+    fallbackPriority: "fallback-priority",
+    // The rollout.
+    desiredCount: "desired-count",
+    wait: "wait",
+    timeoutMinutes: "timeout-minutes",
+    ttl: "ttl",
+    tags: "tags",
+    maxConcurrency: "max-concurrency",
+    // The pull-request side (deploy-ephemeral, reap).
+    githubToken: "github-token",
+    comment: "comment",
+    deployment: "deployment",
+    environmentUrl: "environment-url",
+    allowForks: "allow-forks",
+    skipDraft: "skip-draft",
+    // integration-test.
+    run: "run",
+    workingDirectory: "working-directory",
+    probeUrls: "probe-urls",
+    probeTimeout: "probe-timeout",
+    probeInterval: "probe-interval",
+    proxy: "proxy",
+    baggage: "baggage",
+    // reap.
+    sweep: "sweep",
+    maxAge: "max-age",
+    includeShadow: "include-shadow",
+    dryRun: "dry-run",
+    maxDeletions: "max-deletions",
+    deleteTaskDefinitions: "delete-task-definitions",
+};
+/** Action outputs. */
+const OUTPUT = {
+    // deploy-shadow, deploy-ephemeral.
+    route: "route",
+    headers: "headers",
+    baggage: "baggage",
+    services: "services",
+    taskDefinitionArns: "task-definition-arns",
+    // integration-test.
+    exitCode: "exit-code",
+    readyAfterSeconds: "ready-after-seconds",
+    durationSeconds: "duration-seconds",
+    // reap.
+    deleted: "deleted",
+    kept: "kept",
+};
+
 ;// CONCATENATED MODULE: ./src/common/duration.ts
 
 const UNIT_MS = {
@@ -64591,13 +64669,23 @@ function parseDuration(text, input) {
     }
     return total;
 }
+function formatDuration(ms, format) {
+    switch (format) {
+        case "seconds":
+            return String(Math.round(ms / 100) / 10);
+        case "seconds-column":
+            return `${(ms / 1000).toFixed(1)} s`;
+        case "readable":
+            return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number((ms / 60_000).toFixed(1))} min`;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/config/inputs.ts
 
 
 
 /**
- * Typed access to action inputs; every parse failure is a ConfigurationError naming the input.
+ * Typed access to action inputs, by the names in action-io.ts; every parse failure is a ConfigurationError naming the input.
  * Empty means "not given", as on the runner, where an unset input arrives as "".
  */
 class Inputs {
@@ -64678,6 +64766,130 @@ class Inputs {
     }
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/routing/route.ts
+
+
+const SHADOW_ROUTE = "shadow";
+/**
+ * Not a route: the shadow copy's extra Traefik router is `<base>--shadow-fallback`, so a route of
+ * this name would define the same router name differently and Traefik would drop both.
+ */
+const SHADOW_FALLBACK_NAME = "shadow-fallback";
+const ROUTE_MAX_LENGTH = 32;
+const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+const HASH_LENGTH = 6;
+/** `pr-<n>`: reserved for pull requests (branch slugs of this shape are hashed). */
+const PULL_REQUEST_ROUTE = /^pr-(\d+)$/;
+/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
+const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
+function isValidRoute(value) {
+    return ROUTE_PATTERN.test(value);
+}
+/** Checks a route given by a user; `input` names where it came from for the error line. */
+function validateRoute(value, input = "route") {
+    if (value === SHADOW_FALLBACK_NAME) {
+        throw new errors/* ConfigurationError */.j1(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
+    }
+    if (!isValidRoute(value)) {
+        throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
+    }
+    return value;
+}
+/** The pull request a `pr-<n>` route belongs to; undefined for shadow and branch routes. */
+function pullRequestOfRoute(route) {
+    const match = PULL_REQUEST_ROUTE.exec(route);
+    return match === null ? undefined : Number(match[1]);
+}
+function route_routeForPullRequest(number) {
+    if (!Number.isSafeInteger(number) || number <= 0) {
+        throw new errors/* ConfigurationError */.j1(`pull request number '${number}' must be a positive integer`);
+    }
+    return `pr-${number}`;
+}
+/**
+ * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
+ * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
+ * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
+ */
+function route_routeForBranch(branch) {
+    const slug = branch
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
+    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
+        return slug;
+    }
+    const hash = createHash("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
+    const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
+    const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
+    // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
+    return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
+}
+
+;// CONCATENATED MODULE: ./src/ecs/names.ts
+/** What ECS allows in cluster, service and task-definition family names: ≤ 255 letters, digits, `-` and `_`. */
+const ECS_NAME = "[A-Za-z0-9_-]{1,255}";
+const ECS_NAME_PATTERN = new RegExp(`^${ECS_NAME}$`);
+/** `arn:…:task-definition/<family>:<revision>` or a bare `<family>:<revision>`. */
+const TASK_DEFINITION_REFERENCE = new RegExp(`(?:^|/)(${ECS_NAME}):\\d+$`);
+/** A cluster as the `cluster` input names it: its name or its ARN. */
+function isClusterReference(value) {
+    return ECS_NAME_PATTERN.test(value) || value.startsWith("arn:");
+}
+/** The family of a task-definition ARN or of a bare `family:revision`. */
+function taskDefinitionFamily(taskDefinition) {
+    return TASK_DEFINITION_REFERENCE.exec(taskDefinition)?.[1];
+}
+/** The ECS service running `route`'s copy of `baseService`, e.g. `orders--pr-123`. */
+function routeServiceName(baseService, route) {
+    return `${baseService}--${route}`;
+}
+/** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
+function routeFamily(baseFamily, route) {
+    return `${baseFamily}--${route}`;
+}
+
+;// CONCATENATED MODULE: ./src/config/cluster-input.ts
+
+
+
+/** The `cluster` input of deploy and reap: an ECS cluster name or ARN, `default` when not given. */
+function readCluster(inputs) {
+    const cluster = inputs.string(INPUT.cluster, "default");
+    if (!isClusterReference(cluster)) {
+        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name or ARN`, INPUT.cluster);
+    }
+    return cluster;
+}
+
+;// CONCATENATED MODULE: ./src/config/reap-inputs.ts
+// The one settings reader of the reap action: every input, parsed and checked once.
+
+
+
+
+function readReapInputs(inputs) {
+    const route = inputs.optionalString(INPUT.route);
+    const sweep = inputs.optionalString(INPUT.sweep) === undefined ? undefined : inputs.boolean(INPUT.sweep, false);
+    const maxAge = inputs.optionalString(INPUT.maxAge);
+    return {
+        cluster: readCluster(inputs),
+        route: route === undefined ? undefined : validateRoute(route, INPUT.route),
+        sweep,
+        maxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, INPUT.maxAge),
+        includeShadow: inputs.boolean(INPUT.includeShadow, false),
+        dryRun: inputs.boolean(INPUT.dryRun, false),
+        maxDeletions: inputs.integer(INPUT.maxDeletions, 25, { min: 1, max: 10_000 }),
+        deleteTaskDefinitions: inputs.boolean(INPUT.deleteTaskDefinitions, false),
+        maxConcurrency: inputs.integer(INPUT.maxConcurrency, 10, { min: 1, max: 100 }),
+        githubToken: inputs.optionalString(INPUT.githubToken),
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(212);
 ;// CONCATENATED MODULE: ./src/ecs/client.ts
@@ -64686,7 +64898,7 @@ var dist_cjs = __nccwpck_require__(212);
 const CREDENTIALS_HINT = "configure AWS credentials and region before this step, e.g. with aws-actions/configure-aws-credentials (role-to-assume, aws-region)";
 /**
  * The ECS client every action uses. Adaptive retry paces calls down on throttling instead of
- * failing the deploy (DESIGN §7). The SDK itself honours `AWS_ENDPOINT_URL_ECS`, then
+ * failing the deploy (docs/design.md §7). The SDK itself honours `AWS_ENDPOINT_URL_ECS`, then
  * `AWS_ENDPOINT_URL` (how tests point it at the emulator).
  */
 function createEcsClient(region) {
@@ -69743,64 +69955,6 @@ function createGitHubClient(token, apiUrl = process.env.GITHUB_API_URL || DEFAUL
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/routing/route.ts
-
-
-const SHADOW_ROUTE = "shadow";
-/**
- * Not a route: the shadow copy's extra Traefik router is `<base>--shadow-fallback`, so a route of
- * this name would define the same router name differently and Traefik would drop both.
- */
-const SHADOW_FALLBACK_NAME = "shadow-fallback";
-const ROUTE_MAX_LENGTH = 32;
-const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
-const HASH_LENGTH = 6;
-const PULL_REQUEST_ROUTE = /^pr-\d+$/;
-/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
-const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
-function isValidRoute(value) {
-    return ROUTE_PATTERN.test(value);
-}
-/** Checks a route given by a user; `input` names where it came from for the error line. */
-function validateRoute(value, input = "route") {
-    if (value === SHADOW_FALLBACK_NAME) {
-        throw new errors/* ConfigurationError */.j1(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
-    }
-    if (!isValidRoute(value)) {
-        throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
-    }
-    return value;
-}
-function route_routeForPullRequest(number) {
-    if (!Number.isSafeInteger(number) || number <= 0) {
-        throw new errors/* ConfigurationError */.j1(`pull request number '${number}' must be a positive integer`);
-    }
-    return `pr-${number}`;
-}
-/**
- * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
- * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
- * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
- * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
- */
-function route_routeForBranch(branch) {
-    const slug = branch
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
-    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
-        return slug;
-    }
-    const hash = createHash("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
-    const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
-    const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
-    // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
-    return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
-}
-
 ;// CONCATENATED MODULE: ./src/github/event.ts
 
 
@@ -69910,6 +70064,8 @@ const DEFAULT_SIGNAL_NAMES = {
     cookie: "x-route-version",
     baggageKey: "dynamic_route",
 };
+/** The response header every copy's answers carry, naming its route: only it proves a route is live. */
+const SERVED_BY_HEADER = "X-Served-By-Route";
 /** Headers that are not free for routing: Go moves Host out of the header map; the others are signals already. */
 const RESERVED_HEADERS = (/* unused pure expression or super */ null && (["host", "cookie", "baggage"]));
 function validateSignalNames(names) {
@@ -70034,7 +70190,7 @@ function cookie_clearCookieCommand(names, environmentUrl) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
-// The sticky pull-request comment (DESIGN §6), rendered from a model: pure, no I/O.
+// The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
 
 
 
@@ -70481,6 +70637,46 @@ async function tearDownRoute(options) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/reap/mode.ts
+// What a reap run is asked to do, from the event and the settings alone. Pure.
+
+
+
+/** Events with no route of their own, whose natural job is the sweep. */
+const SWEEP_EVENTS = new Set(["schedule", "workflow_dispatch"]);
+/**
+ * One route (the `route` input, or the pull request that closed) or a sweep (`sweep: true`, or a
+ * scheduled or manual run without a route). Shadow only with `include-shadow`.
+ */
+function reapMode(event, settings) {
+    const sweep = settings.sweep ?? (settings.route === undefined && SWEEP_EVENTS.has(event.name));
+    if (sweep) {
+        if (settings.route !== undefined) {
+            throw new errors/* ConfigurationError */.j1(`cannot be combined with route '${settings.route}'; give either a route or sweep: true`, INPUT.sweep);
+        }
+        return { kind: "sweep", maxAgeMs: settings.maxAgeMs };
+    }
+    const mode = routeMode(event, settings);
+    if (mode.route === SHADOW_ROUTE && !settings.includeShadow) {
+        throw new errors/* ConfigurationError */.j1("route 'shadow' is main's copy; set include-shadow: true to really reap it", INPUT.includeShadow);
+    }
+    return mode;
+}
+function routeMode(event, settings) {
+    const closed = event.pullRequest !== undefined && event.action === "closed" ? event.pullRequest : undefined;
+    const because = closed === undefined ? undefined : `pull request #${closed.number} ${closed.merged ? "merged" : "closed"}`;
+    if (settings.route !== undefined) {
+        return { kind: "route", route: settings.route, because: because ?? `route ${settings.route} asked for`, pullRequest: closed?.number };
+    }
+    if (event.pullRequest === undefined) {
+        throw new errors/* ConfigurationError */.j1(`a '${event.name || "unknown"}' event names no route to reap; set route (e.g. route: pr-123) or sweep: true`, INPUT.route);
+    }
+    if (closed === undefined || because === undefined) {
+        throw new errors/* ConfigurationError */.j1(`runs on a pull_request '${event.action ?? "unknown"}' event; reap tears a route down when its pull request closes: use 'on: pull_request: types: [closed]', or set route`, INPUT.route);
+    }
+    return { kind: "route", route: route_routeForPullRequest(closed.number), because, pullRequest: closed.number };
+}
+
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*
 How it works:
@@ -70735,242 +70931,6 @@ function chunk(items, size) {
     return groups;
 }
 
-;// CONCATENATED MODULE: ./src/ecs/tags.ts
-/** Tag keys that mark what ecs-dynamic-routing owns (DESIGN §4): the only source of truth for reaping. */
-const tags_TAG = {
-    managedBy: "dynamic-routing:managed-by",
-    route: "dynamic-routing:route",
-    kind: "dynamic-routing:kind",
-    baseService: "dynamic-routing:base-service",
-    repository: "dynamic-routing:repository",
-    commit: "dynamic-routing:commit",
-    createdAt: "dynamic-routing:created-at",
-    pullRequest: "dynamic-routing:pull-request",
-    expiresAt: "dynamic-routing:expires-at",
-};
-const tags_MANAGED_BY = "ecs-dynamic-routing";
-/** ECS limits on tags per resource. */
-const tags_TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
-
-;// CONCATENATED MODULE: ./src/reap/select.ts
-// Which route services to reap, decided from tags alone (DESIGN §4: tags are the only source of
-// truth for ownership). Pure: the same cluster, PR states, clock and options give the same answer.
-
-
-const OVER_MAX_DELETIONS = "over max-deletions";
-/**
- * The task-definition family of a task-definition ARN (`arn:…:task-definition/<family>:<revision>`)
- * or of a bare `family:revision`.
- */
-function taskDefinitionFamily(taskDefinition) {
-    const match = /(?:^|\/)([A-Za-z0-9_-]{1,255}):\d+$/.exec(taskDefinition);
-    return match?.[1];
-}
-/**
- * A route's copy runs in its own family `<base family>--<route>`; anything else (say, a service
- * someone pointed back at the base family by hand) must never have its revisions deregistered.
- */
-function routeTaskDefinitionFamily(taskDefinition, route) {
-    const family = taskDefinition === undefined ? undefined : taskDefinitionFamily(taskDefinition);
-    return family !== undefined && family.endsWith(`--${route}`) && family.length > route.length + 2 ? family : undefined;
-}
-/** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
-function parseTimestamp(text) {
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text))
-        return undefined;
-    const time = Date.parse(text);
-    return Number.isNaN(time) ? undefined : new Date(time);
-}
-/** The pull-request numbers a sweep must ask GitHub about (each once). */
-function pullRequestsToLookUp(services, options) {
-    if (options.mode.kind !== "sweep")
-        return [];
-    const numbers = new Set();
-    for (const service of services) {
-        const owned = ownership(service, options);
-        if (owned.kind === "candidate" && owned.pullRequest !== undefined)
-            numbers.add(owned.pullRequest);
-    }
-    return [...numbers].sort((a, b) => a - b);
-}
-/** Decides, for every service in the cluster, whether to delete it and why. */
-function selectServices(services, pullRequests, options) {
-    const selection = { delete: [], keep: [], unmanaged: 0, otherRepository: 0, otherRoutes: 0, alreadyDeleting: 0, overMaxDeletions: 0 };
-    const stale = [];
-    for (const service of [...services].sort((a, b) => compare(a.serviceName, b.serviceName))) {
-        const owned = ownership(service, options);
-        if (owned.kind === "unmanaged") {
-            selection.unmanaged++;
-            continue;
-        }
-        if (owned.kind === "other-repository") {
-            selection.otherRepository++;
-            continue;
-        }
-        if (owned.kind === "other-route") {
-            selection.otherRoutes++;
-            continue;
-        }
-        if (owned.kind === "already-deleting") {
-            selection.alreadyDeleting++;
-            continue;
-        }
-        const decision = (reason) => ({
-            service: service.serviceName,
-            serviceArn: service.serviceArn,
-            route: owned.route,
-            pullRequest: owned.kind === "candidate" ? owned.pullRequest : undefined,
-            taskDefinitionFamily: owned.route === undefined ? undefined : routeTaskDefinitionFamily(service.taskDefinition, owned.route),
-            reason,
-        });
-        if (owned.kind === "keep") {
-            selection.keep.push(decision(owned.reason));
-            continue;
-        }
-        const verdict = options.mode.kind === "route" ? { stale: true, reason: options.mode.because } : staleness(owned, pullRequests, options);
-        (verdict.stale ? stale : selection.keep).push(decision(verdict.reason));
-    }
-    selection.delete = stale.slice(0, options.maxDeletions);
-    for (const decision of stale.slice(options.maxDeletions)) {
-        selection.keep.push({ ...decision, reason: `${OVER_MAX_DELETIONS} (${decision.reason})` });
-        selection.overMaxDeletions++;
-    }
-    return selection;
-}
-/** Whether a service is ours to judge, and the tags it is judged by; any doubt keeps it. */
-function ownership(service, options) {
-    const tags = service.tags;
-    if (tags[tags_TAG.managedBy] !== tags_MANAGED_BY)
-        return { kind: "unmanaged" };
-    if (tags[tags_TAG.repository] !== options.repository)
-        return { kind: "other-repository" };
-    const routeTag = tags[tags_TAG.route];
-    const route = routeTag !== undefined && isValidRoute(routeTag) ? routeTag : undefined;
-    if (options.mode.kind === "route" && route !== options.mode.route)
-        return { kind: "other-route" };
-    const keep = (reason) => ({ kind: "keep", route, reason });
-    if (route === undefined)
-        return keep(`route tag ${describeTag(routeTag)} is not a valid route`);
-    if (!service.serviceName.endsWith(`--${route}`)) {
-        return keep(`service name does not end with --${route}, its route tag`);
-    }
-    const shadow = route === SHADOW_ROUTE || tags[tags_TAG.kind] === "shadow";
-    if (shadow && !options.includeShadow)
-        return keep("shadow (set include-shadow: true to reap it)");
-    if (service.status !== "ACTIVE")
-        return { kind: "already-deleting" };
-    const pullRequestTag = tags[tags_TAG.pullRequest];
-    let pullRequest;
-    if (pullRequestTag !== undefined) {
-        if (!/^[1-9]\d{0,9}$/.test(pullRequestTag))
-            return keep(`pull-request tag ${describeTag(pullRequestTag)} is not a number`);
-        pullRequest = Number(pullRequestTag);
-    }
-    // `pr-<n>` is reserved for pull requests (branch slugs that look like it are hashed).
-    const routePullRequest = /^pr-(\d+)$/.exec(route);
-    if (routePullRequest !== null) {
-        const fromRoute = Number(routePullRequest[1]);
-        if (pullRequest !== undefined && fromRoute !== pullRequest) {
-            return keep(`pull-request tag #${pullRequest} disagrees with route ${route}`);
-        }
-        pullRequest = fromRoute;
-    }
-    const expiresAtTag = tags[tags_TAG.expiresAt];
-    const expiresAt = expiresAtTag === undefined ? undefined : parseTimestamp(expiresAtTag);
-    if (expiresAtTag !== undefined && expiresAt === undefined) {
-        return keep(`expires-at tag ${describeTag(expiresAtTag)} is not a timestamp`);
-    }
-    const createdAtTag = tags[tags_TAG.createdAt];
-    const createdAt = createdAtTag === undefined ? undefined : parseTimestamp(createdAtTag);
-    if (createdAtTag !== undefined && createdAt === undefined) {
-        return keep(`created-at tag ${describeTag(createdAtTag)} is not a timestamp`);
-    }
-    return { kind: "candidate", route, pullRequest, expiresAt, createdAt };
-}
-function staleness(candidate, pullRequests, options) {
-    const reasons = [];
-    const notes = [];
-    if (candidate.pullRequest !== undefined) {
-        const number = candidate.pullRequest;
-        const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
-        // A PR that cannot be read never makes a copy stale, but its own expires-at and age still do:
-        // they are the safety net for exactly the runs where GitHub could not be asked.
-        if (state.kind === "closed")
-            reasons.push(`pull request #${number} ${state.merged ? "merged" : "closed"}`);
-        else if (state.kind === "open")
-            notes.push(`pull request #${number} open`);
-        else if (state.kind === "not-found")
-            notes.push(`pull request #${number} not found`);
-        else
-            notes.push(`pull request #${number} unknown: ${state.reason}`);
-    }
-    const now = options.now.getTime();
-    if (candidate.expiresAt !== undefined) {
-        if (candidate.expiresAt.getTime() <= now)
-            reasons.push(`expired at ${candidate.expiresAt.toISOString()}`);
-        else
-            notes.push(`expires at ${candidate.expiresAt.toISOString()}`);
-    }
-    const maxAgeMs = options.mode.kind === "sweep" ? options.mode.maxAgeMs : undefined;
-    if (maxAgeMs !== undefined) {
-        if (candidate.createdAt === undefined)
-            notes.push("no created-at tag for max-age");
-        else if (now - candidate.createdAt.getTime() > maxAgeMs) {
-            reasons.push(`older than max-age (created ${candidate.createdAt.toISOString()})`);
-        }
-        else
-            notes.push(`created ${candidate.createdAt.toISOString()}`);
-    }
-    if (reasons.length > 0)
-        return { stale: true, reason: reasons.join("; ") };
-    return { stale: false, reason: notes.length > 0 ? notes.join("; ") : "nothing marks it stale" };
-}
-function describeTag(value) {
-    return value === undefined ? "(missing)" : JSON.stringify(value);
-}
-function compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * Task-definition families that may be deregistered after the deletions: those of deleted
- * services that no remaining service in the cluster (managed or not) still runs.
- */
-function familiesToDeregister(services, deleted) {
-    const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
-    const stillUsed = new Set();
-    for (const service of services) {
-        if (deletedArns.has(service.serviceArn) || service.taskDefinition === undefined)
-            continue;
-        const family = taskDefinitionFamily(service.taskDefinition);
-        if (family !== undefined)
-            stillUsed.add(family);
-    }
-    const families = new Set();
-    for (const decision of deleted) {
-        if (decision.taskDefinitionFamily !== undefined && !stillUsed.has(decision.taskDefinitionFamily)) {
-            families.add(decision.taskDefinitionFamily);
-        }
-    }
-    return [...families].sort(compare);
-}
-/**
- * Routes whose copies are all gone after the deletions (nothing of the route kept), so their PR
- * comment and deployments can be torn down, with the deleted services and why.
- */
-function routesTornDown(selection) {
-    const keptRoutes = new Set(selection.keep.map((decision) => decision.route));
-    const routes = new Map();
-    for (const decision of selection.delete) {
-        if (decision.route === undefined || keptRoutes.has(decision.route))
-            continue;
-        const entry = routes.get(decision.route) ?? { route: decision.route, pullRequest: decision.pullRequest, removed: [], reason: decision.reason };
-        entry.pullRequest ??= decision.pullRequest;
-        entry.removed.push(decision.service);
-        routes.set(decision.route, entry);
-    }
-    return [...routes.values()];
-}
-
 ;// CONCATENATED MODULE: ./src/reap/delete.ts
 // The only part of the reaper that changes ECS. It is handed decisions already made by
 // select.ts and never widens them: services by ARN, task definitions only of exact families.
@@ -71087,6 +71047,23 @@ async function listRevisions(ecs, families, status, limit, fail) {
     })));
     return revisions;
 }
+
+;// CONCATENATED MODULE: ./src/ecs/tags.ts
+/** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
+const tags_TAG = {
+    managedBy: "dynamic-routing:managed-by",
+    route: "dynamic-routing:route",
+    kind: "dynamic-routing:kind",
+    baseService: "dynamic-routing:base-service",
+    repository: "dynamic-routing:repository",
+    commit: "dynamic-routing:commit",
+    createdAt: "dynamic-routing:created-at",
+    pullRequest: "dynamic-routing:pull-request",
+    expiresAt: "dynamic-routing:expires-at",
+};
+const tags_MANAGED_BY = "ecs-dynamic-routing";
+/** ECS limits on tags per resource. */
+const tags_TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
 
 ;// CONCATENATED MODULE: ./src/ecs/route-tags.ts
 
@@ -71216,7 +71193,218 @@ async function readPullRequestStates(github, owner, repo, numbers, concurrency) 
     return new Map(states);
 }
 
+;// CONCATENATED MODULE: ./src/reap/select.ts
+// Which route services to reap, decided from tags alone (docs/design.md §4: tags are the only source of
+// truth for ownership). Pure: the same cluster, PR states, clock and options give the same answer.
+
+
+
+const OVER_MAX_DELETIONS = "over max-deletions";
+/**
+ * A route's copy runs in its own family `<base family>--<route>`; anything else (say, a service
+ * someone pointed back at the base family by hand) must never have its revisions deregistered.
+ */
+function routeTaskDefinitionFamily(taskDefinition, route) {
+    const family = taskDefinition === undefined ? undefined : taskDefinitionFamily(taskDefinition);
+    return family !== undefined && family.endsWith(`--${route}`) && family.length > route.length + 2 ? family : undefined;
+}
+/** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
+function parseTimestamp(text) {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text))
+        return undefined;
+    const time = Date.parse(text);
+    return Number.isNaN(time) ? undefined : new Date(time);
+}
+/** The pull-request numbers a sweep must ask GitHub about (each once). */
+function pullRequestsToLookUp(services, options) {
+    if (options.mode.kind !== "sweep")
+        return [];
+    const numbers = new Set();
+    for (const service of services) {
+        const owned = ownership(service, options);
+        if (owned.kind === "candidate" && owned.pullRequest !== undefined)
+            numbers.add(owned.pullRequest);
+    }
+    return [...numbers].sort((a, b) => a - b);
+}
+/** Decides, for every service in the cluster, whether to delete it and why. */
+function selectServices(services, pullRequests, options) {
+    const selection = { delete: [], keep: [], unmanaged: 0, otherRepository: 0, otherRoutes: 0, alreadyDeleting: 0, overMaxDeletions: 0 };
+    const stale = [];
+    for (const service of [...services].sort((a, b) => compare(a.serviceName, b.serviceName))) {
+        const owned = ownership(service, options);
+        if (owned.kind === "unmanaged") {
+            selection.unmanaged++;
+            continue;
+        }
+        if (owned.kind === "other-repository") {
+            selection.otherRepository++;
+            continue;
+        }
+        if (owned.kind === "other-route") {
+            selection.otherRoutes++;
+            continue;
+        }
+        if (owned.kind === "already-deleting") {
+            selection.alreadyDeleting++;
+            continue;
+        }
+        const decision = (reason) => ({
+            service: service.serviceName,
+            serviceArn: service.serviceArn,
+            route: owned.route,
+            pullRequest: owned.kind === "candidate" ? owned.pullRequest : undefined,
+            taskDefinitionFamily: owned.route === undefined ? undefined : routeTaskDefinitionFamily(service.taskDefinition, owned.route),
+            reason,
+        });
+        if (owned.kind === "keep") {
+            selection.keep.push(decision(owned.reason));
+            continue;
+        }
+        const verdict = options.mode.kind === "route" ? { stale: true, reason: options.mode.because } : staleness(owned, pullRequests, options);
+        (verdict.stale ? stale : selection.keep).push(decision(verdict.reason));
+    }
+    selection.delete = stale.slice(0, options.maxDeletions);
+    for (const decision of stale.slice(options.maxDeletions)) {
+        selection.keep.push({ ...decision, reason: `${OVER_MAX_DELETIONS} (${decision.reason})` });
+        selection.overMaxDeletions++;
+    }
+    return selection;
+}
+/** Whether a service is ours to judge, and the tags it is judged by; any doubt keeps it. */
+function ownership(service, options) {
+    const tags = service.tags;
+    if (tags[tags_TAG.managedBy] !== tags_MANAGED_BY)
+        return { kind: "unmanaged" };
+    if (tags[tags_TAG.repository] !== options.repository)
+        return { kind: "other-repository" };
+    const routeTag = tags[tags_TAG.route];
+    const route = routeTag !== undefined && isValidRoute(routeTag) ? routeTag : undefined;
+    if (options.mode.kind === "route" && route !== options.mode.route)
+        return { kind: "other-route" };
+    const keep = (reason) => ({ kind: "keep", route, reason });
+    if (route === undefined)
+        return keep(`route tag ${describeTag(routeTag)} is not a valid route`);
+    if (!service.serviceName.endsWith(`--${route}`)) {
+        return keep(`service name does not end with --${route}, its route tag`);
+    }
+    const shadow = route === SHADOW_ROUTE || tags[tags_TAG.kind] === "shadow";
+    if (shadow && !options.includeShadow)
+        return keep("shadow (set include-shadow: true to reap it)");
+    if (service.status !== "ACTIVE")
+        return { kind: "already-deleting" };
+    const pullRequestTag = tags[tags_TAG.pullRequest];
+    let pullRequest;
+    if (pullRequestTag !== undefined) {
+        if (!/^[1-9]\d{0,9}$/.test(pullRequestTag))
+            return keep(`pull-request tag ${describeTag(pullRequestTag)} is not a number`);
+        pullRequest = Number(pullRequestTag);
+    }
+    const fromRoute = pullRequestOfRoute(route);
+    if (fromRoute !== undefined) {
+        if (pullRequest !== undefined && fromRoute !== pullRequest) {
+            return keep(`pull-request tag #${pullRequest} disagrees with route ${route}`);
+        }
+        pullRequest = fromRoute;
+    }
+    const expiresAtTag = tags[tags_TAG.expiresAt];
+    const expiresAt = expiresAtTag === undefined ? undefined : parseTimestamp(expiresAtTag);
+    if (expiresAtTag !== undefined && expiresAt === undefined) {
+        return keep(`expires-at tag ${describeTag(expiresAtTag)} is not a timestamp`);
+    }
+    const createdAtTag = tags[tags_TAG.createdAt];
+    const createdAt = createdAtTag === undefined ? undefined : parseTimestamp(createdAtTag);
+    if (createdAtTag !== undefined && createdAt === undefined) {
+        return keep(`created-at tag ${describeTag(createdAtTag)} is not a timestamp`);
+    }
+    return { kind: "candidate", route, pullRequest, expiresAt, createdAt };
+}
+function staleness(candidate, pullRequests, options) {
+    const reasons = [];
+    const notes = [];
+    if (candidate.pullRequest !== undefined) {
+        const number = candidate.pullRequest;
+        const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
+        // A PR that cannot be read never makes a copy stale, but its own expires-at and age still do:
+        // they are the safety net for exactly the runs where GitHub could not be asked.
+        if (state.kind === "closed")
+            reasons.push(`pull request #${number} ${state.merged ? "merged" : "closed"}`);
+        else if (state.kind === "open")
+            notes.push(`pull request #${number} open`);
+        else if (state.kind === "not-found")
+            notes.push(`pull request #${number} not found`);
+        else
+            notes.push(`pull request #${number} unknown: ${state.reason}`);
+    }
+    const now = options.now.getTime();
+    if (candidate.expiresAt !== undefined) {
+        if (candidate.expiresAt.getTime() <= now)
+            reasons.push(`expired at ${candidate.expiresAt.toISOString()}`);
+        else
+            notes.push(`expires at ${candidate.expiresAt.toISOString()}`);
+    }
+    const maxAgeMs = options.mode.kind === "sweep" ? options.mode.maxAgeMs : undefined;
+    if (maxAgeMs !== undefined) {
+        if (candidate.createdAt === undefined)
+            notes.push("no created-at tag for max-age");
+        else if (now - candidate.createdAt.getTime() > maxAgeMs) {
+            reasons.push(`older than max-age (created ${candidate.createdAt.toISOString()})`);
+        }
+        else
+            notes.push(`created ${candidate.createdAt.toISOString()}`);
+    }
+    if (reasons.length > 0)
+        return { stale: true, reason: reasons.join("; ") };
+    return { stale: false, reason: notes.length > 0 ? notes.join("; ") : "nothing marks it stale" };
+}
+function describeTag(value) {
+    return value === undefined ? "(missing)" : JSON.stringify(value);
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * Task-definition families that may be deregistered after the deletions: those of deleted
+ * services that no remaining service in the cluster (managed or not) still runs.
+ */
+function familiesToDeregister(services, deleted) {
+    const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
+    const stillUsed = new Set();
+    for (const service of services) {
+        if (deletedArns.has(service.serviceArn) || service.taskDefinition === undefined)
+            continue;
+        const family = taskDefinitionFamily(service.taskDefinition);
+        if (family !== undefined)
+            stillUsed.add(family);
+    }
+    const families = new Set();
+    for (const decision of deleted) {
+        if (decision.taskDefinitionFamily !== undefined && !stillUsed.has(decision.taskDefinitionFamily)) {
+            families.add(decision.taskDefinitionFamily);
+        }
+    }
+    return [...families].sort(compare);
+}
+/**
+ * Routes whose copies are all gone after the deletions (nothing of the route kept), so their PR
+ * comment and deployments can be torn down, with the deleted services and why.
+ */
+function routesTornDown(selection) {
+    const keptRoutes = new Set(selection.keep.map((decision) => decision.route));
+    const routes = new Map();
+    for (const decision of selection.delete) {
+        if (decision.route === undefined || keptRoutes.has(decision.route))
+            continue;
+        const entry = routes.get(decision.route) ?? { route: decision.route, pullRequest: decision.pullRequest, removed: [], reason: decision.reason };
+        entry.pullRequest ??= decision.pullRequest;
+        entry.removed.push(decision.service);
+        routes.set(decision.route, entry);
+    }
+    return [...routes.values()];
+}
+
 ;// CONCATENATED MODULE: ./src/reap/reap.ts
+
 
 
 
@@ -71286,8 +71474,8 @@ async function tearDownRoutes(plan, dependencies, outcome) {
     const routes = routesTornDown(outcome);
     const mode = plan.mode;
     if (mode.kind === "route" && routes.length === 0 && !outcome.keep.some((decision) => decision.route === mode.route)) {
-        const number = mode.pullRequest ?? Number(/^pr-(\d+)$/.exec(mode.route)?.[1]);
-        if (Number.isSafeInteger(number))
+        const number = mode.pullRequest ?? pullRequestOfRoute(mode.route);
+        if (number !== undefined && Number.isSafeInteger(number))
             routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
     }
     if (mode.kind === "route" && mode.pullRequest !== undefined) {
@@ -71314,7 +71502,11 @@ async function tearDownRoutes(plan, dependencies, outcome) {
     return pullRequestRoutes.map((route) => route.route);
 }
 
+// EXTERNAL MODULE: ./src/actions/common/action.ts
+var action = __nccwpck_require__(935);
 ;// CONCATENATED MODULE: ./src/actions/reap/main.ts
+
+
 
 
 
@@ -71330,22 +71522,24 @@ const SUMMARY_KEPT_ROWS = 200;
 /** The reap action: one route (PR closed, or `route`) or a sweep of stale copies (schedule, `sweep`). */
 async function reapAction(logger, inputs = new Inputs(), env = process.env) {
     const event = readWorkflowEvent(env);
-    const includeShadow = inputs.boolean("include-shadow", false);
-    const mode = reapMode(event, inputs, includeShadow, logger);
+    const settings = readReapInputs(inputs);
+    const mode = reapMode(event, settings);
+    if (mode.kind === "route" && settings.maxAgeMs !== undefined)
+        logger.warning("max-age applies to a sweep only; reaping one route ignores it");
     const plan = {
-        cluster: inputs.string("cluster", "default"),
+        cluster: settings.cluster,
         repository: event.repository,
         owner: event.owner,
         repo: event.repo,
         mode,
-        includeShadow,
-        dryRun: inputs.boolean("dry-run", false),
-        maxDeletions: inputs.integer("max-deletions", 25, { min: 1, max: 10_000 }),
-        deleteTaskDefinitions: inputs.boolean("delete-task-definitions", false),
-        maxConcurrency: inputs.integer("max-concurrency", 10, { min: 1, max: 100 }),
+        includeShadow: settings.includeShadow,
+        dryRun: settings.dryRun,
+        maxDeletions: settings.maxDeletions,
+        deleteTaskDefinitions: settings.deleteTaskDefinitions,
+        maxConcurrency: settings.maxConcurrency,
         now: new Date(),
     };
-    const token = inputs.optionalString("github-token");
+    const token = settings.githubToken;
     if (token !== undefined)
         core/* setSecret */.Pq(token);
     const ecs = createEcsClient();
@@ -71359,8 +71553,10 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
     if (plan.dryRun)
         logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub");
     const report = await reap(plan, { ecs, github, tearDown, logger });
-    core/* setOutput */.uH("deleted", JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))));
-    core/* setOutput */.uH("kept", JSON.stringify(report.kept.map((decision) => outputEntry(decision, false))));
+    (0,action/* writeOutputs */.Kn)({
+        [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
+        [OUTPUT.kept]: JSON.stringify(report.kept.map((decision) => outputEntry(decision, false))),
+    });
     await writeSummary(plan, report);
     if (mode.kind === "route" && report.deleted.length === 0 && report.kept.length === 0) {
         logger.info(`route ${mode.route} has no services in cluster ${plan.cluster}: nothing was deployed, nothing to reap`);
@@ -71369,54 +71565,8 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
         throw new Error(`could not delete ${count(report.failedDeletions, "service", "services")} and retire the task definitions of ${count(report.failedFamilies, "family", "families")}; see the errors above`);
     }
     if (report.selection.overMaxDeletions > 0) {
-        throw new errors/* ConfigurationError */.j1(`${report.selection.overMaxDeletions} more stale service(s) were kept after ${plan.maxDeletions} deletions; review the 'kept' list, then raise max-deletions or run again`, "max-deletions");
+        throw new errors/* ConfigurationError */.j1(`${report.selection.overMaxDeletions} more stale service(s) were kept after ${plan.maxDeletions} deletions; review the 'kept' list, then raise max-deletions or run again`, INPUT.maxDeletions);
     }
-}
-function reapMode(event, inputs, includeShadow, logger) {
-    const routeInput = inputs.optionalString("route");
-    // A scheduled or manual run has no route of its own: its natural job is the sweep.
-    const sweep = inputs.boolean("sweep", routeInput === undefined && (event.name === "schedule" || event.name === "workflow_dispatch"));
-    const maxAge = inputs.optionalString("max-age");
-    const maxAgeMs = maxAge === undefined ? undefined : parseDuration(maxAge, "max-age");
-    if (sweep) {
-        if (routeInput !== undefined) {
-            throw new errors/* ConfigurationError */.j1(`cannot be combined with route '${routeInput}'; give either a route or sweep: true`, "sweep");
-        }
-        return { kind: "sweep", maxAgeMs };
-    }
-    if (maxAgeMs !== undefined)
-        logger.warning("max-age applies to a sweep only; reaping one route ignores it");
-    let mode;
-    const closedPullRequest = event.pullRequest !== undefined && event.action === "closed" ? event.pullRequest : undefined;
-    if (routeInput !== undefined) {
-        mode = {
-            kind: "route",
-            route: validateRoute(routeInput, "route"),
-            because: closedPullRequest === undefined
-                ? `route ${routeInput} asked for`
-                : `pull request #${closedPullRequest.number} ${closedPullRequest.merged ? "merged" : "closed"}`,
-            pullRequest: closedPullRequest?.number,
-        };
-    }
-    else if (event.pullRequest !== undefined) {
-        if (event.action !== "closed") {
-            throw new errors/* ConfigurationError */.j1(`runs on a pull_request '${event.action ?? "unknown"}' event; reap tears a route down when its pull request closes: use 'on: pull_request: types: [closed]', or set route`, "route");
-        }
-        const number = event.pullRequest.number;
-        mode = {
-            kind: "route",
-            route: route_routeForPullRequest(number),
-            because: `pull request #${number} ${event.pullRequest.merged ? "merged" : "closed"}`,
-            pullRequest: number,
-        };
-    }
-    else {
-        throw new errors/* ConfigurationError */.j1(`a '${event.name || "unknown"}' event names no route to reap; set route (e.g. route: pr-123) or sweep: true`, "route");
-    }
-    if (mode.route === SHADOW_ROUTE && !includeShadow) {
-        throw new errors/* ConfigurationError */.j1("route 'shadow' is main's copy; set include-shadow: true to really reap it", "include-shadow");
-    }
-    return mode;
 }
 function outputEntry(decision, dryRun) {
     return {
@@ -71477,14 +71627,15 @@ function count(n, one, many) {
 /* harmony export */ });
 /**
  * A mistake in what the user gave us (an input, the cluster's contents, the event).
- * Actions print its message as the single failure line and exit 1; anything else is a bug
- * and is reported with its stack.
+ * Actions print it as the single failure line and exit 1; anything else is a bug and is
+ * reported with its stack. The message says what is wrong and how to fix it; the input it is in
+ * is kept apart, and joined to the message only where the error is printed (errorMessage).
  */
 class ConfigurationError extends Error {
     /** The action input the mistake is in, when there is one (e.g. `services`). */
     input;
     constructor(message, input) {
-        super(input === undefined ? message : `Input '${input}': ${message}`);
+        super(message);
         this.name = "ConfigurationError";
         this.input = input;
     }
@@ -71492,8 +71643,13 @@ class ConfigurationError extends Error {
 function isConfigurationError(error) {
     return error instanceof ConfigurationError;
 }
-/** The message of any thrown value, without its stack. */
+/**
+ * The text a person reads for any thrown value, without its stack: a ConfigurationError's input
+ * first (`Input 'services': item 2: …`), so the line says where to fix it.
+ */
 function errorMessage(error) {
+    if (isConfigurationError(error) && error.input !== undefined)
+        return `Input '${error.input}': ${error.message}`;
     return error instanceof Error ? error.message : String(error);
 }
 
