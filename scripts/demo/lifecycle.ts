@@ -3,7 +3,7 @@
 // action.yml with the committed bundles exactly as the Actions runner would run them.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DescribeServicesCommand, ECSClient, ListServicesCommand } from "@aws-sdk/client-ecs";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 import { runnerEnvironment } from "../../test/helpers/action-runner.js";
@@ -129,8 +129,7 @@ async function runRootAction(
   writeFileSync(summaryPath, "");
   const env: Record<string, string> = {
     ...runnerEnvironment(runDir),
-    // The runner's node runs composite steps; here the Node that runs the demo does.
-    PATH: [dirname(process.execPath), process.env.PATH ?? ""].join(delimiter),
+    PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? runDir,
     GITHUB_EVENT_NAME: event.name,
     GITHUB_EVENT_PATH: eventPath,
@@ -155,9 +154,10 @@ async function runRootAction(
     with: inputs,
     env,
     actionPath: repositoryRoot,
+    workspace: runDir,
   });
   if (run.steps.some((step) => step.outcome === "failure")) throw new DemoStepFailure(name, stepOutput(run));
-  const ran = run.steps.filter((step) => step.outcome === "success").map((step) => step.id);
+  const ran = run.steps.filter((step) => step.outcome === "success" && step.inputs !== undefined).map((step) => step.id);
   const step = { name, run, seconds: seconds(started) };
   lifecycle.print(`  root action ran: ${ran.join(", ") || "nothing"} (step output ${run.outputs.step}) in ${step.seconds} s`);
   return step;

@@ -1,11 +1,15 @@
 // Runs a composite action.yml the way the runner does: each step's `if:` evaluated with GitHub's
-// expression semantics (@actions/expressions), `${{ }}` in env rendered, `run:` executed with
-// `bash --noprofile --norc -eo pipefail`, step outputs read from GITHUB_OUTPUT, action outputs evaluated.
+// expression semantics (@actions/expressions), `${{ }}` in env and with rendered, `run:` executed with
+// `bash --noprofile --norc -eo pipefail` and the job's PATH, a local `uses: ./x` loaded from the
+// workspace (where the runner resolves it) and, as a `node24` JavaScript action, started with the
+// runner's own Node (this process's) and INPUT_* from `with:` and the action's input defaults; step
+// outputs read from GITHUB_OUTPUT, action outputs evaluated.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
+import type { FunctionDefinition } from "@actions/expressions/funcs/info";
 import { parse } from "yaml";
 import { parseOutputFile } from "./action-runner.js";
 
@@ -13,14 +17,16 @@ interface CompositeStep {
   id?: string;
   if?: string;
   shell?: string;
-  run: string;
+  run?: string;
+  uses?: string;
+  with?: Record<string, string>;
   env?: Record<string, string>;
 }
 
-interface CompositeAction {
+interface ActionMetadata {
   inputs?: Record<string, { default?: string }>;
   outputs?: Record<string, { value: string }>;
-  runs: { using: string; steps: CompositeStep[] };
+  runs: { using: string; main?: string; steps?: CompositeStep[] };
 }
 
 export interface StepResult {
@@ -28,6 +34,8 @@ export interface StepResult {
   outcome: "success" | "failure" | "skipped";
   exitCode?: number;
   env?: Record<string, string>;
+  /** The INPUT_* variables a `uses:` step's action was started with. */
+  inputs?: Record<string, string>;
   stdout?: string;
   outputs: Record<string, string>;
 }
@@ -46,13 +54,34 @@ export interface CompositeRunOptions {
   env: Record<string, string>;
   /** GITHUB_ACTION_PATH: the folder of the action. */
   actionPath: string;
+  /** GITHUB_WORKSPACE: where `run:` steps start and local `uses: ./x` actions are found. */
+  workspace: string;
 }
 
-function evaluate(expression: string, context: Record<string, unknown>): data.ExpressionData {
+const STATUS_FUNCTIONS = ["success", "failure", "always", "cancelled"] as const;
+
+/** The job-status functions of an `if:`, given whether an earlier step failed (nothing is cancelled here). */
+function statusFunctions(failed: boolean): Map<string, FunctionDefinition> {
+  const value = { success: !failed, failure: failed, always: true, cancelled: false };
+  return new Map(
+    STATUS_FUNCTIONS.map((name) => [name, { name, minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(value[name]) }]),
+  );
+}
+
+function evaluate(expression: string, context: Record<string, unknown>, failed = false): data.ExpressionData {
   const lexed = new Lexer(expression).lex();
-  const tree = new Parser(lexed.tokens, Object.keys(context), []).parse();
+  const functions = statusFunctions(failed);
+  const tree = new Parser(lexed.tokens, Object.keys(context), [...functions.values()]).parse();
   const dictionary = JSON.parse(JSON.stringify(context), data.reviver) as data.Dictionary;
-  return new Evaluator(tree, dictionary).evaluate();
+  return new Evaluator(tree, dictionary, functions).evaluate();
+}
+
+/** Whether a step runs: a condition without a status function gets the runner's implicit success(). */
+function stepRuns(condition: string | undefined, context: Record<string, unknown>, failed: boolean): boolean {
+  if (condition === undefined) return !failed;
+  const expression = condition.replace(/^\$\{\{([\s\S]*)\}\}$/, "$1");
+  const hasStatus = new RegExp(`\\b(${STATUS_FUNCTIONS.join("|")})\\s*\\(`).test(expression);
+  return (hasStatus || !failed) && truthy(evaluate(expression, context, failed));
 }
 
 /** Replaces every `${{ expr }}` in a value with the expression's string value. */
@@ -77,18 +106,54 @@ function truthy(value: data.ExpressionData): boolean {
   }
 }
 
-async function runBash(script: string, env: Record<string, string>, cwd: string): Promise<{ exitCode: number; stdout: string }> {
-  const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+async function runProcess(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<{ exitCode: number; stdout: string }> {
+  const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  const exitCode = await new Promise<number>((resolveExit) => child.on("close", (code) => resolveExit(code ?? 1)));
+  const exitCode = await new Promise<number>((resolveExit, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolveExit(code ?? 1));
+  });
   return { exitCode, stdout };
 }
 
+/** `bash` found on the job's PATH, as the runner looks it up for `shell: bash`. */
+function findOnPath(command: string, path: string): string {
+  for (const dir of path.split(delimiter)) {
+    if (dir !== "" && existsSync(join(dir, command))) return join(dir, command);
+  }
+  throw new Error(`${command} is not on the job's PATH`);
+}
+
+/**
+ * A `uses: ./x` step: the runner reads x/action.yml from the workspace and starts a node24 action
+ * with its own Node; INPUT_<NAME> for every declared input (the `with:` value, else the default).
+ */
+async function runLocalAction(step: CompositeStep, context: Record<string, unknown>, env: Record<string, string>, workspace: string) {
+  const uses = step.uses as string;
+  if (!uses.startsWith("./")) throw new Error(`only local actions are supported here, not ${uses}`);
+  const directory = join(workspace, uses);
+  const metadata = parse(readFileSync(join(directory, "action.yml"), "utf8")) as ActionMetadata;
+  if (metadata.runs.using !== "node24" || metadata.runs.main === undefined) {
+    throw new Error(`${uses} is not a node24 JavaScript action (runs.using: ${metadata.runs.using})`);
+  }
+  const declared = metadata.inputs ?? {};
+  const unexpected = Object.keys(step.with ?? {}).filter((name) => !(name in declared));
+  // The runner only warns about these; here they are a mistake in action.yml.
+  if (unexpected.length > 0) throw new Error(`${uses}: unexpected input(s) ${unexpected.join(", ")}`);
+  const inputs: Record<string, string> = {};
+  for (const [name, input] of Object.entries(declared)) {
+    const given = step.with?.[name];
+    inputs[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = given === undefined ? render(input.default ?? "", context) : render(String(given), context);
+  }
+  const actionEnv = { ...env, ...inputs, GITHUB_ACTION_PATH: directory };
+  return { inputs, ...(await runProcess(process.execPath, [join(directory, metadata.runs.main)], actionEnv, workspace)) };
+}
+
 export async function runComposite(actionFile: string, options: CompositeRunOptions): Promise<CompositeRun> {
-  const action = parse(readFileSync(actionFile, "utf8")) as CompositeAction;
-  if (action.runs.using !== "composite") throw new Error(`${actionFile} is not a composite action`);
+  const action = parse(readFileSync(actionFile, "utf8")) as ActionMetadata;
+  if (action.runs.using !== "composite" || action.runs.steps === undefined) throw new Error(`${actionFile} is not a composite action`);
   const baseContext = { github: options.github, env: options.env, runner: { os: "Linux", temp: tmpdir() } };
   const inputs: Record<string, string> = {};
   for (const [name, input] of Object.entries(action.inputs ?? {})) {
@@ -100,9 +165,7 @@ export async function runComposite(actionFile: string, options: CompositeRunOpti
   for (const [index, step] of action.runs.steps.entries()) {
     const id = step.id ?? `__${index}`;
     const context = { ...baseContext, inputs, steps };
-    // A condition without a status function gets the runner's implicit success().
-    const runs = !failed && (step.if === undefined || truthy(evaluate(step.if.replace(/^\$\{\{([\s\S]*)\}\}$/, "$1"), context)));
-    if (!runs) {
+    if (!stepRuns(step.if, context, failed)) {
       steps[id] = { outcome: "skipped", conclusion: "skipped", outputs: {} };
       results.push({ id, outcome: "skipped", outputs: {} });
       continue;
@@ -112,13 +175,23 @@ export async function runComposite(actionFile: string, options: CompositeRunOpti
     writeFileSync(outputPath, "");
     const stepEnv: Record<string, string> = {};
     for (const [key, value] of Object.entries(step.env ?? {})) stepEnv[key] = render(String(value), context);
-    const env = { ...options.env, ...stepEnv, GITHUB_ACTION_PATH: options.actionPath, GITHUB_OUTPUT: outputPath };
-    const { exitCode, stdout } = await runBash(render(step.run, context), env, options.env.GITHUB_WORKSPACE ?? workDir);
+    const env: Record<string, string> = { ...options.env, ...stepEnv, GITHUB_WORKSPACE: options.workspace, GITHUB_OUTPUT: outputPath };
+    let run: { exitCode: number; stdout: string; inputs?: Record<string, string> };
+    if (step.uses !== undefined) {
+      run = await runLocalAction(step, context, env, options.workspace);
+    } else if (step.run !== undefined && step.shell === "bash") {
+      const script = render(step.run, context);
+      const bash = findOnPath("bash", env.PATH ?? "");
+      run = await runProcess(bash, ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { ...env, GITHUB_ACTION_PATH: options.actionPath }, options.workspace);
+    } else {
+      throw new Error(`step ${id}: neither \`uses\` nor a bash \`run\``);
+    }
+    const { exitCode, stdout } = run;
     const outputs = parseOutputFile(readFileSync(outputPath, "utf8"));
     const outcome = exitCode === 0 ? "success" : "failure";
     failed ||= exitCode !== 0;
     steps[id] = { outcome, conclusion: outcome, outputs };
-    results.push({ id, outcome, exitCode, env: stepEnv, stdout, outputs });
+    results.push({ id, outcome, exitCode, env: stepEnv, ...(run.inputs !== undefined ? { inputs: run.inputs } : {}), stdout, outputs });
   }
   const context = { ...baseContext, inputs, steps };
   const outputs: Record<string, string> = {};

@@ -1,11 +1,14 @@
-// The root composite action picks the right bundle for each event and passes every input through.
+// The root composite action picks the right sub-action for each event and passes every input through.
 // The bundles are replaced by recorders here (their own tests run them for real); what is under test
-// is action.yml itself: its `if:` conditions under GitHub's expression semantics and its env mapping.
+// is action.yml itself: its `if:` conditions under GitHub's expression semantics, its `with:` mapping,
+// and that it needs no `node` on PATH (every event runs with a PATH that has none, as on runner images
+// without Node: the sub-actions run as node24 JavaScript actions on the runner's own Node).
+import { spawn } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { runComposite } from "../helpers/composite-runner.js";
 import { pullRequestEvent, pushEvent } from "../helpers/webhooks.js";
@@ -29,12 +32,13 @@ const setByLifecycle: Record<Bundle, Record<string, string>> = {
   reap: {},
 };
 
-/** An action folder whose bundles record the INPUT_* variables they were started with. */
+/** An action folder (the real action.yml files) whose bundles record the INPUT_* variables they were started with. */
 function recordingActionPath(): { actionPath: string; recorded: (bundle: Bundle) => Record<string, string> | undefined } {
   const actionPath = mkdtempSync(join(tmpdir(), "lifecycle-"));
-  const records = join(actionPath, "records");
-  mkdirSync(records);
+  const records = mkdtempSync(join(tmpdir(), "lifecycle-records-"));
   for (const bundle of bundles) {
+    mkdirSync(join(actionPath, "actions", bundle), { recursive: true });
+    copyFileSync(join(root, "actions", bundle, "action.yml"), join(actionPath, "actions", bundle, "action.yml"));
     mkdirSync(join(actionPath, "dist", bundle), { recursive: true });
     writeFileSync(
       join(actionPath, "dist", bundle, "index.js"),
@@ -54,17 +58,59 @@ if (${JSON.stringify(bundle)}.startsWith("deploy-")) fs.appendFileSync(process.e
   };
 }
 
+const NODE_COMMANDS = new Set(["node", "nodejs", "npm", "npx", "corepack"]);
+
+/** The job's PATH as one folder of every command on it except Node's: a runner image without Node. */
+function pathWithoutNode(): string {
+  const bin = mkdtempSync(join(tmpdir(), "no-node-bin-"));
+  for (const dir of (process.env.PATH ?? "").split(delimiter).filter((entry) => entry !== "" && existsSync(entry))) {
+    for (const command of readdirSync(dir)) {
+      if (!NODE_COMMANDS.has(command) && !existsSync(join(bin, command))) symlinkSync(join(dir, command), join(bin, command));
+    }
+  }
+  return bin;
+}
+const jobPath = pathWithoutNode();
+
 async function runFor(event: { name: string; payload: Record<string, unknown> }, withInputs: Record<string, string>) {
   const { actionPath, recorded } = recordingActionPath();
+  const workspace = mkdtempSync(join(tmpdir(), "lifecycle-workspace-"));
   const run = await runComposite(join(root, "action.yml"), {
     github: { event_name: event.name, event: event.payload, ref: (event.payload.ref as string | undefined) ?? "refs/heads/master", token: "ghs_lifecycle" },
     with: withInputs,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    env: { PATH: jobPath, HOME: process.env.HOME ?? "" },
     actionPath,
+    workspace,
   });
   const ran = bundles.filter((bundle) => recorded(bundle) !== undefined);
+  // The copy of the sub-actions in the workspace is gone afterwards, whatever ran.
+  assert.deepEqual(readdirSync(workspace), []);
   return { run, ran, recorded };
 }
+
+test("the job's PATH in these tests has no node", async () => {
+  const { stdout } = await new Promise<{ stdout: string }>((resolveRun) => {
+    const child = spawn("bash", ["-c", "command -v node || echo no-node"], { env: { PATH: jobPath } });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on("close", () => resolveRun({ stdout }));
+  });
+  assert.equal(stdout.trim(), "no-node");
+});
+
+test("every step of the root action is a bash step without node or a node24 sub-action", () => {
+  const steps = (parse(readFileSync(join(root, "action.yml"), "utf8")) as { runs: { steps: { uses?: string; run?: string }[] } }).runs.steps;
+  for (const step of steps) {
+    if (step.uses !== undefined) {
+      const name = /^\.\/\.ecs-dynamic-routing-action\/actions\/([a-z-]+)$/.exec(step.uses)?.[1] as Bundle | undefined;
+      assert.ok(name !== undefined && bundles.includes(name), `unexpected uses: ${step.uses}`);
+      const metadata = parse(readFileSync(join(root, "actions", name, "action.yml"), "utf8")) as { runs: { using: string } };
+      assert.equal(metadata.runs.using, "node24");
+    } else {
+      assert.doesNotMatch(step.run ?? "", /\bnode\b/);
+    }
+  }
+});
 
 /** Every root input set to a value naming it, so a mapped-through value shows where it came from. */
 const everyInput = Object.fromEntries(rootInputs.map((name) => [name, `value-of-${name}`]));
@@ -137,7 +183,8 @@ for (const name of ["schedule", "workflow_dispatch"]) {
     assert.deepEqual(ran, ["reap"]);
     assertPassedThrough("reap", recorded("reap"));
     assert.equal(recorded("reap")?.INPUT_SWEEP, "true");
-    assert.equal(recorded("reap")?.INPUT_ROUTE, undefined);
+    // The sweep is not given a route: the input keeps its default, empty.
+    assert.equal(recorded("reap")?.INPUT_ROUTE, "");
     assert.equal(run.outputs.step, "reap-sweep");
   });
 }
