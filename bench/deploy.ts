@@ -50,7 +50,7 @@ function options(client: ECSClient, route: string, services: string[], image: st
     cluster: "default",
     route,
     kind: "ephemeral",
-    services: services.map((service) => ({ service, container: "app", image: `registry.example.com/${service}:${image}`, match: undefined, port: undefined, protocol: "http", input: "services" })),
+    services: services.map((service) => ({ service, container: "app", image: `registry.example.com/${service}:${image}`, match: undefined, port: undefined, protocol: "http", environment: {}, input: "services" })),
     routing: {
       signal: DEFAULT_SIGNAL_NAMES,
       ruleSyntax: "v3",

@@ -2,7 +2,8 @@
 // own Traefik router, web → orders → payments calling each other back through the router.
 import type { RegisterTaskDefinitionRequest } from "@aws-sdk/client-ecs";
 import type { SeedServiceInput } from "../../test/emulators/ecs/index.js";
-import { DOWNSTREAM_URL_VARIABLE } from "./containers.js";
+import { join } from "node:path";
+import { DOWNSTREAM_URL_VARIABLE, STORE_DIR_VARIABLE } from "./containers.js";
 
 export const CLUSTER = "dev";
 export const CONTAINER = "app";
@@ -15,11 +16,13 @@ export interface BaseService {
   path: string;
   /** The base service it calls for every request, through the router. */
   calls?: string;
+  /** It keeps data: a "database" per route (a directory under the demo's stores). */
+  store?: boolean;
 }
 
 export const BASE_SERVICES: readonly BaseService[] = [
   { name: "web", path: "/web", calls: "orders" },
-  { name: "orders", path: "/orders", calls: "payments" },
+  { name: "orders", path: "/orders", calls: "payments", store: true },
   { name: "payments", path: "/payments" },
 ];
 
@@ -38,7 +41,13 @@ export function baseLabels(service: BaseService): Record<string, string> {
   };
 }
 
-export function baseTaskDefinition(service: BaseService, routerUrl: string): RegisterTaskDefinitionRequest {
+/** The store of `route` under `storesDir`: the default services' is `default`. */
+export function storeDir(storesDir: string, route: string): string {
+  return join(storesDir, route);
+}
+
+/** `storesDir` holds the stores of services with `store`; the default services write to `default`. */
+export function baseTaskDefinition(service: BaseService, routerUrl: string, storesDir?: string): RegisterTaskDefinitionRequest {
   const downstream = BASE_SERVICES.find((candidate) => candidate.name === service.calls);
   return {
     family: service.name,
@@ -58,6 +67,7 @@ export function baseTaskDefinition(service: BaseService, routerUrl: string): Reg
           { name: "OTEL_SERVICE_NAME", value: service.name },
           { name: "OTEL_PROPAGATORS", value: "tracecontext,baggage" },
           ...(downstream === undefined ? [] : [{ name: DOWNSTREAM_URL_VARIABLE, value: `${routerUrl}${downstream.path}/` }]),
+          ...(service.store === true && storesDir !== undefined ? [{ name: STORE_DIR_VARIABLE, value: storeDir(storesDir, "default") }] : []),
         ],
         dockerLabels: baseLabels(service),
       },
@@ -65,10 +75,10 @@ export function baseTaskDefinition(service: BaseService, routerUrl: string): Reg
   };
 }
 
-export function baseServiceSeed(service: BaseService, routerUrl: string): SeedServiceInput {
+export function baseServiceSeed(service: BaseService, routerUrl: string, storesDir?: string): SeedServiceInput {
   return {
     cluster: CLUSTER,
-    taskDefinition: baseTaskDefinition(service, routerUrl),
+    taskDefinition: baseTaskDefinition(service, routerUrl, storesDir),
     service: {
       serviceName: service.name,
       cluster: CLUSTER,

@@ -3,7 +3,10 @@
 // that container would. Like an OpenTelemetry-instrumented service, a container with a
 // DOWNSTREAM_URL in its task definition's environment calls it (back through the router) and
 // carries the incoming W3C baggage to that call; it does not forward the routing header or cookie,
-// because instrumentation does not either.
+// because instrumentation does not either. A container with a STORE_DIR writes each POST to its
+// "database" there, a directory per route that the on-deploy hook creates.
+import { appendFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter } from "@opentelemetry/api";
@@ -14,6 +17,10 @@ import { SERVED_BY_HEADER } from "../../src/routing/signal.js";
 export const DOWNSTREAM_URL_VARIABLE = "DOWNSTREAM_URL";
 /** Set on every route copy by the deploy actions (docs/design.md §3); absent on the default services. */
 export const ROUTE_VERSION_VARIABLE = "ROUTE_VERSION";
+/** The directory a container's writes go to: its route's "database". */
+export const STORE_DIR_VARIABLE = "STORE_DIR";
+/** The file in a store that holds one JSON line per write. */
+export const STORE_FILE = "orders.jsonl";
 
 /** One container of one RUNNING task, as its task definition describes it. */
 export interface TaskContainer {
@@ -33,6 +40,15 @@ export interface ContainerAnswer {
   image: string;
   /** The answer of the downstream call, when the container has one. */
   downstream?: DownstreamAnswer;
+  /** The store a POST was written to. */
+  wroteTo?: string;
+}
+
+/** One write a container made to its store. */
+export interface StoredWrite {
+  service: string;
+  route: string;
+  body: string;
 }
 
 export interface DownstreamAnswer {
@@ -67,12 +83,35 @@ async function callDownstream(url: string, request: IncomingMessage): Promise<Do
   }
 }
 
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Appends a POST to the container's store; a store that was never created is the deploy's mistake. */
+function write(identity: TaskContainer, route: string, text: string, response: ServerResponse): string | undefined {
+  const store = identity.environment[STORE_DIR_VARIABLE];
+  if (store === undefined || store === "" || !existsSync(store)) {
+    response.writeHead(500, { "content-type": "text/plain" }).end(`no store: ${STORE_DIR_VARIABLE} is '${store ?? ""}'`);
+    return undefined;
+  }
+  const stored: StoredWrite = { service: identity.service, route, body: text };
+  appendFileSync(join(store, STORE_FILE), `${JSON.stringify(stored)}\n`);
+  return store;
+}
+
 async function answer(identity: TaskContainer, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const body: ContainerAnswer = {
     service: identity.service,
     route: identity.environment[ROUTE_VERSION_VARIABLE] ?? "default",
     image: identity.image,
   };
+  if (request.method === "POST") {
+    const wroteTo = write(identity, body.route, await readBody(request), response);
+    if (wroteTo === undefined) return;
+    body.wroteTo = wroteTo;
+  }
   const downstreamUrl = identity.environment[DOWNSTREAM_URL_VARIABLE];
   if (downstreamUrl !== undefined && downstreamUrl !== "") {
     body.downstream = await callDownstream(downstreamUrl, request);

@@ -1,7 +1,7 @@
 // The whole lifecycle against local emulators: a push to main, a pull request that changes one
 // service (with its integration tests), and the pull request's close, each run through the root
 // action.yml with the committed bundles exactly as the Actions runner would run them.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DescribeServicesCommand, ECSClient, ListServicesCommand } from "@aws-sdk/client-ecs";
@@ -11,7 +11,8 @@ import { runComposite, type CompositeRun } from "../../test/helpers/composite-ru
 import { pullRequestEvent, pushEvent } from "../../test/helpers/webhooks.js";
 import { startEcsEmulator, type EcsEmulator } from "../../test/emulators/ecs/index.js";
 import { startGitHubEmulator, type EmulatedDeployment, type GitHubEmulator } from "../../test/emulators/github/index.js";
-import { BASE_SERVICES, CLUSTER, baseServiceSeed, image } from "./cluster.js";
+import { BASE_SERVICES, CLUSTER, baseServiceSeed, image, storeDir } from "./cluster.js";
+import { STORE_DIR_VARIABLE, STORE_FILE, type ContainerAnswer, type StoredWrite } from "./containers.js";
 import { DefaultTrafficWatch, type DefaultTrafficReport } from "./default-traffic.js";
 import { demoSignals, formatRouting, observeRouting, waitForAnswer, type ObservedRow } from "./observe.js";
 import { startDemoRouter, type DemoRouter } from "./router.js";
@@ -52,6 +53,14 @@ export interface DeletedService {
   reason: string;
 }
 
+/** One route's "database" of orders, as the demo found it. */
+export interface StoreState {
+  route: string;
+  /** False when there is no store directory for the route. */
+  exists: boolean;
+  writes: StoredWrite[];
+}
+
 export interface DemoResult {
   routerUrl: string;
   /** The routing table observed through the router after each stage. */
@@ -64,6 +73,8 @@ export interface DemoResult {
   /** Services left in the cluster after the close, with their status. */
   servicesLeft: { name: string; status: string }[];
   defaultTraffic: DefaultTrafficReport;
+  /** The stores of orders after the pull request's writes. */
+  stores: { afterWrites: StoreState[] };
   seconds: number;
 }
 
@@ -105,6 +116,7 @@ function stepOutput(run: CompositeRun): string {
 }
 
 interface Lifecycle {
+  storesDir: string;
   ecs: EcsEmulator;
   github: GitHubEmulator;
   router: DemoRouter;
@@ -247,6 +259,66 @@ async function servicesInCluster(client: ECSClient): Promise<{ name: string; sta
   return services.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * The demo's hooks: on-deploy creates the route's store and seeds it (idempotent: it runs on every
+ * deploy). A real team's would create a schema, a table prefix or a queue.
+ */
+function hooks(storesDir: string): { "on-deploy": string } {
+  return {
+    "on-deploy": [
+      `store="${storesDir}/$ROUTE"`,
+      'mkdir -p "$store"',
+      `[ -e "$store/${STORE_FILE}" ] || echo '{"service":"seed","route":"'"$ROUTE"'","body":"seed order"}' > "$store/${STORE_FILE}"`,
+      'echo "store $store ready for $ROUTE_SERVICES"',
+    ].join("\n"),
+  };
+}
+
+/** Where a copy of orders writes: an override with {route}, so every route gets its own store. */
+function storeOverride(storesDir: string): string {
+  return `${STORE_DIR_VARIABLE}=${storesDir}/{route}`;
+}
+
+function readStore(storesDir: string, route: string): StoreState {
+  const file = join(storeDir(storesDir, route), STORE_FILE);
+  if (!existsSync(file)) return { route, exists: existsSync(storeDir(storesDir, route)), writes: [] };
+  const writes = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as StoredWrite);
+  return { route, exists: true, writes };
+}
+
+function printStores(lifecycle: Lifecycle, title: string, stores: StoreState[]): void {
+  lifecycle.print("", `  ${title}`);
+  lifecycle.print(
+    ...formatTable(
+      ["store (route)", "rows: written by (route of the copy)"],
+      stores.map((store) => [
+        store.route,
+        store.exists ? store.writes.map((write) => `${write.body} (${write.service === "seed" ? "on-deploy seed" : write.route})`).join(", ") || "(empty)" : "(dropped)",
+      ]),
+    ),
+  );
+}
+
+/** POSTs an order to /orders for each route: each copy writes to its own store. */
+async function writeOrders(lifecycle: Lifecycle, routes: readonly string[]): Promise<void> {
+  for (const route of routes) {
+    const headers: Record<string, string> = route === "default" ? {} : { [DEFAULT_SIGNAL_NAMES.header]: route };
+    const response = await fetch(`${lifecycle.router.url}/orders/`, {
+      method: "POST",
+      headers,
+      body: `order via ${route === "default" ? "no signal" : `${DEFAULT_SIGNAL_NAMES.header}: ${route}`}`,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new DemoStepFailure(`POST /orders/ for ${route}`, text);
+    const answer = JSON.parse(text) as ContainerAnswer;
+    lifecycle.print(`  POST /orders/ (${route === "default" ? "no signal" : `route ${route}`}) → ${answer.service} wrote to ${answer.wroteTo ?? "-"}`);
+  }
+}
+
 function heading(lifecycle: Lifecycle, text: string): void {
   lifecycle.print("", `━━ ${text} ${"━".repeat(Math.max(3, 96 - text.length))}`);
 }
@@ -256,6 +328,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const print = (...lines: string[]): void => lines.forEach((line) => options.print?.(line));
   const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), "ecs-dynamic-routing-demo-"));
+  // The default services' "database", made by hand like the services themselves.
+  const storesDir = join(workDir, "stores");
+  mkdirSync(storeDir(storesDir, "default"), { recursive: true });
   const ecs = await startEcsEmulator({ clusters: [CLUSTER], stabilizationMs: STABILIZATION_MS, drainMs: DRAIN_MS });
   const github = await startGitHubEmulator();
   const client = new ECSClient({
@@ -267,7 +342,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   let watch: DefaultTrafficWatch | undefined;
   try {
     router = await startDemoRouter({ ecs: client, cluster: CLUSTER, refreshMs: ROUTER_REFRESH_MS });
-    const lifecycle: Lifecycle = { ecs, github, router, client, workDir, print };
+    const lifecycle: Lifecycle = { storesDir, ecs, github, router, client, workDir, print };
     github.addRepository(REPOSITORY);
     github.addToken(WORKFLOW_TOKEN, { login: "github-actions[bot]", type: "Bot", installation: true });
     github.addPullRequest(REPOSITORY, { number: PULL_REQUEST, state: "open", headSha: PR_HEAD_SHA, headRef: "changes" });
@@ -283,7 +358,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     ));
 
     heading(lifecycle, "0. The cluster: three default services, deployed by hand, each with its own Traefik router");
-    for (const service of BASE_SERVICES) ecs.seedService(baseServiceSeed(service, router.url));
+    for (const service of BASE_SERVICES) ecs.seedService(baseServiceSeed(service, router.url, storesDir));
     print(...formatTable(
       ["service", "router rule", "calls"],
       BASE_SERVICES.map((service) => [service.name, `PathPrefix(\`${service.path}\`)`, service.calls ?? "-"]),
@@ -297,7 +372,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     (push.repository as { default_branch: string }).default_branch = "main";
     const shadow = await runRootAction(lifecycle, "push to main", { name: "push", payload: push, ref: "refs/heads/main", sha: MAIN_SHA }, {
       cluster: CLUSTER,
-      services: BASE_SERVICES.map((service) => `- service: ${service.name}\n  image: ${image(service.name, `main-${MAIN_SHA.slice(0, 7)}`)}`).join("\n"),
+      services: BASE_SERVICES.map(
+        (service) =>
+          `- service: ${service.name}\n  image: ${image(service.name, `main-${MAIN_SHA.slice(0, 7)}`)}` +
+          (service.store === true ? `\n  environment:\n    ${storeOverride(storesDir).replace("=", ": ")}` : ""),
+      ).join("\n"),
+      "on-deploy": hooks(storesDir)["on-deploy"],
     });
     printServicesOutput(lifecycle, shadow.run);
     await waitUntilRouted(lifecycle, "shadow", (service) => `${service}--shadow`);
@@ -330,6 +410,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         "probe-urls": probeUrl,
         "probe-interval": "0.5",
         "probe-timeout": "30",
+        environment: storeOverride(storesDir),
+        ...hooks(storesDir),
       },
     );
     printServicesOutput(lifecycle, pullRequest.run);
@@ -341,6 +423,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const afterDeploy = botComments(lifecycle).at(-1);
     printComment(lifecycle, `PULL REQUEST COMMENT (sticky, by github-actions[bot])`, afterDeploy);
     printDeployments(lifecycle);
+
+    heading(lifecycle, `Data: each route writes to its own store (on-deploy made it, ${STORE_DIR_VARIABLE} points at it)`);
+    const storeRoutes = ["default", "shadow", ROUTE];
+    await writeOrders(lifecycle, storeRoutes);
+    const afterWrites = storeRoutes.map((route) => readStore(storesDir, route));
+    printStores(lifecycle, "STORES OF ORDERS", afterWrites);
 
     heading(lifecycle, `3. pull request #${PULL_REQUEST} merged and closed: the reaper`);
     github.addPullRequest(REPOSITORY, { number: PULL_REQUEST, state: "closed", merged: true, headSha: PR_HEAD_SHA, headRef: "changes" });
@@ -382,6 +470,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       deleted,
       servicesLeft,
       defaultTraffic,
+      stores: { afterWrites },
       seconds: seconds(started),
     };
     print("", `Done in ${result.seconds} s.`);

@@ -12,6 +12,7 @@ export const INPUT = {
   port: "port",
   protocol: "protocol",
   services: "services",
+  environment: "environment",
   route: "route",
   // How a request names its route (every action that routes or sends requests).
   header: "header",
@@ -30,6 +31,8 @@ export const INPUT = {
   ttl: "ttl",
   tags: "tags",
   maxConcurrency: "max-concurrency",
+  // Per-route data: a shell command run before the copies are made.
+  onDeploy: "on-deploy",
   // The pull-request side (deploy-ephemeral, reap).
   githubToken: "github-token",
   comment: "comment",

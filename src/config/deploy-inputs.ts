@@ -43,6 +43,8 @@ export interface DeployInputs {
   maxConcurrency: number;
   /** Ephemeral only. */
   pullRequest: PullRequestSettings | undefined;
+  /** A shell command run before any copy is created or updated; undefined = none. */
+  onDeploy: string | undefined;
 }
 
 export function readPullRequestFilter(inputs: Inputs): PullRequestFilter {
@@ -61,6 +63,7 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
     match: inputs.optionalString(INPUT.match),
     port: inputs.optionalString(INPUT.port),
     protocol: inputs.optionalString(INPUT.protocol),
+    environment: inputs.text(INPUT.environment),
   });
   const routeInput = kind === "ephemeral" ? inputs.optionalString(INPUT.route) : SHADOW_ROUTE;
   const route = routeInput === undefined ? undefined : validateRoute(routeInput, INPUT.route);
@@ -83,6 +86,7 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
     userTags: parseUserTags(inputs.text(INPUT.tags)),
     maxConcurrency: inputs.integer(INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
     pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
+    onDeploy: inputs.text(INPUT.onDeploy),
   };
 }
 

@@ -2,9 +2,11 @@ import { parse as parseYaml } from "yaml";
 import { ConfigurationError, errorMessage } from "../common/errors.js";
 import { ECS_NAME_PATTERN } from "../ecs/names.js";
 import type { Protocol } from "../routing/labels.js";
+import { environmentTemplate, type EnvironmentTemplate } from "./environment-overrides.js";
+import { parseKeyValueText, yamlMapEntries } from "./key-value-text.js";
 
 const PROTOCOLS: readonly Protocol[] = ["http", "grpc"];
-const SERVICE_KEYS = ["service", "container", "image", "match", "port", "protocol"] as const;
+const SERVICE_KEYS = ["service", "container", "image", "match", "port", "protocol", "environment"] as const;
 
 /**
  * One base service to copy, as the user named it: either the single-service inputs or one item of
@@ -20,6 +22,8 @@ export interface ServiceSpec {
   match: string | undefined;
   port: number | undefined;
   protocol: Protocol;
+  /** Variables set or replaced on the copy's routed container; values may hold placeholders. */
+  environment: EnvironmentTemplate;
   /** The action input this spec came from: `service` (single) or `services` (list). */
   input: "service" | "services";
 }
@@ -32,6 +36,8 @@ export interface SingleServiceInputs {
   match: string | undefined;
   port: string | undefined;
   protocol: string | undefined;
+  /** The `environment` input: NAME=value lines or a YAML map. */
+  environment: string | undefined;
 }
 
 function parsePort(value: unknown, input: string, where: string): number | undefined {
@@ -101,7 +107,7 @@ function optionalText(value: unknown, input: string, where: string, key: string)
  */
 export function parseServiceSpecs(servicesYaml: string | undefined, single: SingleServiceInputs): ServiceSpec[] {
   if (servicesYaml !== undefined) {
-    const givenSingle = (["service", "container", "image", "match", "port"] as const).filter((key) => single[key] !== undefined);
+    const givenSingle = (["service", "container", "image", "match", "port", "environment"] as const).filter((key) => single[key] !== undefined);
     if (givenSingle.length > 0) {
       throw new ConfigurationError(
         `give either 'services' or the single-service inputs (${givenSingle.join(", ")}), not both; put those keys in each services item`,
@@ -122,9 +128,18 @@ export function parseServiceSpecs(servicesYaml: string | undefined, single: Sing
       match: single.match,
       port: parsePort(single.port, "port", where),
       protocol: parseProtocol(single.protocol, "protocol", where),
+      environment: environmentTemplate(parseKeyValueText(single.environment, "environment", "variable"), "environment", where),
       input: "service",
     },
   ];
+}
+
+function parseItemEnvironment(value: unknown, where: string): EnvironmentTemplate {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new ConfigurationError(`${where}must be a map of NAME: value, e.g. 'DATABASE_SCHEMA: "{route}"'`, "services");
+  }
+  return environmentTemplate(yamlMapEntries(value as Record<string, unknown>, "services", "variable", where), "services", where);
 }
 
 function parseServicesYaml(text: string): ServiceSpec[] {
@@ -148,13 +163,15 @@ function parseServicesYaml(text: string): ServiceSpec[] {
     if (unknown.length > 0) {
       throw new ConfigurationError(`${where}unknown key ${unknown.map((key) => `'${key}'`).join(", ")}; use ${SERVICE_KEYS.join(", ")}`, "services");
     }
+    const service = parseServiceName(entries.service, "services", where);
     return {
-      service: parseServiceName(entries.service, "services", where),
+      service,
       container: optionalText(entries.container, "services", where, "container"),
       image: parseImage(optionalText(entries.image, "services", where, "image"), "services", where),
       match: optionalText(entries.match, "services", where, "match"),
       port: parsePort(entries.port, "services", where),
       protocol: parseProtocol(entries.protocol, "services", where),
+      environment: parseItemEnvironment(entries.environment, `item ${index + 1} (${service}) environment: `),
       input: "services",
     };
   });

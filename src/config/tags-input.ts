@@ -1,8 +1,7 @@
-import { parse as parseYaml } from "yaml";
-import { ConfigurationError, errorMessage } from "../common/errors.js";
+import { ConfigurationError } from "../common/errors.js";
 import { TAG_LIMITS } from "../ecs/tags.js";
+import { parseKeyValueText } from "./key-value-text.js";
 
-const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
 const AWS_PREFIX = "aws:";
 /** Key prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
 const RESERVED_PREFIXES = [AWS_PREFIX, "dynamic-routing:"];
@@ -15,33 +14,7 @@ const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
  * where the action's own tags are known (route-tags.ts).
  */
 export function parseUserTags(text: string | undefined, input = "tags"): Record<string, string> {
-  if (text === undefined || text.trim() === "") return {};
-  const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
-  // A Map, not an object literal: keys such as `toString` or `__proto__` are tags like any other.
-  const tags = new Map<string, string>();
-  if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
-    for (const line of lines) {
-      const [, key, value] = KEY_VALUE_LINE.exec(line) as unknown as [string, string, string];
-      if (tags.has(key)) throw new ConfigurationError(`tag '${key}' is given twice`, input);
-      tags.set(key, value.trim());
-    }
-  } else {
-    let document: unknown;
-    try {
-      document = parseYaml(text);
-    } catch (error) {
-      throw new ConfigurationError(`is neither key=value lines nor a YAML map (${errorMessage(error).split("\n")[0] ?? ""})`, input);
-    }
-    if (document === null || typeof document !== "object" || Array.isArray(document)) {
-      throw new ConfigurationError("must be key=value lines or a YAML map, e.g. 'team=payments'", input);
-    }
-    for (const [key, value] of Object.entries(document as Record<string, unknown>)) {
-      if (value !== null && typeof value === "object") {
-        throw new ConfigurationError(`tag '${key}' must have a plain value, not a list or map`, input);
-      }
-      tags.set(key, value === null || value === undefined ? "" : String(value));
-    }
-  }
+  const tags = parseKeyValueText(text, input, "tag");
   for (const [key, value] of tags) {
     if (key === "" || key.length > TAG_LIMITS.keyLength) {
       throw new ConfigurationError(`tag key '${key.slice(0, 40)}' must be 1-${TAG_LIMITS.keyLength} characters`, input);

@@ -32,6 +32,10 @@ export interface DeployRouteOptions {
   /** How many services are read, registered, created and updated at once. */
   maxConcurrency: number;
   tags: Omit<RouteTagContext, "route" | "kind">;
+  /** The branch under test, for the `{branch}` placeholder; undefined when the event names none. */
+  branch?: string;
+  /** Set on every copy's routed container (what on-deploy wrote); each service's own `environment` wins. */
+  environment?: Readonly<Record<string, string>>;
   logger: Logger;
   /** When the deploy started: created-at is counted from it. Default: now. */
   now?: () => Date;
@@ -40,4 +44,7 @@ export interface DeployRouteOptions {
 }
 
 /** What the pure plan step needs: the options without the client, the logger or the clock. */
-export type PlanOptions = Pick<DeployRouteOptions, "cluster" | "route" | "kind" | "services" | "routing" | "desiredCount" | "tags">;
+export type PlanOptions = Pick<
+  DeployRouteOptions,
+  "cluster" | "route" | "kind" | "services" | "routing" | "desiredCount" | "tags" | "branch" | "environment"
+>;

@@ -3,11 +3,19 @@
 import type { Service } from "@aws-sdk/client-ecs";
 import { ConfigurationError, isConfigurationError } from "../common/errors.js";
 import { INPUT } from "../config/action-io.js";
+import { resolveEnvironment } from "../config/environment-overrides.js";
 import type { ServiceSpec } from "../config/services.js";
 import { ECS_NAME_PATTERN, routeFamily, routeServiceName } from "../ecs/names.js";
 import { fromEcsTags, refreshedTags, routeTags } from "../ecs/route-tags.js";
 import { MANAGED_BY, TAG, TAG_LIMITS } from "../ecs/tags.js";
-import { resolvePort, routeTaskDefinition, selectContainer, type RouteTaskDefinition } from "../ecs/task-definition.js";
+import {
+  resolvePort,
+  routeTaskDefinition,
+  selectContainer,
+  taskDefinitionBytes,
+  TASK_DEFINITION_MAX_BYTES,
+  type RouteTaskDefinition,
+} from "../ecs/task-definition.js";
 import { routeLabels } from "../routing/labels.js";
 import type { PlanOptions } from "./options.js";
 import type { BaseRead, RouteRead } from "./read.js";
@@ -94,6 +102,15 @@ function planService(options: PlanOptions, read: BaseRead, found: Service | unde
   const container = selectContainer(taskDefinition, spec.container, spec.input);
   const port = resolvePort(container, spec.port, spec.input);
   const labels = labelsFor(options, spec, container.dockerLabels ?? {}, port);
+  const environment = { ...options.environment, ...serviceEnvironment(options, spec) };
+  const taskDefinitionInput = routeTaskDefinition(taskDefinition, { route: options.route, container: container.name as string, image: spec.image, labels, tags, environment });
+  const bytes = taskDefinitionBytes(taskDefinitionInput.input);
+  if (bytes > TASK_DEFINITION_MAX_BYTES) {
+    throw new ConfigurationError(
+      `${spec.service}: the copy's task definition would be ${bytes} bytes with its environment overrides, over ECS's ${TASK_DEFINITION_MAX_BYTES}; set fewer or shorter variables`,
+      environmentInput(spec),
+    );
+  }
   return {
     spec,
     base,
@@ -101,10 +118,26 @@ function planService(options: PlanOptions, read: BaseRead, found: Service | unde
     change,
     existing,
     image: spec.image ?? container.image ?? "",
-    taskDefinition: routeTaskDefinition(taskDefinition, { route: options.route, container: container.name as string, image: spec.image, labels, tags }),
+    taskDefinition: taskDefinitionInput,
     desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
     tags,
   };
+}
+
+/** Where a service's `environment` came from: its services item, or the single-service input. */
+function environmentInput(spec: ServiceSpec): string {
+  return spec.input === INPUT.services ? INPUT.services : INPUT.environment;
+}
+
+/** The service's own overrides (docs/design.md §3.2) with their placeholders replaced for this deploy. */
+function serviceEnvironment(options: PlanOptions, spec: ServiceSpec): Record<string, string> {
+  const values = {
+    route: options.route,
+    service: spec.service,
+    number: options.tags.pullRequest === undefined ? undefined : String(options.tags.pullRequest),
+    branch: options.branch,
+  };
+  return resolveEnvironment(spec.environment, values, environmentInput(spec), spec.input === INPUT.services ? `${spec.service} environment: ` : "");
 }
 
 /**

@@ -32,6 +32,8 @@ export interface RouteTaskDefinitionOptions {
   image: string | undefined;
   /** The Traefik labels of the route (routing/labels.ts). */
   labels: Record<string, string>;
+  /** Variables set on the routed container (replaced in place, or added) before the route's own; default none. */
+  environment?: Readonly<Record<string, string>>;
   tags: Record<string, string>;
 }
 
@@ -126,8 +128,19 @@ export function withRouteResourceAttribute(existing: string | undefined, route: 
   return [...kept, `${ROUTE_RESOURCE_ATTRIBUTE}=${route}`].join(",");
 }
 
-function routedEnvironment(container: ContainerDefinition, route: Route): KeyValuePair[] {
-  const environment = container.environment ?? [];
+/** `environment` with each override's value in place of its variable's, new variables appended. */
+export function withOverrides(environment: readonly KeyValuePair[], overrides: Readonly<Record<string, string>>): KeyValuePair[] {
+  const replaced = environment.map((pair) =>
+    pair.name !== undefined && Object.hasOwn(overrides, pair.name) ? { name: pair.name, value: overrides[pair.name] } : pair,
+  );
+  const present = new Set(environment.map((pair) => pair.name));
+  const added = Object.entries(overrides)
+    .filter(([name]) => !present.has(name))
+    .map(([name, value]) => ({ name, value }));
+  return [...replaced, ...added];
+}
+
+function routedEnvironment(environment: KeyValuePair[], route: Route): KeyValuePair[] {
   const attributes = environment.find((pair) => pair.name === RESOURCE_ATTRIBUTES_VARIABLE)?.value;
   const withRoute = setVariable(environment, ROUTE_VERSION_VARIABLE, route);
   return setVariable(withRoute, RESOURCE_ATTRIBUTES_VARIABLE, withRouteResourceAttribute(attributes, route));
@@ -154,7 +167,8 @@ export function routeTaskDefinition(base: TaskDefinition, options: RouteTaskDefi
   }
   const containerDefinitions = containers.map((container): ContainerDefinition => {
     const routed = container.name === options.container;
-    const propagators = container.environment?.find((pair) => pair.name === PROPAGATORS_VARIABLE)?.value;
+    const environment = routed ? withOverrides(container.environment ?? [], options.environment ?? {}) : (container.environment ?? []);
+    const propagators = environment.find((pair) => pair.name === PROPAGATORS_VARIABLE)?.value;
     if (propagators !== undefined && !propagators.split(",").some((name) => name.trim().toLowerCase() === "baggage")) {
       warnings.push(
         `container '${container.name}' of ${base.family} sets ${PROPAGATORS_VARIABLE}=${propagators} without 'baggage': the route stops at this service for calls it makes downstream; add baggage to the list`,
@@ -163,7 +177,7 @@ export function routeTaskDefinition(base: TaskDefinition, options: RouteTaskDefi
     return {
       ...container,
       ...(routed && options.image !== undefined ? { image: options.image } : {}),
-      environment: routedEnvironment(container, options.route),
+      environment: routedEnvironment(environment, options.route),
       dockerLabels: routed
         ? { ...withoutTraefikLabels(container.dockerLabels), ...options.labels }
         : { ...withoutTraefikLabels(container.dockerLabels), "traefik.enable": "false" },
@@ -176,4 +190,12 @@ export function routeTaskDefinition(base: TaskDefinition, options: RouteTaskDefi
     tags: toEcsTags(options.tags),
   };
   return { input, warnings };
+}
+
+/** ECS refuses a task definition whose JSON is larger than 64 KiB. */
+export const TASK_DEFINITION_MAX_BYTES = 65_536;
+
+/** The task definition's size as ECS counts it: the bytes of its JSON. */
+export function taskDefinitionBytes(input: RegisterTaskDefinitionCommandInput): number {
+  return Buffer.byteLength(JSON.stringify(input), "utf8");
 }

@@ -26,7 +26,14 @@ export function commandEnvironment(jobEnvironment: NodeJS.ProcessEnv, routing: R
  */
 export async function runCommand(
   script: string,
-  options: { cwd: string; env: Record<string, string>; tempDir?: string; now?: () => number },
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    tempDir?: string;
+    now?: () => number;
+    /** Sees every chunk of the command's stdout and stderr, besides the log. */
+    onOutput?: (chunk: Buffer) => void;
+  },
 ): Promise<CommandRun> {
   const now = options.now ?? Date.now;
   const dir = mkdtempSync(join(options.tempDir ?? tmpdir(), "integration-test-"));
@@ -38,6 +45,7 @@ export async function runCommand(
       cwd: options.cwd,
       env: options.env,
       ignoreReturnCode: true,
+      ...(options.onOutput !== undefined ? { listeners: { stdout: options.onOutput, stderr: options.onOutput } } : {}),
     });
     return { exitCode, durationMs: now() - started };
   } finally {

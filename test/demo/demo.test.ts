@@ -124,3 +124,11 @@ test("npm run demo -- --fail-deploy: a failed step prints its output and exits 1
   assert.match(output, /step ephemeral: failure/);
   assert.match(output, /circuit breaker/);
 });
+
+test("orders writes to its route's own store: default, shadow and pr-2 each hold only their copy's writes", () => {
+  const stores = Object.fromEntries(result.stores.afterWrites.map((store) => [store.route, store]));
+  assert.deepEqual(stores.default?.writes.map((write) => [write.service, write.route]), [["orders", "default"]]);
+  assert.deepEqual(stores.shadow?.writes.map((write) => [write.service, write.route]), [["seed", "shadow"], ["orders--shadow", "shadow"]]);
+  assert.deepEqual(stores["pr-2"]?.writes.map((write) => [write.service, write.route]), [["seed", "pr-2"], ["orders--pr-2", "pr-2"]]);
+  assert.ok(printed.some((line) => line.includes("STORES OF ORDERS")));
+});

@@ -6,7 +6,7 @@ import { Inputs } from "../../src/config/inputs.js";
 import { parseServiceSpecs } from "../../src/config/services.js";
 import { parseUserTags } from "../../src/config/tags-input.js";
 
-const noSingle = { service: undefined, container: undefined, image: undefined, match: undefined, port: undefined, protocol: undefined };
+const noSingle = { service: undefined, container: undefined, image: undefined, match: undefined, port: undefined, protocol: undefined, environment: undefined };
 
 function inputError(input: string, pattern: RegExp): (error: unknown) => boolean {
   return (error) => error instanceof ConfigurationError && error.input === input && pattern.test(error.message);
@@ -19,14 +19,14 @@ describe("parseServiceSpecs", () => {
       noSingle,
     );
     assert.deepEqual(specs, [
-      { service: "orders", container: "app", image: "registry/orders:pr-2", match: undefined, port: 8080, protocol: "http", input: "services" },
-      { service: "payments", container: undefined, image: undefined, match: "Host(`payments`)", port: undefined, protocol: "grpc", input: "services" },
+      { service: "orders", container: "app", image: "registry/orders:pr-2", match: undefined, port: 8080, protocol: "http", environment: {}, input: "services" },
+      { service: "payments", container: undefined, image: undefined, match: "Host(`payments`)", port: undefined, protocol: "grpc", environment: {}, input: "services" },
     ]);
   });
 
   it("reads the single-service inputs", () => {
     assert.deepEqual(parseServiceSpecs(undefined, { ...noSingle, service: "orders", port: "8080", protocol: "GRPC" }), [
-      { service: "orders", container: undefined, image: undefined, match: undefined, port: 8080, protocol: "grpc", input: "service" },
+      { service: "orders", container: undefined, image: undefined, match: undefined, port: 8080, protocol: "grpc", environment: {}, input: "service" },
     ]);
   });
 

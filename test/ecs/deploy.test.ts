@@ -24,7 +24,7 @@ function options(route: string, services: string[], overrides: Partial<DeployRou
     cluster: "default",
     route,
     kind: "ephemeral",
-    services: services.map((service) => ({ service, container: undefined, image: `registry.example.com/${service}:${route}`, match: undefined, port: undefined, protocol: "http", input: "services" })),
+    services: services.map((service) => ({ service, container: undefined, image: `registry.example.com/${service}:${route}`, match: undefined, port: undefined, protocol: "http", environment: {}, input: "services" })),
     routing: { signal: DEFAULT_SIGNAL_NAMES, ruleSyntax: "v3", entrypoints: [], priority: DEFAULT_PRIORITIES.route, fallbackPriority: DEFAULT_PRIORITIES.shadowFallback, fallback: "default" },
     desiredCount: 1,
     wait: true,

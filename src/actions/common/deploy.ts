@@ -5,6 +5,9 @@ import type { Logger } from "../../common/logger.js";
 import type { DeployInputs } from "../../config/deploy-inputs.js";
 import type { DeployRouteResult } from "../../deploy/apply.js";
 import type { DeployRouteOptions } from "../../deploy/options.js";
+import { planRoute, type RoutePlan } from "../../deploy/plan.js";
+import type { RouteRead } from "../../deploy/read.js";
+import { HookFailure, runHook } from "../../hooks/run-hook.js";
 import { deployOutputs, deploySummary } from "../../deploy/report.js";
 import { createEcsClient } from "../../ecs/client.js";
 import type { RouteKind } from "../../ecs/tags.js";
@@ -43,13 +46,48 @@ export function deployOptions(run: DeployRun, logger: Logger): DeployRouteOption
     tags: {
       repository: event.repository,
       commit: event.sha,
-      pullRequest: run.kind === "ephemeral" ? event.pullRequest?.number : undefined,
+      pullRequest: pullRequestNumber(run),
       expiresAt: expiresAt(run),
       userTags: settings.userTags,
     },
+    branch: event.branch,
     logger,
     now: () => run.startedAt,
   };
+}
+
+function pullRequestNumber(run: DeployRun): number | undefined {
+  return run.kind === "ephemeral" ? run.event.pullRequest?.number : undefined;
+}
+
+/**
+ * Runs on-deploy, when given, once the route is planned (every input and the cluster checked) and
+ * before anything is created or updated; returns the plan again with what it wrote to
+ * $ROUTE_ENV_FILE on every copy (docs/design.md §3.2). A failing hook is a HookFailure.
+ */
+export async function runOnDeploy(run: DeployRun, options: DeployRouteOptions, read: RouteRead, plan: RoutePlan, logger: Logger): Promise<RoutePlan> {
+  const script = run.settings.onDeploy;
+  if (script === undefined) return plan;
+  const outcome = await runHook(
+    script,
+    {
+      hook: "on-deploy",
+      route: run.route,
+      signal: run.settings.routing.signal,
+      repository: run.event.repository,
+      cluster: run.settings.cluster,
+      pullRequest: pullRequestNumber(run),
+      services: plan.services.map((service) => service.spec.service),
+    },
+    { cwd: process.env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: process.env, tempDir: process.env.RUNNER_TEMP || undefined, logger },
+  );
+  if (outcome.exitCode !== 0) {
+    throw new HookFailure("on-deploy", outcome.exitCode, outcome.tail, "nothing was created or changed in ECS; fix the hook (it must be idempotent) and run again");
+  }
+  const names = Object.keys(outcome.overrides);
+  // Names only: a value may be a connection string the log should not keep.
+  if (names.length > 0) logger.info(`on-deploy: set on every copy: ${names.join(", ")}`);
+  return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
 
 /** The step's outputs and job summary. */

@@ -13,7 +13,7 @@ import { ecsConsoleUrl, type RouteCommentModel, type RouteServiceRow } from "../
 import { readWorkflowEvent } from "../../github/event.js";
 import { pullRequestSkip } from "../../github/guard.js";
 import { beginRoute, type RouteReport } from "../../github/pull-request-experience.js";
-import { deployOptions, expiresAt, reportDeploy, type DeployRun } from "../common/deploy.js";
+import { deployOptions, expiresAt, reportDeploy, runOnDeploy, type DeployRun } from "../common/deploy.js";
 
 const ROW_STATUS = { running: "running", failed: "failed", deployed: "deploying" } as const;
 
@@ -44,13 +44,13 @@ function resultRows(result: DeployRouteResult): RouteServiceRow[] {
   }));
 }
 
-/** Every planned copy as failed with `reason`: the comment after an apply that threw. */
-function failedRows(run: DeployRun, region: string, plan: RoutePlan, reason: string): RouteServiceRow[] {
+/** Every planned copy with `status` and `reason`: the comment after on-deploy or an apply that threw. */
+function failedRows(run: DeployRun, region: string, plan: RoutePlan, reason: string, status: "failed" | "skipped"): RouteServiceRow[] {
   return plan.services.map((service) => ({
     baseService: service.spec.service,
     routeService: service.routeService,
     image: service.image,
-    status: "failed",
+    status,
     consoleUrl: ecsConsoleUrl(region, run.settings.cluster, service.routeService),
     reason,
   }));
@@ -101,12 +101,21 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
     });
   }
 
+  let ready: RoutePlan;
+  try {
+    ready = await runOnDeploy(run, options, read, plan, logger);
+  } catch (error) {
+    // Nothing was deployed; the hook's exit code and last output lines go in the comment whole.
+    const rows = failedRows(run, read.region, plan, "not deployed: on-deploy failed", "skipped");
+    await routeReport?.finish(commentModel(run, read.region, rows, errorMessage(error)), false);
+    throw error;
+  }
   let result: DeployRouteResult;
   try {
-    result = await applyRoute(options, plan, read.region);
+    result = await applyRoute(options, ready, read.region);
   } catch (error) {
     const reason = errorMessage(error).split("\n")[0] ?? "failed";
-    await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, plan, reason), reason), false);
+    await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), reason), false);
     throw error;
   }
   await reportDeploy(result, settings);

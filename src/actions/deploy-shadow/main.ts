@@ -7,10 +7,10 @@ import { planRoute } from "../../deploy/plan.js";
 import { readRoute } from "../../deploy/read.js";
 import { failureLine } from "../../deploy/report.js";
 import { readWorkflowEvent } from "../../github/event.js";
-import { deployOptions, reportDeploy, type DeployRun } from "../common/deploy.js";
+import { deployOptions, reportDeploy, runOnDeploy, type DeployRun } from "../common/deploy.js";
 
 /**
- * deploy-shadow: route `shadow` for each listed service, on push to main. Read, plan, apply; a
+ * deploy-shadow: route `shadow` for each listed service, on push to main. Read, plan, on-deploy, apply; a
  * failed rollout fails the step after the outputs and summary are written.
  */
 export async function deployShadow(logger: Logger): Promise<void> {
@@ -19,7 +19,7 @@ export async function deployShadow(logger: Logger): Promise<void> {
   const run: DeployRun = { kind: "shadow", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
   const options = deployOptions(run, logger);
   const read = await readRoute(options);
-  const plan = planRoute(options, read, run.startedAt);
+  const plan = await runOnDeploy(run, options, read, planRoute(options, read, run.startedAt), logger);
   const result = await applyRoute(options, plan, read.region);
   await reportDeploy(result, settings);
   if (result.failed) throw new Error(failureLine(result));
