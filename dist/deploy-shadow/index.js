@@ -63649,7 +63649,7 @@ module.exports = {
 /* harmony export */   Kn: () => (/* binding */ writeOutputs)
 /* harmony export */ });
 /* unused harmony exports coreLogger, ExitCodeError */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
 
 
@@ -63705,7 +63705,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1032);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4915);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
@@ -63715,7 +63715,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1032:
+/***/ 4915:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64589,7 +64589,7 @@ function validateSignalNames(names) {
     return names;
 }
 /** The routing header as a header map, e.g. `{ "X-Route-Version": "pr-123" }`. */
-function routingHeaders(route, names) {
+function signal_routingHeaders(route, names) {
     return { [names.header]: route };
 }
 /** `X-Route-Version: pr-123`, as curl's -H takes it. */
@@ -64910,6 +64910,7 @@ const action_io_INPUT = {
     port: "port",
     protocol: "protocol",
     services: "services",
+    environment: "environment",
     route: "route",
     // How a request names its route (every action that routes or sends requests).
     header: "header",
@@ -64928,6 +64929,8 @@ const action_io_INPUT = {
     ttl: "ttl",
     tags: "tags",
     maxConcurrency: "max-concurrency",
+    // Per-route data: a shell command run before the copies are made.
+    onDeploy: "on-deploy",
     // The pull-request side (deploy-ephemeral, reap).
     githubToken: "github-token",
     comment: "comment",
@@ -64983,12 +64986,136 @@ function readCluster(inputs) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/config/environment-overrides.ts
+
+/** What a value may refer to; `{number}` and `{branch}` exist only when the deploy has them. */
+const PLACEHOLDERS = ["route", "number", "branch", "service"];
+/**
+ * Environment variable names: letters, digits, `_`, `.` and `-`, not starting with a digit. ECS
+ * itself takes any string, but a name with `=`, spaces or a leading digit cannot be set or read by
+ * the shells and runtimes the copies run, so it is refused here rather than silently lost.
+ */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const VARIABLE_NAME_MAX_LENGTH = 255;
+/** Set by the action on every copy: the route's identity, never the user's to replace. */
+const RESERVED_VARIABLES = ["ROUTE_VERSION"];
+/** A Secrets Manager secret or an SSM parameter, which belong in the task definition's `secrets`. */
+const SECRET_ARN = /arn:aws[a-z-]*:(secretsmanager|ssm):/i;
+/** `{name}`, but not `${name}`: a value the application expands itself is left as written. */
+const PLACEHOLDER = /(?<!\$)\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
+/**
+ * Pure: checks one variable with a final value (no placeholders), naming `where` (e.g.
+ * `item 2 (orders) environment: `) and `input` in the error: the name, a secret-looking value, NUL.
+ */
+function checkLiteralVariable(name, value, input, where) {
+    if (!VARIABLE_NAME.test(name) || name.length > VARIABLE_NAME_MAX_LENGTH) {
+        throw new errors/* ConfigurationError */.j1(`${where}'${name.slice(0, 60)}' is not an environment variable name; use letters, digits, '_', '.' and '-', not starting with a digit (at most ${VARIABLE_NAME_MAX_LENGTH})`, input);
+    }
+    if (RESERVED_VARIABLES.includes(name)) {
+        throw new errors/* ConfigurationError */.j1(`${where}${name} is set by the action on every copy (the route); choose another name`, input);
+    }
+    if (SECRET_ARN.test(value)) {
+        throw new errors/* ConfigurationError */.j1(`${where}${name} looks like a Secrets Manager or SSM parameter ARN; secrets never go in environment overrides: reference it in the task definition's 'secrets' (valueFrom)`, input);
+    }
+    if (value.includes("\0")) {
+        throw new errors/* ConfigurationError */.j1(`${where}${name} contains a NUL character, which no process environment can hold`, input);
+    }
+}
+/** Pure: checkLiteralVariable, and every `{placeholder}` in the value is a known one. */
+function checkVariable(name, value, input, where) {
+    checkLiteralVariable(name, value, input, where);
+    for (const [, placeholder] of value.matchAll(PLACEHOLDER)) {
+        if (!PLACEHOLDERS.includes(placeholder)) {
+            throw new errors/* ConfigurationError */.j1(`${where}${name} uses the unknown placeholder {${placeholder}}; use ${PLACEHOLDERS.map((known) => `{${known}}`).join(", ")}`, input);
+        }
+    }
+}
+/** Pure: an environment map for a copy, every variable checked by checkVariable. */
+function environmentTemplate(entries, input, where) {
+    for (const [name, value] of entries)
+        checkVariable(name, value, input, where);
+    return Object.fromEntries(entries);
+}
+const ABSENT_REASON = {
+    number: "this deploy is not for a pull request (use {route}, which every deploy has)",
+    branch: "this deploy names no branch (use {route}, which every deploy has)",
+};
+/**
+ * Pure: the template with its placeholders replaced. A placeholder with no value in this deploy
+ * (`{number}` on a shadow deploy) is a ConfigurationError: an empty value would quietly point
+ * every such copy at one shared resource.
+ */
+function resolveEnvironment(template, values, input, where) {
+    const resolved = {};
+    for (const [name, value] of Object.entries(template)) {
+        // Templates are checked (checkVariable): every placeholder in them is a known one.
+        resolved[name] = value.replace(PLACEHOLDER, (_text, placeholder) => {
+            const replacement = values[placeholder];
+            if (replacement === undefined) {
+                throw new errors/* ConfigurationError */.j1(`${where}${name} uses {${placeholder}}, but ${ABSENT_REASON[placeholder]}`, input);
+            }
+            return replacement;
+        });
+    }
+    return resolved;
+}
+
+;// CONCATENATED MODULE: ./src/config/key-value-text.ts
+
+
+const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
+/**
+ * Pure: a map written as `key=value` lines (blank and `#` lines skipped) or as a YAML map, the two
+ * forms the `tags` and `environment` inputs accept. `what` names an entry in errors ("tag").
+ * Values are strings as written; a YAML list or map as a value is refused.
+ */
+function parseKeyValueText(text, input, what) {
+    // A Map, not an object literal: keys such as `toString` or `__proto__` are entries like any other.
+    const entries = new Map();
+    if (text === undefined || text.trim() === "")
+        return entries;
+    const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
+    if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
+        for (const line of lines) {
+            const [, key, value] = KEY_VALUE_LINE.exec(line);
+            if (entries.has(key))
+                throw new errors/* ConfigurationError */.j1(`${what} '${key}' is given twice`, input);
+            entries.set(key, value.trim());
+        }
+        return entries;
+    }
+    let document;
+    try {
+        document = (0,dist/* parse */.qg)(text);
+    }
+    catch (error) {
+        throw new errors/* ConfigurationError */.j1(`is neither key=value lines nor a YAML map (${(0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? ""})`, input);
+    }
+    if (document === null || typeof document !== "object" || Array.isArray(document)) {
+        throw new errors/* ConfigurationError */.j1(`must be key=value lines or a YAML map, e.g. '${what === "tag" ? "team=payments" : "LOG_LEVEL=debug"}'`, input);
+    }
+    return yamlMapEntries(document, input, what, "");
+}
+/** The entries of a parsed YAML map with plain values (null is ""); `where` prefixes errors. */
+function yamlMapEntries(map, input, what, where) {
+    const entries = new Map();
+    for (const [key, value] of Object.entries(map)) {
+        if (value !== null && typeof value === "object") {
+            throw new errors/* ConfigurationError */.j1(`${where}${what} '${key}' must have a plain value, not a list or map`, input);
+        }
+        entries.set(key, value === null || value === undefined ? "" : String(value));
+    }
+    return entries;
+}
+
 ;// CONCATENATED MODULE: ./src/config/services.ts
 
 
 
+
+
 const PROTOCOLS = ["http", "grpc"];
-const SERVICE_KEYS = ["service", "container", "image", "match", "port", "protocol"];
+const SERVICE_KEYS = ["service", "container", "image", "match", "port", "protocol", "environment"];
 function parsePort(value, input, where) {
     if (value === undefined || value === null || value === "")
         return undefined;
@@ -65051,7 +65178,7 @@ function optionalText(value, input, where, key) {
  */
 function parseServiceSpecs(servicesYaml, single) {
     if (servicesYaml !== undefined) {
-        const givenSingle = ["service", "container", "image", "match", "port"].filter((key) => single[key] !== undefined);
+        const givenSingle = ["service", "container", "image", "match", "port", "environment"].filter((key) => single[key] !== undefined);
         if (givenSingle.length > 0) {
             throw new errors/* ConfigurationError */.j1(`give either 'services' or the single-service inputs (${givenSingle.join(", ")}), not both; put those keys in each services item`, "services");
         }
@@ -65069,9 +65196,18 @@ function parseServiceSpecs(servicesYaml, single) {
             match: single.match,
             port: parsePort(single.port, "port", where),
             protocol: parseProtocol(single.protocol, "protocol", where),
+            environment: environmentTemplate(parseKeyValueText(single.environment, "environment", "variable"), "environment", where),
             input: "service",
         },
     ];
+}
+function parseItemEnvironment(value, where) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value !== "object" || Array.isArray(value)) {
+        throw new errors/* ConfigurationError */.j1(`${where}must be a map of NAME: value, e.g. 'DATABASE_SCHEMA: "{route}"'`, "services");
+    }
+    return environmentTemplate(yamlMapEntries(value, "services", "variable", where), "services", where);
 }
 function parseServicesYaml(text) {
     let document;
@@ -65095,13 +65231,15 @@ function parseServicesYaml(text) {
         if (unknown.length > 0) {
             throw new errors/* ConfigurationError */.j1(`${where}unknown key ${unknown.map((key) => `'${key}'`).join(", ")}; use ${SERVICE_KEYS.join(", ")}`, "services");
         }
+        const service = parseServiceName(entries.service, "services", where);
         return {
-            service: parseServiceName(entries.service, "services", where),
+            service,
             container: optionalText(entries.container, "services", where, "container"),
             image: parseImage(optionalText(entries.image, "services", where, "image"), "services", where),
             match: optionalText(entries.match, "services", where, "match"),
             port: parsePort(entries.port, "services", where),
             protocol: parseProtocol(entries.protocol, "services", where),
+            environment: parseItemEnvironment(entries.environment, `item ${index + 1} (${service}) environment: `),
             input: "services",
         };
     });
@@ -65148,7 +65286,6 @@ const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
 
 
 
-const KEY_VALUE_LINE = /^\s*([^=\s][^=]*?)\s*=(.*)$/;
 const AWS_PREFIX = "aws:";
 /** Key prefixes the user may not write: `aws:` is AWS's, `dynamic-routing:` is ours (ownership). */
 const RESERVED_PREFIXES = [AWS_PREFIX, "dynamic-routing:"];
@@ -65160,37 +65297,7 @@ const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
  * where the action's own tags are known (route-tags.ts).
  */
 function parseUserTags(text, input = "tags") {
-    if (text === undefined || text.trim() === "")
-        return {};
-    const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("#"));
-    // A Map, not an object literal: keys such as `toString` or `__proto__` are tags like any other.
-    const tags = new Map();
-    if (lines.every((line) => KEY_VALUE_LINE.test(line))) {
-        for (const line of lines) {
-            const [, key, value] = KEY_VALUE_LINE.exec(line);
-            if (tags.has(key))
-                throw new errors/* ConfigurationError */.j1(`tag '${key}' is given twice`, input);
-            tags.set(key, value.trim());
-        }
-    }
-    else {
-        let document;
-        try {
-            document = (0,dist/* parse */.qg)(text);
-        }
-        catch (error) {
-            throw new errors/* ConfigurationError */.j1(`is neither key=value lines nor a YAML map (${(0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? ""})`, input);
-        }
-        if (document === null || typeof document !== "object" || Array.isArray(document)) {
-            throw new errors/* ConfigurationError */.j1("must be key=value lines or a YAML map, e.g. 'team=payments'", input);
-        }
-        for (const [key, value] of Object.entries(document)) {
-            if (value !== null && typeof value === "object") {
-                throw new errors/* ConfigurationError */.j1(`tag '${key}' must have a plain value, not a list or map`, input);
-            }
-            tags.set(key, value === null || value === undefined ? "" : String(value));
-        }
-    }
+    const tags = parseKeyValueText(text, input, "tag");
     for (const [key, value] of tags) {
         if (key === "" || key.length > TAG_LIMITS.keyLength) {
             throw new errors/* ConfigurationError */.j1(`tag key '${key.slice(0, 40)}' must be 1-${TAG_LIMITS.keyLength} characters`, input);
@@ -65238,6 +65345,7 @@ function readDeployInputs(inputs, kind) {
         match: inputs.optionalString(action_io_INPUT.match),
         port: inputs.optionalString(action_io_INPUT.port),
         protocol: inputs.optionalString(action_io_INPUT.protocol),
+        environment: inputs.text(action_io_INPUT.environment),
     });
     const routeInput = kind === "ephemeral" ? inputs.optionalString(action_io_INPUT.route) : SHADOW_ROUTE;
     const route = routeInput === undefined ? undefined : validateRoute(routeInput, action_io_INPUT.route);
@@ -65259,6 +65367,7 @@ function readDeployInputs(inputs, kind) {
         userTags: parseUserTags(inputs.text(action_io_INPUT.tags)),
         maxConcurrency: inputs.integer(action_io_INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
+        onDeploy: inputs.text(action_io_INPUT.onDeploy),
     };
 }
 function readRouting(inputs, kind) {
@@ -65287,8 +65396,8 @@ function readPullRequestSettings(inputs) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
-var core = __nccwpck_require__(3218);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
+var core = __nccwpck_require__(3360);
 ;// CONCATENATED MODULE: ./src/common/duration.ts
 
 const UNIT_MS = {
@@ -66307,8 +66416,16 @@ function withRouteResourceAttribute(existing, route) {
         .filter((member) => member !== "" && member.split("=", 1)[0]?.trim() !== ROUTE_RESOURCE_ATTRIBUTE);
     return [...kept, `${ROUTE_RESOURCE_ATTRIBUTE}=${route}`].join(",");
 }
-function routedEnvironment(container, route) {
-    const environment = container.environment ?? [];
+/** `environment` with each override's value in place of its variable's, new variables appended. */
+function withOverrides(environment, overrides) {
+    const replaced = environment.map((pair) => pair.name !== undefined && Object.hasOwn(overrides, pair.name) ? { name: pair.name, value: overrides[pair.name] } : pair);
+    const present = new Set(environment.map((pair) => pair.name));
+    const added = Object.entries(overrides)
+        .filter(([name]) => !present.has(name))
+        .map(([name, value]) => ({ name, value }));
+    return [...replaced, ...added];
+}
+function routedEnvironment(environment, route) {
     const attributes = environment.find((pair) => pair.name === RESOURCE_ATTRIBUTES_VARIABLE)?.value;
     const withRoute = setVariable(environment, ROUTE_VERSION_VARIABLE, route);
     return setVariable(withRoute, RESOURCE_ATTRIBUTES_VARIABLE, withRouteResourceAttribute(attributes, route));
@@ -66334,14 +66451,15 @@ function routeTaskDefinition(base, options) {
     }
     const containerDefinitions = containers.map((container) => {
         const routed = container.name === options.container;
-        const propagators = container.environment?.find((pair) => pair.name === PROPAGATORS_VARIABLE)?.value;
+        const environment = routed ? withOverrides(container.environment ?? [], options.environment ?? {}) : (container.environment ?? []);
+        const propagators = environment.find((pair) => pair.name === PROPAGATORS_VARIABLE)?.value;
         if (propagators !== undefined && !propagators.split(",").some((name) => name.trim().toLowerCase() === "baggage")) {
             warnings.push(`container '${container.name}' of ${base.family} sets ${PROPAGATORS_VARIABLE}=${propagators} without 'baggage': the route stops at this service for calls it makes downstream; add baggage to the list`);
         }
         return {
             ...container,
             ...(routed && options.image !== undefined ? { image: options.image } : {}),
-            environment: routedEnvironment(container, options.route),
+            environment: routedEnvironment(environment, options.route),
             dockerLabels: routed
                 ? { ...withoutTraefikLabels(container.dockerLabels), ...options.labels }
                 : { ...withoutTraefikLabels(container.dockerLabels), "traefik.enable": "false" },
@@ -66355,8 +66473,15 @@ function routeTaskDefinition(base, options) {
     };
     return { input, warnings };
 }
+/** ECS refuses a task definition whose JSON is larger than 64 KiB. */
+const TASK_DEFINITION_MAX_BYTES = 65_536;
+/** The task definition's size as ECS counts it: the bytes of its JSON. */
+function taskDefinitionBytes(input) {
+    return Buffer.byteLength(JSON.stringify(input), "utf8");
+}
 
 ;// CONCATENATED MODULE: ./src/deploy/plan.ts
+
 
 
 
@@ -66413,6 +66538,12 @@ function planService(options, read, found, now) {
     const container = selectContainer(taskDefinition, spec.container, spec.input);
     const port = resolvePort(container, spec.port, spec.input);
     const labels = labelsFor(options, spec, container.dockerLabels ?? {}, port);
+    const environment = { ...options.environment, ...serviceEnvironment(options, spec) };
+    const taskDefinitionInput = routeTaskDefinition(taskDefinition, { route: options.route, container: container.name, image: spec.image, labels, tags, environment });
+    const bytes = taskDefinitionBytes(taskDefinitionInput.input);
+    if (bytes > TASK_DEFINITION_MAX_BYTES) {
+        throw new errors/* ConfigurationError */.j1(`${spec.service}: the copy's task definition would be ${bytes} bytes with its environment overrides, over ECS's ${TASK_DEFINITION_MAX_BYTES}; set fewer or shorter variables`, environmentInput(spec));
+    }
     return {
         spec,
         base,
@@ -66420,10 +66551,24 @@ function planService(options, read, found, now) {
         change,
         existing,
         image: spec.image ?? container.image ?? "",
-        taskDefinition: routeTaskDefinition(taskDefinition, { route: options.route, container: container.name, image: spec.image, labels, tags }),
+        taskDefinition: taskDefinitionInput,
         desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
         tags,
     };
+}
+/** Where a service's `environment` came from: its services item, or the single-service input. */
+function environmentInput(spec) {
+    return spec.input === action_io_INPUT.services ? action_io_INPUT.services : action_io_INPUT.environment;
+}
+/** The service's own overrides (docs/design.md §3.2) with their placeholders replaced for this deploy. */
+function serviceEnvironment(options, spec) {
+    const values = {
+        route: options.route,
+        service: spec.service,
+        number: options.tags.pullRequest === undefined ? undefined : String(options.tags.pullRequest),
+        branch: options.branch,
+    };
+    return resolveEnvironment(spec.environment, values, environmentInput(spec), spec.input === action_io_INPUT.services ? `${spec.service} environment: ` : "");
 }
 /**
  * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
@@ -66717,7 +66862,7 @@ function renderTornDownComment(model) {
 function deployOutputs(result, signal) {
     return {
         [OUTPUT.route]: result.route,
-        [OUTPUT.headers]: JSON.stringify(routingHeaders(result.route, signal)),
+        [OUTPUT.headers]: JSON.stringify(signal_routingHeaders(result.route, signal)),
         [OUTPUT.baggage]: signal_mergeBaggage(result.route, signal),
         [OUTPUT.services]: JSON.stringify(result.services.map((service) => ({
             baseService: service.baseService,
@@ -66754,11 +66899,233 @@ function deploySummary(result, signal) {
     return lines.join("\n");
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./src/integration/command.ts
+
+
+
+
+/**
+ * The job's environment for the command, plus the routing variables. The action's own INPUT_*
+ * variables are left out: a `run:` step on the runner does not see them either.
+ */
+function commandEnvironment(jobEnvironment, routing) {
+    const environment = {};
+    for (const [name, value] of Object.entries(jobEnvironment)) {
+        if (value !== undefined && !name.startsWith("INPUT_"))
+            environment[name] = value;
+    }
+    return { ...environment, ...routing };
+}
+/**
+ * Runs `script` the way the runner runs a `run:` step with `shell: bash` (a script file,
+ * `bash --noprofile --norc -eo pipefail`), its output streamed live into the log.
+ */
+async function runCommand(script, options) {
+    const now = options.now ?? Date.now;
+    const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(options.tempDir ?? (0,external_node_os_.tmpdir)(), "integration-test-"));
+    const file = (0,external_node_path_.join)(dir, "run.sh");
+    (0,external_node_fs_.writeFileSync)(file, script, { mode: 0o700 });
+    const started = now();
+    try {
+        const exitCode = await (0,exec/* exec */.m)("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], {
+            cwd: options.cwd,
+            env: options.env,
+            ignoreReturnCode: true,
+            ...(options.onOutput !== undefined ? { listeners: { stdout: options.onOutput, stderr: options.onOutput } } : {}),
+        });
+        return { exitCode, durationMs: now() - started };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/integration/environment.ts
+
+/** The W3C baggage value for the route: the route entry, then the extra members. */
+function routeBaggage(signal) {
+    return signal_mergeBaggage(signal.route, signal.names, signal.extraBaggage);
+}
+/** Request headers that select the route by all three signals: header, cookie and baggage. */
+function probeRequestHeaders(signal) {
+    return {
+        ...routingHeaders(signal.route, signal.names),
+        cookie: cookiePair(signal.route, signal.names),
+        baggage: routeBaggage(signal),
+    };
+}
+/**
+ * The variables the test command gets (docs/design.md §5); `proxyUrl` adds HTTP_PROXY and http_proxy
+ * (curl reads only the lowercase one for http:// URLs). NO_PROXY is the job's own business.
+ */
+function routingEnvironment(signal, proxyUrl) {
+    const baggage = routeBaggage(signal);
+    const environment = {
+        ROUTE: signal.route,
+        ROUTE_HEADER_NAME: signal.names.header,
+        ROUTE_HEADER: signal_headerLine(signal.route, signal.names),
+        ROUTE_COOKIE: signal_cookiePair(signal.route, signal.names),
+        ROUTE_BAGGAGE: baggage,
+        ROUTE_HEADERS_JSON: JSON.stringify({ ...signal_routingHeaders(signal.route, signal.names), baggage }),
+    };
+    if (proxyUrl !== undefined) {
+        environment.HTTP_PROXY = proxyUrl;
+        environment.http_proxy = proxyUrl;
+    }
+    return environment;
+}
+
+;// CONCATENATED MODULE: ./src/hooks/hook-environment.ts
+
+
+
+/**
+ * Pure: the variables a hook gets on top of the job's environment: the routing variables the
+ * test command gets (ROUTE, ROUTE_HEADER, ROUTE_BAGGAGE, …), and which hook, pull request,
+ * repository, cluster and services. ROUTE_PULL_REQUEST is empty when the route has no pull request.
+ */
+function hookEnvironment(route) {
+    return {
+        ...routingEnvironment({ route: route.route, names: route.signal, extraBaggage: "" }),
+        ROUTE_HOOK: route.hook,
+        ROUTE_PULL_REQUEST: route.pullRequest === undefined ? "" : String(route.pullRequest),
+        ROUTE_REPOSITORY: route.repository,
+        ROUTE_CLUSTER: route.cluster,
+        ROUTE_SERVICES: route.services.join(" "),
+    };
+}
+const ENV_FILE_LINE = /^([^=]*)=(.*)$/;
+/**
+ * Pure: the overrides an on-deploy hook wrote to `$ROUTE_ENV_FILE`: one `NAME=value` a line, the
+ * value as written up to the end of the line; blank lines and `#` comments skipped; a later line
+ * of a name wins, as in `$GITHUB_ENV`. Each variable is checked like an `environment` entry.
+ * Errors name the line by number, never by its content (a hook may have written a secret there).
+ */
+function parseRouteEnvFile(text) {
+    const overrides = new Map();
+    text.split("\n").forEach((rawLine, index) => {
+        const line = rawLine.replace(/\r$/, "");
+        if (line.trim() === "" || line.trimStart().startsWith("#"))
+            return;
+        const where = `line ${index + 1} of $ROUTE_ENV_FILE: `;
+        const match = ENV_FILE_LINE.exec(line);
+        if (match === null) {
+            throw new errors/* ConfigurationError */.j1(`${where}is not NAME=value; write one variable a line, e.g. echo "DATABASE_SCHEMA=$ROUTE" >> "$ROUTE_ENV_FILE"`, "on-deploy");
+        }
+        const [, name, value] = match;
+        checkLiteralVariable(name, value, "on-deploy", where);
+        overrides.set(name, value);
+    });
+    return Object.fromEntries(overrides);
+}
+
+;// CONCATENATED MODULE: ./src/hooks/run-hook.ts
+
+
+
+
+
+
+/** How many of a failed hook's last output lines go into the error and the pull-request comment. */
+const HOOK_TAIL_LINES = 20;
+const TAIL_LINE_MAX_LENGTH = 300;
+/** Variables whose values are secrets by their names; their values never leave the log. */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_KEY|SESSION|DATABASE_URL|DSN|CONNECTION_STRING/i;
+const SECRET_MIN_LENGTH = 4;
+const KEPT_OUTPUT_CHARACTERS = 64 * 1024;
+/** A hook that exited with a code other than 0: what the step's error and the comment show. */
+class HookFailure extends Error {
+    hook;
+    exitCode;
+    tail;
+    constructor(hook, exitCode, 
+    /** The hook's last output lines, secrets of its environment replaced by `***`. */
+    tail, consequence) {
+        // The first line is the step's error annotation: it carries the last output line too.
+        const last = tail.findLast((line) => line.trim() !== "");
+        super([
+            `${hook} exited with code ${exitCode}${last === undefined ? "" : ` (last output: ${last.trim()})`}; ${consequence}`,
+            ...(tail.length > 0 ? [`last ${tail.length} line(s) of its output:`, ...tail] : []),
+        ].join("\n"));
+        this.hook = hook;
+        this.exitCode = exitCode;
+        this.tail = tail;
+        this.name = "HookFailure";
+    }
+}
+/**
+ * Pure: the last `count` lines of `output`, each cut to a readable length, with the value of every
+ * variable of `environment` whose name says it is a secret replaced by `***`. The log masks the
+ * job's secrets; a pull-request comment does not, so the tail is scrubbed before it goes there.
+ */
+function outputTail(output, environment, count = HOOK_TAIL_LINES) {
+    const secrets = Object.entries(environment)
+        .filter(([name, value]) => SECRET_NAME.test(name) && value.length >= SECRET_MIN_LENGTH)
+        .map(([, value]) => value)
+        .sort((a, b) => b.length - a.length);
+    const text = output.replace(/\r\n?/g, "\n").replace(/\n+$/, "");
+    if (text === "")
+        return [];
+    return text
+        .split("\n")
+        .slice(-count)
+        .map((line) => {
+        const scrubbed = secrets.reduce((text, secret) => text.split(secret).join("***"), line);
+        return scrubbed.length > TAIL_LINE_MAX_LENGTH ? `${scrubbed.slice(0, TAIL_LINE_MAX_LENGTH)}…` : scrubbed;
+    });
+}
+/**
+ * Runs a hook's shell command as a `run:` step runs (bash, -e, pipefail) in the workspace, with the
+ * route's variables; on-deploy also gets ROUTE_ENV_FILE, an empty file whose NAME=value lines
+ * become overrides. Returns the exit code; a hook that fails is the caller's to report.
+ */
+async function runHook(script, route, options) {
+    const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(options.tempDir ?? (0,external_node_os_.tmpdir)(), `${route.hook}-`));
+    try {
+        const envFile = (0,external_node_path_.join)(dir, "route.env");
+        const variables = hookEnvironment(route);
+        if (route.hook === "on-deploy") {
+            (0,external_node_fs_.writeFileSync)(envFile, "", { mode: 0o600 });
+            variables.ROUTE_ENV_FILE = envFile;
+        }
+        const env = commandEnvironment(options.jobEnvironment, variables);
+        options.logger.info(`${route.hook}: running for route ${route.route} (services: ${route.services.join(", ") || "none"})`);
+        // Only the end of the output is kept: a chatty hook must not fill the action's memory.
+        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder("utf8");
+        let recent = "";
+        const run = await runCommand(script, {
+            cwd: options.cwd,
+            env,
+            tempDir: dir,
+            onOutput: (chunk) => {
+                recent = (recent + decoder.write(chunk)).slice(-KEPT_OUTPUT_CHARACTERS);
+            },
+        });
+        const tail = outputTail(recent + decoder.end(), env);
+        const overrides = run.exitCode === 0 && route.hook === "on-deploy" ? parseRouteEnvFile((0,external_node_fs_.readFileSync)(envFile, "utf8")) : {};
+        options.logger.info(`${route.hook}: exit code ${run.exitCode} after ${(run.durationMs / 1000).toFixed(1)} s`);
+        return { exitCode: run.exitCode, tail, overrides };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    }
+}
+
 // EXTERNAL MODULE: ./src/actions/common/action.ts
 var action = __nccwpck_require__(935);
 ;// CONCATENATED MODULE: ./src/actions/common/deploy.ts
 // What deploy-shadow and deploy-ephemeral share around the deploy itself: the library call their
 // settings describe, and writing its outputs and summary.
+
+
 
 
 
@@ -66783,13 +67150,44 @@ function deployOptions(run, logger) {
         tags: {
             repository: event.repository,
             commit: event.sha,
-            pullRequest: run.kind === "ephemeral" ? event.pullRequest?.number : undefined,
+            pullRequest: pullRequestNumber(run),
             expiresAt: expiresAt(run),
             userTags: settings.userTags,
         },
+        branch: event.branch,
         logger,
         now: () => run.startedAt,
     };
+}
+function pullRequestNumber(run) {
+    return run.kind === "ephemeral" ? run.event.pullRequest?.number : undefined;
+}
+/**
+ * Runs on-deploy, when given, once the route is planned (every input and the cluster checked) and
+ * before anything is created or updated; returns the plan again with what it wrote to
+ * $ROUTE_ENV_FILE on every copy (docs/design.md §3.2). A failing hook is a HookFailure.
+ */
+async function runOnDeploy(run, options, read, plan, logger) {
+    const script = run.settings.onDeploy;
+    if (script === undefined)
+        return plan;
+    const outcome = await runHook(script, {
+        hook: "on-deploy",
+        route: run.route,
+        signal: run.settings.routing.signal,
+        repository: run.event.repository,
+        cluster: run.settings.cluster,
+        pullRequest: pullRequestNumber(run),
+        services: plan.services.map((service) => service.spec.service),
+    }, { cwd: process.env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: process.env, tempDir: process.env.RUNNER_TEMP || undefined, logger });
+    if (outcome.exitCode !== 0) {
+        throw new HookFailure("on-deploy", outcome.exitCode, outcome.tail, "nothing was created or changed in ECS; fix the hook (it must be idempotent) and run again");
+    }
+    const names = Object.keys(outcome.overrides);
+    // Names only: a value may be a connection string the log should not keep.
+    if (names.length > 0)
+        logger.info(`on-deploy: set on every copy: ${names.join(", ")}`);
+    return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
 /** The step's outputs and job summary. */
 async function reportDeploy(result, settings) {
@@ -66808,7 +67206,7 @@ async function reportDeploy(result, settings) {
 
 
 /**
- * deploy-shadow: route `shadow` for each listed service, on push to main. Read, plan, apply; a
+ * deploy-shadow: route `shadow` for each listed service, on push to main. Read, plan, on-deploy, apply; a
  * failed rollout fails the step after the outputs and summary are written.
  */
 async function deployShadow(logger) {
@@ -66817,7 +67215,7 @@ async function deployShadow(logger) {
     const run = { kind: "shadow", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
     const options = deployOptions(run, logger);
     const read = await readRoute(options);
-    const plan = planRoute(options, read, run.startedAt);
+    const plan = await runOnDeploy(run, options, read, planRoute(options, read, run.startedAt), logger);
     const result = await applyRoute(options, plan, read.region);
     await reportDeploy(result, settings);
     if (result.failed)
@@ -66884,6 +67282,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
@@ -67094,6 +67499,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 
 /***/ }),
 
@@ -82684,7 +83103,7 @@ exports.SemanticAttributes = SemanticAttributes;
 
 /***/ }),
 
-/***/ 3218:
+/***/ 3360:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -82702,8 +83121,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -82778,7 +83197,7 @@ function utils_toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -82834,8 +83253,8 @@ function escapeProperty(s) {
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -82849,10 +83268,10 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -82868,11 +83287,11 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
@@ -83831,7 +84250,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -83854,7 +84273,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -83950,7 +84369,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -84134,16 +84553,10 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var lib_exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -84154,7 +84567,418 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 2876:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ exec)
+});
+
+// UNUSED EXPORTS: getExecOutput
+
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -84169,7 +84993,7 @@ const IS_WINDOWS = process.platform === 'win32';
  * backslash to all junction results on Windows.
  */
 function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         const result = yield fs.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
@@ -84181,9 +85005,9 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         try {
             yield stat(fsPath);
         }
@@ -84197,7 +85021,7 @@ function exists(fsPath) {
     });
 }
 function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
         const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
@@ -84224,7 +85048,7 @@ function isRooted(p) {
  * @return if file exists and is executable, returns the file path. otherwise empty string.
  */
 function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         let stats = undefined;
         try {
             // test file exists
@@ -84239,7 +85063,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = external_path_.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -84268,11 +85092,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = external_path_.join(directory, actualName);
                                 break;
                             }
                         }
@@ -84492,7 +85316,7 @@ function findInPath(tool) {
         // build the list of extensions to try
         const extensions = [];
         if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
@@ -84507,7 +85331,7 @@ function findInPath(tool) {
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(external_path_.sep)) {
             return [];
         }
         // build the list of directories
@@ -84518,7 +85342,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -84527,7 +85351,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -84674,13 +85498,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -84958,7 +85782,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 (this.toolPath.includes('/') ||
                     (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
@@ -84971,7 +85795,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -85206,16 +86030,16 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  * @param     options            optional exec options.  See ExecOptions
  * @returns   Promise<number>    exit code
  */
-function exec_exec(commandLine, args, options) {
+function exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -85252,7 +86076,7 @@ function getExecOutput(commandLine, args, options) {
             }
         };
         const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
         //flush any remaining characters
         stdout += stdoutDecoder.end();
         stderr += stderrDecoder.end();
@@ -85264,389 +86088,6 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
 
 /***/ })
 

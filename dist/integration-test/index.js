@@ -36195,6 +36195,7 @@ async function runCommand(script, options) {
             cwd: options.cwd,
             env: options.env,
             ignoreReturnCode: true,
+            ...(options.onOutput !== undefined ? { listeners: { stdout: options.onOutput, stderr: options.onOutput } } : {}),
         });
         return { exitCode, durationMs: now() - started };
     }
@@ -36655,6 +36656,7 @@ const INPUT = {
     port: "port",
     protocol: "protocol",
     services: "services",
+    environment: "environment",
     route: "route",
     // How a request names its route (every action that routes or sends requests).
     header: "header",
@@ -36673,6 +36675,8 @@ const INPUT = {
     ttl: "ttl",
     tags: "tags",
     maxConcurrency: "max-concurrency",
+    // Per-route data: a shell command run before the copies are made.
+    onDeploy: "on-deploy",
     // The pull-request side (deploy-ephemeral, reap).
     githubToken: "github-token",
     comment: "comment",

@@ -64583,6 +64583,7 @@ const INPUT = {
     port: "port",
     protocol: "protocol",
     services: "services",
+    environment: "environment",
     route: "route",
     // How a request names its route (every action that routes or sends requests).
     header: "header",
@@ -64601,6 +64602,8 @@ const INPUT = {
     ttl: "ttl",
     tags: "tags",
     maxConcurrency: "max-concurrency",
+    // Per-route data: a shell command run before the copies are made.
+    onDeploy: "on-deploy",
     // The pull-request side (deploy-ephemeral, reap).
     githubToken: "github-token",
     comment: "comment",
