@@ -3,6 +3,7 @@ import { matchesRule } from "./rule/evaluate.js";
 import { parseRule } from "./rule/parser.js";
 import type { HttpRequest } from "./rule/request.js";
 import { SERVED_BY_HEADER } from "./signal.js";
+import { labelList, traefikObjects, type TraefikKind } from "./traefik-labels.js";
 
 /**
  * A model of how Traefik's ECS provider turns task-definition dockerLabels into HTTP routers and
@@ -70,12 +71,7 @@ interface Definition {
   definedBy: string[];
 }
 
-const PREFIXES = {
-  routers: "traefik.http.routers.",
-  services: "traefik.http.services.",
-  middlewares: "traefik.http.middlewares.",
-} as const;
-type Kind = keyof typeof PREFIXES;
+type Kind = TraefikKind;
 
 const SERVER_FIELD = /^loadbalancer\.server\./;
 const RESPONSE_HEADERS = "headers.customresponseheaders.";
@@ -84,19 +80,13 @@ const OWN_PROVIDER = "@ecs";
 /** Objects of one kind in one container's labels, by name. */
 function objectsOf(labels: Record<string, string>, kind: Kind): Map<string, Fields> {
   const objects = new Map<string, Fields>();
-  const prefix = PREFIXES[kind];
-  for (const [key, value] of Object.entries(labels)) {
-    // The root must be lowercase `traefik`; the rest of a key is matched case-insensitively.
-    if (!key.startsWith("traefik.") || !key.toLowerCase().startsWith(prefix)) continue;
-    const rest = key.slice(prefix.length);
-    const dot = rest.indexOf(".");
-    if (dot <= 0) continue;
-    const name = rest.slice(0, dot);
-    const fields = objects.get(name) ?? new Map<string, string>();
-    // Traefik matches label field names case-insensitively; response header names keep their case.
-    const field = rest.slice(dot + 1);
-    const lower = field.toLowerCase();
-    fields.set(lower.startsWith(RESPONSE_HEADERS) ? RESPONSE_HEADERS + field.slice(RESPONSE_HEADERS.length) : lower, value);
+  for (const [name, labelsOfObject] of traefikObjects(labels, kind)) {
+    const fields: Fields = new Map();
+    for (const { field, value } of labelsOfObject) {
+      // Traefik matches label field names case-insensitively; response header names keep their case.
+      const lower = field.toLowerCase();
+      fields.set(lower.startsWith(RESPONSE_HEADERS) ? RESPONSE_HEADERS + field.slice(RESPONSE_HEADERS.length) : lower, value);
+    }
     objects.set(name, fields);
   }
   return objects;
@@ -140,13 +130,6 @@ function reference(name: string): string | undefined {
   const at = name.indexOf("@");
   if (at < 0) return name;
   return name.slice(at) === OWN_PROVIDER ? name.slice(0, at) : undefined;
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
 }
 
 /** The routers, services and middlewares Traefik builds from these ECS services' labels. */
@@ -223,10 +206,10 @@ export function buildRoutingTable(ecsServices: EcsServiceLabels[], options: Rout
       problems.push(`router ${name}: service ${fields.get("service")} does not exist`);
       continue;
     }
-    const middlewareNames = list(fields.get("middlewares")).map(reference);
+    const middlewareNames = labelList(fields.get("middlewares")).map(reference);
     const missing = middlewareNames.findIndex((middleware) => middleware === undefined || !middlewares.has(middleware));
     if (missing >= 0) {
-      problems.push(`router ${name}: middleware ${list(fields.get("middlewares"))[missing]} does not exist`);
+      problems.push(`router ${name}: middleware ${labelList(fields.get("middlewares"))[missing]} does not exist`);
       continue;
     }
     routers.push({
@@ -235,7 +218,7 @@ export function buildRoutingTable(ecsServices: EcsServiceLabels[], options: Rout
       priority,
       service,
       middlewares: middlewareNames as string[],
-      entryPoints: list(fields.get("entrypoints")),
+      entryPoints: labelList(fields.get("entrypoints")),
       definedBy,
     });
   }

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigurationError } from "../../src/common/errors.js";
 import {
@@ -140,6 +140,7 @@ test("an ephemeral route's labels: base traefik labels replaced, other labels ke
     "traefik.http.routers.orders--pr-123.priority": "30000",
     "traefik.http.routers.orders--pr-123.service": "orders--pr-123",
     "traefik.http.routers.orders--pr-123.middlewares": "orders--pr-123-served",
+    "traefik.http.routers.orders--pr-123.entrypoints": "web",
     "traefik.http.services.orders--pr-123.loadbalancer.server.port": "8080",
     "traefik.http.middlewares.orders--pr-123-served.headers.customresponseheaders.X-Served-By-Route": "pr-123",
   });
@@ -155,10 +156,12 @@ test("shadow gets its router and the fallback router to the same service (v3)", 
     "traefik.http.routers.orders--shadow.priority": "20000",
     "traefik.http.routers.orders--shadow.service": "orders--shadow",
     "traefik.http.routers.orders--shadow.middlewares": "orders--shadow-served",
+    "traefik.http.routers.orders--shadow.entrypoints": "web",
     "traefik.http.routers.orders--shadow-fallback.rule": `Host(\`orders.dev.internal\`) && (${ANY_SIGNAL_V3})`,
     "traefik.http.routers.orders--shadow-fallback.priority": "10000",
     "traefik.http.routers.orders--shadow-fallback.service": "orders--shadow",
     "traefik.http.routers.orders--shadow-fallback.middlewares": "orders--shadow-served",
+    "traefik.http.routers.orders--shadow-fallback.entrypoints": "web",
     "traefik.http.services.orders--shadow.loadbalancer.server.port": "8080",
     "traefik.http.middlewares.orders--shadow-served.headers.customresponseheaders.X-Served-By-Route": "shadow",
   });
@@ -354,4 +357,263 @@ test("an ECS name outside [a-z0-9-] gets a safe Traefik name that keeps a_b and 
       ?.split(".")[3];
   assert.match(routerOf(underscored) ?? "", /^orders-api-[0-9a-f]{6}--pr-123$/);
   assert.equal(routerOf(dashed), "orders-api--pr-123");
+});
+
+/** The copy's labels for a base with these Traefik labels (route pr-123 unless overridden). */
+function copyOf(baseLabels: Record<string, string>, overrides: Partial<RouteLabelOptions> = {}): Record<string, string> {
+  return routeLabels(options({ baseLabels: { "traefik.http.routers.orders.rule": "Host(`orders.dev.internal`)", ...baseLabels }, ...overrides }));
+}
+
+/** The copy's own labels under a prefix, with the prefix cut off. */
+function under(labels: Record<string, string>, prefix: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]));
+}
+
+const ROUTER = "traefik.http.routers.orders--pr-123.";
+const SERVICE = "traefik.http.services.orders--pr-123.";
+
+describe("a copy keeps its base router's behaviour", () => {
+  test("middlewares in order, each resolvable from the copy, then the served-by middleware", () => {
+    const labels = copyOf({
+      "traefik.http.routers.orders.middlewares": "orders-auth, strip@ecs,auth@file ,, orders-headers",
+      "traefik.http.middlewares.orders-auth.basicauth.users": "u:{SHA}x",
+    });
+    assert.equal(labels[`${ROUTER}middlewares`], "orders-auth@ecs,strip@ecs,auth@file,orders-headers@ecs,orders--pr-123-served");
+    // The base's own middleware definitions stay on the base: the copy refers to them.
+    assert.deepEqual(Object.keys(labels).filter((key) => key.includes("orders-auth.")), []);
+  });
+
+  test("the shadow fallback router keeps them too", () => {
+    const labels = copyOf(
+      { "traefik.http.routers.orders.middlewares": "auth", "traefik.http.routers.orders.entrypoints": "websecure", "traefik.http.routers.orders.tls": "true" },
+      { route: "shadow", priority: DEFAULT_PRIORITIES.shadow },
+    );
+    assert.deepEqual(under(labels, "traefik.http.routers.orders--shadow-fallback."), {
+      rule: `Host(\`orders.dev.internal\`) && (${ANY_SIGNAL_V3})`,
+      priority: "10000",
+      service: "orders--shadow",
+      middlewares: "auth@ecs,orders--shadow-served",
+      entrypoints: "websecure",
+      tls: "true",
+    });
+  });
+
+  test("entrypoints: the base router's when the input is empty, the input's when given", () => {
+    const base = { "traefik.http.routers.orders.entrypoints": "websecure, web" };
+    assert.equal(copyOf(base)[`${ROUTER}entrypoints`], "websecure,web");
+    assert.equal(copyOf(base, { entrypoints: ["web"] })[`${ROUTER}entrypoints`], "web");
+    assert.equal(copyOf({})[`${ROUTER}entrypoints`], undefined);
+    assert.equal(copyOf({}, { entrypoints: ["internal"] })[`${ROUTER}entrypoints`], "internal");
+  });
+
+  test("TLS and observability settings are copied as written; rule, priority, service and syntax are the copy's own", () => {
+    const labels = copyOf({
+      "traefik.http.routers.orders.tls": "true",
+      "traefik.http.routers.orders.tls.certResolver": "le",
+      "traefik.http.routers.orders.tls.domains[0].main": "dev.internal",
+      "traefik.http.routers.orders.observability.accessLogs": "false",
+      "traefik.http.routers.orders.priority": "5",
+      "traefik.http.routers.orders.service": "orders",
+      "traefik.http.services.orders.loadbalancer.server.port": "8080",
+    });
+    const router = under(labels, ROUTER);
+    assert.deepEqual(
+      { ...router, rule: undefined },
+      {
+        rule: undefined,
+        priority: "30000",
+        service: "orders--pr-123",
+        middlewares: "orders--pr-123-served",
+        tls: "true",
+        "tls.certResolver": "le",
+        "tls.domains[0].main": "dev.internal",
+        "observability.accessLogs": "false",
+      },
+    );
+  });
+
+  test("the base Traefik service's settings; the route's port wins", () => {
+    const labels = copyOf({
+      "traefik.http.services.orders.loadbalancer.server.port": "9000",
+      "traefik.http.services.orders.loadbalancer.server.scheme": "https",
+      "traefik.http.services.orders.loadBalancer.passHostHeader": "false",
+      "traefik.http.services.orders.loadbalancer.healthcheck.path": "/health",
+      "traefik.http.services.orders.loadbalancer.healthCheck.interval": "5s",
+      "traefik.http.services.orders.loadbalancer.serversTransport": "insecure@file",
+      "traefik.http.services.orders.loadbalancer.sticky.cookie.name": "lb",
+      "traefik.http.services.orders.loadbalancer.responseForwarding.flushInterval": "100ms",
+    });
+    assert.deepEqual(under(labels, SERVICE), {
+      "loadbalancer.server.scheme": "https",
+      "loadBalancer.passHostHeader": "false",
+      "loadbalancer.healthcheck.path": "/health",
+      "loadbalancer.healthCheck.interval": "5s",
+      "loadbalancer.serversTransport": "insecure@file",
+      "loadbalancer.sticky.cookie.name": "lb",
+      "loadbalancer.responseForwarding.flushInterval": "100ms",
+      "loadbalancer.server.port": "8080",
+    });
+  });
+
+  test("protocol grpc makes the scheme h2c whatever the base's; http keeps the base's h2c or https", () => {
+    const grpc = copyOf({ "traefik.http.services.orders.loadBalancer.server.scheme": "https" }, { protocol: "grpc" });
+    assert.deepEqual(under(grpc, SERVICE), { "loadbalancer.server.port": "8080", "loadbalancer.server.scheme": "h2c" });
+    const h2c = copyOf({ "traefik.http.services.orders.loadbalancer.server.scheme": "h2c" });
+    assert.deepEqual(under(h2c, SERVICE), { "loadbalancer.server.scheme": "h2c", "loadbalancer.server.port": "8080" });
+  });
+
+  test("the service the base router names, with or without @ecs, among several", () => {
+    const services = {
+      "traefik.http.services.api.loadbalancer.healthcheck.path": "/api-health",
+      "traefik.http.services.metrics.loadbalancer.healthcheck.path": "/metrics-health",
+    };
+    for (const named of ["api", "api@ecs"]) {
+      const labels = copyOf({ ...services, "traefik.http.routers.orders.service": named });
+      assert.equal(labels[`${SERVICE}loadbalancer.healthcheck.path`], "/api-health", named);
+    }
+    assertConfigurationError(() => copyOf(services), "service", /^Input 'service': the base router orders names no service and its labels define several services \(api, metrics\); name the one to copy/);
+    assertConfigurationError(
+      () => copyOf({ ...services, "traefik.http.routers.orders.service": "other" }),
+      "service",
+      /the base router orders sends to the service other, which the routed container's labels do not define, so a copy cannot take its settings/,
+    );
+  });
+
+  test("a base without service labels: Traefik's default service, nothing to copy; a service of another provider is an error", () => {
+    assert.deepEqual(under(copyOf({ "traefik.http.routers.orders.service": "orders" }), SERVICE), { "loadbalancer.server.port": "8080" });
+    assertConfigurationError(() => copyOf({ "traefik.http.routers.orders.service": "orders@file" }), "service", /sends to the service orders@file/);
+  });
+
+  test("a base without routers: the settings of its only service; several services are an error", () => {
+    const only = routeLabels(options({ match: "Host(`a`)", baseLabels: { "traefik.http.services.orders.loadbalancer.healthcheck.path": "/h" } }));
+    assert.equal(only[`${SERVICE}loadbalancer.healthcheck.path`], "/h");
+    assert.equal(only[`${ROUTER}middlewares`], "orders--pr-123-served");
+    assertConfigurationError(
+      () => routeLabels(options({ match: "Host(`a`)", baseLabels: { "traefik.http.services.a.loadbalancer.server.port": "1", "traefik.http.services.b.loadbalancer.server.port": "2" } })),
+      "service",
+      /the base labels define no router and several services \(a, b\)/,
+    );
+  });
+
+  test("several base routers that behave alike are one behaviour; with match, each may have its own rule", () => {
+    const labels = copyOf(
+      {
+        "traefik.http.routers.public.rule": "Host(`a`)",
+        "traefik.http.routers.public.middlewares": "auth",
+        "traefik.http.routers.public.tls.certresolver": "le",
+        "traefik.http.routers.orders.middlewares": "auth@ecs",
+        "traefik.http.routers.orders.tls.certResolver": "le",
+      },
+      { match: "Host(`a`)" },
+    );
+    assert.equal(labels[`${ROUTER}middlewares`], "auth@ecs,orders--pr-123-served");
+  });
+
+  test("an HTTP router that redirects and an HTTPS one that serves: entrypoints picks the one to copy", () => {
+    const base = {
+      "traefik.http.routers.orders.entrypoints": "websecure",
+      "traefik.http.routers.orders.middlewares": "auth",
+      "traefik.http.routers.orders.tls": "true",
+      "traefik.http.routers.orders-http.rule": "Host(`orders.dev.internal`)",
+      "traefik.http.routers.orders-http.entrypoints": "web",
+      "traefik.http.routers.orders-http.middlewares": "to-https@file",
+    };
+    assertConfigurationError(
+      () => copyOf(base, { match: "Host(`orders.dev.internal`)" }),
+      "entrypoints",
+      /^Input 'entrypoints': the base routers orders and orders-http differ in middlewares \(\["auth@ecs"\] and \["to-https@file"\]\), and a copy has one router, so it cannot behave like both; set entrypoints to those of the one to copy, or give them the same middlewares$/,
+    );
+    const labels = copyOf(base, { entrypoints: ["websecure"] });
+    assert.deepEqual(
+      [labels[`${ROUTER}middlewares`], labels[`${ROUTER}entrypoints`], labels[`${ROUTER}tls`]],
+      ["auth@ecs,orders--pr-123-served", "websecure", "true"],
+    );
+    // Without match, the router on the chosen entrypoint gives the rule too.
+    assert.equal(baseMatch(base, ["web"]), "Host(`orders.dev.internal`)");
+    assertConfigurationError(() => copyOf(base, { entrypoints: ["internal"] }), "entrypoints", /no base router listens on internal, so a copy there would answer what its base never does; set entrypoints to those of a base router \(orders, orders-http\)/);
+  });
+
+  test("base routers that differ in entrypoints, TLS or service settings cannot be one copy", () => {
+    const two = (a: Record<string, string>, b: Record<string, string>) => () =>
+      copyOf(
+        {
+          ...Object.fromEntries(Object.entries(a).map(([field, value]) => [`traefik.http.routers.orders.${field}`, value])),
+          "traefik.http.routers.admin.rule": "Host(`b`)",
+          "traefik.http.services.a.loadbalancer.healthcheck.path": "/a",
+          "traefik.http.services.b.loadbalancer.healthcheck.path": "/b",
+          ...Object.fromEntries(Object.entries(b).map(([field, value]) => [`traefik.http.routers.admin.${field}`, value])),
+        },
+        { match: "Host(`a`)" },
+      );
+    assertConfigurationError(two({ service: "a", entrypoints: "web" }, { service: "a", entrypoints: "websecure" }), "entrypoints", /orders and admin differ in entrypoints \(\["web"\] and \["websecure"\]\)/);
+    assertConfigurationError(two({ service: "a", tls: "true" }, { service: "a" }), "entrypoints", /differ in TLS or observability settings \(\[\["tls","true"\]\] and \[\]\)/);
+    assertConfigurationError(
+      two({ service: "a" }, { service: "b" }),
+      "entrypoints",
+      /differ in service settings \(\[\["loadbalancer\.healthcheck\.path","\/a"\]\] and \[\["loadbalancer\.healthcheck\.path","\/b"\]\]\)/,
+    );
+    // Two routers sending to two services with the same settings are one behaviour.
+    assert.ok(two({ service: "a" }, { service: "a@ecs" })());
+  });
+
+  test("no base router on the given entrypoints is fine when the base has no router at all", () => {
+    const labels = routeLabels(options({ match: "Host(`a`)", baseLabels: {}, entrypoints: ["web"] }));
+    assert.equal(labels[`${ROUTER}entrypoints`], "web");
+  });
+});
+
+describe("a base setting a copy cannot reproduce stops the deploy, naming it", () => {
+  test("TCP and UDP routing", () => {
+    for (const key of ["traefik.tcp.routers.db.rule", "traefik.udp.services.dns.loadbalancer.server.port", "traefik.TCP.routers.x.entrypoints"]) {
+      assertConfigurationError(
+        () => copyOf({ [key]: "x" }),
+        "service",
+        new RegExp(`^Input 'service': the base label ${key.replace(/\./g, "\\.")} routes TCP or UDP, which no request signal can choose a copy for \\(its connections would all reach the base\\), so a copy could not behave like its base; remove it from the base task definition's labels`),
+      );
+    }
+  });
+
+  test("a Traefik label that is not an HTTP router, service or middleware setting", () => {
+    assertConfigurationError(() => copyOf({ "traefik.docker.network": "x" }), "service", /the base label traefik\.docker\.network is not a Traefik HTTP router, service or middleware setting this action knows/);
+    // traefik.enable (any case) and labels outside traefik.* are no Traefik settings to copy.
+    assert.equal(copyOf({ "traefik.ENABLE": "true", "traefikx.a": "b", traefik: "c", "Traefik.x": "d" })["traefikx.a"], "b");
+  });
+
+  test("a router setting this code does not copy", () => {
+    assertConfigurationError(
+      () => copyOf({ "traefik.http.routers.orders.future": "x" }),
+      "service",
+      /the base label traefik\.http\.routers\.orders\.future is a Traefik router setting this action does not copy/,
+    );
+  });
+
+  test("a service setting this code does not copy", () => {
+    for (const field of ["loadbalancer.server.weight", "loadbalancer.strategy", "loadbalancer.server.url", "weighted.services[0].name"]) {
+      assertConfigurationError(
+        () => copyOf({ [`traefik.http.services.orders.${field}`]: "x" }),
+        "service",
+        new RegExp(`the base label traefik\\.http\\.services\\.orders\\.${field.replace(/[.[\]]/g, "\\$&")} is a Traefik service setting this action does not copy`),
+      );
+    }
+  });
+
+  test("a base router, service or middleware named like one the copy defines", () => {
+    const clashes: [Record<string, string>, string][] = [
+      [{ "traefik.http.routers.orders--pr-123.entrypoints": "web" }, "router orders--pr-123"],
+      [{ "traefik.http.services.Orders--PR-123.loadbalancer.server.port": "1" }, "service Orders--PR-123"],
+      [{ "traefik.http.middlewares.orders--pr-123-served.headers.customresponseheaders.X": "y" }, "middleware orders--pr-123-served"],
+    ];
+    for (const [labels, what] of clashes) {
+      assertConfigurationError(
+        () => copyOf(labels, { match: "Host(`a`)" }),
+        "service",
+        new RegExp(`defines the ${what}, which this route's copy defines too; Traefik would drop both, and the base service's routing with them; rename it in the base task definition's labels$`),
+      );
+    }
+    const fallback = { "traefik.http.routers.orders--shadow-fallback.rule": "Host(`x`)" };
+    assertConfigurationError(() => copyOf(fallback, { route: "shadow", priority: 20000, match: "Host(`a`)" }), "service", /router orders--shadow-fallback/);
+    // Another route's names are no clash, nor is the fallback's without a fallback router.
+    assert.ok(copyOf({ "traefik.http.middlewares.orders--pr-1-served.headers.customresponseheaders.X": "y" }));
+    assert.ok(copyOf(fallback, { route: "shadow", priority: 20000, fallback: "default", match: "Host(`a`)" }));
+  });
 });
