@@ -168,8 +168,8 @@ function labelsFor(options: PlanOptions, spec: ServiceSpec, baseLabels: Record<s
       ...options.routing,
     });
   } catch (error) {
-    // A match read from the base's labels, or given in a services item, is named by that input.
-    if (isConfigurationError(error) && error.input === INPUT.match && spec.input === INPUT.services) {
+    // A match or base setting of a services item is named by that input.
+    if (isConfigurationError(error) && (error.input === INPUT.match || error.input === INPUT.service) && spec.input === INPUT.services) {
       throw new ConfigurationError(`${spec.service}: ${error.message}`, INPUT.services);
     }
     throw error;

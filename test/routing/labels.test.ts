@@ -471,7 +471,7 @@ describe("a copy keeps its base router's behaviour", () => {
       const labels = copyOf({ ...services, "traefik.http.routers.orders.service": named });
       assert.equal(labels[`${SERVICE}loadbalancer.healthcheck.path`], "/api-health", named);
     }
-    assertConfigurationError(() => copyOf(services), "service", /^Input 'service': the base router orders names no service and its labels define several services \(api, metrics\); name the one to copy/);
+    assertConfigurationError(() => copyOf(services), "service", /^the base router orders names no service and its labels define several services \(api, metrics\); name the one to copy/);
     assertConfigurationError(
       () => copyOf({ ...services, "traefik.http.routers.orders.service": "other" }),
       "service",
@@ -521,7 +521,7 @@ describe("a copy keeps its base router's behaviour", () => {
     assertConfigurationError(
       () => copyOf(base, { match: "Host(`orders.dev.internal`)" }),
       "entrypoints",
-      /^Input 'entrypoints': the base routers orders and orders-http differ in middlewares \(\["auth@ecs"\] and \["to-https@file"\]\), and a copy has one router, so it cannot behave like both; set entrypoints to those of the one to copy, or give them the same middlewares$/,
+      /^the base routers orders and orders-http differ in middlewares \(\["auth@ecs"\] and \["to-https@file"\]\), and a copy has one router, so it cannot behave like both; set entrypoints to those of the one to copy, or give them the same middlewares$/,
     );
     const labels = copyOf(base, { entrypoints: ["websecure"] });
     assert.deepEqual(
@@ -568,7 +568,7 @@ describe("a base setting a copy cannot reproduce stops the deploy, naming it", (
       assertConfigurationError(
         () => copyOf({ [key]: "x" }),
         "service",
-        new RegExp(`^Input 'service': the base label ${key.replace(/\./g, "\\.")} routes TCP or UDP, which no request signal can choose a copy for \\(its connections would all reach the base\\), so a copy could not behave like its base; remove it from the base task definition's labels`),
+        new RegExp(`^the base label ${key.replace(/\./g, "\\.")} routes TCP or UDP, which no request signal can choose a copy for \\(its connections would all reach the base\\), so a copy could not behave like its base; remove it from the base task definition's labels`),
       );
     }
   });
