@@ -63705,7 +63705,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4915);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4100);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
@@ -63715,7 +63715,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4915:
+/***/ 4100:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64655,7 +64655,44 @@ function extraBaggageEntries(text, input = "baggage") {
     return members.join(",");
 }
 
+;// CONCATENATED MODULE: ./src/routing/traefik-labels.ts
+const TRAEFIK_PREFIX = "traefik.";
+const HTTP_OBJECT = /^http\.(routers|services|middlewares)\.([^.]+)\.(.+)$/i;
+/** The label as a field of a router, service or middleware; undefined for any other key. */
+function traefikHttpLabel(key, value) {
+    if (!key.startsWith(TRAEFIK_PREFIX))
+        return undefined;
+    const found = HTTP_OBJECT.exec(key.slice(TRAEFIK_PREFIX.length));
+    if (found === null)
+        return undefined;
+    const [, kind = "", name = "", field = ""] = found;
+    return { key, kind: kind.toLowerCase(), name, field, value };
+}
+/** The objects of one kind in one container's labels, by name, each with its fields in label order. */
+function traefikObjects(labels, kind) {
+    const objects = new Map();
+    for (const [key, value] of Object.entries(labels)) {
+        const label = traefikHttpLabel(key, value);
+        if (label?.kind !== kind)
+            continue;
+        objects.set(label.name, [...(objects.get(label.name) ?? []), label]);
+    }
+    return objects;
+}
+/** A field of an object, matched case-insensitively as Traefik does. */
+function fieldValue(fields, field) {
+    return fields.find((label) => label.field.toLowerCase() === field)?.value;
+}
+/** A comma-separated label value (middlewares, entrypoints) as its items. */
+function labelList(value) {
+    return (value ?? "")
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== "");
+}
+
 ;// CONCATENATED MODULE: ./src/routing/labels.ts
+
 
 
 
@@ -64667,9 +64704,6 @@ function extraBaggageEntries(text, input = "baggage") {
 /** Router priorities, widely spaced: Traefik orders equal priorities randomly (docs/design.md §2). */
 const DEFAULT_PRIORITIES = { route: 30000, shadow: 20000, shadowFallback: 10000 };
 const TRAEFIK_ROOT = "traefik";
-const ROUTER_RULE_FIELD = /^http\.routers\.([^.]+)\.rule$/i;
-const ROUTER_PRIORITY_FIELD = /^http\.routers\.([^.]+)\.priority$/i;
-const ROUTER_RULE_SYNTAX_FIELD = /^http\.routers\.([^.]+)\.rulesyntax$/i;
 const TRAEFIK_NAME = /^[a-z0-9-]+$/;
 const labels_HASH_LENGTH = 6;
 /**
@@ -64699,27 +64733,156 @@ function shadowFallbackRouterName(baseService) {
     return `${traefikBaseName(baseService)}--${SHADOW_FALLBACK_NAME}`;
 }
 /**
- * The router named by a label key for `field` (e.g. ROUTER_RULE_FIELD). Traefik wants the root in
- * lowercase and matches the rest of a key case-insensitively. (A regexp modifier group would say
- * this in one pattern, but Node 22, which composite steps run on, cannot parse it.)
+ * Router settings read on their own: the copy's rule is `match && signal`, its priority and service
+ * its own; middlewares and entrypoints are kept (entrypoints unless the input sets them).
  */
-function routerOfLabel(key, field) {
-    const root = `${TRAEFIK_ROOT}.`;
-    return key.startsWith(root) ? field.exec(key.slice(root.length))?.[1] : undefined;
+const READ_ROUTER_FIELDS = new Set(["rule", "priority", "service", "rulesyntax", "middlewares", "entrypoints"]);
+/** Router settings a copy takes from its base router as written. */
+const COPIED_ROUTER_FIELD = /^(tls|tls\..+|observability\..+)$/i;
+/** Load-balancer settings a copy's Traefik service takes from its base's; the port is the route's. */
+const COPIED_SERVICE_FIELD = /^loadbalancer\.(server\.scheme|passhostheader|healthcheck\..+|serverstransport|sticky\..+|responseforwarding\..+)$/i;
+const OWN_SERVICE_FIELD = /^loadbalancer\.server\.port$/i;
+const SCHEME_FIELD = /^loadbalancer\.server\.scheme$/i;
+const OWN_PROVIDER = "@ecs";
+function unreproducible(label, what) {
+    return new errors/* ConfigurationError */.j1(`the base label ${label} ${what}, so a copy could not behave like its base; remove it from the base task definition's labels, or copy this service by other means`, "service");
 }
-/** Routers that have a rule in the base labels, by name. */
-function baseRouterRules(baseLabels) {
-    const routers = new Map();
+/** Only HTTP routers, services and middlewares can be reproduced: a copy is chosen per HTTP request. */
+function checkHttpOnly(baseLabels) {
     for (const [key, value] of Object.entries(baseLabels)) {
-        const name = routerOfLabel(key, ROUTER_RULE_FIELD);
-        if (name !== undefined)
-            routers.set(name, value);
+        if (!key.startsWith(`${TRAEFIK_ROOT}.`) || key.toLowerCase() === `${TRAEFIK_ROOT}.enable` || traefikHttpLabel(key, value) !== undefined)
+            continue;
+        if (/^traefik\.(tcp|udp)\./i.test(key)) {
+            throw unreproducible(key, "routes TCP or UDP, which no request signal can choose a copy for (its connections would all reach the base)");
+        }
+        throw unreproducible(key, "is not a Traefik HTTP router, service or middleware setting this action knows");
     }
-    return routers;
 }
-/** The base service's own match: the rule of its single router in `baseLabels`. */
-function baseMatch(baseLabels) {
-    const routers = baseRouterRules(baseLabels);
+function checkNoClash(baseLabels, names) {
+    for (const kind of ["routers", "services", "middlewares"]) {
+        const own = new Set(names[kind].map((name) => name.toLowerCase()));
+        for (const [name, [first]] of traefikObjects(baseLabels, kind)) {
+            if (first !== undefined && own.has(name.toLowerCase())) {
+                throw new errors/* ConfigurationError */.j1(`the base label ${first.key} defines the ${kind.slice(0, -1)} ${name}, which this route's copy defines too; Traefik would drop both, and the base service's routing with them; rename it in the base task definition's labels`, "service");
+            }
+        }
+    }
+}
+/**
+ * The load-balancer settings of the Traefik service a base router sends to (`router` undefined: the
+ * base has no router, and Traefik's default router sends to its only service).
+ */
+function baseServiceFields(router, named, services) {
+    const target = named?.endsWith(OWN_PROVIDER) ? named.slice(0, -OWN_PROVIDER.length) : named;
+    if (target === undefined && services.size > 1) {
+        const who = router === undefined ? "the base labels define no router and" : `the base router ${router} names no service and its labels define`;
+        throw new errors/* ConfigurationError */.j1(`${who} several services (${[...services.keys()].join(", ")}); name the one to copy in the base router's service label`, "service");
+    }
+    const name = target ?? [...services.keys()][0];
+    const service = name === undefined ? undefined : services.get(name);
+    if (service === undefined) {
+        // No service labels: Traefik gives the container a service of its own, with default settings.
+        if (services.size === 0 && !(name ?? "").includes("@"))
+            return [];
+        throw new errors/* ConfigurationError */.j1(`the base router ${router} sends to the service ${named}, which the routed container's labels do not define, so a copy cannot take its settings; define the service in those labels`, "service");
+    }
+    return service
+        .filter((label) => !OWN_SERVICE_FIELD.test(label.field))
+        .map((label) => {
+        if (!COPIED_SERVICE_FIELD.test(label.field))
+            throw unreproducible(label.key, "is a Traefik service setting this action does not copy");
+        return [label.field, label.value];
+    });
+}
+function behaviourOf(router, fields, services) {
+    const routerFields = [];
+    for (const label of fields) {
+        const field = label.field.toLowerCase();
+        if (READ_ROUTER_FIELDS.has(field))
+            continue;
+        if (!COPIED_ROUTER_FIELD.test(field))
+            throw unreproducible(label.key, "is a Traefik router setting this action does not copy");
+        routerFields.push([label.field, label.value]);
+    }
+    return {
+        // A name without a provider resolves in the router's own provider; the copy names it explicitly.
+        middlewares: labelList(fieldValue(fields, "middlewares")).map((name) => (name.includes("@") ? name : `${name}${OWN_PROVIDER}`)),
+        entrypoints: labelList(fieldValue(fields, "entrypoints")),
+        routerFields,
+        serviceFields: baseServiceFields(router, fieldValue(fields, "service"), services),
+    };
+}
+/** The aspect in which two base routers differ, for the error line. */
+function difference(a, b) {
+    const aspects = [
+        ["middlewares", (behaviour) => behaviour.middlewares],
+        ["entrypoints", (behaviour) => behaviour.entrypoints],
+        ["TLS or observability settings", (behaviour) => sortedFields(behaviour.routerFields)],
+        ["service settings", (behaviour) => sortedFields(behaviour.serviceFields)],
+    ];
+    for (const [aspect, read] of aspects) {
+        const [left, right] = [JSON.stringify(read(a)), JSON.stringify(read(b))];
+        if (left !== right)
+            return [aspect, left, right];
+    }
+    return undefined;
+}
+function sortedFields(fields) {
+    return fields.map(([field, value]) => [field.toLowerCase(), value]).sort(([x], [y]) => x.localeCompare(y));
+}
+/**
+ * The base routers a copy stands in for: all of them, or with the entrypoints input those that
+ * listen on one of its entrypoints (so a base with an HTTP router that redirects and an HTTPS one
+ * that serves is copied as its HTTPS router with `entrypoints: websecure`).
+ */
+function standInRouters(baseLabels, entrypoints) {
+    const routers = traefikObjects(baseLabels, "routers");
+    if (entrypoints.length === 0)
+        return routers;
+    const listening = new Map([...routers].filter(([, fields]) => {
+        const own = labelList(fieldValue(fields, "entrypoints"));
+        return own.length === 0 || own.some((entrypoint) => entrypoints.includes(entrypoint));
+    }));
+    if (routers.size > 0 && listening.size === 0) {
+        throw new errors/* ConfigurationError */.j1(`no base router listens on ${entrypoints.join(", ")}, so a copy there would answer what its base never does; set entrypoints to those of a base router (${[...routers.keys()].join(", ")})`, "entrypoints");
+    }
+    return listening;
+}
+/**
+ * What the copy keeps of its base (fail closed): a base setting it cannot reproduce faithfully is
+ * an error naming the setting, never dropped: an auth middleware lost on a copy is a security hole.
+ */
+function baseBehaviour(baseLabels, routers) {
+    const services = traefikObjects(baseLabels, "services");
+    const behaviours = [...routers].map(([name, fields]) => ({ name, behaviour: behaviourOf(name, fields, services) }));
+    const [first, ...others] = behaviours;
+    if (first === undefined)
+        return { middlewares: [], entrypoints: [], routerFields: [], serviceFields: baseServiceFields(undefined, undefined, services) };
+    for (const other of others) {
+        const differs = difference(first.behaviour, other.behaviour);
+        if (differs !== undefined) {
+            const [aspect, left, right] = differs;
+            throw new errors/* ConfigurationError */.j1(`the base routers ${first.name} and ${other.name} differ in ${aspect} (${left} and ${right}), and a copy has one router, so it cannot behave like both; set entrypoints to those of the one to copy, or give them the same ${aspect}`, "entrypoints");
+        }
+    }
+    return first.behaviour;
+}
+/** The rule of each given router that has one, by router name. */
+function routerRules(routers) {
+    const rules = new Map();
+    for (const [name, fields] of routers) {
+        const rule = fieldValue(fields, "rule");
+        if (rule !== undefined)
+            rules.set(name, rule);
+    }
+    return rules;
+}
+/**
+ * The base service's own match: the rule of its single router in `baseLabels` (of those on
+ * `entrypoints`, when given).
+ */
+function baseMatch(baseLabels, entrypoints = []) {
+    const routers = routerRules(standInRouters(baseLabels, entrypoints));
     const [only] = routers.values();
     if (routers.size === 1 && only !== undefined)
         return only;
@@ -64817,9 +64980,9 @@ function checkPriorityOrder(options, shadow) {
     if (!shadow && options.priority <= options.fallbackPriority) {
         throw new errors/* ConfigurationError */.j1(`${options.priority} must be above the shadow fallback priority ${options.fallbackPriority}, or the shadow copy would take this route's requests`, "priority");
     }
-    for (const [key, value] of Object.entries(options.baseLabels ?? {})) {
-        const router = routerOfLabel(key, ROUTER_PRIORITY_FIELD);
-        if (router !== undefined && Number(value) >= lowest) {
+    for (const [router, fields] of traefikObjects(options.baseLabels ?? {}, "routers")) {
+        const value = fieldValue(fields, "priority");
+        if (value !== undefined && Number(value) >= lowest) {
             throw new errors/* ConfigurationError */.j1(`the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`, Number(value) >= options.priority ? "priority" : "fallback-priority");
         }
     }
@@ -64830,21 +64993,6 @@ function checkEntrypoints(entrypoints) {
             throw new errors/* ConfigurationError */.j1(`'${entrypoint}' is not an entrypoint name; list Traefik entrypoints of letters, digits, '-' and '_', such as web, websecure`, "entrypoints");
         }
     }
-}
-/**
- * The base router's TLS settings (`tls`, `tls.certresolver`, `tls.domains[0].main`, …) by field:
- * a copy without them would not match HTTPS requests that the base router answers.
- */
-function baseTlsSettings(baseLabels) {
-    const routers = baseRouterRules(baseLabels);
-    const [router] = routers.keys();
-    if (routers.size !== 1 || router === undefined)
-        return [];
-    const prefix = `traefik.http.routers.${router}.`.toLowerCase();
-    return Object.entries(baseLabels)
-        .filter(([key]) => key.toLowerCase().startsWith(prefix))
-        .map(([key, value]) => [key.slice(prefix.length), value])
-        .filter(([field]) => /^tls($|\.)/i.test(field));
 }
 /** The complete new dockerLabels: base labels minus every traefik.* label, plus the route's labels (docs/design.md §2). */
 function routeLabels(options) {
@@ -64858,12 +65006,16 @@ function routeLabels(options) {
     checkPriority(options.fallbackPriority, "fallback-priority");
     checkPriorityOrder(options, route === SHADOW_ROUTE);
     checkEntrypoints(options.entrypoints);
-    const match = matchOperand(options.match ?? baseMatch(options.baseLabels), ruleSyntax);
+    const match = matchOperand(options.match ?? baseMatch(options.baseLabels, options.entrypoints), ruleSyntax);
     const name = routeTraefikName(options.baseService, route);
     const middleware = `${name}-served`;
-    const tls = baseTlsSettings(options.baseLabels);
+    const fallbackRouter = writesFallbackRouter(route === SHADOW_ROUTE, options.fallback) ? shadowFallbackRouterName(options.baseService) : undefined;
+    checkHttpOnly(options.baseLabels);
+    checkNoClash(options.baseLabels, { routers: [name, ...(fallbackRouter === undefined ? [] : [fallbackRouter])], services: [name], middlewares: [middleware] });
+    const base = baseBehaviour(options.baseLabels, standInRouters(options.baseLabels, options.entrypoints));
+    const entrypoints = options.entrypoints.length > 0 ? options.entrypoints : base.entrypoints;
     // A base on Traefik v3 that keeps v2 rules per router: the copies must say which syntax they use.
-    const declareSyntax = Object.keys(options.baseLabels).some((key) => routerOfLabel(key, ROUTER_RULE_SYNTAX_FIELD) !== undefined);
+    const declareSyntax = [...traefikObjects(options.baseLabels, "routers").values()].some((fields) => fieldValue(fields, "rulesyntax") !== undefined);
     const labels = {};
     for (const [key, value] of Object.entries(options.baseLabels)) {
         if (key !== TRAEFIK_ROOT && !key.startsWith(`${TRAEFIK_ROOT}.`))
@@ -64877,21 +65029,27 @@ function routeLabels(options) {
         labels[`${key}.rule`] = rule;
         labels[`${key}.priority`] = String(priority);
         labels[`${key}.service`] = name;
-        labels[`${key}.middlewares`] = middleware;
-        if (options.entrypoints.length > 0)
-            labels[`${key}.entrypoints`] = options.entrypoints.join(",");
+        // The base's auth, rewriting and headers first, as on the base router; then the copy's answer header.
+        labels[`${key}.middlewares`] = [...base.middlewares, middleware].join(",");
+        if (entrypoints.length > 0)
+            labels[`${key}.entrypoints`] = entrypoints.join(",");
         if (declareSyntax)
             labels[`${key}.ruleSyntax`] = ruleSyntax;
-        for (const [field, value] of tls)
+        for (const [field, value] of base.routerFields)
             labels[`${key}.${field}`] = value;
     };
     addRouter(name, `${match} && (${signalRule(route, signal, ruleSyntax)})`, options.priority);
-    if (writesFallbackRouter(route === SHADOW_ROUTE, options.fallback)) {
-        addRouter(shadowFallbackRouterName(options.baseService), `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
+    if (fallbackRouter !== undefined)
+        addRouter(fallbackRouter, `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
+    const service = `traefik.http.services.${name}`;
+    // The route's port, and its protocol when it says grpc, win over the base's.
+    for (const [field, value] of base.serviceFields) {
+        if (!(options.protocol === "grpc" && SCHEME_FIELD.test(field)))
+            labels[`${service}.${field}`] = value;
     }
-    labels[`traefik.http.services.${name}.loadbalancer.server.port`] = String(options.port);
+    labels[`${service}.loadbalancer.server.port`] = String(options.port);
     if (options.protocol === "grpc")
-        labels[`traefik.http.services.${name}.loadbalancer.server.scheme`] = "h2c";
+        labels[`${service}.loadbalancer.server.scheme`] = "h2c";
     labels[`traefik.http.middlewares.${middleware}.headers.customresponseheaders.${SERVED_BY_HEADER}`] = route;
     return labels;
 }
@@ -66595,8 +66753,8 @@ function labelsFor(options, spec, baseLabels, port) {
         });
     }
     catch (error) {
-        // A match read from the base's labels, or given in a services item, is named by that input.
-        if ((0,errors/* isConfigurationError */.p0)(error) && error.input === action_io_INPUT.match && spec.input === action_io_INPUT.services) {
+        // A match or base setting of a services item is named by that input.
+        if ((0,errors/* isConfigurationError */.p0)(error) && (error.input === action_io_INPUT.match || error.input === action_io_INPUT.service) && spec.input === action_io_INPUT.services) {
             throw new errors/* ConfigurationError */.j1(`${spec.service}: ${error.message}`, action_io_INPUT.services);
         }
         throw error;
