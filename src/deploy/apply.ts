@@ -13,7 +13,7 @@ import { createServiceClientToken, routeCreateServiceInput, routeUpdateServiceIn
 import type { Route } from "../routing/route.js";
 import type { DeployRouteOptions } from "./options.js";
 import type { RoutePlan, ServicePlan } from "./plan.js";
-import { DEFAULT_POLL_INTERVAL_MS, waitForServices } from "./wait.js";
+import { completedRolloutMs, DEFAULT_POLL_INTERVAL_MS, waitForServices, type WaitTarget } from "./wait.js";
 
 export type RouteServiceStatus = "running" | "failed" | "deployed";
 
@@ -65,9 +65,11 @@ export async function applyRoute(options: DeployRouteOptions, plan: RoutePlan, r
     ),
   );
 
-  const targets = applied.flatMap((entry) =>
-    entry.value === undefined ? [] : [{ serviceName: entry.service.routeService, taskDefinitionArn: entry.value.taskDefinitionArn }],
-  );
+  const targets = applied.flatMap(({ service, value }): WaitTarget[] => {
+    if (value === undefined) return [];
+    const expectedMs = completedRolloutMs(service.existing) ?? completedRolloutMs(service.base);
+    return [{ serviceName: service.routeService, taskDefinitionArn: value.taskDefinitionArn, ...(expectedMs !== undefined ? { expectedEnd: value.appliedAt + expectedMs } : {}) }];
+  });
   const outcomes =
     options.wait && targets.length > 0
       ? await waitForServices(targets, {
@@ -104,7 +106,7 @@ async function applyService(
   options: DeployRouteOptions,
   plan: ServicePlan,
   deadline: number,
-): Promise<{ serviceArn: string | undefined; taskDefinitionArn: string }> {
+): Promise<{ serviceArn: string | undefined; taskDefinitionArn: string; appliedAt: number }> {
   const registered = await options.client.send(new RegisterTaskDefinitionCommand(plan.taskDefinition.input));
   const taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn;
   if (taskDefinitionArn === undefined) throw new Error(`RegisterTaskDefinition for ${plan.routeService} returned no ARN`);
@@ -116,16 +118,17 @@ async function applyService(
   };
   if (plan.change === "update") {
     const updated = await options.client.send(new UpdateServiceCommand(routeUpdateServiceInput(plan.base, serviceOptions)));
+    const appliedAt = Date.now();
     const serviceArn = updated.service?.serviceArn ?? plan.existing?.serviceArn;
     await options.client.send(new TagResourceCommand({ resourceArn: serviceArn, tags: toEcsTags(refreshedTags(plan.tags)) }));
     options.logger.info(`${plan.routeService}: updated to ${taskDefinitionArn}`);
-    return { serviceArn, taskDefinitionArn };
+    return { serviceArn, taskDefinitionArn, appliedAt };
   }
   if (plan.change === "replace") await awaitDrained(options, plan.routeService, deadline);
   const clientToken = createServiceClientToken(options.route, options.tags.commit, plan.routeService, taskDefinitionArn);
   const created = await options.client.send(new CreateServiceCommand(routeCreateServiceInput(plan.base, { ...serviceOptions, tags: plan.tags, clientToken })));
   options.logger.info(`${plan.routeService}: created on ${taskDefinitionArn}`);
-  return { serviceArn: created.service?.serviceArn, taskDefinitionArn };
+  return { serviceArn: created.service?.serviceArn, taskDefinitionArn, appliedAt: Date.now() };
 }
 
 /** A DRAINING service keeps its name until its tasks stop; waits (bounded) until it is INACTIVE or gone. */

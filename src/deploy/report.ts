@@ -2,7 +2,8 @@
 // job summary. Pure.
 import { formatDuration } from "../common/duration.js";
 import { OUTPUT } from "../config/action-io.js";
-import { escapeTableCell, imageTag } from "../github/comment-body.js";
+import { inertText } from "../common/inert-text.js";
+import { imageTag } from "../github/comment-body.js";
 import { cookiePair, headerLine, mergeBaggage, routingHeaders, type SignalNames } from "../routing/signal.js";
 import type { DeployRouteResult } from "./apply.js";
 
@@ -36,19 +37,19 @@ export function deploySummary(result: DeployRouteResult, signal: SignalNames): s
   const lines = [
     `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
     "",
-    `Cluster \`${result.cluster}\` in ${result.region}.`,
+    `Cluster ${inertText(result.cluster)} in ${inertText(result.region)}.`,
     "",
     "| route service | image tag | status | time to stable |",
     "|---|---|---|---|",
     ...result.services.map(
       (service) =>
-        `| \`${service.routeService}\` | \`${escapeTableCell(imageTag(service.image))}\` | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${service.timeToStableMs === undefined ? "–" : formatDuration(service.timeToStableMs, "seconds-column")} |`,
+        `| ${inertText(service.routeService)} | ${inertText(imageTag(service.image))} | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${service.timeToStableMs === undefined ? "–" : formatDuration(service.timeToStableMs, "seconds-column")} |`,
     ),
     "",
   ];
   const failures = result.services.filter((service) => service.reason !== undefined);
   if (failures.length > 0) {
-    lines.push("### Why", "", ...failures.map((service) => `- \`${service.routeService}\`: ${escapeTableCell(service.reason as string)}`), "");
+    lines.push("### Why", "", ...failures.map((service) => `- ${inertText(service.routeService)}: ${inertText(service.reason as string)}`), "");
   }
   lines.push(
     "### Reach the route",

@@ -1,5 +1,5 @@
 // The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
-import { escapeHtml } from "../common/html.js";
+import { inertText } from "../common/inert-text.js";
 import type { Route } from "../routing/route.js";
 import { clearCookieCommand, setCookieCommand } from "../routing/cookie.js";
 import { headerLine, mergeBaggage, type SignalNames } from "../routing/signal.js";
@@ -61,20 +61,9 @@ export function imageTag(image: string): string {
   return colon > image.lastIndexOf("/") ? image.slice(colon + 1) : "latest";
 }
 
-/** Text that cannot break out of a Markdown table cell or inject HTML. */
-export function escapeTableCell(text: string): string {
-  return escapeHtml(text.replace(/\\/g, "\\\\"))
-    .replace(/\|/g, "\\|")
-    .replace(/\r?\n|\r/g, "<br>");
-}
-
-/** An inline code span for any text (a span containing backticks gets a longer fence). */
-function inlineCode(text: string, inTable = false): string {
-  const flat = text.replace(/\r?\n|\r/g, " ");
-  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longestRun + 1);
-  const padded = longestRun > 0 ? ` ${flat} ` : flat;
-  return `${fence}${inTable ? padded.replace(/\|/g, "\\|") : padded}${fence}`;
+/** An inline code span for text of ours or checked to be code-safe (a route, a signal name). */
+function inlineCode(text: string): string {
+  return `\`${text}\``;
 }
 
 /** A fenced block that no content can close early. */
@@ -92,8 +81,9 @@ function utc(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A full SHA as its bare short form, which GitHub links to the commit itself; anything else inert. */
 function shortSha(commit: string): string {
-  return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : commit;
+  return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : inertText(commit);
 }
 
 const STATUS_LABEL: Record<RouteServiceRow["status"], string> = {
@@ -116,12 +106,12 @@ function headline(model: RouteCommentModel): string {
 
 function serviceTable(model: RouteCommentModel): string[] {
   const rows = model.services.map((row) => {
-    const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${row.reason}`;
+    const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${inertText(row.reason)}`;
     return [
-      escapeTableCell(row.baseService),
-      inlineCode(row.routeService, true),
-      inlineCode(imageTag(row.image), true),
-      escapeTableCell(status),
+      inertText(row.baseService),
+      inertText(row.routeService),
+      inertText(imageTag(row.image)),
+      status,
       `[console](${row.consoleUrl.replace(/[()\s|]/g, encodeURIComponent)})`,
     ];
   });
@@ -139,8 +129,8 @@ function failureSection(model: RouteCommentModel): string[] {
   if (model.failure === undefined && reasons.length === 0) {
     return [];
   }
-  const text = [model.failure, ...reasons].filter((line) => line !== undefined).join("\n");
-  return ["", "**Why it failed**", "", codeBlock("text", text)];
+  const lines = [model.failure, ...reasons].filter((line) => line !== undefined);
+  return ["", "**Why it failed**", "", ...lines.map((line) => `- ${inertText(line)}`)];
 }
 
 function reachSection(model: RouteCommentModel): string[] {
@@ -175,8 +165,8 @@ function reachSection(model: RouteCommentModel): string[] {
 export function renderRouteComment(model: RouteCommentModel): string {
   const facts = [
     // A bare short SHA is linked to the commit by GitHub itself (also on GitHub Enterprise Server).
-    `Commit ${escapeTableCell(shortSha(model.commit))}`,
-    `cluster ${inlineCode(model.cluster)} (${escapeTableCell(model.region)})`,
+    `Commit ${shortSha(model.commit)}`,
+    `cluster ${inertText(model.cluster)} (${inertText(model.region)})`,
     model.expiresAt === undefined ? undefined : `expires ${utc(model.expiresAt)} (UTC, extended on every push)`,
     `updated ${utc(model.updatedAt)}`,
   ].filter((fact) => fact !== undefined);
@@ -185,7 +175,7 @@ export function renderRouteComment(model: RouteCommentModel): string {
     headline(model),
     "",
     facts.join(" · "),
-    ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${escapeTableCell(model.environmentUrl)}`]),
+    ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inertText(model.environmentUrl)}`]),
     "",
     ...serviceTable(model),
     ...failureSection(model),
@@ -196,12 +186,12 @@ export function renderRouteComment(model: RouteCommentModel): string {
 
 /** What the comment becomes when the route is deleted. */
 export function renderTornDownComment(model: TornDownCommentModel): string {
-  const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inlineCode(name)).join(", ")}`;
+  const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inertText(name)).join(", ")}`;
   return [
     routeMarker(model.route),
     `### 🧹 Route ${inlineCode(model.route)} was torn down`,
     "",
-    `${model.reason === undefined ? "" : `${escapeTableCell(model.reason)}: `}${removed} · ${utc(model.tornDownAt)} (UTC)`,
+    `${model.reason === undefined ? "" : `${model.reason}: `}${removed} · ${utc(model.tornDownAt)} (UTC)`,
     "",
   ].join("\n");
 }

@@ -9,13 +9,17 @@ export interface CommandRun {
 }
 
 /**
- * The job's environment for the command, plus the routing variables. The action's own INPUT_*
- * variables are left out: a `run:` step on the runner does not see them either.
+ * What the runner gives a JavaScript action but not a `run:` step: the action's INPUT_* variables and
+ * its internal tokens and service URLs (artifacts and cache, the results service, OIDC tokens for
+ * any audience). Code under test must not inherit them.
  */
+const ACTION_ONLY_VARIABLE = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_(TOKEN|URL)$|ACTIONS_CACHE_(URL|SERVICE_V2)$|ACTIONS_RESULTS_URL$)/;
+
+/** The job's environment for the command, as a `run:` step would see it, plus the routing variables. */
 export function commandEnvironment(jobEnvironment: NodeJS.ProcessEnv, routing: Record<string, string>): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(jobEnvironment)) {
-    if (value !== undefined && !name.startsWith("INPUT_")) environment[name] = value;
+    if (value !== undefined && !ACTION_ONLY_VARIABLE.test(name)) environment[name] = value;
   }
   return { ...environment, ...routing };
 }

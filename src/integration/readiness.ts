@@ -3,6 +3,7 @@ import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import type { Route } from "../routing/route.js";
 import { SERVED_BY_HEADER } from "../routing/signal.js";
+import { probeTarget } from "./url-credentials.js";
 
 
 /** Time as the probes see it; tests pass a fake one so no test waits for real seconds. */
@@ -37,6 +38,7 @@ export interface ProbeOptions {
 }
 
 export interface ProbeResult {
+  /** The probe URL as logs show it: credentials replaced by `***`. */
   url: string;
   ready: boolean;
   /** From the start of probing to the answer that proved the route live (or to giving up). */
@@ -109,15 +111,18 @@ function requestFailure(error: unknown, timeoutMs: number): string {
   return cause === undefined ? errorMessage(error) : errorMessage(cause);
 }
 
-async function probeUntilLive(url: string, options: ProbeOptions, clock: Clock): Promise<ProbeResult> {
+async function probeUntilLive(givenUrl: string, options: ProbeOptions, clock: Clock): Promise<ProbeResult> {
   const { route, logger } = options;
+  const target = probeTarget(givenUrl);
+  const url = target.shown;
+  const headers = target.authorization === undefined ? options.headers : { ...options.headers, authorization: target.authorization };
   const start = clock.now();
   const deadline = start + options.timeoutMs;
   const progressEveryMs = options.progressEveryMs ?? DEFAULT_PROGRESS_EVERY_MS;
   let lastLine = "";
   let lastLoggedAt = -Infinity;
   for (let attempts = 1; ; attempts++) {
-    const answer = await probeOnce(url, options.headers, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const answer = await probeOnce(target.url, headers, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     const now = clock.now();
     if (isLive(answer, route)) {
       logger.info(`${url} ${describeAnswer(answer)} after ${formatDuration(now - start, "seconds")} s`);

@@ -5,6 +5,7 @@ import { DeleteServiceCommand, ListServicesCommand, UpdateServiceCommand } from 
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
+import { codeTexts } from "../helpers/markdown.js";
 import { pushEvent, webhookExample } from "../helpers/webhooks.js";
 import { describeService, describeTaskDefinition, ecsClient, mutatingCalls, resourceTags, seedBaseService, assertSucceeded, REPOSITORY as repository, runDeployEphemeral } from "./fixtures.js";
 
@@ -97,7 +98,7 @@ describe("deploy-ephemeral on one pull request", () => {
       { name: "ROUTE_VERSION", value: "pr-2" },
       { name: "OTEL_RESOURCE_ATTRIBUTES", value: "service.name=orders,deployment.route=pr-2" },
     ]);
-    assert.match(run.summary, /\| `orders--pr-2` \| `pr-2-1111111` \| running \(created\) \| \d+\.\d s \|/);
+    assert.match(run.summary, /\| <code>orders--pr-2<\/code> \| <code>pr-2-1111111<\/code> \| running \(created\) \| \d+\.\d s \|/);
     assert.match(run.summary, /X-Route-Version: pr-2/);
     // The token is handed to the runner's masker and appears nowhere else.
     assert.ok(run.stdout.includes(`::add-mask::${token}`), "github-token is masked");
@@ -242,6 +243,26 @@ describe("deploy-ephemeral with several services", () => {
     assert.match(run.stdout, /catalog--pr-3: no image given; the copy runs the base image registry\.example\.com\/catalog:main-1/);
   });
 
+  it("still writes its outputs, summary and comment when reading the rollout fails for another reason than throttling", async () => {
+    // The two reads before anything is made succeed; every poll after fails (e.g. the role's session expired).
+    emulator.failCalls("DescribeServices", { after: 2, type: "ExpiredTokenException", message: "The security token included in the request is expired" });
+    let run: BundleRun;
+    try {
+      run = await deploy({ service: "catalog", image: "registry.example.com/catalog:pr-9" }, { number: 9 });
+    } finally {
+      emulator.failCalls("DescribeServices", undefined);
+    }
+    assert.equal(run.exitCode, 1, run.stdout);
+    assert.deepEqual(run.errors, ["route pr-9: catalog--pr-9 failed: could not read the rollout: The security token included in the request is expired"]);
+    assert.equal(run.outputs.route, "pr-9");
+    const [service] = JSON.parse(run.outputs.services ?? "[]") as { routeService: string; status: string; serviceArn: string | null }[];
+    assert.equal(service?.routeService, "catalog--pr-9");
+    assert.equal(service?.status, "failed");
+    assert.match(service?.serviceArn ?? "", /service\/default\/catalog--pr-9$/);
+    assert.ok(codeTexts(run.summary).includes("could not read the rollout: The security token included in the request is expired"), run.summary);
+    assert.match(github.comments(repository, 9)[0]?.body ?? "", /failed to deploy/);
+  });
+
   it("fails the step with the stopped tasks' reason in the error line and the summary when an image cannot start", async () => {
     const reason = "CannotPullContainerError: pull image manifest has been retried 1 time(s): manifest unknown";
     emulator.failImage("registry.example.com/shipping:pr-4-broken", reason);
@@ -249,8 +270,8 @@ describe("deploy-ephemeral with several services", () => {
     assert.equal(run.exitCode, 1);
     assert.equal(run.errors.length, 1, run.stdout);
     assert.match(run.errors[0] ?? "", /^route pr-4: shipping--pr-4 failed: ECS deployment circuit breaker: tasks failed to start\.; task stopped: CannotPullContainerError/);
-    assert.ok(run.summary.includes(reason), run.summary);
-    assert.match(run.summary, /\| `shipping--pr-4` \| `pr-4-broken` \| failed \(created\) \|/);
+    assert.ok(codeTexts(run.summary).some((text) => text.includes(reason)), run.summary);
+    assert.match(run.summary, /\| <code>shipping--pr-4<\/code> \| <code>pr-4-broken<\/code> \| failed \(created\) \|/);
     assert.equal(JSON.parse(run.outputs.services ?? "[]")[0]?.status, "failed");
     assert.ok(github.comments(repository, 4)[0]?.body.includes("CannotPullContainerError"));
     const deployment = github.deployments(repository).find((candidate) => candidate.environment === "pr-4");

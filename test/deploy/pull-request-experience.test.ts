@@ -7,6 +7,7 @@ import { routeMarker } from "../../src/github/comment-body.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import type { BundleRun } from "../helpers/action-runner.js";
+import { codeTexts, renderGfm, withoutCode } from "../helpers/markdown.js";
 import { seedBaseService, assertSucceeded, REPOSITORY as repository, runDeployEphemeral } from "./fixtures.js";
 
 const actionsToken = "ghs_pullRequestExperienceToken";
@@ -83,7 +84,7 @@ describe("the pull request's comment and deployment", () => {
     assert.ok(body.includes(routeMarker("pr-41")), "hidden marker");
     assert.match(body, /pr-41/, "route");
     // The service table: service, route service, image tag, status and the ECS console link.
-    assert.match(body, /\| orders \| `orders--pr-41` \| `aaaaaaa` \| [^|]*running[^|]* \| \[console\]\(https:\/\/us-east-1\.console\.aws\.amazon\.com\/ecs\/v2\/clusters\/default\/services\/orders--pr-41\/health\?region=us-east-1\) \|/);
+    assert.match(body, /\| <code>orders<\/code> \| <code>orders--pr-41<\/code> \| <code>aaaaaaa<\/code> \| [^|]*running[^|]* \| \[console\]\(https:\/\/us-east-1\.console\.aws\.amazon\.com\/ecs\/v2\/clusters\/default\/services\/orders--pr-41\/health\?region=us-east-1\) \|/);
     assert.match(body, /curl -H 'X-Route-Version: pr-41' https:\/\/app\.dev\.example\.com/, "curl with the header");
     const cookieLines = body.split("\n").filter((line) => line.startsWith("document.cookie"));
     assert.equal(cookieLines.length, 1);
@@ -99,6 +100,19 @@ describe("the pull request's comment and deployment", () => {
     const hoursLeft = (Date.parse(expires) - Date.now()) / 3_600_000;
     assert.ok(hoursLeft > 47 && hoursLeft <= 48, `expires in ${hoursLeft} h, from ttl 48h`);
     assert.match(body, /aaaaaaa/, "the commit");
+  });
+
+  it("shows a stopped reason the PR's image shaped as text: no link, image, mention or HTML in the comment or the summary", async () => {
+    const image = "registry.example.com/orders:hostile";
+    emulator.failImage(image, "CannotPullContainerError: [log in](https://evil.example/) ![x](https://evil.example/i.png) @octo-org/admins <img src=x> see https://evil.example");
+    const run = await deploy(45, firstPush, { inputs: { image } });
+    assert.equal(run.exitCode, 1, run.stdout);
+    const body = github.comments(repository, 45)[0]?.body ?? "";
+    assert.ok(codeTexts(body).some((text) => text.includes("[log in](https://evil.example/) ![x](https://evil.example/i.png) @\u2060octo-org/admins <img src=x>")), body);
+    for (const html of [renderGfm(body), renderGfm(run.summary)]) {
+      assert.doesNotMatch(withoutCode(html), /evil|octo-org|<img/, html);
+      assert.deepEqual(html.match(/<a [^>]*>/g)?.filter((link) => !link.includes("console.aws.amazon.com")) ?? [], []);
+    }
   });
 
   it("skips a draft pull request with skip-draft, creating nothing", async () => {

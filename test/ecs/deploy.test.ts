@@ -224,6 +224,23 @@ describe("waitForServices", () => {
   });
 
 
+  it("fails the pending services with the error when a poll fails for another reason than throttling", async () => {
+    const deployed = await deployRoute(options("pr-13", ["orders"], { wait: false }));
+    const target = { serviceName: "orders--pr-13", taskDefinitionArn: deployed.services[0]?.taskDefinitionArn as string };
+    emulator.failCalls("DescribeServices", { after: 0, type: "ExpiredTokenException", message: "The security token included in the request is expired" });
+    try {
+      const outcomes = await waitForServices([target], { client, cluster: "default", timeoutMs: 20_000, logger: new MemoryLogger(), intervalMs: 50 });
+      assert.deepEqual(outcomes.get("orders--pr-13"), {
+        serviceName: "orders--pr-13",
+        status: "failed",
+        at: outcomes.get("orders--pr-13")?.at,
+        reason: "could not read the rollout: The security token included in the request is expired",
+      });
+    } finally {
+      emulator.failCalls("DescribeServices", undefined);
+    }
+  });
+
   it("treats a poll throttled past the SDK's retries as one lost poll, not a failed deploy", async () => {
     const deployed = await deployRoute(options("pr-14", ["orders"], { wait: false }));
     const target = { serviceName: "orders--pr-14", taskDefinitionArn: deployed.services[0]?.taskDefinitionArn as string };

@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import {
   ecsConsoleUrl,
-  escapeTableCell,
   imageTag,
   renderRouteComment,
   renderTornDownComment,
   routeMarker,
   type RouteCommentModel,
+  type RouteServiceRow,
 } from "../../src/github/comment-body.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
+import { codeTexts, renderGfm, withoutCode } from "../helpers/markdown.js";
 
 const SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b";
 
@@ -56,13 +58,13 @@ describe("route comment", () => {
     assert.match(body, /Route `pr-123` is ready/);
     assert.match(body, /Commit 9f86d08 ·/);
     assert.doesNotMatch(body, new RegExp(SHA));
-    assert.match(body, /cluster `dev` \(eu-west-1\)/);
+    assert.match(body, /cluster <code>dev<\/code> \(<code>eu-west-1<\/code>\)/);
     assert.match(body, /expires 2026-11-25T18:00:00Z \(UTC/);
   });
 
   it("has a table row per service with the image tag, the status and the ECS console link", () => {
-    const cells = tableRow(body, "orders");
-    assert.deepEqual(cells.slice(0, 4), ["orders", "`orders--pr-123`", "`sha-9f86d08`", "✅ running"]);
+    const cells = tableRow(body, "<code>orders</code>");
+    assert.deepEqual(cells.slice(0, 4), ["<code>orders</code>", "<code>orders--pr-123</code>", "<code>sha-9f86d08</code>", "✅ running"]);
     assert.equal(
       cells[4],
       "[console](https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/dev/services/orders--pr-123/health?region=eu-west-1)",
@@ -109,16 +111,15 @@ describe("route comment", () => {
       }),
     );
     assert.match(failed, /Route `pr-123` failed to deploy/);
-    const cells = tableRow(failed, "payments");
-    assert.equal(cells.length, 5);
-    assert.equal(cells[2], "`sha256:abc123`");
-    assert.equal(cells[3], "❌ failed: Essential container exited \\| exit code 1<br>CannotPullContainerError &lt;missing&gt;");
-    assert.match(failed, /\*\*Why it failed\*\*\n\n```text\n1 of 2 services failed to deploy\npayments--pr-123: Essential container exited \| exit code 1\nCannotPullContainerError <missing>\n```/);
-  });
-
-  it("keeps a code block closed whatever the failure text holds", () => {
-    const failed = renderRouteComment(model({ failure: "bad\n```\n# heading" }));
-    assert.match(failed, /````text\nbad\n```\n# heading\n````/);
+    const html = renderGfm(failed);
+    const row = /<tr>\n<td><code>payments<\/code><\/td>[^]*?<\/tr>/.exec(html)?.[0] ?? "";
+    assert.deepEqual(codeTexts(row).slice(2, 4), ["sha256:abc123", "Essential container exited | exit code 1 CannotPullContainerError <missing>"]);
+    assert.match(row, /<td>❌ failed: <code>/);
+    const why = html.slice(html.indexOf("<strong>Why it failed</strong>"));
+    assert.deepEqual(codeTexts(why.slice(0, why.indexOf("</ul>"))), [
+      "1 of 2 services failed to deploy",
+      "payments--pr-123: Essential container exited | exit code 1 CannotPullContainerError <missing>",
+    ]);
   });
 });
 
@@ -128,10 +129,6 @@ describe("comment helpers", () => {
     assert.equal(imageTag("registry.example.com:5000/team/app"), "latest");
     assert.equal(imageTag("registry.example.com:5000/team/app:v2"), "v2");
     assert.equal(imageTag("app:v2@sha256:deadbeef"), "sha256:deadbeef");
-  });
-
-  it("escapes pipes, backslashes, newlines and HTML in table cells", () => {
-    assert.equal(escapeTableCell("a|b\\|c\r\nd<!--"), "a\\|b\\\\\\|c<br>d&lt;!--");
   });
 });
 
@@ -145,7 +142,43 @@ describe("torn-down comment", () => {
     });
     assert.equal(body.split("\n")[0], routeMarker("pr-123"));
     assert.match(body, /Route `pr-123` was torn down/);
-    assert.match(body, /pull request closed: removed `orders--pr-123`, `payments--pr-123` · 2026-11-26T09:30:00Z/);
+    assert.match(body, /pull request closed: removed <code>orders--pr-123<\/code>, <code>payments--pr-123<\/code> · 2026-11-26T09:30:00Z/);
     assert.doesNotMatch(body, /curl|document\.cookie/);
+  });
+});
+
+describe("outside text in the comment", () => {
+  /** Text a pull-request author controls: through their image (stopped reasons, tags) or the workflow. */
+  const hostile = fc.constantFrom(
+    "[x](https://evil.example/)",
+    "![t](https://evil.example/i.png)",
+    "@org/team please look",
+    "see https://evil.example and www.evil.example or a@evil.example",
+    "<img src=x onerror=alert(1)> </td></tr>",
+    "a | b\n\n# heading\n```\n<details open>",
+  );
+
+  function hostileModel(text: string): RouteCommentModel {
+    const base = model();
+    return {
+      ...base,
+      commit: text,
+      region: text,
+      cluster: text,
+      environmentUrl: text,
+      failure: text,
+      services: [{ ...(base.services[0] as RouteServiceRow), baseService: text, image: `registry.example.com/orders:${text}`, status: "failed", reason: text }],
+    };
+  }
+
+  it("never becomes a link, an image, a mention or HTML: the rendered comment differs from a plain one only inside code", () => {
+    const plain = withoutCode(renderGfm(renderRouteComment(hostileModel("plain"))));
+    fc.assert(
+      fc.property(hostile, (text) => {
+        const html = renderGfm(renderRouteComment(hostileModel(text)));
+        assert.equal(withoutCode(html), plain);
+        assert.equal((html.match(/<a /g) ?? []).length, 1, "only the ECS console link");
+      }),
+    );
   });
 });

@@ -21,9 +21,13 @@ describe("pull request guard", () => {
     assert.ok(notice !== undefined);
     assert.match(notice, /#7/);
     assert.match(notice, /forker\/Hello-World/);
-    assert.match(notice, /read-only GITHUB_TOKEN and no secrets/);
-    assert.match(notice, /allow-forks: true/);
-    assert.match(notice, /do not switch to pull_request_target/);
+    assert.match(notice, /fork's own workflow file with a read-only GITHUB_TOKEN and no secrets/);
+    // allow-forks only where no fork code runs; never for a pull_request job holding a cloud role.
+    assert.match(notice, /never give that job a cloud role/);
+    assert.match(notice, /workflow_run or pull_request_target workflow that checks out no code of the pull request deploys it/);
+    assert.match(notice, /only there set allow-forks: true/);
+    assert.match(notice, /pull_request_target with a checkout of the pull request's head is not safe/);
+    assert.doesNotMatch(notice, /self-hosted runner's role/);
   });
 
   it("deploys a fork pull request with allow-forks", () => {

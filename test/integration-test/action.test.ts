@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runBundle, type BundleRunOptions } from "../helpers/action-runner.js";
+import { codeTexts } from "../helpers/markdown.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
 import { selfSignedCertificate, TraefikLikeServer } from "./helpers/traefik-like-server.js";
 
@@ -72,10 +73,44 @@ describe("integration-test action", () => {
     assert.equal(probe?.headers.baggage, "dynamic_route=pr-2,team=payments,tenant=acme");
 
     assert.match(run.summary, /Integration tests on route pr-2/);
-    assert.match(run.summary, new RegExp(`<td>${traefik.url("/health")}</td><td>yes</td>`));
+    assert.match(run.summary, /<\/code><\/td><td>yes<\/td>/);
+    assert.ok(codeTexts(run.summary).includes(traefik.url("/health")));
     assert.match(run.summary, /Result:<\/strong> passed in/);
     // The command is shown as text, not as HTML.
     assert.ok(run.summary.includes(`<code>env &gt; '${envFile}'</code>`), run.summary);
+  });
+
+  it("drops the runner's internal tokens from the command's environment, as a run: step has none", async () => {
+    const envFile = join(scratch, "env-tokens.txt");
+    const internal = {
+      ACTIONS_RUNTIME_TOKEN: "runtime-token",
+      ACTIONS_RUNTIME_URL: "https://pipelines.example/",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "oidc-request-token",
+      ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.example/",
+      ACTIONS_CACHE_URL: "https://cache.example/",
+      ACTIONS_RESULTS_URL: "https://results.example/",
+    };
+    const run = await runIntegrationTest({ run: `env > '${envFile}'` }, { env: { ...internal, ACTIONS_STEP_DEBUG: "false" } });
+    assert.equal(run.exitCode, 0, run.stdout);
+    const env = parseEnv(readFileSync(envFile, "utf8"));
+    assert.deepEqual(Object.keys(internal).filter((name) => name in env), []);
+    assert.equal(env.ACTIONS_STEP_DEBUG, "false", "other variables pass through");
+  });
+
+  it("sends a probe URL's user:password as basic auth and never shows the password", async () => {
+    traefik.live.add("pr-2");
+    const url = traefik.url("/private").replace("://", "://ci-bot:s3cr%40t-pw@");
+    const run = await runIntegrationTest({ "probe-urls": url, run: "true" });
+    assert.equal(run.exitCode, 0, run.stdout);
+    const probe = traefik.requests.find((request) => request.url === "/private");
+    assert.equal(probe?.headers.authorization, `Basic ${Buffer.from("ci-bot:s3cr@t-pw").toString("base64")}`);
+    const shown = traefik.url("/private").replace("://", "://***@");
+    assert.match(run.stdout, new RegExp(`${shown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} answered 200 by pr-2`));
+    assert.ok(codeTexts(run.summary).includes(shown.replace("@", "@\u2060")), run.summary);
+    // The runner masks what the action registers; nothing else shows the credentials.
+    assert.ok(run.stdout.includes("::add-mask::s3cr@t-pw\n"));
+    const log = run.stdout.split("\n").filter((line) => !line.startsWith("::add-mask::"));
+    for (const text of [...log, run.summary, JSON.stringify(run.outputs)]) assert.doesNotMatch(text, /s3cr|ci-bot/);
   });
 
   it("fails with the last answer when the route never goes live, and does not run the command", async () => {
@@ -88,7 +123,7 @@ describe("integration-test action", () => {
     ]);
     assert.equal(existsSync(marker), false);
     assert.equal(run.outputs["exit-code"], undefined);
-    assert.match(run.summary, /Result:<\/strong> not run: route pr-2 not live/);
+    assert.match(run.summary, /Result:<\/strong> not run: <code>route pr-2 not live/);
     assert.match(run.summary, /<td>no<\/td>/);
   });
 

@@ -5,12 +5,14 @@ import { ExitCodeError } from "../common/action.js";
 import { formatDuration } from "../../common/duration.js";
 import { ConfigurationError, errorMessage } from "../../common/errors.js";
 import { escapeHtml } from "../../common/html.js";
+import { inertText } from "../../common/inert-text.js";
 import type { Logger } from "../../common/logger.js";
 import { Inputs } from "../../config/inputs.js";
 import { readWorkflowEvent, routeFromEvent } from "../../github/event.js";
 import { commandEnvironment, runCommand, type CommandRun } from "../../integration/command.js";
 import { probeRequestHeaders, routingEnvironment, type RoutingSignal } from "../../integration/environment.js";
 import { startRoutingProxy } from "../../integration/proxy.js";
+import { probeTarget, redactCredentials } from "../../integration/url-credentials.js";
 import {
   describeAnswer,
   RouteNotLiveError,
@@ -67,8 +69,13 @@ function probeUrls(text: string): string[] {
     .filter((line) => line !== "");
   for (const url of urls) {
     if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      throw new ConfigurationError(`'${url}' is not an http(s) URL; write one URL a line, e.g. https://orders.dev.example.com/health`, "probe-urls");
+      throw new ConfigurationError(
+        `'${redactCredentials(url)}' is not an http(s) URL; write one URL a line, e.g. https://orders.dev.example.com/health`,
+        "probe-urls",
+      );
     }
+    // user:password@ in a probe URL is sent as basic auth and never shown.
+    for (const secret of probeTarget(url).secrets) core.setSecret(secret);
   }
   return urls;
 }
@@ -94,11 +101,11 @@ async function writeSummary({ inputs, probes, command, failure }: Report): Promi
         { data: "last answer", header: true },
       ],
       ...probes.map((probe) => [
-        escapeHtml(probe.url),
+        inertText(probe.url),
         probe.ready ? "yes" : "no",
         formatDuration(probe.elapsedMs, "seconds"),
         String(probe.attempts),
-        escapeHtml(describeAnswer(probe.last)),
+        inertText(describeAnswer(probe.last)),
       ]),
     ]);
   }
@@ -106,9 +113,9 @@ async function writeSummary({ inputs, probes, command, failure }: Report): Promi
   summary.addCodeBlock(escapeHtml(inputs.run), "bash");
   const result =
     command === undefined
-      ? `not run: ${failure ?? ""}`
+      ? `not run: ${inertText(redactCredentials(failure ?? ""))}`
       : `${command.exitCode === 0 ? "passed" : `failed (exit code ${command.exitCode})`} in ${formatDuration(command.durationMs, "seconds")} s`;
-  summary.addRaw(`<p><strong>Result:</strong> ${escapeHtml(result)}</p>`, true);
+  summary.addRaw(`<p><strong>Result:</strong> ${result}</p>`, true);
   await summary.write();
 }
 

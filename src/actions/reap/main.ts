@@ -1,5 +1,6 @@
 import * as core from "@actions/core";
 import { ConfigurationError } from "../../common/errors.js";
+import { inertText } from "../../common/inert-text.js";
 import type { Logger } from "../../common/logger.js";
 import { INPUT, OUTPUT } from "../../config/action-io.js";
 import { Inputs } from "../../config/inputs.js";
@@ -87,7 +88,8 @@ async function writeSummary(plan: ReapPlan, report: ReapReport): Promise<void> {
   const heading = plan.mode.kind === "route" ? `Reap route ${plan.mode.route}` : "Reap sweep";
   const verb = plan.dryRun ? "Would delete" : "Deleted";
   const summary = core.summary.addHeading(`${heading} in cluster ${plan.cluster}${plan.dryRun ? " (dry run)" : ""}`, 2);
-  const row = (decision: Decision): string[] => [decision.service, decision.route ?? "", decision.reason];
+  // Names and routes come from the cluster (tag values anyone with ECS access can set): shown as text.
+  const row = (decision: Decision): string[] => [inertText(decision.service), decision.route === undefined ? "" : inertText(decision.route), decision.reason];
   const header = [
     { data: "service", header: true },
     { data: "route", header: true },

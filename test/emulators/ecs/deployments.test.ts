@@ -85,6 +85,18 @@ describe("ECS emulator: deployments", () => {
     });
   });
 
+  it("runs every new task for the last steadyStateMs of a rollout before it is COMPLETED", () =>
+    withEmulator({ stabilizationMs: 400, steadyStateMs: 300 }, async (_emulator, ecs) => {
+      await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("orders", "orders:1")));
+      await ecs.send(new CreateServiceCommand({ serviceName: "orders", taskDefinition: "orders", desiredCount: 2, networkConfiguration: awsvpc }));
+      const finishing = await eventually(async () => {
+        const deployment = (await describeOne(ecs, "orders")).deployments?.[0];
+        return deployment?.runningCount === 2 ? deployment : undefined;
+      });
+      assert.equal(finishing.rolloutState, "IN_PROGRESS");
+      await untilRollout(ecs, "orders", "COMPLETED");
+    }));
+
   it("reports running tasks with ENI addresses and the service group through ListTasks/DescribeTasks", () =>
     withEmulator({ stabilizationMs: 20 }, async (emulator, ecs) => {
       emulator.seedService({

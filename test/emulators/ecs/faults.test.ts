@@ -91,6 +91,43 @@ describe("ECS emulator: fault injection and call log", () => {
       }
     }));
 
+  it("throttles a seeded fraction of calls, whatever the rate, as other jobs sharing the account would", () =>
+    withEmulator({ throttleFraction: 0.5, seed: 3 }, async (emulator) => {
+      const once = ecsClient(emulator, { maxAttempts: 1 });
+      try {
+        await Promise.allSettled(Array.from({ length: 40 }, () => once.send(new ListClustersCommand({}))));
+      } finally {
+        once.destroy();
+      }
+      const throttled = emulator.calls().filter((call) => call.outcome === "throttled").length;
+      assert.ok(throttled > 8 && throttled < 32, `${throttled} of 40 throttled`);
+    }));
+
+  it("answers a seeded fraction of mutating calls with 500 after they took effect", () =>
+    withEmulator({ serverErrorAfterRate: 1 }, async (emulator, ecs) => {
+      const once = ecsClient(emulator, { maxAttempts: 1 });
+      try {
+        await assert.rejects(once.send(new CreateClusterCommand({ clusterName: "made-anyway" })), ServerException);
+        await once.send(new ListClustersCommand({}));
+      } finally {
+        once.destroy();
+      }
+      assert.ok((await ecs.send(new ListClustersCommand({}))).clusterArns?.some((arn) => arn.endsWith("/made-anyway")));
+      assert.deepEqual(
+        emulator.calls().slice(0, 2).map((call) => call.outcome),
+        ["server-error-after-effect", "ok"],
+        "reads are never failed after the effect",
+      );
+    }));
+
+  it("fails every call of one operation after the first few with a given error", () =>
+    withEmulator({}, async (emulator, ecs) => {
+      emulator.failCalls("ListServices", { after: 1, type: "ExpiredTokenException", message: "The security token included in the request is expired" });
+      await ecs.send(new ListServicesCommand({}));
+      await assert.rejects(ecs.send(new ListServicesCommand({})), (error: Error) => error.name === "ExpiredTokenException");
+      await ecs.send(new ListClustersCommand({}));
+    }));
+
   it("logs calls with operation, mutating flag and outcome; resetCalls clears the log", () =>
     withEmulator({}, async (emulator, ecs) => {
       await ecs.send(new ListServicesCommand({}));

@@ -38,6 +38,15 @@ export interface EcsEmulatorOptions {
   throttle?: { ratePerSecond: number; burst: number; perOperation?: Record<string, { ratePerSecond: number; burst: number }> };
   /** 0..1 fraction of calls answered 500 (default 0), deterministic with `seed`. */
   serverErrorRate?: number;
+  /**
+   * 0..1 fraction of calls answered ThrottlingException at random (default 0), deterministic with
+   * `seed`: the account's rate shared with other jobs, unlike the `throttle` bucket of this client's own calls.
+   */
+  throttleFraction?: number;
+  /** 0..1 fraction of mutating calls answered 500 after they took effect (default 0), deterministic with `seed`. */
+  serverErrorAfterRate?: number;
+  /** Time at the end of each rollout with all new tasks running before it is COMPLETED (default 0). */
+  steadyStateMs?: number;
   seed?: number;
   /** Time a deployment takes IN_PROGRESS -> COMPLETED (default 1000). */
   stabilizationMs?: number;
@@ -53,7 +62,8 @@ export interface EcsCall {
   operation: string;
   at: number;
   mutating: boolean;
-  outcome: "ok" | "error" | "throttled" | "server-error";
+  /** server-error-after-effect: the call took effect, then was answered 500. */
+  outcome: "ok" | "error" | "throttled" | "server-error" | "server-error-after-effect";
   errorType?: string;
 }
 
@@ -74,6 +84,8 @@ export interface EcsEmulator {
   configure(options: Partial<EcsEmulatorOptions>): void;
   /** Deployments started from now on whose essential containers use `image` fail: their tasks keep stopping. */
   failImage(image: string, stoppedReason?: string): void;
+  /** Answers every call of `operation` after the first `after` with an error of `type` (HTTP `statusCode`, default 400); undefined stops. */
+  failCalls(operation: string, failure: { after: number; type: string; message: string; statusCode?: number } | undefined): void;
   calls(): EcsCall[];
   /** Answered calls by operation, errors included. */
   callCounts(): Record<string, number>;
@@ -98,6 +110,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     region: options.region ?? "us-east-1",
     accountId: options.accountId ?? "123456789012",
     stabilizationMs: options.stabilizationMs ?? 1000,
+    steadyStateMs: options.steadyStateMs ?? 0,
     drainMs: options.drainMs ?? 1000,
   };
   const clock = options.clock ?? Date.now;
@@ -106,6 +119,9 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
 
   let latencyMs = options.latencyMs ?? 0;
   let serverErrorRate = options.serverErrorRate ?? 0;
+  let throttleFraction = options.throttleFraction ?? 0;
+  let serverErrorAfterRate = options.serverErrorAfterRate ?? 0;
+  const failingOperations = new Map<string, { after: number; seen: number; error: EcsApiError }>();
   let random = seededRandom(options.seed ?? 1);
   let buckets = throttleBuckets(options.throttle);
   let callLog: EcsCall[] = [];
@@ -157,7 +173,11 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     }
     if (!operation) return fail("error", unknownOperation(operationName));
     const bucket = buckets && (buckets.perOperation.get(operationName) ?? buckets.shared);
-    if (bucket && !bucket.take(at)) return fail("throttled", new EcsApiError("ThrottlingException", "Rate exceeded"));
+    if ((bucket && !bucket.take(at)) || (throttleFraction > 0 && random() < throttleFraction)) {
+      return fail("throttled", new EcsApiError("ThrottlingException", "Rate exceeded"));
+    }
+    const failing = failingOperations.get(operationName);
+    if (failing !== undefined && ++failing.seen > failing.after) return fail("error", failing.error);
     if (serverErrorRate > 0 && random() < serverErrorRate) {
       return fail("server-error", new EcsApiError("ServerException", "Service unavailable. Try again later.", 500));
     }
@@ -171,6 +191,10 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     }
     try {
       const output = operation.handle(model, input, at);
+      if (mutating && serverErrorAfterRate > 0 && random() < serverErrorAfterRate) {
+        // The change is made, but the caller never hears so: it must retry idempotently.
+        return fail("server-error-after-effect", new EcsApiError("ServerException", "Service unavailable. Try again later.", 500));
+      }
       record({ operation: operationName, at, mutating, outcome: "ok" });
       answer(response, 200, output);
     } catch (error) {
@@ -194,6 +218,9 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     configure(changes) {
       if (changes.latencyMs !== undefined) latencyMs = changes.latencyMs;
       if (changes.serverErrorRate !== undefined) serverErrorRate = changes.serverErrorRate;
+      if (changes.throttleFraction !== undefined) throttleFraction = changes.throttleFraction;
+      if (changes.serverErrorAfterRate !== undefined) serverErrorAfterRate = changes.serverErrorAfterRate;
+      if (changes.steadyStateMs !== undefined) settings.steadyStateMs = changes.steadyStateMs;
       if (changes.seed !== undefined) random = seededRandom(changes.seed);
       if ("throttle" in changes) buckets = throttleBuckets(changes.throttle);
       if (changes.stabilizationMs !== undefined) settings.stabilizationMs = changes.stabilizationMs;
@@ -201,6 +228,10 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       for (const name of changes.clusters ?? []) model.createCluster({ clusterName: name });
     },
     failImage: (image, stoppedReason) => model.failImage(image, stoppedReason),
+    failCalls: (operation, failure) => {
+      if (failure === undefined) failingOperations.delete(operation);
+      else failingOperations.set(operation, { after: failure.after, seen: 0, error: new EcsApiError(failure.type, failure.message, failure.statusCode ?? 400) });
+    },
     calls: () => [...callLog],
     callCounts: () => {
       const counts: Record<string, number> = {};

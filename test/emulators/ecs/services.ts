@@ -17,6 +17,8 @@ export interface ModelSettings {
   region: string;
   accountId: string;
   stabilizationMs: number;
+  /** The last `steadyStateMs` of a rollout run all new tasks while the old ones stop (default 0). */
+  steadyStateMs?: number;
   drainMs: number;
 }
 
@@ -721,7 +723,9 @@ export class EcsModel {
     };
     for (const previous of service.deployments) previous.updatedAt = Math.max(previous.updatedAt, at);
     service.deployments.unshift(deployment);
-    if (!deployment.failure) this.launchTasks(service, deployment, service.desiredCount, at, stabilizationMs);
+    // Real ECS runs every new task a while before the rollout completes: old tasks stop, health settles.
+    const startWindowMs = Math.max(0, stabilizationMs - Math.min(stabilizationMs, this.settings.steadyStateMs ?? 0));
+    if (!deployment.failure) this.launchTasks(service, deployment, service.desiredCount, at, startWindowMs);
     return deployment;
   }
 
