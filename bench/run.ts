@@ -2,6 +2,7 @@
 const parts: Record<string, () => Promise<void>> = {
   deploy: async () => (await import("./deploy.js")).benchDeploy(),
   reap: async () => (await import("./reap.js")).benchReap(),
+  chaos: async () => (await import("./chaos.js")).benchChaos(),
 };
 
 const requested = process.argv.slice(2);

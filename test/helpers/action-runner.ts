@@ -15,6 +15,8 @@ export interface BundleRun {
   errors: string[];
   /** The messages of `::warning::` workflow commands, in order. */
   warnings: string[];
+  /** Killed by `killAfterMs` before it ended. */
+  killed: boolean;
 }
 
 export interface BundleRunOptions {
@@ -23,6 +25,8 @@ export interface BundleRunOptions {
   /** Extra or overriding environment variables; `undefined` removes one. */
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** SIGKILL the process this long after its start, as a cancelled job or a lost runner would. */
+  killAfterMs?: number;
 }
 
 const repositoryRoot = resolve(import.meta.dirname, "..", "..");
@@ -109,7 +113,15 @@ export async function runBundle(name: string, options: BundleRunOptions = {}): P
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  let killed = false;
+  const killer =
+    options.killAfterMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          killed = child.kill("SIGKILL");
+        }, options.killAfterMs);
   const exitCode = await new Promise<number>((resolveExit) => child.on("close", (code) => resolveExit(code ?? 1)));
+  clearTimeout(killer);
   return {
     exitCode,
     stdout,
@@ -118,5 +130,6 @@ export async function runBundle(name: string, options: BundleRunOptions = {}): P
     summary: readFileSync(summaryPath, "utf8"),
     errors: commandMessages(stdout, "error"),
     warnings: commandMessages(stdout, "warning"),
+    killed,
   };
 }
