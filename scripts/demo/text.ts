@@ -30,7 +30,10 @@ function inline(text: string, inTable = false): string {
     .replace(/\[([^\]]+)\]\(([^)]+)\)/g, inTable ? "$1" : "$1 <$2>")
     .replace(/\*\*([^*]+)\*\*/g, "$1")
     .replace(/(`+) ?((?:(?!\1)[\s\S])+?) ?\1/g, "$2")
-    .replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity);
+    .replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity)
+    // Outside text comes as <code> with numeric references and a word joiner after `@` (inertText).
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/\u2060/g, "");
 }
 
 function tableCells(line: string): string[] {

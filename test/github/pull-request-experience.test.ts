@@ -135,7 +135,7 @@ describe("pull request experience", () => {
     assert.equal(comments.length, 2);
     const ours = comments.find((comment) => comment.login === "github-actions[bot]");
     assert.match(ours?.body ?? "", /^<!-- ecs-dynamic-routing route=pr-123 -->\n### 🧹 Route `pr-123` was torn down/);
-    assert.match(ours?.body ?? "", /pull request closed: removed `orders--pr-123`/);
+    assert.match(ours?.body ?? "", /pull request closed: removed <code>orders--pr-123<\/code>/);
     assert.equal(comments.find((comment) => comment.id === persons)?.body, `> ${routeMarker("pr-123")}\n> quoted`);
     assert.deepEqual(github.deployments(REPOSITORY).map((deployment) => deployment.statuses.at(-1)?.state), ["inactive", "inactive"]);
   });
