@@ -8,6 +8,10 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
 };
 
+/** The longest ttl or max-age: a year, far below what a Date can hold. */
+const MAX_DURATION = "365d";
+const MAX_DURATION_MS = 365 * 86_400_000;
+
 /**
  * Parses a duration such as `90m`, `36h`, `7d` or `1d12h` into milliseconds.
  * A bare number is not accepted: `72` could mean hours or seconds, so the unit is required.
@@ -27,6 +31,9 @@ export function parseDuration(text: string, input: string): number {
   }
   if (total <= 0) {
     throw new ConfigurationError(`'${text}' must be longer than zero`, input);
+  }
+  if (!(total <= MAX_DURATION_MS)) {
+    throw new ConfigurationError(`'${text}' is longer than ${MAX_DURATION}; give at most ${MAX_DURATION} (e.g. 72h or 30d)`, input);
   }
   return total;
 }

@@ -54,9 +54,10 @@ export class Inputs {
   number(name: InputName, fallback: number, range: { min: number; max: number }): number {
     const value = this.optionalString(name);
     if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < range.min || parsed > range.max) {
-      throw new ConfigurationError(`'${value}' must be a number from ${range.min} to ${range.max}`, name);
+    // Digits only: Number() would also take 0x10 (16), 1e3 and Infinity.
+    const parsed = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+    if (!(parsed >= range.min && parsed <= range.max)) {
+      throw new ConfigurationError(`'${value}' must be a number written in decimal digits (e.g. 2.5) from ${range.min} to ${range.max}`, name);
     }
     return parsed;
   }

@@ -136,25 +136,35 @@ function isThrottling(error: unknown): boolean {
 }
 
 /**
+/** ECS keeps stopped tasks about an hour; a rollout that failed for long has more than anyone reads. */
+const STOPPED_TASK_PAGES = 10;
+
+/**
  * Why tasks of the rollout stopped: each distinct `stoppedReason` and container reason of the
- * service's STOPPED tasks on our task definition, and the service's latest event.
+ * service's STOPPED tasks on our task definition (up to STOPPED_TASK_PAGES pages of 100: the first
+ * page may hold only earlier deployments' tasks), and the service's latest event.
  */
 export async function stoppedTaskReasons(client: ECSClient, cluster: string, target: WaitTarget, service: Service | undefined): Promise<string[]> {
   const reasons: string[] = [];
-  const listed = await client.send(new ListTasksCommand({ cluster, serviceName: target.serviceName, desiredStatus: "STOPPED", maxResults: 100 }));
-  const taskArns = (listed.taskArns ?? []).slice(0, 100);
-  if (taskArns.length > 0) {
-    const described = await client.send(new DescribeTasksCommand({ cluster, tasks: taskArns }));
-    for (const task of described.tasks ?? []) {
-      if (task.taskDefinitionArn !== undefined && task.taskDefinitionArn !== target.taskDefinitionArn) continue;
-      if (task.stoppedReason !== undefined) reasons.push(`task stopped: ${task.stoppedReason}`);
-      for (const container of task.containers ?? []) {
-        const detail = [container.reason, container.exitCode !== undefined ? `exit code ${container.exitCode}` : undefined]
-          .filter((part) => part !== undefined)
-          .join(", ");
-        if (detail !== "") reasons.push(`container ${container.name}: ${detail}`);
+  let nextToken: string | undefined;
+  for (let page = 0; page < STOPPED_TASK_PAGES; page++) {
+    const listed = await client.send(new ListTasksCommand({ cluster, serviceName: target.serviceName, desiredStatus: "STOPPED", maxResults: 100, nextToken }));
+    const taskArns = listed.taskArns ?? [];
+    if (taskArns.length > 0) {
+      const described = await client.send(new DescribeTasksCommand({ cluster, tasks: taskArns }));
+      for (const task of described.tasks ?? []) {
+        if (task.taskDefinitionArn !== undefined && task.taskDefinitionArn !== target.taskDefinitionArn) continue;
+        if (task.stoppedReason !== undefined) reasons.push(`task stopped: ${task.stoppedReason}`);
+        for (const container of task.containers ?? []) {
+          const detail = [container.reason, container.exitCode !== undefined ? `exit code ${container.exitCode}` : undefined]
+            .filter((part) => part !== undefined)
+            .join(", ");
+          if (detail !== "") reasons.push(`container ${container.name}: ${detail}`);
+        }
       }
     }
+    nextToken = listed.nextToken;
+    if (nextToken === undefined) break;
   }
   const latestEvent = service?.events?.[0]?.message;
   if (latestEvent !== undefined) reasons.push(`latest event: ${latestEvent}`);

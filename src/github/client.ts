@@ -1,8 +1,10 @@
-import { getOctokit } from "@actions/github";
+// Not "@actions/github": its index parses GITHUB_EVENT_PATH when loaded, so a bad event file would
+// crash with a stack trace before readWorkflowEvent could say what is wrong.
+import { GitHub, getOctokitOptions } from "@actions/github/lib/utils";
 import { ConfigurationError } from "../common/errors.js";
 
 /** The Octokit the GitHub modules talk through: REST endpoint methods plus `paginate`. */
-export type GitHubClient = ReturnType<typeof getOctokit>;
+export type GitHubClient = InstanceType<typeof GitHub>;
 
 export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
 
@@ -14,5 +16,5 @@ export function createGitHubClient(token: string, apiUrl: string = process.env.G
   if (token.trim() === "") {
     throw new ConfigurationError("is empty; pass a token, e.g. github-token: ${{ github.token }}", "github-token");
   }
-  return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
+  return new GitHub(getOctokitOptions(token, { baseUrl: apiUrl.replace(/\/+$/, "") }));
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigurationError } from "../common/errors.js";
+import { ConfigurationError, errorMessage } from "../common/errors.js";
 import { routeForBranch, routeForPullRequest, type Route } from "../routing/route.js";
 
 /** What the actions need from the workflow run that triggered them. */
@@ -94,11 +94,17 @@ export function readWorkflowEvent(env: NodeJS.ProcessEnv = process.env): Workflo
   const path = env.GITHUB_EVENT_PATH;
   let payload: Record<string, unknown> = {};
   if (path !== undefined && path !== "") {
+    let parsed: unknown;
     try {
-      payload = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+      parsed = JSON.parse(readFileSync(path, "utf8"));
     } catch (error) {
-      throw new ConfigurationError(`GITHUB_EVENT_PATH '${path}' is not a readable JSON event payload (${String(error)})`);
+      const why = error instanceof SyntaxError ? "is not JSON" : `cannot be read (${errorMessage(error).split("\n")[0]})`;
+      throw new ConfigurationError(`GITHUB_EVENT_PATH '${path}' ${why}; run the action from a workflow, or point GITHUB_EVENT_PATH at a webhook payload`);
     }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new ConfigurationError(`GITHUB_EVENT_PATH '${path}' is not a webhook payload (a JSON object); run the action from a workflow, or point GITHUB_EVENT_PATH at one`);
+    }
+    payload = parsed as Record<string, unknown>;
   }
   return parseWorkflowEvent(env, payload);
 }

@@ -28,6 +28,10 @@ export function validateRoute(value: string, input = "route"): Route {
   if (value === SHADOW_FALLBACK_NAME) {
     throw new ConfigurationError(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
   }
+  if (value.includes("--")) {
+    // `--` joins base service and route: `a` + `b--c` and `a--b` + `c` would both be `a--b--c`.
+    throw new ConfigurationError(`'${value}' contains '--', which separates the base service from the route in copy names; use single dashes (e.g. pr-123)`, input);
+  }
   if (!isValidRoute(value)) {
     throw new ConfigurationError(
       `'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`,

@@ -53,7 +53,11 @@ const noCredentials = {
   AWS_EC2_METADATA_DISABLED: "true",
 };
 
-const cases: { name: string; inputs: Record<string, string>; env?: Record<string, string | undefined>; error: RegExp }[] = [
+const cases: { name: string; inputs: Record<string, string>; env?: Record<string, string | undefined>; event?: string; error: RegExp }[] = [
+  { name: "a ttl too long for a date", inputs: { service: "orders", ttl: "99999999999999999999d" }, error: /^Input 'ttl': '99999999999999999999d' is longer than 365d; give at most 365d/ },
+  { name: "a timeout in hexadecimal", inputs: { service: "orders", "timeout-minutes": "0x10" }, error: /^Input 'timeout-minutes': '0x10' must be a number written in decimal digits/ },
+  { name: "a route with '--'", inputs: { service: "orders", route: "b--c" }, error: /^Input 'route': 'b--c' contains '--', which separates the base service from the route/ },
+  { name: "an event file that is not JSON", inputs: { service: "orders" }, event: "not json\n{", error: /^GITHUB_EVENT_PATH '.*event\.json' is not JSON; run the action from a workflow/ },
   { name: "a base service that does not exist", inputs: { service: "orderz" }, error: /^Input 'service': base service 'orderz' does not exist in cluster 'default'/ },
   {
     name: "one missing service among several",
@@ -97,12 +101,13 @@ describe("deploy-ephemeral with a bad input", () => {
       github.resetCalls();
       const run = await runBundle("deploy-ephemeral", {
         inputs: { "github-token": token, ...testCase.inputs },
-        event: { name: "pull_request", payload: pullRequestEvent("opened", { number: 7 }) },
+        event: { name: "pull_request", payload: testCase.event ?? pullRequestEvent("opened", { number: 7 }) },
         env: { AWS_ENDPOINT_URL_ECS: emulator.url, GITHUB_API_URL: github.url, ...testCase.env },
       });
       assert.equal(run.exitCode, 1, run.stdout);
       assert.equal(run.errors.length, 1, run.stdout);
       assert.match(run.errors[0] ?? "", testCase.error);
+      assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m, "no stack trace");
       assert.deepEqual(mutatingCalls(emulator), []);
       assert.deepEqual(github.calls(), [], "no comment or deployment for a deploy that never started");
     });

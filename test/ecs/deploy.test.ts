@@ -3,16 +3,24 @@
 // through throttling and 5xx.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DeleteServiceCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import {
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  ECSClient,
+  paginateListTasks,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
 import { ConfigurationError } from "../../src/common/errors.js";
 import { MemoryLogger } from "../../src/common/logger.js";
 import { deployRoute } from "../../src/deploy/deploy.js";
 import type { DeployRouteOptions } from "../../src/deploy/options.js";
-import { waitForServices } from "../../src/deploy/wait.js";
+import { stoppedTaskReasons, waitForServices } from "../../src/deploy/wait.js";
 import { DEFAULT_PRIORITIES } from "../../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 import { seedBaseService } from "../deploy/fixtures.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
+import { eventually } from "../emulators/ecs/test-support.js";
 
 const BASES = ["orders", "payments", "catalog", "shipping", "billing", "search"];
 let emulator: EcsEmulator;
@@ -239,6 +247,28 @@ describe("waitForServices", () => {
     } finally {
       emulator.failCalls("DescribeServices", undefined);
     }
+  });
+
+  it("reads the stopped tasks' reasons past the first 100 tasks, which may all be an earlier deployment's", async () => {
+    // 200 failed tasks of revision 1 (no circuit breaker: ECS keeps relaunching), then revision 2 fails differently.
+    emulator.failImage("registry.example.com/flaky:1", "CannotPullContainerError: first image");
+    emulator.failImage("registry.example.com/flaky:2", "CannotPullContainerError: second image");
+    const register = async (image: string): Promise<string> =>
+      (await client.send(new RegisterTaskDefinitionCommand({ family: "flaky", containerDefinitions: [{ name: "app", image, essential: true, memory: 128 }] }))).taskDefinition
+        ?.taskDefinitionArn as string;
+    await client.send(new CreateServiceCommand({ cluster: "default", serviceName: "flaky", taskDefinition: await register("registry.example.com/flaky:1"), desiredCount: 400 }));
+    const stopped = async (): Promise<number> => {
+      let count = 0;
+      for await (const page of paginateListTasks({ client }, { cluster: "default", serviceName: "flaky", desiredStatus: "STOPPED" })) count += page.taskArns?.length ?? 0;
+      return count;
+    };
+    await eventually(async () => ((await stopped()) >= 200 ? true : undefined), 10_000);
+    const second = await register("registry.example.com/flaky:2");
+    await client.send(new UpdateServiceCommand({ cluster: "default", service: "flaky", taskDefinition: second, desiredCount: 1 }));
+    await eventually(async () => ((await stopped()) > 200 ? true : undefined), 10_000);
+    const reasons = await stoppedTaskReasons(client, "default", { serviceName: "flaky", taskDefinitionArn: second }, undefined);
+    assert.ok(reasons.includes("container app: CannotPullContainerError: second image"), reasons.join("\n"));
+    assert.ok(!reasons.some((reason) => reason.includes("first image")), "only our task definition's tasks");
   });
 
   it("treats a poll throttled past the SDK's retries as one lost poll, not a failed deploy", async () => {

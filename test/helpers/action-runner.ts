@@ -21,7 +21,8 @@ export interface BundleRun {
 
 export interface BundleRunOptions {
   inputs?: Record<string, string>;
-  event?: { name: string; payload: Record<string, unknown> };
+  /** The webhook payload, or a string written to the event file as it is (a broken file). */
+  event?: { name: string; payload: Record<string, unknown> | string };
   /** Extra or overriding environment variables; `undefined` removes one. */
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -92,7 +93,7 @@ export async function runBundle(name: string, options: BundleRunOptions = {}): P
   };
   if (options.event !== undefined) {
     const eventPath = join(workDir, "event.json");
-    writeFileSync(eventPath, JSON.stringify(options.event.payload));
+    writeFileSync(eventPath, typeof options.event.payload === "string" ? options.event.payload : JSON.stringify(options.event.payload));
     env.GITHUB_EVENT_PATH = eventPath;
     env.GITHUB_EVENT_NAME = options.event.name;
   }

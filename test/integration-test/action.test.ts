@@ -235,6 +235,20 @@ describe("integration-test action", () => {
       assert.match(run.errors[0] ?? "", /^Input 'working-directory': .* is not a directory/);
     });
 
+    it("rejects a probe timeout that is not written in decimal digits", async () => {
+      const run = await runIntegrationTest({ "probe-timeout": "0x10", run: "true" });
+      assert.equal(run.exitCode, 1);
+      assert.deepEqual(run.errors.length, 1);
+      assert.match(run.errors[0] ?? "", /^Input 'probe-timeout': '0x10' must be a number written in decimal digits/);
+    });
+
+    it("says in one line that an event file is not JSON", async () => {
+      const run = await runBundle("integration-test", { event: { name: "pull_request", payload: "not json" }, inputs: { run: "true" } });
+      assert.equal(run.exitCode, 1);
+      assert.match(run.errors[0] ?? "", /^GITHUB_EVENT_PATH '.*' is not JSON/);
+      assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m);
+    });
+
     it("needs a command", async () => {
       const run = await runIntegrationTest({ run: "  " });
       assert.equal(run.exitCode, 1);

@@ -84,7 +84,7 @@ async function activeRevisions(family: string): Promise<string[]> {
   return (listed.taskDefinitionArns ?? []).filter((arn) => arn.split("/").pop()?.replace(/:\d+$/, "") === family);
 }
 
-function reapBundle(options: { inputs?: Record<string, string>; event: { name: string; payload: Record<string, unknown> } }): Promise<BundleRun> {
+function reapBundle(options: { inputs?: Record<string, string>; event: { name: string; payload: Record<string, unknown> | string } }): Promise<BundleRun> {
   return runBundle("reap", {
     inputs: { cluster: CLUSTER, "github-token": TOKEN, ...options.inputs },
     event: options.event,
@@ -290,4 +290,23 @@ describe("reap action, sweep (schedule)", () => {
     ]);
     assert.deepEqual(await serviceNames(), [...UNTOUCHABLE, "orders--pr-4", "orders--pr-5", "search--feature-x", "search--pr-6"].sort());
   });
+});
+
+describe("reap action, bad input", () => {
+  const cases: { name: string; inputs: Record<string, string>; event?: { name: string; payload: Record<string, unknown> | string }; error: RegExp }[] = [
+    { name: "a max-age too long for a date", inputs: { sweep: "true", "max-age": "99999999999999999999d" }, error: /^Input 'max-age': '99999999999999999999d' is longer than 365d/ },
+    { name: "an event file that is not JSON", inputs: {}, event: { name: "pull_request", payload: "{ not json" }, error: /^GITHUB_EVENT_PATH '.*' is not JSON; run the action from a workflow/ },
+  ];
+  for (const testCase of cases) {
+    it(`fails on ${testCase.name} with one line, deleting nothing`, async () => {
+      await seedCopy({ base: "orders", route: "pr-1" });
+      ecsEmulator.resetCalls();
+      const run = await reapBundle({ inputs: testCase.inputs, event: testCase.event ?? schedule });
+      assert.equal(run.exitCode, 1, run.stdout);
+      assert.equal(run.errors.length, 1, run.stdout);
+      assert.match(run.errors[0] ?? "", testCase.error);
+      assert.doesNotMatch(run.stdout + run.stderr, /^\s+at /m, "no stack trace");
+      assert.deepEqual(ecsEmulator.calls().filter((call) => call.mutating), []);
+    });
+  }
 });
