@@ -9,6 +9,7 @@ import {
   paginateListServices,
 } from "@aws-sdk/client-ecs";
 import { getOctokit } from "@actions/github";
+import { KEPT_OUTPUT_ENTRIES } from "../../src/actions/reap/main.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
 import { startEcsEmulator } from "../emulators/ecs/index.js";
@@ -289,6 +290,17 @@ describe("reap action, sweep (schedule)", () => {
       "Input 'max-deletions': 2 more stale service(s) were kept after 2 deletions; review the 'kept' list, then raise max-deletions or run again",
     ]);
     assert.deepEqual(await serviceNames(), [...UNTOUCHABLE, "orders--pr-4", "orders--pr-5", "search--feature-x", "search--pr-6"].sort());
+  });
+});
+
+describe("reap action, a cluster of thousands of copies", () => {
+  it("caps the 'kept' output and gives the count in the summary", async () => {
+    const kept = KEPT_OUTPUT_ENTRIES + 5;
+    for (let index = 0; index < kept; index++) await seedCopy({ base: `svc-${index}`, route: "feature-x" });
+    const run = await reapBundle({ event: schedule });
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.equal(parseList(run.outputs.kept).length, KEPT_OUTPUT_ENTRIES);
+    assert.match(run.summary, new RegExp(`Kept ${kept} services: 200 shown here, the first ${KEPT_OUTPUT_ENTRIES} in the 'kept' output \\(capped at ${KEPT_OUTPUT_ENTRIES}\\)`));
   });
 });
 

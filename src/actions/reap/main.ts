@@ -14,8 +14,10 @@ import { reap, type ReapPlan, type ReapReport, type TearDown } from "../../reap/
 import type { Decision } from "../../reap/select.js";
 import { writeOutputs } from "../common/action.js";
 
-/** Rows of kept services shown in the job summary; the `kept` output always has all of them. */
+/** Rows of kept services shown in the job summary. */
 const SUMMARY_KEPT_ROWS = 200;
+/** Entries of the `kept` output (about 100 KB): a cluster of thousands of copies must stay under the runner's output limit. */
+export const KEPT_OUTPUT_ENTRIES = 1_000;
 
 /** The reap action: one route (PR closed, or `route`) or a sweep of stale copies (schedule, `sweep`). */
 export async function reapAction(logger: Logger, inputs = new Inputs(), env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -55,7 +57,7 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
 
   writeOutputs({
     [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
-    [OUTPUT.kept]: JSON.stringify(report.kept.map((decision) => outputEntry(decision, false))),
+    [OUTPUT.kept]: JSON.stringify(report.kept.slice(0, KEPT_OUTPUT_ENTRIES).map((decision) => outputEntry(decision, false))),
   });
   await writeSummary(plan, report);
 
@@ -100,7 +102,12 @@ async function writeSummary(plan: ReapPlan, report: ReapReport): Promise<void> {
   summary.addHeading(`Kept (${report.kept.length})`, 3);
   if (report.kept.length > 0) summary.addTable([header, ...report.kept.slice(0, SUMMARY_KEPT_ROWS).map(row)]);
   if (report.kept.length > SUMMARY_KEPT_ROWS) {
-    summary.addRaw(`…and ${report.kept.length - SUMMARY_KEPT_ROWS} more in the 'kept' output.`, true);
+    const inOutput = Math.min(report.kept.length, KEPT_OUTPUT_ENTRIES);
+    summary.addRaw(
+      `<p>Kept ${report.kept.length} services: ${SUMMARY_KEPT_ROWS} shown here, the first ${inOutput} in the 'kept' output` +
+        `${report.kept.length > KEPT_OUTPUT_ENTRIES ? ` (capped at ${KEPT_OUTPUT_ENTRIES})` : ""}.</p>`,
+      true,
+    );
   }
   const revisions = report.taskDefinitions.reduce((sum, retirement) => sum + retirement.deregistered.length, 0);
   const removed = report.taskDefinitions.reduce((sum, retirement) => sum + retirement.deleted.length, 0);
