@@ -112,7 +112,7 @@ function readPullRequestSettings(inputs: Inputs): PullRequestSettings {
   return {
     comment: inputs.boolean(INPUT.comment, true),
     deployment: inputs.boolean(INPUT.deployment, true),
-    environmentUrl: inputs.optionalString(INPUT.environmentUrl),
+    environmentUrl: inputs.httpUrl(INPUT.environmentUrl, "https://app.dev.example.com"),
     githubToken: inputs.optionalString(INPUT.githubToken) ?? "",
   };
 }

@@ -8,7 +8,11 @@ import type { InputName } from "./action-io.js";
  * Empty means "not given", as on the runner, where an unset input arrives as "".
  */
 export class Inputs {
-  constructor(private readonly read: (name: string) => string = (name) => core.getInput(name)) {}
+  constructor(
+    private readonly read: (name: string) => string = (name) => core.getInput(name),
+    /** Whether the input was passed at all (the runner sets INPUT_<NAME>, to its default when it has one). */
+    private readonly passed: (name: string) => boolean = (name) => process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] !== undefined,
+  ) {}
 
   optionalString(name: InputName): string | undefined {
     const value = this.read(name).trim();
@@ -17,6 +21,29 @@ export class Inputs {
 
   string(name: InputName, fallback: string): string {
     return this.optionalString(name) ?? fallback;
+  }
+
+  /**
+   * Like `string`, but an input passed empty is a mistake, not the fallback: on the runner an input
+   * with a default arrives empty only when the workflow wrote it so (e.g. an unset `${{ vars.X }}`).
+   */
+  stringNotEmpty(name: InputName, fallback: string, hint: string): string {
+    const value = this.optionalString(name);
+    if (value === undefined && this.passed(name)) {
+      throw new ConfigurationError(`is empty; ${hint}`, name);
+    }
+    return value ?? fallback;
+  }
+
+  /** An optional http(s) URL; credentials in it would be shown wherever it is. */
+  httpUrl(name: InputName, example: string): string | undefined {
+    const value = this.optionalString(name);
+    if (value === undefined) return undefined;
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== "" || url.password !== "") {
+      throw new ConfigurationError(`'${value}' is not an http(s) URL without credentials; give one such as ${example}`, name);
+    }
+    return value;
   }
 
   requiredString(name: InputName, hint: string): string {

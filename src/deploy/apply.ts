@@ -117,12 +117,13 @@ async function applyService(
     desiredCount: plan.desiredCount,
   };
   if (plan.change === "update") {
-    const updated = await options.client.send(new UpdateServiceCommand(routeUpdateServiceInput(plan.base, serviceOptions)));
-    const appliedAt = Date.now();
-    const serviceArn = updated.service?.serviceArn ?? plan.existing?.serviceArn;
+    // Tags first: a copy must never run new code under the old commit and expires-at. If the update
+    // then fails, the old code only lives longer, until the next run or sweep.
+    const serviceArn = plan.existing?.serviceArn;
     await options.client.send(new TagResourceCommand({ resourceArn: serviceArn, tags: toEcsTags(refreshedTags(plan.tags)) }));
+    const updated = await options.client.send(new UpdateServiceCommand(routeUpdateServiceInput(plan.base, serviceOptions)));
     options.logger.info(`${plan.routeService}: updated to ${taskDefinitionArn}`);
-    return { serviceArn, taskDefinitionArn, appliedAt };
+    return { serviceArn: updated.service?.serviceArn ?? serviceArn, taskDefinitionArn, appliedAt: Date.now() };
   }
   if (plan.change === "replace") await awaitDrained(options, plan.routeService, deadline);
   const clientToken = createServiceClientToken(options.route, options.tags.commit, plan.routeService, taskDefinitionArn);

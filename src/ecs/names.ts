@@ -6,9 +6,12 @@ export const ECS_NAME_PATTERN = new RegExp(`^${ECS_NAME}$`);
 /** `arn:…:task-definition/<family>:<revision>` or a bare `<family>:<revision>`. */
 const TASK_DEFINITION_REFERENCE = new RegExp(`(?:^|/)(${ECS_NAME}):\\d+$`);
 
+/** arn:<partition>:ecs:<region>:<account>:cluster/<name> */
+const CLUSTER_ARN_PATTERN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:cluster/${ECS_NAME}$`);
+
 /** A cluster as the `cluster` input names it: its name or its ARN. */
 export function isClusterReference(value: string): boolean {
-  return ECS_NAME_PATTERN.test(value) || value.startsWith("arn:");
+  return ECS_NAME_PATTERN.test(value) || CLUSTER_ARN_PATTERN.test(value);
 }
 
 /** The family of a task-definition ARN or of a bare `family:revision`. */

@@ -57,6 +57,10 @@ const cases: { name: string; inputs: Record<string, string>; env?: Record<string
   { name: "a ttl too long for a date", inputs: { service: "orders", ttl: "99999999999999999999d" }, error: /^Input 'ttl': '99999999999999999999d' is longer than 365d; give at most 365d/ },
   { name: "a timeout in hexadecimal", inputs: { service: "orders", "timeout-minutes": "0x10" }, error: /^Input 'timeout-minutes': '0x10' must be a number written in decimal digits/ },
   { name: "a route with '--'", inputs: { service: "orders", route: "b--c" }, error: /^Input 'route': 'b--c' contains '--', which separates the base service from the route/ },
+  { name: "a cluster given empty", inputs: { service: "orders", cluster: "" }, error: /^Input 'cluster': is empty; name the ECS cluster \(e\.g\. cluster: dev\), or leave the input out/ },
+  { name: "a cluster ARN that is not one", inputs: { service: "orders", cluster: "arn:aws:s3:::bucket" }, error: /^Input 'cluster': 'arn:aws:s3:::bucket' is not an ECS cluster name .* or cluster ARN/ },
+  { name: "an environment-url that is not http(s)", inputs: { service: "orders", "environment-url": "javascript:alert(1)" }, error: /^Input 'environment-url': 'javascript:alert\(1\)' is not an http\(s\) URL without credentials/ },
+  { name: "an environment-url with credentials", inputs: { service: "orders", "environment-url": "https://ci:secret@app.dev.example.com" }, error: /^Input 'environment-url': .* is not an http\(s\) URL without credentials/ },
   { name: "an event file that is not JSON", inputs: { service: "orders" }, event: "not json\n{", error: /^GITHUB_EVENT_PATH '.*event\.json' is not JSON; run the action from a workflow/ },
   { name: "a base service that does not exist", inputs: { service: "orderz" }, error: /^Input 'service': base service 'orderz' does not exist in cluster 'default'/ },
   {

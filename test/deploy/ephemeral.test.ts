@@ -243,6 +243,23 @@ describe("deploy-ephemeral with several services", () => {
     assert.match(run.stdout, /catalog--pr-3: no image given; the copy runs the base image registry\.example\.com\/catalog:main-1/);
   });
 
+  it("refreshes the tags before updating: a failed TagResource leaves the old code with its old tags", async () => {
+    assertSucceeded(await deploy({ service: "payments", image: "registry.example.com/payments:pr-10-a" }, { number: 10 }));
+    const before = await describeService(client, "payments--pr-10");
+    emulator.failCalls("TagResource", { after: 0, type: "AccessDeniedException", message: "not authorized to perform: ecs:TagResource" });
+    let run: BundleRun;
+    try {
+      run = await deploy({ service: "payments", image: "registry.example.com/payments:pr-10-b" }, { number: 10, headSha: headSha2, action: "synchronize" });
+    } finally {
+      emulator.failCalls("TagResource", undefined);
+    }
+    assert.equal(run.exitCode, 1, run.stdout);
+    assert.match(run.errors[0] ?? "", /payments--pr-10 failed: not authorized to perform: ecs:TagResource/);
+    const after = await describeService(client, "payments--pr-10");
+    assert.equal(after?.taskDefinition, before?.taskDefinition, "not updated");
+    assert.deepEqual(after?.tags, before?.tags);
+  });
+
   it("still writes its outputs, summary and comment when reading the rollout fails for another reason than throttling", async () => {
     // The two reads before anything is made succeed; every poll after fails (e.g. the role's session expired).
     emulator.failCalls("DescribeServices", { after: 2, type: "ExpiredTokenException", message: "The security token included in the request is expired" });

@@ -307,6 +307,8 @@ describe("reap action, a cluster of thousands of copies", () => {
 describe("reap action, bad input", () => {
   const cases: { name: string; inputs: Record<string, string>; event?: { name: string; payload: Record<string, unknown> | string }; error: RegExp }[] = [
     { name: "a max-age too long for a date", inputs: { sweep: "true", "max-age": "99999999999999999999d" }, error: /^Input 'max-age': '99999999999999999999d' is longer than 365d/ },
+    { name: "a cluster given empty", inputs: { sweep: "true", cluster: "" }, error: /^Input 'cluster': is empty; name the ECS cluster/ },
+    { name: "a cluster ARN that is not one", inputs: { sweep: "true", cluster: "arn:partition:ecs" }, error: /^Input 'cluster': 'arn:partition:ecs' is not an ECS cluster name/ },
     { name: "an event file that is not JSON", inputs: {}, event: { name: "pull_request", payload: "{ not json" }, error: /^GITHUB_EVENT_PATH '.*' is not JSON; run the action from a workflow/ },
   ];
   for (const testCase of cases) {
