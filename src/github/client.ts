@@ -1,10 +1,8 @@
-// Not "@actions/github": its index parses GITHUB_EVENT_PATH when loaded, so a bad event file would
-// crash with a stack trace before readWorkflowEvent could say what is wrong.
-import { GitHub, getOctokitOptions } from "@actions/github/lib/utils";
+import { getOctokit } from "@actions/github";
 import { ConfigurationError } from "../common/errors.js";
 
 /** The Octokit the GitHub modules talk through: REST endpoint methods plus `paginate`. */
-export type GitHubClient = InstanceType<typeof GitHub>;
+export type GitHubClient = ReturnType<typeof getOctokit>;
 
 export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
 
@@ -16,5 +14,5 @@ export function createGitHubClient(token: string, apiUrl: string = process.env.G
   if (token.trim() === "") {
     throw new ConfigurationError("is empty; pass a token, e.g. github-token: ${{ github.token }}", "github-token");
   }
-  return new GitHub(getOctokitOptions(token, { baseUrl: apiUrl.replace(/\/+$/, "") }));
+  return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
 }

@@ -91,6 +91,11 @@ function pullRequestInfo(pr: PullRequestPayload, repository: string): PullReques
 
 /** Reads `GITHUB_EVENT_PATH` (a missing path means no payload, as for a local run). */
 export function readWorkflowEvent(env: NodeJS.ProcessEnv = process.env): WorkflowEvent {
+  return parseWorkflowEvent(env, readEventPayload(env));
+}
+
+/** The webhook payload at `GITHUB_EVENT_PATH`, `{}` without one; a file that is not a JSON object is the user's mistake. */
+export function readEventPayload(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const path = env.GITHUB_EVENT_PATH;
   let payload: Record<string, unknown> = {};
   if (path !== undefined && path !== "") {
@@ -106,7 +111,7 @@ export function readWorkflowEvent(env: NodeJS.ProcessEnv = process.env): Workflo
     }
     payload = parsed as Record<string, unknown>;
   }
-  return parseWorkflowEvent(env, payload);
+  return payload;
 }
 
 /**
