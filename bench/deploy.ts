@@ -111,6 +111,7 @@ async function coldStart(emulator: EcsEmulator): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), "cold-start-"));
   const eventPath = join(workDir, "event.json");
   writeFileSync(eventPath, JSON.stringify(pullRequestEvent("opened", { number: 9 })));
+  for (const file of ["output", "summary"]) writeFileSync(join(workDir, file), "");
   const inputs = { service: "orders", image: "registry.example.com/orders:cold", wait: "false", comment: "false", deployment: "false" };
   const env = {
     PATH: process.env.PATH,
