@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9750:
+/***/ 846:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -11,9 +11,9 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ContextAPI = void 0;
-const NoopContextManager_1 = __nccwpck_require__(9522);
-const global_utils_1 = __nccwpck_require__(9923);
-const diag_1 = __nccwpck_require__(1230);
+const NoopContextManager_1 = __nccwpck_require__(1258);
+const global_utils_1 = __nccwpck_require__(2523);
+const diag_1 = __nccwpck_require__(4278);
 const API_NAME = 'context';
 const NOOP_CONTEXT_MANAGER = new NoopContextManager_1.NoopContextManager();
 /**
@@ -79,7 +79,7 @@ exports.ContextAPI = ContextAPI;
 
 /***/ }),
 
-/***/ 1230:
+/***/ 4278:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -89,10 +89,10 @@ exports.ContextAPI = ContextAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DiagAPI = void 0;
-const ComponentLogger_1 = __nccwpck_require__(7723);
-const logLevelLogger_1 = __nccwpck_require__(3514);
-const types_1 = __nccwpck_require__(2573);
-const global_utils_1 = __nccwpck_require__(9923);
+const ComponentLogger_1 = __nccwpck_require__(8979);
+const logLevelLogger_1 = __nccwpck_require__(2930);
+const types_1 = __nccwpck_require__(9269);
+const global_utils_1 = __nccwpck_require__(2523);
 const API_NAME = 'diag';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry internal
@@ -169,7 +169,7 @@ exports.DiagAPI = DiagAPI;
 
 /***/ }),
 
-/***/ 8692:
+/***/ 4012:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -179,9 +179,9 @@ exports.DiagAPI = DiagAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MetricsAPI = void 0;
-const NoopMeterProvider_1 = __nccwpck_require__(2896);
-const global_utils_1 = __nccwpck_require__(9923);
-const diag_1 = __nccwpck_require__(1230);
+const NoopMeterProvider_1 = __nccwpck_require__(7944);
+const global_utils_1 = __nccwpck_require__(2523);
+const diag_1 = __nccwpck_require__(4278);
 const API_NAME = 'metrics';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry Metrics API
@@ -225,7 +225,7 @@ exports.MetricsAPI = MetricsAPI;
 
 /***/ }),
 
-/***/ 7:
+/***/ 2671:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -235,12 +235,12 @@ exports.MetricsAPI = MetricsAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PropagationAPI = void 0;
-const global_utils_1 = __nccwpck_require__(9923);
-const NoopTextMapPropagator_1 = __nccwpck_require__(4353);
-const TextMapPropagator_1 = __nccwpck_require__(7865);
-const context_helpers_1 = __nccwpck_require__(52);
-const utils_1 = __nccwpck_require__(8558);
-const diag_1 = __nccwpck_require__(1230);
+const global_utils_1 = __nccwpck_require__(2523);
+const NoopTextMapPropagator_1 = __nccwpck_require__(3097);
+const TextMapPropagator_1 = __nccwpck_require__(17);
+const context_helpers_1 = __nccwpck_require__(4188);
+const utils_1 = __nccwpck_require__(54);
+const diag_1 = __nccwpck_require__(4278);
 const API_NAME = 'propagation';
 const NOOP_TEXT_MAP_PROPAGATOR = new NoopTextMapPropagator_1.NoopTextMapPropagator();
 /**
@@ -311,7 +311,7 @@ exports.PropagationAPI = PropagationAPI;
 
 /***/ }),
 
-/***/ 4508:
+/***/ 7940:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -321,11 +321,11 @@ exports.PropagationAPI = PropagationAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceAPI = void 0;
-const global_utils_1 = __nccwpck_require__(9923);
-const ProxyTracerProvider_1 = __nccwpck_require__(312);
-const spancontext_utils_1 = __nccwpck_require__(639);
-const context_utils_1 = __nccwpck_require__(2771);
-const diag_1 = __nccwpck_require__(1230);
+const global_utils_1 = __nccwpck_require__(2523);
+const ProxyTracerProvider_1 = __nccwpck_require__(3264);
+const spancontext_utils_1 = __nccwpck_require__(7815);
+const context_utils_1 = __nccwpck_require__(3979);
+const diag_1 = __nccwpck_require__(4278);
 const API_NAME = 'trace';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry Tracing API
@@ -387,7 +387,7 @@ exports.TraceAPI = TraceAPI;
 
 /***/ }),
 
-/***/ 52:
+/***/ 4188:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -397,8 +397,8 @@ exports.TraceAPI = TraceAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deleteBaggage = exports.setBaggage = exports.getActiveBaggage = exports.getBaggage = void 0;
-const context_1 = __nccwpck_require__(9750);
-const context_2 = __nccwpck_require__(7977);
+const context_1 = __nccwpck_require__(846);
+const context_2 = __nccwpck_require__(6257);
 /**
  * Baggage key
  */
@@ -445,7 +445,7 @@ exports.deleteBaggage = deleteBaggage;
 
 /***/ }),
 
-/***/ 3274:
+/***/ 9426:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -495,7 +495,7 @@ exports.BaggageImpl = BaggageImpl;
 
 /***/ }),
 
-/***/ 3997:
+/***/ 2181:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -513,7 +513,7 @@ exports.baggageEntryMetadataSymbol = Symbol('BaggageEntryMetadata');
 
 /***/ }),
 
-/***/ 8558:
+/***/ 54:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -523,9 +523,9 @@ exports.baggageEntryMetadataSymbol = Symbol('BaggageEntryMetadata');
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.baggageEntryMetadataFromString = exports.createBaggage = void 0;
-const diag_1 = __nccwpck_require__(1230);
-const baggage_impl_1 = __nccwpck_require__(3274);
-const symbol_1 = __nccwpck_require__(3997);
+const diag_1 = __nccwpck_require__(4278);
+const baggage_impl_1 = __nccwpck_require__(9426);
+const symbol_1 = __nccwpck_require__(2181);
 const diag = diag_1.DiagAPI.instance();
 /**
  * Create a new Baggage with optional entries
@@ -560,7 +560,7 @@ exports.baggageEntryMetadataFromString = baggageEntryMetadataFromString;
 
 /***/ }),
 
-/***/ 244:
+/***/ 3420:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -572,7 +572,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.context = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const context_1 = __nccwpck_require__(9750);
+const context_1 = __nccwpck_require__(846);
 /**
  * Entrypoint for context API
  * @since 1.0.0
@@ -582,7 +582,7 @@ exports.context = context_1.ContextAPI.getInstance();
 
 /***/ }),
 
-/***/ 9522:
+/***/ 1258:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -592,7 +592,7 @@ exports.context = context_1.ContextAPI.getInstance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopContextManager = void 0;
-const context_1 = __nccwpck_require__(7977);
+const context_1 = __nccwpck_require__(6257);
 class NoopContextManager {
     active() {
         return context_1.ROOT_CONTEXT;
@@ -615,7 +615,7 @@ exports.NoopContextManager = NoopContextManager;
 
 /***/ }),
 
-/***/ 7977:
+/***/ 6257:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -673,7 +673,7 @@ exports.ROOT_CONTEXT = new BaseContext();
 
 /***/ }),
 
-/***/ 1414:
+/***/ 3502:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -685,7 +685,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.diag = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const diag_1 = __nccwpck_require__(1230);
+const diag_1 = __nccwpck_require__(4278);
 /**
  * Entrypoint for Diag API.
  * Defines Diagnostic handler used for internal diagnostic logging operations.
@@ -699,7 +699,7 @@ exports.diag = diag_1.DiagAPI.instance();
 
 /***/ }),
 
-/***/ 7723:
+/***/ 8979:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -709,7 +709,7 @@ exports.diag = diag_1.DiagAPI.instance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DiagComponentLogger = void 0;
-const global_utils_1 = __nccwpck_require__(9923);
+const global_utils_1 = __nccwpck_require__(2523);
 /**
  * Component Logger which is meant to be used as part of any component which
  * will add automatically additional namespace in front of the log message.
@@ -752,7 +752,7 @@ function logProxy(funcName, namespace, args) {
 
 /***/ }),
 
-/***/ 6769:
+/***/ 505:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -831,7 +831,7 @@ exports.DiagConsoleLogger = DiagConsoleLogger;
 
 /***/ }),
 
-/***/ 3514:
+/***/ 2930:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -841,7 +841,7 @@ exports.DiagConsoleLogger = DiagConsoleLogger;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createLogLevelDiagLogger = void 0;
-const types_1 = __nccwpck_require__(2573);
+const types_1 = __nccwpck_require__(9269);
 function createLogLevelDiagLogger(maxLevel, logger) {
     if (maxLevel < types_1.DiagLogLevel.NONE) {
         maxLevel = types_1.DiagLogLevel.NONE;
@@ -871,7 +871,7 @@ exports.createLogLevelDiagLogger = createLogLevelDiagLogger;
 
 /***/ }),
 
-/***/ 2573:
+/***/ 9269:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -910,7 +910,7 @@ var DiagLogLevel;
 
 /***/ }),
 
-/***/ 3914:
+/***/ 2546:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -920,60 +920,60 @@ var DiagLogLevel;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.trace = exports.propagation = exports.metrics = exports.diag = exports.context = exports.INVALID_SPAN_CONTEXT = exports.INVALID_TRACEID = exports.INVALID_SPANID = exports.isValidSpanId = exports.isValidTraceId = exports.isSpanContextValid = exports.createTraceState = exports.TraceFlags = exports.SpanStatusCode = exports.SpanKind = exports.SamplingDecision = exports.ProxyTracerProvider = exports.ProxyTracer = exports.defaultTextMapSetter = exports.defaultTextMapGetter = exports.ValueType = exports.createNoopMeter = exports.DiagLogLevel = exports.DiagConsoleLogger = exports.ROOT_CONTEXT = exports.createContextKey = exports.baggageEntryMetadataFromString = void 0;
-var utils_1 = __nccwpck_require__(8558);
+var utils_1 = __nccwpck_require__(54);
 Object.defineProperty(exports, "baggageEntryMetadataFromString", ({ enumerable: true, get: function () { return utils_1.baggageEntryMetadataFromString; } }));
 // Context APIs
-var context_1 = __nccwpck_require__(7977);
+var context_1 = __nccwpck_require__(6257);
 Object.defineProperty(exports, "createContextKey", ({ enumerable: true, get: function () { return context_1.createContextKey; } }));
 Object.defineProperty(exports, "ROOT_CONTEXT", ({ enumerable: true, get: function () { return context_1.ROOT_CONTEXT; } }));
 // Diag APIs
-var consoleLogger_1 = __nccwpck_require__(6769);
+var consoleLogger_1 = __nccwpck_require__(505);
 Object.defineProperty(exports, "DiagConsoleLogger", ({ enumerable: true, get: function () { return consoleLogger_1.DiagConsoleLogger; } }));
-var types_1 = __nccwpck_require__(2573);
+var types_1 = __nccwpck_require__(9269);
 Object.defineProperty(exports, "DiagLogLevel", ({ enumerable: true, get: function () { return types_1.DiagLogLevel; } }));
 // Metrics APIs
-var NoopMeter_1 = __nccwpck_require__(7017);
+var NoopMeter_1 = __nccwpck_require__(5041);
 Object.defineProperty(exports, "createNoopMeter", ({ enumerable: true, get: function () { return NoopMeter_1.createNoopMeter; } }));
-var Metric_1 = __nccwpck_require__(3814);
+var Metric_1 = __nccwpck_require__(4222);
 Object.defineProperty(exports, "ValueType", ({ enumerable: true, get: function () { return Metric_1.ValueType; } }));
 // Propagation APIs
-var TextMapPropagator_1 = __nccwpck_require__(7865);
+var TextMapPropagator_1 = __nccwpck_require__(17);
 Object.defineProperty(exports, "defaultTextMapGetter", ({ enumerable: true, get: function () { return TextMapPropagator_1.defaultTextMapGetter; } }));
 Object.defineProperty(exports, "defaultTextMapSetter", ({ enumerable: true, get: function () { return TextMapPropagator_1.defaultTextMapSetter; } }));
-var ProxyTracer_1 = __nccwpck_require__(4833);
+var ProxyTracer_1 = __nccwpck_require__(4681);
 Object.defineProperty(exports, "ProxyTracer", ({ enumerable: true, get: function () { return ProxyTracer_1.ProxyTracer; } }));
 // TODO: Remove ProxyTracerProvider export in the next major version.
-var ProxyTracerProvider_1 = __nccwpck_require__(312);
+var ProxyTracerProvider_1 = __nccwpck_require__(3264);
 Object.defineProperty(exports, "ProxyTracerProvider", ({ enumerable: true, get: function () { return ProxyTracerProvider_1.ProxyTracerProvider; } }));
-var SamplingResult_1 = __nccwpck_require__(434);
+var SamplingResult_1 = __nccwpck_require__(4074);
 Object.defineProperty(exports, "SamplingDecision", ({ enumerable: true, get: function () { return SamplingResult_1.SamplingDecision; } }));
-var span_kind_1 = __nccwpck_require__(2347);
+var span_kind_1 = __nccwpck_require__(8339);
 Object.defineProperty(exports, "SpanKind", ({ enumerable: true, get: function () { return span_kind_1.SpanKind; } }));
-var status_1 = __nccwpck_require__(1524);
+var status_1 = __nccwpck_require__(9612);
 Object.defineProperty(exports, "SpanStatusCode", ({ enumerable: true, get: function () { return status_1.SpanStatusCode; } }));
-var trace_flags_1 = __nccwpck_require__(7221);
+var trace_flags_1 = __nccwpck_require__(1869);
 Object.defineProperty(exports, "TraceFlags", ({ enumerable: true, get: function () { return trace_flags_1.TraceFlags; } }));
-var utils_2 = __nccwpck_require__(969);
+var utils_2 = __nccwpck_require__(1233);
 Object.defineProperty(exports, "createTraceState", ({ enumerable: true, get: function () { return utils_2.createTraceState; } }));
-var spancontext_utils_1 = __nccwpck_require__(639);
+var spancontext_utils_1 = __nccwpck_require__(7815);
 Object.defineProperty(exports, "isSpanContextValid", ({ enumerable: true, get: function () { return spancontext_utils_1.isSpanContextValid; } }));
 Object.defineProperty(exports, "isValidTraceId", ({ enumerable: true, get: function () { return spancontext_utils_1.isValidTraceId; } }));
 Object.defineProperty(exports, "isValidSpanId", ({ enumerable: true, get: function () { return spancontext_utils_1.isValidSpanId; } }));
-var invalid_span_constants_1 = __nccwpck_require__(7088);
+var invalid_span_constants_1 = __nccwpck_require__(216);
 Object.defineProperty(exports, "INVALID_SPANID", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_SPANID; } }));
 Object.defineProperty(exports, "INVALID_TRACEID", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_TRACEID; } }));
 Object.defineProperty(exports, "INVALID_SPAN_CONTEXT", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_SPAN_CONTEXT; } }));
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const context_api_1 = __nccwpck_require__(244);
+const context_api_1 = __nccwpck_require__(3420);
 Object.defineProperty(exports, "context", ({ enumerable: true, get: function () { return context_api_1.context; } }));
-const diag_api_1 = __nccwpck_require__(1414);
+const diag_api_1 = __nccwpck_require__(3502);
 Object.defineProperty(exports, "diag", ({ enumerable: true, get: function () { return diag_api_1.diag; } }));
-const metrics_api_1 = __nccwpck_require__(2053);
+const metrics_api_1 = __nccwpck_require__(2826);
 Object.defineProperty(exports, "metrics", ({ enumerable: true, get: function () { return metrics_api_1.metrics; } }));
-const propagation_api_1 = __nccwpck_require__(6389);
+const propagation_api_1 = __nccwpck_require__(6954);
 Object.defineProperty(exports, "propagation", ({ enumerable: true, get: function () { return propagation_api_1.propagation; } }));
-const trace_api_1 = __nccwpck_require__(6542);
+const trace_api_1 = __nccwpck_require__(7382);
 Object.defineProperty(exports, "trace", ({ enumerable: true, get: function () { return trace_api_1.trace; } }));
 // Default export.
 exports["default"] = {
@@ -987,7 +987,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 9923:
+/***/ 2523:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -997,8 +997,8 @@ exports["default"] = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.unregisterGlobal = exports.getGlobal = exports.registerGlobal = void 0;
-const version_1 = __nccwpck_require__(9390);
-const semver_1 = __nccwpck_require__(5088);
+const version_1 = __nccwpck_require__(3670);
+const semver_1 = __nccwpck_require__(232);
 const major = version_1.VERSION.split('.')[0];
 const GLOBAL_OPENTELEMETRY_API_KEY = Symbol.for(`opentelemetry.js.api.${major}`);
 const _global = (typeof globalThis === 'object'
@@ -1053,7 +1053,7 @@ exports.unregisterGlobal = unregisterGlobal;
 
 /***/ }),
 
-/***/ 5088:
+/***/ 232:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1063,7 +1063,7 @@ exports.unregisterGlobal = unregisterGlobal;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isCompatible = exports._makeCompatibilityCheck = void 0;
-const version_1 = __nccwpck_require__(9390);
+const version_1 = __nccwpck_require__(3670);
 const re = /^(\d+)\.(\d+)\.(\d+)(-(.+))?$/;
 /**
  * Create a function to test an API version to see if it is compatible with the provided ownVersion.
@@ -1170,7 +1170,7 @@ exports.isCompatible = _makeCompatibilityCheck(version_1.VERSION);
 
 /***/ }),
 
-/***/ 2053:
+/***/ 2826:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1182,7 +1182,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.metrics = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const metrics_1 = __nccwpck_require__(8692);
+const metrics_1 = __nccwpck_require__(4012);
 /**
  * Entrypoint for metrics API
  *
@@ -1193,7 +1193,7 @@ exports.metrics = metrics_1.MetricsAPI.getInstance();
 
 /***/ }),
 
-/***/ 3814:
+/***/ 4222:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1217,7 +1217,7 @@ var ValueType;
 
 /***/ }),
 
-/***/ 7017:
+/***/ 5041:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1341,7 +1341,7 @@ exports.createNoopMeter = createNoopMeter;
 
 /***/ }),
 
-/***/ 2896:
+/***/ 7944:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1351,7 +1351,7 @@ exports.createNoopMeter = createNoopMeter;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NOOP_METER_PROVIDER = exports.NoopMeterProvider = void 0;
-const NoopMeter_1 = __nccwpck_require__(7017);
+const NoopMeter_1 = __nccwpck_require__(5041);
 /**
  * An implementation of the {@link MeterProvider} which returns an impotent Meter
  * for all calls to `getMeter`
@@ -1367,7 +1367,7 @@ exports.NOOP_METER_PROVIDER = new NoopMeterProvider();
 
 /***/ }),
 
-/***/ 6389:
+/***/ 6954:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1379,7 +1379,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.propagation = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const propagation_1 = __nccwpck_require__(7);
+const propagation_1 = __nccwpck_require__(2671);
 /**
  * Entrypoint for propagation API
  *
@@ -1390,7 +1390,7 @@ exports.propagation = propagation_1.PropagationAPI.getInstance();
 
 /***/ }),
 
-/***/ 4353:
+/***/ 3097:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1419,7 +1419,7 @@ exports.NoopTextMapPropagator = NoopTextMapPropagator;
 
 /***/ }),
 
-/***/ 7865:
+/***/ 17:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1461,7 +1461,7 @@ exports.defaultTextMapSetter = {
 
 /***/ }),
 
-/***/ 6542:
+/***/ 7382:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1473,7 +1473,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.trace = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const trace_1 = __nccwpck_require__(4508);
+const trace_1 = __nccwpck_require__(7940);
 /**
  * Entrypoint for trace API
  *
@@ -1484,7 +1484,7 @@ exports.trace = trace_1.TraceAPI.getInstance();
 
 /***/ }),
 
-/***/ 7168:
+/***/ 4696:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1494,7 +1494,7 @@ exports.trace = trace_1.TraceAPI.getInstance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NonRecordingSpan = void 0;
-const invalid_span_constants_1 = __nccwpck_require__(7088);
+const invalid_span_constants_1 = __nccwpck_require__(216);
 /**
  * The NonRecordingSpan is the default {@link Span} that is used when no Span
  * implementation is available. All operations are no-op including context
@@ -1548,7 +1548,7 @@ exports.NonRecordingSpan = NonRecordingSpan;
 
 /***/ }),
 
-/***/ 1432:
+/***/ 8115:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1558,10 +1558,10 @@ exports.NonRecordingSpan = NonRecordingSpan;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopTracer = void 0;
-const context_1 = __nccwpck_require__(9750);
-const context_utils_1 = __nccwpck_require__(2771);
-const NonRecordingSpan_1 = __nccwpck_require__(7168);
-const spancontext_utils_1 = __nccwpck_require__(639);
+const context_1 = __nccwpck_require__(846);
+const context_utils_1 = __nccwpck_require__(3979);
+const NonRecordingSpan_1 = __nccwpck_require__(4696);
+const spancontext_utils_1 = __nccwpck_require__(7815);
 const contextApi = context_1.ContextAPI.getInstance();
 /**
  * No-op implementations of {@link Tracer}.
@@ -1622,7 +1622,7 @@ function isSpanContext(spanContext) {
 
 /***/ }),
 
-/***/ 4602:
+/***/ 6642:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1632,7 +1632,7 @@ function isSpanContext(spanContext) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopTracerProvider = void 0;
-const NoopTracer_1 = __nccwpck_require__(1432);
+const NoopTracer_1 = __nccwpck_require__(8115);
 /**
  * An implementation of the {@link TracerProvider} which returns an impotent
  * Tracer for all calls to `getTracer`.
@@ -1649,7 +1649,7 @@ exports.NoopTracerProvider = NoopTracerProvider;
 
 /***/ }),
 
-/***/ 4833:
+/***/ 4681:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1659,7 +1659,7 @@ exports.NoopTracerProvider = NoopTracerProvider;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyTracer = void 0;
-const NoopTracer_1 = __nccwpck_require__(1432);
+const NoopTracer_1 = __nccwpck_require__(8115);
 const NOOP_TRACER = new NoopTracer_1.NoopTracer();
 /**
  * Proxy tracer provided by the proxy tracer provider
@@ -1701,7 +1701,7 @@ exports.ProxyTracer = ProxyTracer;
 
 /***/ }),
 
-/***/ 312:
+/***/ 3264:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1711,8 +1711,8 @@ exports.ProxyTracer = ProxyTracer;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyTracerProvider = void 0;
-const ProxyTracer_1 = __nccwpck_require__(4833);
-const NoopTracerProvider_1 = __nccwpck_require__(4602);
+const ProxyTracer_1 = __nccwpck_require__(4681);
+const NoopTracerProvider_1 = __nccwpck_require__(6642);
 const NOOP_TRACER_PROVIDER = new NoopTracerProvider_1.NoopTracerProvider();
 /**
  * Tracer provider which provides {@link ProxyTracer}s.
@@ -1753,7 +1753,7 @@ exports.ProxyTracerProvider = ProxyTracerProvider;
 
 /***/ }),
 
-/***/ 434:
+/***/ 4074:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1792,7 +1792,7 @@ var SamplingDecision;
 
 /***/ }),
 
-/***/ 2771:
+/***/ 3979:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1802,9 +1802,9 @@ var SamplingDecision;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSpanContext = exports.setSpanContext = exports.deleteSpan = exports.setSpan = exports.getActiveSpan = exports.getSpan = void 0;
-const context_1 = __nccwpck_require__(7977);
-const NonRecordingSpan_1 = __nccwpck_require__(7168);
-const context_2 = __nccwpck_require__(9750);
+const context_1 = __nccwpck_require__(6257);
+const NonRecordingSpan_1 = __nccwpck_require__(4696);
+const context_2 = __nccwpck_require__(846);
 /**
  * span key
  */
@@ -1869,7 +1869,7 @@ exports.getSpanContext = getSpanContext;
 
 /***/ }),
 
-/***/ 7903:
+/***/ 5575:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1879,7 +1879,7 @@ exports.getSpanContext = getSpanContext;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceStateImpl = void 0;
-const tracestate_validators_1 = __nccwpck_require__(5618);
+const tracestate_validators_1 = __nccwpck_require__(7706);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -1969,7 +1969,7 @@ exports.TraceStateImpl = TraceStateImpl;
 
 /***/ }),
 
-/***/ 5618:
+/***/ 7706:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2010,7 +2010,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 969:
+/***/ 1233:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2020,7 +2020,7 @@ exports.validateValue = validateValue;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createTraceState = void 0;
-const tracestate_impl_1 = __nccwpck_require__(7903);
+const tracestate_impl_1 = __nccwpck_require__(5575);
 /**
  * @since 1.1.0
  */
@@ -2032,7 +2032,7 @@ exports.createTraceState = createTraceState;
 
 /***/ }),
 
-/***/ 7088:
+/***/ 216:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2042,7 +2042,7 @@ exports.createTraceState = createTraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.INVALID_SPAN_CONTEXT = exports.INVALID_TRACEID = exports.INVALID_SPANID = void 0;
-const trace_flags_1 = __nccwpck_require__(7221);
+const trace_flags_1 = __nccwpck_require__(1869);
 /**
  * @since 1.0.0
  */
@@ -2063,7 +2063,7 @@ exports.INVALID_SPAN_CONTEXT = {
 
 /***/ }),
 
-/***/ 2347:
+/***/ 8339:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2107,7 +2107,7 @@ var SpanKind;
 
 /***/ }),
 
-/***/ 639:
+/***/ 7815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2117,8 +2117,8 @@ exports.wrapSpanContext = exports.isSpanContextValid = exports.isValidSpanId = e
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const invalid_span_constants_1 = __nccwpck_require__(7088);
-const NonRecordingSpan_1 = __nccwpck_require__(7168);
+const invalid_span_constants_1 = __nccwpck_require__(216);
+const NonRecordingSpan_1 = __nccwpck_require__(4696);
 // Valid characters (0-9, a-f, A-F) are marked as 1.
 const isHex = new Uint8Array([
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -2179,7 +2179,7 @@ exports.wrapSpanContext = wrapSpanContext;
 
 /***/ }),
 
-/***/ 1524:
+/***/ 9612:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2214,7 +2214,7 @@ var SpanStatusCode;
 
 /***/ }),
 
-/***/ 7221:
+/***/ 1869:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2238,7 +2238,7 @@ var TraceFlags;
 
 /***/ }),
 
-/***/ 9390:
+/***/ 3670:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2254,7 +2254,7 @@ exports.VERSION = '1.9.1';
 
 /***/ }),
 
-/***/ 5038:
+/***/ 7254:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2273,7 +2273,7 @@ var ExportResultCode;
 
 /***/ }),
 
-/***/ 6217:
+/***/ 6145:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2298,7 +2298,7 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
 
 /***/ }),
 
-/***/ 2827:
+/***/ 8963:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2308,10 +2308,10 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CBaggagePropagator = void 0;
-const api_1 = __nccwpck_require__(3914);
-const suppress_tracing_1 = __nccwpck_require__(7963);
-const constants_1 = __nccwpck_require__(6217);
-const utils_1 = __nccwpck_require__(7613);
+const api_1 = __nccwpck_require__(2546);
+const suppress_tracing_1 = __nccwpck_require__(275);
+const constants_1 = __nccwpck_require__(6145);
+const utils_1 = __nccwpck_require__(4501);
 /**
  * Propagates {@link Baggage} through Context format propagation.
  *
@@ -2363,14 +2363,14 @@ exports.W3CBaggagePropagator = W3CBaggagePropagator;
 
 /***/ }),
 
-/***/ 7613:
+/***/ 4501:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseKeyPairsIntoRecord = exports.parseBaggageHeaderString = exports.parsePairKeyValue = exports.getKeyPairs = exports.serializeKeyPairs = void 0;
-const api_1 = __nccwpck_require__(3914);
-const constants_1 = __nccwpck_require__(6217);
+const api_1 = __nccwpck_require__(2546);
+const constants_1 = __nccwpck_require__(6145);
 function serializeKeyPairs(keyPairs) {
     return keyPairs.reduce((hValue, current) => {
         const value = `${hValue}${hValue !== '' ? constants_1.BAGGAGE_ITEMS_SEPARATOR : ''}${current}`;
@@ -2475,7 +2475,7 @@ exports.parseKeyPairsIntoRecord = parseKeyPairsIntoRecord;
 
 /***/ }),
 
-/***/ 8920:
+/***/ 4384:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2531,7 +2531,7 @@ exports.AnchoredClock = AnchoredClock;
 
 /***/ }),
 
-/***/ 5306:
+/***/ 34:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2541,7 +2541,7 @@ exports.AnchoredClock = AnchoredClock;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isAttributeValue = exports.isAttributeKey = exports.sanitizeAttributes = void 0;
-const api_1 = __nccwpck_require__(3914);
+const api_1 = __nccwpck_require__(2546);
 function sanitizeAttributes(attributes) {
     const out = {};
     if (typeof attributes !== 'object' || attributes == null) {
@@ -2619,7 +2619,7 @@ function isValidPrimitiveAttributeValueType(valType) {
 
 /***/ }),
 
-/***/ 6354:
+/***/ 6634:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2629,7 +2629,7 @@ function isValidPrimitiveAttributeValueType(valType) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.globalErrorHandler = exports.setGlobalErrorHandler = void 0;
-const logging_error_handler_1 = __nccwpck_require__(6512);
+const logging_error_handler_1 = __nccwpck_require__(5176);
 /** The global error handler delegate */
 let delegateHandler = (0, logging_error_handler_1.loggingErrorHandler)();
 /**
@@ -2655,7 +2655,7 @@ exports.globalErrorHandler = globalErrorHandler;
 
 /***/ }),
 
-/***/ 8284:
+/***/ 9764:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2673,7 +2673,7 @@ exports._globalThis = globalThis;
 
 /***/ }),
 
-/***/ 6512:
+/***/ 5176:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2683,7 +2683,7 @@ exports._globalThis = globalThis;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.loggingErrorHandler = void 0;
-const api_1 = __nccwpck_require__(3914);
+const api_1 = __nccwpck_require__(2546);
 /**
  * Returns a function that logs an error using the provided logger, or a
  * console logger if one was not provided.
@@ -2731,7 +2731,7 @@ function flattenException(ex) {
 
 /***/ }),
 
-/***/ 4826:
+/***/ 9554:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2741,7 +2741,7 @@ function flattenException(ex) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.addHrTimes = exports.isTimeInput = exports.isTimeInputHrTime = exports.hrTimeToSeconds = exports.hrTimeToMilliseconds = exports.hrTimeToMicroseconds = exports.hrTimeToNanoseconds = exports.hrTimeToTimeStamp = exports.hrTimeDuration = exports.timeInputToHrTime = exports.hrTime = exports.getTimeOrigin = exports.millisToHrTime = void 0;
-const platform_1 = __nccwpck_require__(509);
+const platform_1 = __nccwpck_require__(9973);
 const NANOSECOND_DIGITS = 9;
 const NANOSECOND_DIGITS_IN_MILLIS = 6;
 const MILLISECONDS_TO_NANOSECONDS = Math.pow(10, NANOSECOND_DIGITS_IN_MILLIS);
@@ -2917,7 +2917,7 @@ exports.addHrTimes = addHrTimes;
 
 /***/ }),
 
-/***/ 9359:
+/***/ 407:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2941,7 +2941,7 @@ exports.unrefTimer = unrefTimer;
 
 /***/ }),
 
-/***/ 4637:
+/***/ 5077:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -2953,19 +2953,19 @@ var __webpack_unused_export__;
 __webpack_unused_export__ = ({ value: true });
 __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = exports.tp = void 0;
 __webpack_unused_export__ = void 0;
-var W3CBaggagePropagator_1 = __nccwpck_require__(2827);
+var W3CBaggagePropagator_1 = __nccwpck_require__(8963);
 Object.defineProperty(exports, "tp", ({ enumerable: true, get: function () { return W3CBaggagePropagator_1.W3CBaggagePropagator; } }));
-var anchored_clock_1 = __nccwpck_require__(8920);
+var anchored_clock_1 = __nccwpck_require__(4384);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return anchored_clock_1.AnchoredClock; } });
-var attributes_1 = __nccwpck_require__(5306);
+var attributes_1 = __nccwpck_require__(34);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return attributes_1.isAttributeValue; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return attributes_1.sanitizeAttributes; } });
-var global_error_handler_1 = __nccwpck_require__(6354);
+var global_error_handler_1 = __nccwpck_require__(6634);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return global_error_handler_1.globalErrorHandler; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return global_error_handler_1.setGlobalErrorHandler; } });
-var logging_error_handler_1 = __nccwpck_require__(6512);
+var logging_error_handler_1 = __nccwpck_require__(5176);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return logging_error_handler_1.loggingErrorHandler; } });
-var time_1 = __nccwpck_require__(4826);
+var time_1 = __nccwpck_require__(9554);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.addHrTimes; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.getTimeOrigin; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.hrTime; } });
@@ -2979,13 +2979,13 @@ __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.isTimeInputHrTime; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.millisToHrTime; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.timeInputToHrTime; } });
-var timer_util_1 = __nccwpck_require__(9359);
+var timer_util_1 = __nccwpck_require__(407);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return timer_util_1.unrefTimer; } });
-var ExportResult_1 = __nccwpck_require__(5038);
+var ExportResult_1 = __nccwpck_require__(7254);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return ExportResult_1.ExportResultCode; } });
-var utils_1 = __nccwpck_require__(7613);
+var utils_1 = __nccwpck_require__(4501);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return utils_1.parseKeyPairsIntoRecord; } });
-var platform_1 = __nccwpck_require__(509);
+var platform_1 = __nccwpck_require__(9973);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.SDK_INFO; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1._globalThis; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.getStringFromEnv; } });
@@ -2993,37 +2993,37 @@ __webpack_unused_export__ = ({ enumerable: true, get: function () { return platf
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.getNumberFromEnv; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.getStringListFromEnv; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.otperformance; } });
-var composite_1 = __nccwpck_require__(415);
+var composite_1 = __nccwpck_require__(8695);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return composite_1.CompositePropagator; } });
-var W3CTraceContextPropagator_1 = __nccwpck_require__(8769);
+var W3CTraceContextPropagator_1 = __nccwpck_require__(777);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_PARENT_HEADER; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_STATE_HEADER; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.W3CTraceContextPropagator; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.parseTraceParent; } });
-var rpc_metadata_1 = __nccwpck_require__(3832);
+var rpc_metadata_1 = __nccwpck_require__(2192);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_metadata_1.RPCType; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_metadata_1.deleteRPCMetadata; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_metadata_1.getRPCMetadata; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_metadata_1.setRPCMetadata; } });
-var suppress_tracing_1 = __nccwpck_require__(7963);
+var suppress_tracing_1 = __nccwpck_require__(275);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return suppress_tracing_1.isTracingSuppressed; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return suppress_tracing_1.suppressTracing; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return suppress_tracing_1.unsuppressTracing; } });
-var TraceState_1 = __nccwpck_require__(1001);
+var TraceState_1 = __nccwpck_require__(785);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return TraceState_1.TraceState; } });
-var merge_1 = __nccwpck_require__(1615);
+var merge_1 = __nccwpck_require__(8551);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return merge_1.merge; } });
-var timeout_1 = __nccwpck_require__(1988);
+var timeout_1 = __nccwpck_require__(684);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return timeout_1.TimeoutError; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return timeout_1.callWithTimeout; } });
-var url_1 = __nccwpck_require__(2326);
+var url_1 = __nccwpck_require__(5358);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return url_1.isUrlIgnored; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return url_1.urlMatches; } });
-var callback_1 = __nccwpck_require__(6940);
+var callback_1 = __nccwpck_require__(4532);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return callback_1.BindOnceFuture; } });
-var configuration_1 = __nccwpck_require__(9233);
+var configuration_1 = __nccwpck_require__(3785);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return configuration_1.diagLogLevelFromString; } });
-const exporter_1 = __nccwpck_require__(5702);
+const exporter_1 = __nccwpck_require__(6318);
 __webpack_unused_export__ = {
     _export: exporter_1._export,
 };
@@ -3031,7 +3031,7 @@ __webpack_unused_export__ = {
 
 /***/ }),
 
-/***/ 5702:
+/***/ 6318:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3041,8 +3041,8 @@ __webpack_unused_export__ = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports._export = void 0;
-const api_1 = __nccwpck_require__(3914);
-const suppress_tracing_1 = __nccwpck_require__(7963);
+const api_1 = __nccwpck_require__(2546);
+const suppress_tracing_1 = __nccwpck_require__(275);
 /**
  * @internal
  * Shared functionality used by Exporters while exporting data, including suppression of Traces.
@@ -3060,7 +3060,7 @@ exports._export = _export;
 
 /***/ }),
 
-/***/ 5168:
+/***/ 3432:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3101,7 +3101,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 509:
+/***/ 9973:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3111,7 +3111,7 @@ exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getStringFromE
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-var node_1 = __nccwpck_require__(4158);
+var node_1 = __nccwpck_require__(9750);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return node_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return node_1._globalThis; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return node_1.otperformance; } }));
@@ -3123,7 +3123,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
 
 /***/ }),
 
-/***/ 447:
+/***/ 8535:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3133,7 +3133,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getStringListFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports.getNumberFromEnv = void 0;
-const api_1 = __nccwpck_require__(3914);
+const api_1 = __nccwpck_require__(2546);
 const util_1 = __nccwpck_require__(9023);
 /**
  * Retrieves a number from an environment variable.
@@ -3222,7 +3222,7 @@ exports.getStringListFromEnv = getStringListFromEnv;
 
 /***/ }),
 
-/***/ 4158:
+/***/ 9750:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3232,14 +3232,14 @@ exports.getStringListFromEnv = getStringListFromEnv;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.otperformance = exports.SDK_INFO = exports._globalThis = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = void 0;
-var environment_1 = __nccwpck_require__(447);
+var environment_1 = __nccwpck_require__(8535);
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringFromEnv; } }));
 Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: function () { return environment_1.getBooleanFromEnv; } }));
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return environment_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringListFromEnv; } }));
-var globalThis_1 = __nccwpck_require__(8284);
+var globalThis_1 = __nccwpck_require__(9764);
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return globalThis_1._globalThis; } }));
-var sdk_info_1 = __nccwpck_require__(6375);
+var sdk_info_1 = __nccwpck_require__(3903);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return sdk_info_1.SDK_INFO; } }));
 /**
  * @deprecated Use performance directly.
@@ -3249,7 +3249,7 @@ exports.otperformance = performance;
 
 /***/ }),
 
-/***/ 6375:
+/***/ 3903:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3259,9 +3259,9 @@ exports.otperformance = performance;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SDK_INFO = void 0;
-const version_1 = __nccwpck_require__(2597);
-const semantic_conventions_1 = __nccwpck_require__(1085);
-const semconv_1 = __nccwpck_require__(8984);
+const version_1 = __nccwpck_require__(6829);
+const semantic_conventions_1 = __nccwpck_require__(8473);
+const semconv_1 = __nccwpck_require__(320);
 /** Constants describing the SDK in use */
 exports.SDK_INFO = {
     [semantic_conventions_1.ATTR_TELEMETRY_SDK_NAME]: 'opentelemetry',
@@ -3273,7 +3273,7 @@ exports.SDK_INFO = {
 
 /***/ }),
 
-/***/ 415:
+/***/ 8695:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3283,7 +3283,7 @@ exports.SDK_INFO = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CompositePropagator = void 0;
-const api_1 = __nccwpck_require__(3914);
+const api_1 = __nccwpck_require__(2546);
 /** Combines multiple propagators into a single propagator. */
 class CompositePropagator {
     _propagators;
@@ -3354,7 +3354,7 @@ exports.CompositePropagator = CompositePropagator;
 
 /***/ }),
 
-/***/ 8984:
+/***/ 320:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3381,7 +3381,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
 
 /***/ }),
 
-/***/ 1001:
+/***/ 785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3391,7 +3391,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceState = void 0;
-const validators_1 = __nccwpck_require__(5168);
+const validators_1 = __nccwpck_require__(3432);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -3529,7 +3529,7 @@ exports.TraceState = TraceState;
 
 /***/ }),
 
-/***/ 8769:
+/***/ 777:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3539,9 +3539,9 @@ exports.TraceState = TraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CTraceContextPropagator = exports.parseTraceParent = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = void 0;
-const api_1 = __nccwpck_require__(3914);
-const suppress_tracing_1 = __nccwpck_require__(7963);
-const TraceState_1 = __nccwpck_require__(1001);
+const api_1 = __nccwpck_require__(2546);
+const suppress_tracing_1 = __nccwpck_require__(275);
+const TraceState_1 = __nccwpck_require__(785);
 exports.TRACE_PARENT_HEADER = 'traceparent';
 exports.TRACE_STATE_HEADER = 'tracestate';
 const VERSION = '00';
@@ -3628,7 +3628,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
 
 /***/ }),
 
-/***/ 3832:
+/***/ 2192:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3638,7 +3638,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getRPCMetadata = exports.deleteRPCMetadata = exports.setRPCMetadata = exports.RPCType = void 0;
-const api_1 = __nccwpck_require__(3914);
+const api_1 = __nccwpck_require__(2546);
 const RPC_METADATA_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key RPC_METADATA');
 var RPCType;
 (function (RPCType) {
@@ -3660,7 +3660,7 @@ exports.getRPCMetadata = getRPCMetadata;
 
 /***/ }),
 
-/***/ 7963:
+/***/ 275:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3670,7 +3670,7 @@ exports.getRPCMetadata = getRPCMetadata;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isTracingSuppressed = exports.unsuppressTracing = exports.suppressTracing = void 0;
-const api_1 = __nccwpck_require__(3914);
+const api_1 = __nccwpck_require__(2546);
 const SUPPRESS_TRACING_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 function suppressTracing(context) {
     return context.setValue(SUPPRESS_TRACING_KEY, true);
@@ -3688,7 +3688,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
 
 /***/ }),
 
-/***/ 6940:
+/***/ 4532:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3698,7 +3698,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BindOnceFuture = void 0;
-const promise_1 = __nccwpck_require__(670);
+const promise_1 = __nccwpck_require__(4758);
 /**
  * Bind the callback and only invoke the callback once regardless how many times `BindOnceFuture.call` is invoked.
  */
@@ -3735,7 +3735,7 @@ exports.BindOnceFuture = BindOnceFuture;
 
 /***/ }),
 
-/***/ 9233:
+/***/ 3785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3745,7 +3745,7 @@ exports.diagLogLevelFromString = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(3914);
+const api_1 = __nccwpck_require__(2546);
 const logLevelMap = {
     ALL: api_1.DiagLogLevel.ALL,
     VERBOSE: api_1.DiagLogLevel.VERBOSE,
@@ -3776,7 +3776,7 @@ exports.diagLogLevelFromString = diagLogLevelFromString;
 
 /***/ }),
 
-/***/ 1136:
+/***/ 6027:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3928,7 +3928,7 @@ function objectToString(value) {
 
 /***/ }),
 
-/***/ 1615:
+/***/ 8551:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3939,7 +3939,7 @@ function objectToString(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const lodash_merge_1 = __nccwpck_require__(1136);
+const lodash_merge_1 = __nccwpck_require__(6027);
 const MAX_LEVEL = 20;
 /**
  * Merges objects together
@@ -4095,7 +4095,7 @@ function shouldMerge(one, two) {
 
 /***/ }),
 
-/***/ 670:
+/***/ 4758:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4130,7 +4130,7 @@ exports.Deferred = Deferred;
 
 /***/ }),
 
-/***/ 1988:
+/***/ 684:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4181,7 +4181,7 @@ exports.callWithTimeout = callWithTimeout;
 
 /***/ }),
 
-/***/ 2326:
+/***/ 5358:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4221,7 +4221,7 @@ exports.isUrlIgnored = isUrlIgnored;
 
 /***/ }),
 
-/***/ 2597:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4237,7 +4237,7 @@ exports.VERSION = '2.12.1';
 
 /***/ }),
 
-/***/ 3729:
+/***/ 5974:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /* eslint-env browser */
@@ -4497,7 +4497,7 @@ function localstorage() {
 	}
 }
 
-module.exports = __nccwpck_require__(897)(exports);
+module.exports = __nccwpck_require__(5593)(exports);
 
 const {formatters} = module.exports;
 
@@ -4516,7 +4516,7 @@ formatters.j = function (v) {
 
 /***/ }),
 
-/***/ 897:
+/***/ 5593:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4532,7 +4532,7 @@ function setup(env) {
 	createDebug.disable = disable;
 	createDebug.enable = enable;
 	createDebug.enabled = enabled;
-	createDebug.humanize = __nccwpck_require__(744);
+	createDebug.humanize = __nccwpck_require__(640);
 	createDebug.destroy = destroy;
 
 	Object.keys(env).forEach(key => {
@@ -4815,7 +4815,7 @@ module.exports = setup;
 
 /***/ }),
 
-/***/ 2830:
+/***/ 4649:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -4824,15 +4824,15 @@ module.exports = setup;
  */
 
 if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true || process.__nwjs) {
-	module.exports = __nccwpck_require__(3729);
+	module.exports = __nccwpck_require__(5974);
 } else {
-	module.exports = __nccwpck_require__(5108);
+	module.exports = __nccwpck_require__(7884);
 }
 
 
 /***/ }),
 
-/***/ 5108:
+/***/ 7884:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /**
@@ -4866,7 +4866,7 @@ exports.colors = [6, 2, 3, 4, 5, 1];
 try {
 	// Optional dependency (as in, doesn't need to be installed, NOT like optionalDependencies in package.json)
 	// eslint-disable-next-line import/no-extraneous-dependencies
-	const supportsColor = __nccwpck_require__(75);
+	const supportsColor = __nccwpck_require__(193);
 
 	if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
 		exports.colors = [
@@ -5074,7 +5074,7 @@ function init(debug) {
 	}
 }
 
-module.exports = __nccwpck_require__(897)(exports);
+module.exports = __nccwpck_require__(5593)(exports);
 
 const {formatters} = module.exports;
 
@@ -5102,7 +5102,7 @@ formatters.O = function (v) {
 
 /***/ }),
 
-/***/ 4778:
+/***/ 3746:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var debug;
@@ -5111,7 +5111,7 @@ module.exports = function () {
   if (!debug) {
     try {
       /* eslint global-require: off */
-      debug = __nccwpck_require__(2830)("follow-redirects");
+      debug = __nccwpck_require__(4649)("follow-redirects");
     }
     catch (error) { /* */ }
     if (typeof debug !== "function") {
@@ -5124,7 +5124,7 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 1573:
+/***/ 2029:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var url = __nccwpck_require__(7016);
@@ -5133,7 +5133,7 @@ var http = __nccwpck_require__(8611);
 var https = __nccwpck_require__(5692);
 var Writable = (__nccwpck_require__(2203).Writable);
 var assert = __nccwpck_require__(2613);
-var debug = __nccwpck_require__(4778);
+var debug = __nccwpck_require__(3746);
 
 // Preventive platform detection
 // istanbul ignore next
@@ -5846,7 +5846,7 @@ module.exports.wrap = wrap;
 
 /***/ }),
 
-/***/ 4505:
+/***/ 2353:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6163,7 +6163,7 @@ function required(port, protocol) {
 
 /***/ }),
 
-/***/ 6358:
+/***/ 8974:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6207,11 +6207,11 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyServer = void 0;
 const http = __importStar(__nccwpck_require__(7067));
 const http2 = __importStar(__nccwpck_require__(2467));
-const web_incoming_1 = __nccwpck_require__(7713);
-const ws_incoming_1 = __nccwpck_require__(7036);
+const web_incoming_1 = __nccwpck_require__(617);
+const ws_incoming_1 = __nccwpck_require__(5591);
 const node_events_1 = __nccwpck_require__(8474);
-const debug_1 = __importDefault(__nccwpck_require__(2830));
-const common_1 = __nccwpck_require__(4505);
+const debug_1 = __importDefault(__nccwpck_require__(4649));
+const common_1 = __nccwpck_require__(2353);
 const log = (0, debug_1.default)("http-proxy-3");
 class ProxyServer extends node_events_1.EventEmitter {
     /**
@@ -6405,7 +6405,7 @@ exports.ProxyServer = ProxyServer;
 
 /***/ }),
 
-/***/ 7713:
+/***/ 617:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6458,9 +6458,9 @@ exports.XHeaders = XHeaders;
 exports.stream = stream;
 const http = __importStar(__nccwpck_require__(7067));
 const https = __importStar(__nccwpck_require__(4708));
-const followRedirects = __importStar(__nccwpck_require__(1573));
-const common = __importStar(__nccwpck_require__(4505));
-const web_outgoing_1 = __nccwpck_require__(8559);
+const followRedirects = __importStar(__nccwpck_require__(2029));
+const common = __importStar(__nccwpck_require__(2353));
+const web_outgoing_1 = __nccwpck_require__(1319);
 const node_stream_1 = __nccwpck_require__(7075);
 const web_o = Object.values(web_outgoing_1.OUTGOING_PASSES);
 const nativeAgents = { http, https };
@@ -6775,7 +6775,7 @@ exports.WEB_PASSES = { deleteLength, timeout, XHeaders, stream };
 
 /***/ }),
 
-/***/ 8559:
+/***/ 1319:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6829,7 +6829,7 @@ exports.setConnection = setConnection;
 exports.setRedirectHostRewrite = setRedirectHostRewrite;
 exports.writeHeaders = writeHeaders;
 exports.writeStatusCode = writeStatusCode;
-const common = __importStar(__nccwpck_require__(4505));
+const common = __importStar(__nccwpck_require__(2353));
 const redirectRegex = /^201|30(1|2|7|8)$/;
 // <--
 // If is a HTTP 1.0 request, remove chunk headers
@@ -6948,7 +6948,7 @@ exports.OUTGOING_PASSES = {
 
 /***/ }),
 
-/***/ 7036:
+/***/ 5591:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -7005,9 +7005,9 @@ exports.XHeaders = XHeaders;
 exports.stream = stream;
 const http = __importStar(__nccwpck_require__(7067));
 const https = __importStar(__nccwpck_require__(4708));
-const common = __importStar(__nccwpck_require__(4505));
-const web_outgoing_1 = __nccwpck_require__(8559);
-const debug_1 = __importDefault(__nccwpck_require__(2830));
+const common = __importStar(__nccwpck_require__(2353));
+const web_outgoing_1 = __nccwpck_require__(1319);
+const debug_1 = __importDefault(__nccwpck_require__(4649));
 const log = (0, debug_1.default)("http-proxy-3:ws-incoming");
 const web_o = Object.values(web_outgoing_1.OUTGOING_PASSES);
 function createSocketCounter(name) {
@@ -7220,7 +7220,7 @@ exports.WS_PASSES = { checkMethodAndHeader, XHeaders, stream };
 
 /***/ }),
 
-/***/ 1774:
+/***/ 5110:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -7230,9 +7230,9 @@ __webpack_unused_export__ = __webpack_unused_export__ = void 0;
 exports.eQ = createProxyServer;
 __webpack_unused_export__ = createProxyServer;
 __webpack_unused_export__ = createProxyServer;
-const index_1 = __nccwpck_require__(6358);
+const index_1 = __nccwpck_require__(8974);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return index_1.ProxyServer; } });
-var ws_incoming_1 = __nccwpck_require__(7036);
+var ws_incoming_1 = __nccwpck_require__(5591);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return ws_incoming_1.numOpenSockets; } });
 /**
  * Creates the proxy server.
@@ -7259,7 +7259,7 @@ __webpack_unused_export__ = index_1.ProxyServer;
 
 /***/ }),
 
-/***/ 744:
+/***/ 640:
 /***/ ((module) => {
 
 /**
@@ -7428,15 +7428,15 @@ function plural(ms, msAbs, n, name) {
 
 /***/ }),
 
-/***/ 770:
+/***/ 4266:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+/* unused reexport */ __nccwpck_require__(290);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -7708,34 +7708,34 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 1576:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(7789)
+const Dispatcher = __nccwpck_require__(3723)
+const Pool = __nccwpck_require__(60)
+const BalancedPool = __nccwpck_require__(7645)
+const Agent = __nccwpck_require__(4725)
+const ProxyAgent = __nccwpck_require__(3064)
+const EnvHttpProxyAgent = __nccwpck_require__(3721)
+const RetryAgent = __nccwpck_require__(1994)
+const errors = __nccwpck_require__(9275)
+const util = __nccwpck_require__(8408)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const api = __nccwpck_require__(6911)
+const buildConnector = __nccwpck_require__(7544)
+const MockClient = __nccwpck_require__(9245)
+const MockAgent = __nccwpck_require__(8965)
+const MockPool = __nccwpck_require__(3388)
+const mockErrors = __nccwpck_require__(7157)
+const RetryHandler = __nccwpck_require__(5072)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(7245)
+const DecoratorHandler = __nccwpck_require__(9843)
+const RedirectHandler = __nccwpck_require__(7738)
+const createRedirectInterceptor = __nccwpck_require__(2236)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -7753,10 +7753,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(3842),
+  retry: __nccwpck_require__(6306),
+  dump: __nccwpck_require__(8372),
+  dns: __nccwpck_require__(2067)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -7818,7 +7818,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(5030).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -7830,39 +7830,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
+/* unused reexport */ __nccwpck_require__(7724).Headers
+/* unused reexport */ __nccwpck_require__(9203).Response
+/* unused reexport */ __nccwpck_require__(8919).Request
+/* unused reexport */ __nccwpck_require__(9646).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+/* unused reexport */ __nccwpck_require__(7211).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1195)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { CacheStorage } = __nccwpck_require__(2261)
+const { kConstruct } = __nccwpck_require__(6917)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9805)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(9636)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7436)
+/* unused reexport */ __nccwpck_require__(9110).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -7878,18 +7878,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(6030)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 8534:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(8408)
+const { RequestAbortedError } = __nccwpck_require__(9275)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -7949,16 +7949,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 1260:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(9275)
+const util = __nccwpck_require__(8408)
+const { addSignal, removeSignal } = __nccwpck_require__(8534)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -8064,7 +8064,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 2406:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8078,10 +8078,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(9275)
+const util = __nccwpck_require__(8408)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(8534)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -8322,16 +8322,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 2435:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { Readable } = __nccwpck_require__(879)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(9275)
+const util = __nccwpck_require__(8408)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(5519)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -8543,18 +8543,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 4560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(9275)
+const util = __nccwpck_require__(8408)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(5519)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(8534)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -8770,15 +8770,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 5106:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(9275)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(8408)
+const { addSignal, removeSignal } = __nccwpck_require__(8534)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -8885,21 +8885,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 6911:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(2435)
+module.exports.stream = __nccwpck_require__(4560)
+module.exports.pipeline = __nccwpck_require__(2406)
+module.exports.upgrade = __nccwpck_require__(5106)
+module.exports.connect = __nccwpck_require__(1260)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 879:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -8908,9 +8908,9 @@ module.exports.connect = __nccwpck_require__(2279)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(9275)
+const util = __nccwpck_require__(8408)
+const { ReadableStreamFrom } = __nccwpck_require__(8408)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -9291,15 +9291,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 5519:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(9275)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(879)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -9391,16 +9391,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 7544:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(8408)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(9275)
+const timers = __nccwpck_require__(4211)
 
 function noop () {}
 
@@ -9638,7 +9638,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2151:
 /***/ ((module) => {
 
 
@@ -9763,11 +9763,11 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 4342:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const diagnosticsChannel = __nccwpck_require__(3053)
+const diagnosticsChannel = __nccwpck_require__(5434)
 const util = __nccwpck_require__(7975)
 
 const undiciDebugLog = util.debuglog('undici')
@@ -9972,7 +9972,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 9275:
 /***/ ((module) => {
 
 
@@ -10404,7 +10404,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 5239:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10412,7 +10412,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(9275)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -10427,9 +10427,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(8408)
+const { channels } = __nccwpck_require__(4342)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2151)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -10893,7 +10893,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 6051:
 /***/ ((module) => {
 
 module.exports = {
@@ -10967,7 +10967,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 304:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10975,7 +10975,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(2151)
 
 class TstNode {
   /** @type {any} */
@@ -11126,13 +11126,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 8408:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6051)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -11140,9 +11140,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const { InvalidArgumentError } = __nccwpck_require__(9275)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2151)
+const { tree } = __nccwpck_require__(304)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -11852,18 +11852,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 4725:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const { InvalidArgumentError } = __nccwpck_require__(9275)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6051)
+const DispatcherBase = __nccwpck_require__(8921)
+const Pool = __nccwpck_require__(60)
+const Client = __nccwpck_require__(7789)
+const util = __nccwpck_require__(8408)
+const createRedirectInterceptor = __nccwpck_require__(2236)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -11992,7 +11992,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 7645:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12000,7 +12000,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(9275)
 const {
   PoolBase,
   kClients,
@@ -12008,10 +12008,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(3864)
+const Pool = __nccwpck_require__(60)
+const { kUrl, kInterceptors } = __nccwpck_require__(6051)
+const { parseOrigin } = __nccwpck_require__(8408)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -12208,7 +12208,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 789:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12216,9 +12216,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(8408)
+const { channels } = __nccwpck_require__(4342)
+const timers = __nccwpck_require__(4211)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -12231,7 +12231,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(9275)
 const {
   kUrl,
   kReset,
@@ -12264,9 +12264,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(6051)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(6416)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -12278,11 +12278,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(1222) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(3714))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -12290,7 +12290,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(1222))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -13205,7 +13205,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(5252).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -13728,7 +13728,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 7740:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13736,13 +13736,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(8408)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(9275)
 const {
   kUrl,
   kReset,
@@ -13761,7 +13761,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(6051)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -14167,7 +14167,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(5252).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -14527,7 +14527,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 7789:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -14537,16 +14537,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(8408)
+const { channels } = __nccwpck_require__(4342)
+const Request = __nccwpck_require__(5239)
+const DispatcherBase = __nccwpck_require__(8921)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(9275)
+const buildConnector = __nccwpck_require__(7544)
 const {
   kUrl,
   kServerName,
@@ -14588,9 +14588,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(6051)
+const connectH1 = __nccwpck_require__(789)
+const connectH2 = __nccwpck_require__(7740)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -14898,7 +14898,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(2236)
 
 function onError (client, err) {
   if (
@@ -15158,19 +15158,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 8921:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(3723)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(9275)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6051)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -15373,7 +15373,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 3723:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15445,15 +15445,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 3721:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(8921)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6051)
+const ProxyAgent = __nccwpck_require__(3064)
+const Agent = __nccwpck_require__(4725)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -15612,7 +15612,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 1580:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -15736,15 +15736,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3864:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(8921)
+const FixedQueue = __nccwpck_require__(1580)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6051)
+const PoolStats = __nccwpck_require__(9302)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -15937,10 +15937,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 9302:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6051)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -15978,7 +15978,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 60:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15989,14 +15989,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3864)
+const Client = __nccwpck_require__(7789)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(9275)
+const util = __nccwpck_require__(8408)
+const { kUrl, kInterceptors } = __nccwpck_require__(6051)
+const buildConnector = __nccwpck_require__(7544)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -16092,19 +16092,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 3064:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6051)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const Agent = __nccwpck_require__(4725)
+const Pool = __nccwpck_require__(60)
+const DispatcherBase = __nccwpck_require__(8921)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(9275)
+const buildConnector = __nccwpck_require__(7544)
+const Client = __nccwpck_require__(7789)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -16373,13 +16373,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 1994:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(3723)
+const RetryHandler = __nccwpck_require__(5072)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -16415,7 +16415,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 7245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16423,8 +16423,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(9275)
+const Agent = __nccwpck_require__(4725)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -16454,7 +16454,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 9843:
 /***/ ((module) => {
 
 
@@ -16505,15 +16505,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8754:
+/***/ 7738:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(8408)
+const { kBodyUsed } = __nccwpck_require__(6051)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(9275)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -16744,20 +16744,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 5072:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6051)
+const { RequestRetryError } = __nccwpck_require__(9275)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(8408)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -17188,14 +17188,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 2067:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(9843)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(9275)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -17570,14 +17570,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 8372:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const util = __nccwpck_require__(8408)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(9275)
+const DecoratorHandler = __nccwpck_require__(9843)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -17700,12 +17700,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 2236:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7738)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -17728,11 +17728,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 3842:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7738)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -17759,11 +17759,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 6306:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5072)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -17785,13 +17785,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 6416:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(2388);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -18069,7 +18069,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 1222:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18081,7 +18081,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 3714:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18093,7 +18093,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 2388:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -18114,13 +18114,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 8965:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(6051)
+const Agent = __nccwpck_require__(4725)
 const {
   kAgent,
   kMockAgentSet,
@@ -18131,14 +18131,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(8581)
+const MockClient = __nccwpck_require__(9245)
+const MockPool = __nccwpck_require__(3388)
+const { matchValue, buildMockOptions } = __nccwpck_require__(6045)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(9275)
+const Dispatcher = __nccwpck_require__(3723)
+const Pluralizer = __nccwpck_require__(3825)
+const PendingInterceptorsFormatter = __nccwpck_require__(5014)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -18281,14 +18281,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(7789)
+const { buildMockDispatch } = __nccwpck_require__(6045)
 const {
   kDispatches,
   kMockAgent,
@@ -18297,10 +18297,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(8581)
+const { MockInterceptor } = __nccwpck_require__(1503)
+const Symbols = __nccwpck_require__(6051)
+const { InvalidArgumentError } = __nccwpck_require__(9275)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -18347,12 +18347,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 7157:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(9275)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -18382,12 +18382,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 1503:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(6045)
 const {
   kDispatches,
   kDispatchKey,
@@ -18395,9 +18395,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(8581)
+const { InvalidArgumentError } = __nccwpck_require__(9275)
+const { buildURL } = __nccwpck_require__(8408)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -18596,14 +18596,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 3388:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(60)
+const { buildMockDispatch } = __nccwpck_require__(6045)
 const {
   kDispatches,
   kMockAgent,
@@ -18612,10 +18612,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(8581)
+const { MockInterceptor } = __nccwpck_require__(1503)
+const Symbols = __nccwpck_require__(6051)
+const { InvalidArgumentError } = __nccwpck_require__(9275)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -18662,7 +18662,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 8581:
 /***/ ((module) => {
 
 
@@ -18692,20 +18692,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 6045:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(7157)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(8581)
+const { buildURL } = __nccwpck_require__(8408)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -19066,7 +19066,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 5014:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -19116,7 +19116,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 3825:
 /***/ ((module) => {
 
 
@@ -19152,7 +19152,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 4211:
 /***/ ((module) => {
 
 
@@ -19582,20 +19582,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 2218:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
+const { kConstruct } = __nccwpck_require__(6917)
+const { urlEquals, getFieldValues } = __nccwpck_require__(8406)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(8408)
+const { webidl } = __nccwpck_require__(1533)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9203)
+const { Request, fromInnerRequest } = __nccwpck_require__(8919)
+const { kState } = __nccwpck_require__(4835)
+const { fetching } = __nccwpck_require__(5030)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9784)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -20448,15 +20448,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 2261:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6917)
+const { Cache } = __nccwpck_require__(2218)
+const { webidl } = __nccwpck_require__(1533)
+const { kEnumerableProperty } = __nccwpck_require__(8408)
 
 class CacheStorage {
   /**
@@ -20607,26 +20607,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 6917:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(6051).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 8406:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(9636)
+const { isValidHeaderName } = __nccwpck_require__(9784)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -20671,7 +20671,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 1012:
 /***/ ((module) => {
 
 
@@ -20690,15 +20690,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 9805:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(3426)
+const { stringify } = __nccwpck_require__(3917)
+const { webidl } = __nccwpck_require__(1533)
+const { Headers } = __nccwpck_require__(7724)
 
 /**
  * @typedef {Object} Cookie
@@ -20881,14 +20881,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 3426:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1012)
+const { isCTLExcludingHtab } = __nccwpck_require__(3917)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(9636)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -21198,7 +21198,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 3917:
 /***/ ((module) => {
 
 
@@ -21557,13 +21557,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 6743:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(6195)
 
 /**
  * @type {number[]} BOM
@@ -22138,23 +22138,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 6030:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(5030)
+const { makeRequest } = __nccwpck_require__(8919)
+const { webidl } = __nccwpck_require__(1533)
+const { EventSourceStream } = __nccwpck_require__(6743)
+const { parseMIMEType } = __nccwpck_require__(9636)
+const { createFastMessageEvent } = __nccwpck_require__(7436)
+const { isNetworkError } = __nccwpck_require__(9203)
+const { delay } = __nccwpck_require__(6195)
+const { kEnumerableProperty } = __nccwpck_require__(8408)
+const { environmentSettingsObject } = __nccwpck_require__(9784)
+const { getGlobalDispatcher } = __nccwpck_require__(7245)
 
 let experimentalWarned = false
 
@@ -22628,7 +22628,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 6195:
 /***/ ((module) => {
 
 
@@ -22672,12 +22672,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 5252:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(8408)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -22687,16 +22687,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9784)
+const { FormData } = __nccwpck_require__(9646)
+const { kState } = __nccwpck_require__(4835)
+const { webidl } = __nccwpck_require__(1533)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const { serializeAMimeType } = __nccwpck_require__(9636)
+const { multipartFormDataParser } = __nccwpck_require__(2108)
 let random
 
 try {
@@ -23208,7 +23208,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 1799:
 /***/ ((module) => {
 
 
@@ -23339,7 +23339,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 9636:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -24090,12 +24090,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 3045:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(6051)
 
 class CompatWeakRef {
   constructor (value) {
@@ -24143,14 +24143,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 1042:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(4835)
+const { webidl } = __nccwpck_require__(1533)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -24276,16 +24276,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 2108:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(8408)
+const { utf8DecodeBytes } = __nccwpck_require__(9784)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(9636)
+const { isFileLike } = __nccwpck_require__(1042)
+const { makeEntry } = __nccwpck_require__(9646)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -24757,16 +24757,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 9646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9784)
+const { kState } = __nccwpck_require__(4835)
+const { kEnumerableProperty } = __nccwpck_require__(8408)
+const { FileLike, isFileLike } = __nccwpck_require__(1042)
+const { webidl } = __nccwpck_require__(1533)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -25016,7 +25016,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 1195:
 /***/ ((module) => {
 
 
@@ -25063,21 +25063,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 7724:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6051)
+const { kEnumerableProperty } = __nccwpck_require__(8408)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9784)
+const { webidl } = __nccwpck_require__(1533)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -25757,7 +25757,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 5030:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -25770,9 +25770,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest } = __nccwpck_require__(9967)
+} = __nccwpck_require__(9203)
+const { HeadersList } = __nccwpck_require__(7724)
+const { Request, cloneRequest } = __nccwpck_require__(8919)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -25808,23 +25808,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
+} = __nccwpck_require__(9784)
+const { kState, kDispatcher } = __nccwpck_require__(4835)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(5252)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(1799)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(8408)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(9636)
+const { getGlobalDispatcher } = __nccwpck_require__(7245)
+const { webidl } = __nccwpck_require__(1533)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -28034,23 +28034,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 8919:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(5252)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(7724)
+const { FinalizationRegistry } = __nccwpck_require__(3045)()
+const util = __nccwpck_require__(8408)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9784)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -28060,12 +28060,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(1799)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(4835)
+const { webidl } = __nccwpck_require__(1533)
+const { URLSerializer } = __nccwpck_require__(9636)
+const { kConstruct } = __nccwpck_require__(6051)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -29078,14 +29078,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 9203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(7724)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(5252)
+const util = __nccwpck_require__(8408)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -29097,16 +29097,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9784)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(1799)
+const { kState, kHeaders } = __nccwpck_require__(4835)
+const { webidl } = __nccwpck_require__(1533)
+const { FormData } = __nccwpck_require__(9646)
+const { URLSerializer } = __nccwpck_require__(9636)
+const { kConstruct } = __nccwpck_require__(6051)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -29695,7 +29695,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 4835:
 /***/ ((module) => {
 
 
@@ -29711,21 +29711,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(1799)
+const { getGlobalOrigin } = __nccwpck_require__(1195)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(9636)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(8408)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(1533)
 
 let supportedHashes = []
 
@@ -31350,14 +31350,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 1533:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(8408)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -32052,7 +32052,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 839:
 /***/ ((module) => {
 
 
@@ -32349,7 +32349,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 7211:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32358,16 +32358,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(9250)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(6969)
+const { webidl } = __nccwpck_require__(1533)
+const { kEnumerableProperty } = __nccwpck_require__(8408)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -32700,12 +32700,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 5797:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(1533)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -32785,7 +32785,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 6969:
 /***/ ((module) => {
 
 
@@ -32802,7 +32802,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 9250:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32813,10 +32813,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
+} = __nccwpck_require__(6969)
+const { ProgressEvent } = __nccwpck_require__(5797)
+const { getEncoding } = __nccwpck_require__(839)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(9636)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -33200,27 +33200,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 7977:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6776)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+} = __nccwpck_require__(9944)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(7097)
+const { channels } = __nccwpck_require__(4342)
+const { CloseEvent } = __nccwpck_require__(7436)
+const { makeRequest } = __nccwpck_require__(8919)
+const { fetching } = __nccwpck_require__(5030)
+const { Headers, getHeadersList } = __nccwpck_require__(7724)
+const { getDecodeSplit } = __nccwpck_require__(9784)
+const { WebsocketFrameSend } = __nccwpck_require__(968)
 
 /** @type {import('crypto')} */
 let crypto
@@ -33578,7 +33578,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 6776:
 /***/ ((module) => {
 
 
@@ -33651,14 +33651,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 7436:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(1533)
+const { kEnumerableProperty } = __nccwpck_require__(8408)
+const { kConstruct } = __nccwpck_require__(6051)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -33987,12 +33987,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 968:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(6776)
 
 const BUFFER_SIZE = 16386
 
@@ -34090,14 +34090,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 8037:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(7097)
+const { MessageSizeExceededError } = __nccwpck_require__(9275)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -34202,16 +34202,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 668:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6776)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(9944)
+const { channels } = __nccwpck_require__(4342)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -34221,11 +34221,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(7097)
+const { WebsocketFrameSend } = __nccwpck_require__(968)
+const { closeWebSocketConnection } = __nccwpck_require__(7977)
+const { PerMessageDeflate } = __nccwpck_require__(8037)
+const { MessageSizeExceededError } = __nccwpck_require__(9275)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -34736,14 +34736,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 2468:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(968)
+const { opcodes, sendHints } = __nccwpck_require__(6776)
+const FixedQueue = __nccwpck_require__(1580)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -34847,7 +34847,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 9944:
 /***/ ((module) => {
 
 
@@ -34866,16 +34866,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 7097:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(9944)
+const { states, opcodes } = __nccwpck_require__(6776)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7436)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(9636)
 
 /* globals Blob */
 
@@ -35195,15 +35195,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 9110:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(1533)
+const { URLSerializer } = __nccwpck_require__(9636)
+const { environmentSettingsObject } = __nccwpck_require__(9784)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6776)
 const {
   kWebSocketURL,
   kReadyState,
@@ -35212,21 +35212,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(9944)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(7097)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7977)
+const { ByteParser } = __nccwpck_require__(668)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(8408)
+const { getGlobalDispatcher } = __nccwpck_require__(7245)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(7436)
+const { SendQueue } = __nccwpck_require__(2468)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -35797,7 +35797,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 935:
+/***/ 3053:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -35805,8 +35805,8 @@ module.exports = {
 /* harmony export */   q5: () => (/* binding */ ExitCodeError)
 /* harmony export */ });
 /* unused harmony exports coreLogger, writeOutputs */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
-/* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7104);
+/* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5900);
 
 
 /** The Logger the logic talks to, backed by the runner's workflow commands. */
@@ -35856,12 +35856,12 @@ async function runAction(main) {
 
 /***/ }),
 
-/***/ 413:
+/***/ 9063:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7272);
+/* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3053);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4028);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .integrationTest */ .j);
@@ -35871,7 +35871,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7272:
+/***/ 4028:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35884,12 +35884,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
-var core = __nccwpck_require__(3360);
+// EXTERNAL MODULE: ../h14b/node_modules/@actions/core/lib/core.js + 11 modules
+var core = __nccwpck_require__(7104);
 // EXTERNAL MODULE: ./src/actions/common/action.ts
-var action = __nccwpck_require__(935);
+var action = __nccwpck_require__(3053);
 // EXTERNAL MODULE: ./src/common/errors.ts
-var errors = __nccwpck_require__(1922);
+var errors = __nccwpck_require__(5900);
 ;// CONCATENATED MODULE: ./src/common/duration.ts
 
 const UNIT_MS = {
@@ -35899,6 +35899,9 @@ const UNIT_MS = {
     d: 86_400_000,
     w: 604_800_000,
 };
+/** The longest ttl or max-age: a year, far below what a Date can hold. */
+const MAX_DURATION = "365d";
+const MAX_DURATION_MS = 365 * 86_400_000;
 /**
  * Parses a duration such as `90m`, `36h`, `7d` or `1d12h` into milliseconds.
  * A bare number is not accepted: `72` could mean hours or seconds, so the unit is required.
@@ -35915,6 +35918,9 @@ function parseDuration(text, input) {
     }
     if (total <= 0) {
         throw new errors/* ConfigurationError */.j1(`'${text}' must be longer than zero`, input);
+    }
+    if (!(total <= MAX_DURATION_MS)) {
+        throw new errors/* ConfigurationError */.j1(`'${text}' is longer than ${MAX_DURATION}; give at most ${MAX_DURATION} (e.g. 72h or 30d)`, input);
     }
     return total;
 }
@@ -35935,6 +35941,42 @@ function escapeHtml(text) {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+;// CONCATENATED MODULE: ./src/common/inert-text.ts
+/**
+ * Text from outside (stopped reasons, URLs, images, branch names, anything a pull-request author can
+ * shape) as an inline `<code>` element that GitHub renders as the literal text, in a PR comment and in
+ * a job summary alike, whether it lands in Markdown (a paragraph, a list, a table cell) or inside raw
+ * HTML (`core.summary` tables):
+ * - every ASCII character but letters, digits, space and `-` becomes a numeric character reference, so no
+ *   Markdown or HTML syntax (links, images, `<img>`, emphasis, `|` of a table, autolinked
+ *   `https://` and `www.`) can form, and no line break ends a table row or an HTML block;
+ * - GitHub links no mention, issue reference or emoji inside `code`;
+ * - a WORD JOINER (U+2060) follows each `@`: GitHub's Markdown links `a@b.com` as an e-mail address
+ *   even when written with references, but not when `@` is not followed by a letter or digit;
+ * - control and invisible formatting characters (bidirectional overrides, zero-width spaces) are
+ *   shown as `\u{…}` so they cannot disguise the text; line breaks and tabs become spaces.
+ */
+function inertText(text) {
+    let encoded = "";
+    for (const character of text) {
+        encoded += inertCharacter(character);
+    }
+    return `<code>${encoded}</code>`;
+}
+const WORD_JOINER = "\u2060";
+function inertCharacter(character) {
+    if (/^[A-Za-z0-9 -]$/.test(character))
+        return character;
+    if (character === "\n" || character === "\r" || character === "\t")
+        return " ";
+    const code = character.codePointAt(0);
+    if (code < 0x80 && code > 0x20 && code !== 0x7f)
+        return `&#${code};${character === "@" ? WORD_JOINER : ""}`;
+    if (/^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]$/u.test(character))
+        return `&#92;u{${code.toString(16)}}`;
+    return character;
+}
+
 ;// CONCATENATED MODULE: ./src/config/inputs.ts
 
 
@@ -35945,8 +35987,12 @@ function escapeHtml(text) {
  */
 class Inputs {
     read;
-    constructor(read = (name) => core/* getInput */.V4(name)) {
+    passed;
+    constructor(read = (name) => core/* getInput */.V4(name), 
+    /** Whether the input was passed at all (the runner sets INPUT_<NAME>, to its default when it has one). */
+    passed = (name) => process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] !== undefined) {
         this.read = read;
+        this.passed = passed;
     }
     optionalString(name) {
         const value = this.read(name).trim();
@@ -35954,6 +36000,28 @@ class Inputs {
     }
     string(name, fallback) {
         return this.optionalString(name) ?? fallback;
+    }
+    /**
+     * Like `string`, but an input passed empty is a mistake, not the fallback: on the runner an input
+     * with a default arrives empty only when the workflow wrote it so (e.g. an unset `${{ vars.X }}`).
+     */
+    stringNotEmpty(name, fallback, hint) {
+        const value = this.optionalString(name);
+        if (value === undefined && this.passed(name)) {
+            throw new errors/* ConfigurationError */.j1(`is empty; ${hint}`, name);
+        }
+        return value ?? fallback;
+    }
+    /** An optional http(s) URL; credentials in it would be shown wherever it is. */
+    httpUrl(name, example) {
+        const value = this.optionalString(name);
+        if (value === undefined)
+            return undefined;
+        const url = URL.canParse(value) ? new URL(value) : undefined;
+        if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== "" || url.password !== "") {
+            throw new errors/* ConfigurationError */.j1(`'${value}' is not an http(s) URL without credentials; give one such as ${example}`, name);
+        }
+        return value;
     }
     requiredString(name, hint) {
         const value = this.optionalString(name);
@@ -35991,9 +36059,10 @@ class Inputs {
         const value = this.optionalString(name);
         if (value === undefined)
             return fallback;
-        const parsed = Number(value);
-        if (!Number.isFinite(parsed) || parsed < range.min || parsed > range.max) {
-            throw new errors/* ConfigurationError */.j1(`'${value}' must be a number from ${range.min} to ${range.max}`, name);
+        // Digits only: Number() would also take 0x10 (16), 1e3 and Infinity.
+        const parsed = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+        if (!(parsed >= range.min && parsed <= range.max)) {
+            throw new errors/* ConfigurationError */.j1(`'${value}' must be a number written in decimal digits (e.g. 2.5) from ${range.min} to ${range.max}`, name);
         }
         return parsed;
     }
@@ -36046,6 +36115,10 @@ function isValidRoute(value) {
 function validateRoute(value, input = "route") {
     if (value === SHADOW_FALLBACK_NAME) {
         throw new errors/* ConfigurationError */.j1(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
+    }
+    if (value.includes("--")) {
+        // `--` joins base service and route: `a` + `b--c` and `a--b` + `c` would both be `a--b--c`.
+        throw new errors/* ConfigurationError */.j1(`'${value}' contains '--', which separates the base service from the route in copy names; use single dashes (e.g. pr-123)`, input);
     }
     if (!isValidRoute(value)) {
         throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
@@ -36133,17 +36206,27 @@ function pullRequestInfo(pr, repository) {
 }
 /** Reads `GITHUB_EVENT_PATH` (a missing path means no payload, as for a local run). */
 function readWorkflowEvent(env = process.env) {
+    return parseWorkflowEvent(env, readEventPayload(env));
+}
+/** The webhook payload at `GITHUB_EVENT_PATH`, `{}` without one; a file that is not a JSON object is the user's mistake. */
+function readEventPayload(env) {
     const path = env.GITHUB_EVENT_PATH;
     let payload = {};
     if (path !== undefined && path !== "") {
+        let parsed;
         try {
-            payload = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+            parsed = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
         }
         catch (error) {
-            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' is not a readable JSON event payload (${String(error)})`);
+            const why = error instanceof SyntaxError ? "is not JSON" : `cannot be read (${(0,errors/* errorMessage */.gJ)(error).split("\n")[0]})`;
+            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' ${why}; run the action from a workflow, or point GITHUB_EVENT_PATH at a webhook payload`);
         }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' is not a webhook payload (a JSON object); run the action from a workflow, or point GITHUB_EVENT_PATH at one`);
+        }
+        payload = parsed;
     }
-    return parseWorkflowEvent(env, payload);
+    return payload;
 }
 /**
  * The route an event stands for: `pr-<n>` for a pull request, the branch slug for a push or
@@ -36161,21 +36244,24 @@ function routeFromEvent(event) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __nccwpck_require__(2876);
+// EXTERNAL MODULE: ../h14b/node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(5996);
 ;// CONCATENATED MODULE: ./src/integration/command.ts
 
 
 
 
 /**
- * The job's environment for the command, plus the routing variables. The action's own INPUT_*
- * variables are left out: a `run:` step on the runner does not see them either.
+ * What the runner gives a JavaScript action but not a `run:` step: the action's INPUT_* variables and
+ * its internal tokens and service URLs (artifacts and cache, the results service, OIDC tokens for
+ * any audience). Code under test must not inherit them.
  */
+const ACTION_ONLY_VARIABLE = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_(TOKEN|URL)$|ACTIONS_CACHE_(URL|SERVICE_V2)$|ACTIONS_RESULTS_URL$)/;
+/** The job's environment for the command, as a `run:` step would see it, plus the routing variables. */
 function commandEnvironment(jobEnvironment, routing) {
     const environment = {};
     for (const [name, value] of Object.entries(jobEnvironment)) {
-        if (value !== undefined && !name.startsWith("INPUT_"))
+        if (value !== undefined && !ACTION_ONLY_VARIABLE.test(name))
             environment[name] = value;
     }
     return { ...environment, ...routing };
@@ -36204,10 +36290,10 @@ async function runCommand(script, options) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/@opentelemetry/api/build/src/index.js
-var src = __nccwpck_require__(3914);
-// EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
-var build_src = __nccwpck_require__(4637);
+// EXTERNAL MODULE: ../h14b/node_modules/@opentelemetry/api/build/src/index.js
+var src = __nccwpck_require__(2546);
+// EXTERNAL MODULE: ../h14b/node_modules/@opentelemetry/core/build/src/index.js
+var build_src = __nccwpck_require__(5077);
 ;// CONCATENATED MODULE: ./src/routing/token.ts
 
 /** RFC 7230 `token`: one or more tchar. */
@@ -36354,8 +36440,8 @@ var external_node_http_ = __nccwpck_require__(7067);
 var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: ./node_modules/http-proxy-3/dist/lib/index.js
-var lib = __nccwpck_require__(1774);
+// EXTERNAL MODULE: ../h14b/node_modules/http-proxy-3/dist/lib/index.js
+var lib = __nccwpck_require__(5110);
 ;// CONCATENATED MODULE: ./src/integration/proxy.ts
 
 
@@ -36533,7 +36619,32 @@ function tunnelTarget(authority) {
     return port > 0 && port < 65536 ? { host: (match[1] ?? match[2]), port } : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/integration/url-credentials.ts
+/** Pure: splits a parsed http(s) URL's credentials from it. */
+function probeTarget(url) {
+    const parsed = new URL(url);
+    if (parsed.username === "" && parsed.password === "") {
+        return { url, shown: url, authorization: undefined, secrets: [] };
+    }
+    const user = decodeURIComponent(parsed.username);
+    const password = decodeURIComponent(parsed.password);
+    const secrets = [...new Set([parsed.username, parsed.password, user, password, `${user}:${password}`])].filter((secret) => secret !== "");
+    parsed.username = "";
+    parsed.password = "";
+    return {
+        url: parsed.href,
+        shown: redactCredentials(url),
+        authorization: `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`,
+        secrets,
+    };
+}
+/** Pure: any URL (or text holding one) with the `user:password@` of each http(s) URL replaced by `***@`. */
+function redactCredentials(text) {
+    return text.replace(/\b(https?:\/\/)[^\s/?#]*@/gi, "$1***@");
+}
+
 ;// CONCATENATED MODULE: ./src/integration/readiness.ts
+
 
 
 
@@ -36599,15 +36710,18 @@ function requestFailure(error, timeoutMs) {
     const cause = error instanceof Error ? error.cause : undefined;
     return cause === undefined ? (0,errors/* errorMessage */.gJ)(error) : (0,errors/* errorMessage */.gJ)(cause);
 }
-async function probeUntilLive(url, options, clock) {
+async function probeUntilLive(givenUrl, options, clock) {
     const { route, logger } = options;
+    const target = probeTarget(givenUrl);
+    const url = target.shown;
+    const headers = target.authorization === undefined ? options.headers : { ...options.headers, authorization: target.authorization };
     const start = clock.now();
     const deadline = start + options.timeoutMs;
     const progressEveryMs = options.progressEveryMs ?? DEFAULT_PROGRESS_EVERY_MS;
     let lastLine = "";
     let lastLoggedAt = -Infinity;
     for (let attempts = 1;; attempts++) {
-        const answer = await probeOnce(url, options.headers, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+        const answer = await probeOnce(target.url, headers, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
         const now = clock.now();
         if (isLive(answer, route)) {
             logger.info(`${url} ${describeAnswer(answer)} after ${formatDuration(now - start, "seconds")} s`);
@@ -36746,6 +36860,8 @@ function readSignalNames(inputs) {
 
 
 
+
+
 function readInputs(inputs) {
     const run = inputs.text("run");
     if (run === undefined) {
@@ -36780,8 +36896,11 @@ function probeUrls(text) {
         .filter((line) => line !== "");
     for (const url of urls) {
         if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-            throw new errors/* ConfigurationError */.j1(`'${url}' is not an http(s) URL; write one URL a line, e.g. https://orders.dev.example.com/health`, "probe-urls");
+            throw new errors/* ConfigurationError */.j1(`'${redactCredentials(url)}' is not an http(s) URL; write one URL a line, e.g. https://orders.dev.example.com/health`, "probe-urls");
         }
+        // user:password@ in a probe URL is sent as basic auth and never shown.
+        for (const secret of probeTarget(url).secrets)
+            core/* setSecret */.Pq(secret);
     }
     return urls;
 }
@@ -36800,20 +36919,20 @@ async function writeSummary({ inputs, probes, command, failure }) {
                 { data: "last answer", header: true },
             ],
             ...probes.map((probe) => [
-                escapeHtml(probe.url),
+                inertText(probe.url),
                 probe.ready ? "yes" : "no",
                 formatDuration(probe.elapsedMs, "seconds"),
                 String(probe.attempts),
-                escapeHtml(describeAnswer(probe.last)),
+                inertText(describeAnswer(probe.last)),
             ]),
         ]);
     }
     // The summary is HTML: core.summary inserts cell and code text as it is.
     summary.addCodeBlock(escapeHtml(inputs.run), "bash");
     const result = command === undefined
-        ? `not run: ${failure ?? ""}`
+        ? `not run: ${inertText(redactCredentials(failure ?? ""))}`
         : `${command.exitCode === 0 ? "passed" : `failed (exit code ${command.exitCode})`} in ${formatDuration(command.durationMs, "seconds")} s`;
-    summary.addRaw(`<p><strong>Result:</strong> ${escapeHtml(result)}</p>`, true);
+    summary.addRaw(`<p><strong>Result:</strong> ${result}</p>`, true);
     await summary.write();
 }
 /**
@@ -36880,7 +36999,7 @@ async function integrationTest(logger) {
 
 /***/ }),
 
-/***/ 1922:
+/***/ 5900:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -36919,7 +37038,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 75:
+/***/ 193:
 /***/ ((module) => {
 
 module.exports = eval("require")("supports-color");
@@ -37004,7 +37123,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto"
 
 /***/ }),
 
-/***/ 3053:
+/***/ 5434:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
@@ -37172,15 +37291,15 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 1085:
+/***/ 8473:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });
-const require_SemanticAttributes = __nccwpck_require__(4934);
-const require_SemanticResourceAttributes = __nccwpck_require__(1053);
-const require_stable_attributes = __nccwpck_require__(6110);
-const require_stable_metrics = __nccwpck_require__(5024);
-const require_stable_events = __nccwpck_require__(8710);
+const require_SemanticAttributes = __nccwpck_require__(1714);
+const require_SemanticResourceAttributes = __nccwpck_require__(2513);
+const require_stable_attributes = __nccwpck_require__(9034);
+const require_stable_metrics = __nccwpck_require__(228);
+const require_stable_events = __nccwpck_require__(1634);
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_ABORTED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_ABORTED;
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_HANDLED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_HANDLED;
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_SKIPPED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_SKIPPED;
@@ -37849,7 +37968,7 @@ exports.TelemetrySdkLanguageValues = require_SemanticResourceAttributes.Telemetr
 
 /***/ }),
 
-/***/ 6806:
+/***/ 234:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/internal/utils.ts
@@ -37875,10 +37994,10 @@ exports.createConstMap = createConstMap;
 
 /***/ }),
 
-/***/ 1053:
+/***/ 2513:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_utils = __nccwpck_require__(6806);
+const require_utils = __nccwpck_require__(234);
 //#region src/resource/SemanticResourceAttributes.ts
 const TMP_CLOUD_PROVIDER = "cloud.provider";
 const TMP_CLOUD_ACCOUNT_ID = "cloud.account.id";
@@ -39207,7 +39326,7 @@ exports.TelemetrySdkLanguageValues = TelemetrySdkLanguageValues;
 
 /***/ }),
 
-/***/ 6110:
+/***/ 9034:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_attributes.ts
@@ -41251,7 +41370,7 @@ exports.TELEMETRY_SDK_LANGUAGE_VALUE_WEBJS = TELEMETRY_SDK_LANGUAGE_VALUE_WEBJS;
 
 /***/ }),
 
-/***/ 8710:
+/***/ 1634:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_events.ts
@@ -41266,7 +41385,7 @@ exports.EVENT_EXCEPTION = EVENT_EXCEPTION;
 
 /***/ }),
 
-/***/ 5024:
+/***/ 228:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_metrics.ts
@@ -41650,10 +41769,10 @@ exports.METRIC_SIGNALR_SERVER_CONNECTION_DURATION = METRIC_SIGNALR_SERVER_CONNEC
 
 /***/ }),
 
-/***/ 4934:
+/***/ 1714:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_utils = __nccwpck_require__(6806);
+const require_utils = __nccwpck_require__(234);
 //#region src/trace/SemanticAttributes.ts
 const TMP_AWS_LAMBDA_INVOKED_ARN = "aws.lambda.invoked_arn";
 const TMP_DB_SYSTEM = "db.system";
@@ -44164,7 +44283,7 @@ exports.SemanticAttributes = SemanticAttributes;
 
 /***/ }),
 
-/***/ 3360:
+/***/ 7104:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44176,15 +44295,16 @@ __nccwpck_require__.d(__webpack_exports__, {
   pq: () => (/* binding */ info),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -44220,7 +44340,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -44316,7 +44436,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -44357,7 +44477,7 @@ var external_path_ = __nccwpck_require__(6928);
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -44448,11 +44568,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../h14b/node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(4266);
+// EXTERNAL MODULE: ../h14b/node_modules/undici/index.js
+var undici = __nccwpck_require__(1576);
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -45149,7 +45269,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45225,7 +45345,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45299,7 +45419,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45580,7 +45700,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -45614,9 +45734,9 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
-var lib_exec = __nccwpck_require__(2876);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+// EXTERNAL MODULE: ../h14b/node_modules/@actions/exec/lib/exec.js + 5 modules
+var lib_exec = __nccwpck_require__(5996);
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45681,7 +45801,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45759,7 +45879,7 @@ function exportVariable(name, val) {
  * ```
  */
 function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -46002,7 +46122,7 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 2876:
+/***/ 5996:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46027,7 +46147,7 @@ var external_path_ = __nccwpck_require__(6928);
 var external_assert_ = __nccwpck_require__(2613);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/io/lib/io-util.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -46207,7 +46327,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -46481,7 +46601,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -47069,7 +47189,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../h14b/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -47279,6 +47399,6 @@ function getExecOutput(commandLine, args, options) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(413);
+/******/ var __webpack_exports__ = __nccwpck_require__(9063);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
