@@ -1,6 +1,5 @@
 // Markdown for what copies cost: a route's section (pull-request comment, deploy job summary) and the
 // cluster's table by route (sweep job summary). Pure.
-import { escapeTableCell } from "../github/comment-body.js";
 import { oldestRoute, type Prices, type RouteUsage, type UsageFigures } from "./usage.js";
 
 /** Up to two decimals, fewer for large numbers, no trailing zeros: 0.25, 1.5, 12, 1234. */
@@ -55,7 +54,10 @@ export function routeCostSection(figures: UsageFigures, prices: Prices | undefin
   ];
 }
 
-/** The cluster's copies by route, the most expensive first, with a total, and the oldest and most expensive route named. */
+/**
+ * The cluster's copies by route, the most expensive first, with a total, and the oldest and most
+ * expensive route named. Route names are validated routes (`[a-z0-9-]`), safe in Markdown as they are.
+ */
 export function clusterCostSection(routes: readonly RouteUsage[], total: UsageFigures, prices: Prices | undefined, now: Date): string[] {
   const heading = "### What the copies cost";
   if (routes.length === 0) return [heading, "", "No copies of this repository run in the cluster.", ""];
@@ -97,13 +99,13 @@ export function clusterCostSection(routes: readonly RouteUsage[], total: UsageFi
     "",
     `| ${header.join(" | ")} |`,
     `|${header.map(() => "---").join("|")}|`,
-    ...routes.map((route) => `| ${escapeTableCell(route.route)} | ${cells(route.figures).join(" | ")} |`),
+    ...routes.map((route) => `| ${route.route} | ${cells(route.figures).join(" | ")} |`),
     `| **all** | ${cells(total).join(" | ")} |`,
     "",
-    `Most expensive route: ${escapeTableCell(costliest.route)} (${costliestBy}).` +
+    `Most expensive route: ${costliest.route} (${costliestBy}).` +
       (oldest?.figures.since === undefined
         ? ""
-        : ` Oldest route: ${escapeTableCell(oldest.route)} (${formatAge(now.getTime() - oldest.figures.since.getTime())}, since ${utcMinute(oldest.figures.since)}).`),
+        : ` Oldest route: ${oldest.route} (${formatAge(now.getTime() - oldest.figures.since.getTime())}, since ${utcMinute(oldest.figures.since)}).`),
     ...(note === undefined ? [] : ["", note]),
     "",
   ];

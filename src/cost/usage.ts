@@ -1,5 +1,6 @@
 // What copies cost: tasks, vCPU and GiB, and vCPU-hours and GiB-hours per day and so far, from their
 // task definitions and ages; with prices, amounts too. Pure: the callers read ECS, this only counts.
+import type { Route } from "../routing/route.js";
 
 /** The task-definition fields that size a task (as DescribeTaskDefinition returns them). */
 export interface TaskDefinitionSize {
@@ -10,7 +11,8 @@ export interface TaskDefinitionSize {
 
 /** One copy as it runs now. */
 export interface CopyUsage {
-  route: string;
+  /** A validated route name. */
+  route: Route;
   service: string;
   /** Tasks the copy runs (its desired count). */
   tasks: number;
@@ -45,7 +47,7 @@ export interface UsageFigures {
 }
 
 export interface RouteUsage {
-  route: string;
+  route: Route;
   figures: UsageFigures;
 }
 

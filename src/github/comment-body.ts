@@ -1,5 +1,7 @@
 // The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
 import { escapeHtml } from "../common/html.js";
+import { routeCostSection } from "../cost/render.js";
+import type { Prices, UsageFigures } from "../cost/usage.js";
 import type { Route } from "../routing/route.js";
 import { clearCookieCommand, setCookieCommand } from "../routing/cookie.js";
 import { headerLine, mergeBaggage, type SignalNames } from "../routing/signal.js";
@@ -26,6 +28,8 @@ export interface RouteCommentModel {
   environmentUrl?: string;
   /** Why the deploy failed, when it did (each service's reasons go in its row). */
   failure?: string;
+  /** What the route's copies run and have used, and the prices the amounts are at. */
+  cost?: { figures: UsageFigures; prices: Prices };
   updatedAt: Date;
 }
 
@@ -189,6 +193,7 @@ export function renderRouteComment(model: RouteCommentModel): string {
     "",
     ...serviceTable(model),
     ...failureSection(model),
+    ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
     ...reachSection(model),
     "",
   ].join("\n");

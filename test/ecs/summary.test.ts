@@ -20,6 +20,7 @@ const result: DeployRouteResult = {
       change: "created",
       timeToStableMs: 6_240,
       reason: undefined,
+      usage: { route: "pr-7", service: "orders--pr-7", tasks: 2, vcpu: 0.25, memoryGiB: 0.5, createdAt: new Date("2026-12-01T10:00:00Z") },
     },
     {
       baseService: "payments",
@@ -31,14 +32,19 @@ const result: DeployRouteResult = {
       change: "updated",
       timeToStableMs: undefined,
       reason: "ECS deployment circuit breaker: tasks failed to start.; task stopped: exit | 1",
+      usage: undefined,
     },
   ],
 };
 
 describe("deploySummary", () => {
-  it("has one row per service, the reasons, and how to reach the route", () => {
+  it("has one row per service, the reasons, what the route runs and costs, and how to reach the route", () => {
     assert.equal(
-      deploySummary(result, DEFAULT_SIGNAL_NAMES),
+      deploySummary(
+        result,
+        { signal: DEFAULT_SIGNAL_NAMES, prices: { vcpuHour: 0.04, gibHour: 0.005 }, environmentUrl: "https://app.dev.example.com" },
+        new Date("2026-12-01T12:00:00Z"),
+      ),
       [
         "## Route `pr-7` failed",
         "",
@@ -53,10 +59,21 @@ describe("deploySummary", () => {
         "",
         "- `payments--pr-7`: ECS deployment circuit breaker: tasks failed to start.; task stopped: exit \\| 1",
         "",
+        "### What the route runs",
+        "",
+        "2 tasks in 1 copy: 0.5 vCPU and 1 GiB in all.",
+        "",
+        "| | vCPU-hours | GiB-hours | amount |",
+        "|---|---|---|---|",
+        "| per day | 12 | 24 | 0.60 |",
+        "| so far (since 2026-12-01 10:00 UTC) | 1 | 2 | 0.05 |",
+        "",
+        "Amounts at 0.04 per vCPU-hour and 0.005 per GiB-hour (the price-vcpu-hour and price-gib-hour inputs).",
+        "",
         "### Reach the route",
         "",
         "- header: `X-Route-Version: pr-7` (curl: `curl -H 'X-Route-Version: pr-7' …`)",
-        '- cookie: `x-route-version=pr-7` (browser console: `document.cookie = "x-route-version=pr-7; path=/"`)',
+        '- cookie: `x-route-version=pr-7` (browser console: `document.cookie = "x-route-version=pr-7; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"`)',
         "- baggage: `baggage: dynamic_route=pr-7` (OpenTelemetry propagates it downstream)",
         "",
       ].join("\n"),
