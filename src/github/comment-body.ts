@@ -3,7 +3,7 @@ import { escapeHtml } from "../common/html.js";
 import { routeCostSection } from "../cost/render.js";
 import type { Prices, UsageFigures } from "../cost/usage.js";
 import type { Route } from "../routing/route.js";
-import { clearCookieCommand, setCookieCommand } from "../routing/cookie.js";
+import { clearCookieCommand, cookieDomain, setCookieCommand } from "../routing/cookie.js";
 import { headerLine, mergeBaggage, type SignalNames } from "../routing/signal.js";
 
 export interface RouteServiceRow {
@@ -147,6 +147,11 @@ function failureSection(model: RouteCommentModel): string[] {
   return ["", "**Why it failed**", "", codeBlock("text", text)];
 }
 
+function browserReach(environmentUrl: string | undefined): string {
+  const domain = cookieDomain(environmentUrl);
+  return domain === undefined ? "this host only" : `every host under ${inlineCode(domain)}`;
+}
+
 function reachSection(model: RouteCommentModel): string[] {
   const { route, signal } = model;
   const known = model.environmentUrl !== undefined && model.environmentUrl !== "";
@@ -159,7 +164,7 @@ function reachSection(model: RouteCommentModel): string[] {
     "",
     codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
     "",
-    "**Browser**: run in the dev tools console on the dev site, then reload (for a day; every host of the domain gets it)",
+    `**Browser**: run in the dev tools console on the dev site, then reload (for a day; ${browserReach(model.environmentUrl)})`,
     "",
     codeBlock("js", setCookieCommand(route, signal, model.environmentUrl)),
     "",
