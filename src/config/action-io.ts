@@ -33,6 +33,9 @@ export const INPUT = {
   maxConcurrency: "max-concurrency",
   // Per-route data: a shell command run before the copies are made.
   onDeploy: "on-deploy",
+  // What copies cost (deploy-shadow, deploy-ephemeral, reap).
+  priceVcpuHour: "price-vcpu-hour",
+  priceGibHour: "price-gib-hour",
   // The pull-request side (deploy-ephemeral, reap).
   githubToken: "github-token",
   comment: "comment",

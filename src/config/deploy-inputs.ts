@@ -1,6 +1,7 @@
 // The one settings reader of deploy-shadow and deploy-ephemeral: every input, parsed and checked
 // once, each mistake a ConfigurationError naming its input (docs/design.md §5).
 import { ConfigurationError } from "../common/errors.js";
+import type { Prices } from "../cost/usage.js";
 import type { RoutingOptions } from "../deploy/options.js";
 import type { RouteKind } from "../ecs/tags.js";
 import { checkEntrypoints, checkPriorityOrder, DEFAULT_PRIORITIES, MAX_PRIORITY } from "../routing/labels.js";
@@ -10,6 +11,7 @@ import { readCluster } from "./cluster-input.js";
 import { Inputs } from "./inputs.js";
 import { parseServiceSpecs, type ServiceSpec } from "./services.js";
 import { readSignalNames } from "./signal-inputs.js";
+import { readPrices } from "./price-inputs.js";
 import { parseUserTags } from "./tags-input.js";
 
 /** Which pull requests deploy-ephemeral leaves alone (read before anything else: a skipped one is skipped whatever the rest says). */
@@ -34,13 +36,15 @@ export interface DeployInputs {
   /** The `route` input (ephemeral), or `shadow`; undefined = from the event. */
   route: Route | undefined;
   routing: RoutingOptions;
-  desiredCount: number | undefined;
+  desiredCount: number;
   wait: boolean;
   timeoutMs: number;
   /** Ephemeral only. */
   ttlMs: number | undefined;
   userTags: Record<string, string>;
   maxConcurrency: number;
+  /** Prices for the amounts in the comment and summary; none given, hours only. */
+  prices: Prices;
   /** Ephemeral only. */
   pullRequest: PullRequestSettings | undefined;
   /** A shell command run before any copy is created or updated; undefined = none. */
@@ -71,9 +75,8 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
     throw new ConfigurationError("'shadow' is reserved for deploy-shadow; give a pull request or branch route", INPUT.route);
   }
   const routing = readRouting(inputs, kind);
-  const desiredCountText = inputs.optionalString(INPUT.desiredCount);
-  const desiredCount =
-    desiredCountText === undefined && kind === "shadow" ? undefined : inputs.integer(INPUT.desiredCount, 1, { min: 1, max: 1000 });
+  // One task per copy for shadow too: the base service's count, times 80 services, is a second environment.
+  const desiredCount = inputs.integer(INPUT.desiredCount, 1, { min: 1, max: 1000 });
   return {
     cluster,
     services,
@@ -85,6 +88,7 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
     ttlMs: kind === "ephemeral" ? inputs.duration(INPUT.ttl, "72h") : undefined,
     userTags: parseUserTags(inputs.text(INPUT.tags)),
     maxConcurrency: inputs.integer(INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
+    prices: readPrices(inputs),
     pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
     onDeploy: inputs.text(INPUT.onDeploy),
   };

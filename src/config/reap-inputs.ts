@@ -2,7 +2,9 @@
 import { parseDuration } from "../common/duration.js";
 import { validateRoute, type Route } from "../routing/route.js";
 import { INPUT } from "./action-io.js";
+import type { Prices } from "../cost/usage.js";
 import { readCluster } from "./cluster-input.js";
+import { readPrices } from "./price-inputs.js";
 import type { Inputs } from "./inputs.js";
 
 export interface ReapInputs {
@@ -20,6 +22,8 @@ export interface ReapInputs {
   maxConcurrency: number;
   /** Undefined without a token: pull requests cannot be read and nothing on GitHub is touched. */
   githubToken: string | undefined;
+  /** For the amounts of the sweep's cost figures; none given, hours only. */
+  prices: Prices;
 }
 
 export function readReapInputs(inputs: Inputs): ReapInputs {
@@ -37,5 +41,6 @@ export function readReapInputs(inputs: Inputs): ReapInputs {
     deleteTaskDefinitions: inputs.boolean(INPUT.deleteTaskDefinitions, false),
     maxConcurrency: inputs.integer(INPUT.maxConcurrency, 10, { min: 1, max: 100 }),
     githubToken: inputs.optionalString(INPUT.githubToken),
+    prices: readPrices(inputs),
   };
 }

@@ -9,6 +9,7 @@ import { formatDuration } from "../common/duration.js";
 import { errorMessage } from "../common/errors.js";
 import { describeServices } from "../ecs/describe.js";
 import { refreshedTags, toEcsTags } from "../ecs/route-tags.js";
+import { taskSize, type CopyUsage } from "../cost/usage.js";
 import { createServiceClientToken, routeCreateServiceInput, routeUpdateServiceInput } from "../ecs/service-definition.js";
 import type { Route } from "../routing/route.js";
 import type { DeployRouteOptions } from "./options.js";
@@ -31,6 +32,8 @@ export interface RouteServiceResult {
   /** From the deploy call to stable, in ms. */
   timeToStableMs: number | undefined;
   reason: string | undefined;
+  /** What the copy runs (its tasks, their size, since when); undefined when it was not created or updated. */
+  usage: CopyUsage | undefined;
 }
 
 export interface DeployRouteResult {
@@ -96,9 +99,21 @@ export async function applyRoute(options: DeployRouteOptions, plan: RoutePlan, r
       change: value === undefined ? undefined : CHANGE_DONE[service.change],
       timeToStableMs: outcome?.status === "stable" ? outcome.at - startedAt : undefined,
       reason: error ?? outcome?.reason,
+      usage: value === undefined ? undefined : copyUsage(options, service, new Date(startedAt)),
     };
   });
   return { route: options.route, cluster: options.cluster, region, services, failed: services.some((service) => service.status === "failed") };
+}
+
+/** The copy's tasks and their size, running since it was created (an updated copy keeps its age). */
+function copyUsage(options: DeployRouteOptions, plan: ServicePlan, startedAt: Date): CopyUsage {
+  return {
+    route: options.route,
+    service: plan.routeService,
+    tasks: plan.desiredCount,
+    ...taskSize(plan.taskDefinition.input),
+    createdAt: (plan.change === "update" ? plan.existing?.createdAt : undefined) ?? options.now?.() ?? startedAt,
+  };
 }
 
 /** Registers the copy's task definition and creates, updates or replaces its service. */

@@ -25,8 +25,8 @@ export interface DeployRouteOptions {
   kind: RouteKind;
   services: ServiceSpec[];
   routing: RoutingOptions;
-  /** Tasks per copy; undefined = the base service's desiredCount, at least 1. */
-  desiredCount: number | undefined;
+  /** Tasks per copy (the desired-count input, 1 unless given). */
+  desiredCount: number;
   wait: boolean;
   timeoutMs: number;
   /** How many services are read, registered, created and updated at once. */

@@ -119,7 +119,7 @@ function planService(options: PlanOptions, read: BaseRead, found: Service | unde
     existing,
     image: spec.image ?? container.image ?? "",
     taskDefinition: taskDefinitionInput,
-    desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
+    desiredCount: options.desiredCount,
     tags,
   };
 }

@@ -3,9 +3,24 @@
 import { formatDuration } from "../common/duration.js";
 import { OUTPUT } from "../config/action-io.js";
 import { inertText } from "../common/inert-text.js";
+import { routeCostSection } from "../cost/render.js";
+import { usageOf, type Prices, type UsageFigures } from "../cost/usage.js";
 import { imageTag } from "../github/comment-body.js";
+import { setCookieCommand } from "../routing/cookie.js";
 import { cookiePair, headerLine, mergeBaggage, routingHeaders, type SignalNames } from "../routing/signal.js";
 import type { DeployRouteResult } from "./apply.js";
+
+/** What the summary says besides the result: the route's signal names, prices and dev site. */
+export interface SummarySettings {
+  signal: SignalNames;
+  prices: Prices;
+  environmentUrl: string | undefined;
+}
+
+/** What the copies a deploy created or updated run, and have used by `now`. */
+export function routeUsage(result: DeployRouteResult, prices: Prices, now: Date): UsageFigures {
+  return usageOf(result.services.flatMap((service) => service.usage ?? []), now, prices);
+}
 
 /** The outputs of both deploy actions (their action.yml documents them). */
 export function deployOutputs(result: DeployRouteResult, signal: SignalNames): Record<string, string> {
@@ -33,7 +48,8 @@ export function failureLine(result: DeployRouteResult): string {
 }
 
 /** The job summary of one deploy, in GitHub-flavoured Markdown. */
-export function deploySummary(result: DeployRouteResult, signal: SignalNames): string {
+export function deploySummary(result: DeployRouteResult, settings: SummarySettings, now: Date): string {
+  const { signal } = settings;
   const lines = [
     `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
     "",
@@ -51,11 +67,12 @@ export function deploySummary(result: DeployRouteResult, signal: SignalNames): s
   if (failures.length > 0) {
     lines.push("### Why", "", ...failures.map((service) => `- ${inertText(service.routeService)}: ${inertText(service.reason as string)}`), "");
   }
+  lines.push(...routeCostSection(routeUsage(result, settings.prices, now), settings.prices, "### What the route runs"));
   lines.push(
     "### Reach the route",
     "",
     `- header: \`${headerLine(result.route, signal)}\` (curl: \`curl -H '${headerLine(result.route, signal)}' …\`)`,
-    `- cookie: \`${cookiePair(result.route, signal)}\` (browser console: \`document.cookie = "${cookiePair(result.route, signal)}; path=/"\`)`,
+    `- cookie: \`${cookiePair(result.route, signal)}\` (browser console: \`${setCookieCommand(result.route, signal, settings.environmentUrl)}\`)`,
     `- baggage: \`baggage: ${mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`,
     "",
   );

@@ -1,7 +1,9 @@
 // The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
 import { inertText } from "../common/inert-text.js";
+import { routeCostSection } from "../cost/render.js";
+import type { Prices, UsageFigures } from "../cost/usage.js";
 import type { Route } from "../routing/route.js";
-import { clearCookieCommand, setCookieCommand } from "../routing/cookie.js";
+import { clearCookieCommand, cookieDomain, setCookieCommand } from "../routing/cookie.js";
 import { headerLine, mergeBaggage, type SignalNames } from "../routing/signal.js";
 
 export interface RouteServiceRow {
@@ -26,6 +28,8 @@ export interface RouteCommentModel {
   environmentUrl?: string;
   /** Why the deploy failed, when it did (each service's reasons go in its row). */
   failure?: string;
+  /** What the route's copies run and have used, and the prices the amounts are at. */
+  cost?: { figures: UsageFigures; prices: Prices };
   updatedAt: Date;
 }
 
@@ -133,6 +137,11 @@ function failureSection(model: RouteCommentModel): string[] {
   return ["", "**Why it failed**", "", ...lines.map((line) => `- ${inertText(line)}`)];
 }
 
+function browserReach(environmentUrl: string | undefined): string {
+  const domain = cookieDomain(environmentUrl);
+  return domain === undefined ? "this host only" : `every host under ${inlineCode(domain)}`;
+}
+
 function reachSection(model: RouteCommentModel): string[] {
   const { route, signal } = model;
   const known = model.environmentUrl !== undefined && model.environmentUrl !== "";
@@ -145,7 +154,7 @@ function reachSection(model: RouteCommentModel): string[] {
     "",
     codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
     "",
-    "**Browser**: run in the dev tools console on the dev site, then reload (for a day; every host of the domain gets it)",
+    `**Browser**: run in the dev tools console on the dev site, then reload (for a day; ${browserReach(model.environmentUrl)})`,
     "",
     codeBlock("js", setCookieCommand(route, signal, model.environmentUrl)),
     "",
@@ -179,6 +188,7 @@ export function renderRouteComment(model: RouteCommentModel): string {
     "",
     ...serviceTable(model),
     ...failureSection(model),
+    ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
     ...reachSection(model),
     "",
   ].join("\n");

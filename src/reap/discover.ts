@@ -64,6 +64,8 @@ function toClusterService(service: Service): ClusterService {
     status: service.status ?? "UNKNOWN",
     taskDefinition: service.taskDefinition,
     tags: fromEcsTags(service.tags),
+    desiredCount: service.desiredCount,
+    createdAt: service.createdAt,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   pullRequestsToLookUp,
   routesTornDown,
   selectServices,
+  type ClusterService,
   type Decision,
   type PullRequestState,
   type ReapMode,
@@ -57,6 +58,8 @@ export interface ReapReport {
   failedFamilies: number;
   /** Routes whose PR comment and deployments were torn down (or would be). */
   tornDown: string[];
+  /** This repository's copies that still run after the run (the kept ones), as discovered. */
+  running: ClusterService[];
 }
 
 export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Promise<ReapReport> {
@@ -116,6 +119,7 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
   });
 
   const tornDown = await tearDownRoutes(plan, dependencies, { ...selection, delete: deleted, keep: kept });
+  const keptNames = new Set(kept.map((decision) => decision.service));
   return {
     deleted,
     kept,
@@ -124,6 +128,7 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
     failedDeletions: failed.length,
     failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
     tornDown,
+    running: services.filter((service) => keptNames.has(service.serviceName)),
   };
 }
 

@@ -13,6 +13,9 @@ export interface ClusterService {
   /** The ARN of the service's current task definition. */
   taskDefinition: string | undefined;
   tags: Readonly<Record<string, string>>;
+  /** Tasks it runs and since when, for what the copies cost (the sweep's summary). */
+  desiredCount?: number | undefined;
+  createdAt?: Date | undefined;
 }
 
 /** What GitHub says about a pull request, looked up once per number. */

@@ -115,6 +115,28 @@ describe("the pull request's comment and deployment", () => {
     }
   });
 
+  it("shows what the route runs and costs, from the emulator's task definition, in the comment and the job summary", async () => {
+    // The base task definition asks for 256 CPU units and 512 MiB; the copy runs 2 tasks of it.
+    const run = await deploy(42, firstPush, { inputs: { "desired-count": "2", "price-vcpu-hour": "0.04048", "price-gib-hour": "0.004445" } });
+    assertSucceeded(run);
+    const body = github.comments(repository, 42)[0]?.body ?? "";
+    for (const text of [body, run.summary]) {
+      assert.match(text, /2 tasks in 1 copy: 0\.5 vCPU and 1 GiB in all\./);
+      assert.match(text, /\| vCPU-hours \| GiB-hours \| amount \|/);
+      // Per day: 0.5 vCPU × 24 h = 12 vCPU-hours, 1 GiB × 24 h = 24 GiB-hours; 12 × 0.04048 + 24 × 0.004445 = 0.59.
+      assert.match(text, /\| per day \| 12 \| 24 \| 0\.59 \|/);
+      // So far: the copy was created moments ago.
+      assert.match(text, /\| so far \(since \d{4}-\d\d-\d\d \d\d:\d\d UTC\) \| 0 \| 0 \| 0\.00 \|/);
+      assert.match(text, /Amounts at 0\.04048 per vCPU-hour and 0\.004445 per GiB-hour/);
+    }
+    const unpriced = await deploy(43, firstPush);
+    assertSucceeded(unpriced);
+    const plain = github.comments(repository, 43)[0]?.body ?? "";
+    assert.match(plain, /1 task in 1 copy: 0\.25 vCPU and 0\.5 GiB in all\./);
+    assert.match(plain, /\| per day \| 6 \| 12 \|\n/);
+    assert.doesNotMatch(plain, /amount/, "no amounts without prices");
+  });
+
   it("skips a draft pull request with skip-draft, creating nothing", async () => {
     emulator.resetCalls();
     github.resetCalls();

@@ -21,7 +21,7 @@ after(async () => {
 });
 
 describe("deploy-shadow", () => {
-  it("creates <base>--shadow with the shadow and fallback routers, as many tasks as the base", async () => {
+  it("creates <base>--shadow with the shadow and fallback routers, one task although the base runs three", async () => {
     const run = await runBundle("deploy-shadow", {
       inputs: { service: "orders", image: "registry.example.com/orders:main-2", route: "pr-9" },
       event: { name: "push", payload: webhookExample("push") },
@@ -31,7 +31,7 @@ describe("deploy-shadow", () => {
     assert.equal(run.outputs.route, "shadow");
     const service = await describeService(client, "orders--shadow");
     assert.equal(service?.status, "ACTIVE");
-    assert.equal(service?.desiredCount, 3);
+    assert.equal(service?.desiredCount, 1, "shadow runs one task per copy unless desired-count says otherwise");
     const tags = await resourceTags(client, service?.serviceArn ?? "");
     assert.equal(tags["dynamic-routing:kind"], "shadow");
     assert.equal(tags["dynamic-routing:route"], "shadow");
@@ -50,7 +50,7 @@ describe("deploy-shadow", () => {
 
   it("writes no fallback router with fallback: default", async () => {
     const run = await runBundle("deploy-shadow", {
-      inputs: { service: "orders", fallback: "default", "desired-count": "1" },
+      inputs: { service: "orders", fallback: "default", "desired-count": "2" },
       event: { name: "push", payload: webhookExample("push") },
       env: { AWS_ENDPOINT_URL_ECS: emulator.url },
     });
@@ -58,6 +58,6 @@ describe("deploy-shadow", () => {
     const { taskDefinition } = await describeTaskDefinition(client, "orders--shadow");
     const labels = taskDefinition.containerDefinitions?.[0]?.dockerLabels ?? {};
     assert.equal(Object.keys(labels).some((key) => key.includes("shadow-fallback")), false);
-    assert.equal((await describeService(client, "orders--shadow"))?.desiredCount, 1);
+    assert.equal((await describeService(client, "orders--shadow"))?.desiredCount, 2, "desired-count gives the shadow copy more tasks");
   });
 });

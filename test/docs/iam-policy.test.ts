@@ -13,6 +13,7 @@ const POLICY_SECTION = "Least-privilege IAM policy";
 const IAM_PREFIX: Record<string, string> = {
   "@aws-sdk/client-ecs": "ecs",
   "@aws-sdk/client-cloudwatch-logs": "logs",
+  "@aws-sdk/client-resource-groups-tagging-api": "tag",
 };
 
 /**

@@ -104,7 +104,7 @@ describe("readDeployInputs", () => {
     assert.equal(shadow.routing.priority, 20000);
     assert.equal(shadow.routing.fallbackPriority, 10000);
     assert.equal(shadow.routing.fallback, "shadow");
-    assert.equal(shadow.desiredCount, undefined, "shadow follows the base service's count");
+    assert.equal(shadow.desiredCount, 1, "shadow runs one task per copy, not the base service's count");
   });
 
   it("names the input of each mistake", () => {

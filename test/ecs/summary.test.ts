@@ -21,6 +21,7 @@ const result: DeployRouteResult = {
       change: "created",
       timeToStableMs: 6_240,
       reason: undefined,
+      usage: { route: "pr-7", service: "orders--pr-7", tasks: 2, vcpu: 0.25, memoryGiB: 0.5, createdAt: new Date("2026-12-01T10:00:00Z") },
     },
     {
       baseService: "payments",
@@ -32,13 +33,16 @@ const result: DeployRouteResult = {
       change: "updated",
       timeToStableMs: undefined,
       reason: "ECS deployment circuit breaker: tasks failed to start.; task stopped: exit | 1",
+      usage: undefined,
     },
   ],
 };
 
+const settings = { signal: DEFAULT_SIGNAL_NAMES, prices: { vcpuHour: 0.04, gibHour: 0.005 }, environmentUrl: "https://app.dev.example.com" };
+
 describe("deploySummary", () => {
-  it("has one row per service, the reasons, and how to reach the route", () => {
-    const summary = deploySummary(result, DEFAULT_SIGNAL_NAMES);
+  it("has one row per service, the reasons, what the route runs and costs, and how to reach the route", () => {
+    const summary = deploySummary(result, settings, new Date("2026-12-01T12:00:00Z"));
     const lines = summary.split("\n");
     assert.equal(lines[0], "## Route `pr-7` failed");
     assert.deepEqual(codeTexts(renderGfm(lines.slice(2, 14).join("\n"))), [
@@ -52,12 +56,29 @@ describe("deploySummary", () => {
       "ECS deployment circuit breaker: tasks failed to start.; task stopped: exit | 1",
     ]);
     assert.match(summary, /\| running \(created\) \| 6\.2 s \|\n.*\| failed \(updated\) \| – \|\n\n### Why\n/);
+    assert.ok(
+      summary.includes(
+        [
+          "### What the route runs",
+          "",
+          "2 tasks in 1 copy: 0.5 vCPU and 1 GiB in all.",
+          "",
+          "| | vCPU-hours | GiB-hours | amount |",
+          "|---|---|---|---|",
+          "| per day | 12 | 24 | 0.60 |",
+          "| so far (since 2026-12-01 10:00 UTC) | 1 | 2 | 0.05 |",
+          "",
+          "Amounts at 0.04 per vCPU-hour and 0.005 per GiB-hour (the price-vcpu-hour and price-gib-hour inputs).",
+        ].join("\n"),
+      ),
+      summary,
+    );
     assert.ok(summary.endsWith(
       [
         "### Reach the route",
         "",
         "- header: `X-Route-Version: pr-7` (curl: `curl -H 'X-Route-Version: pr-7' …`)",
-        '- cookie: `x-route-version=pr-7` (browser console: `document.cookie = "x-route-version=pr-7; path=/"`)',
+        '- cookie: `x-route-version=pr-7` (browser console: `document.cookie = "x-route-version=pr-7; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"`)',
         "- baggage: `baggage: dynamic_route=pr-7` (OpenTelemetry propagates it downstream)",
         "",
       ].join("\n"),
@@ -70,9 +91,9 @@ describe("deploySummary", () => {
       region: text,
       services: result.services.map((service) => ({ ...service, image: `registry.example.com/x:${text}`, reason: text })),
     });
-    const plain = withoutCode(renderGfm(deploySummary(withText("plain"), DEFAULT_SIGNAL_NAMES)));
+    const plain = withoutCode(renderGfm(deploySummary(withText("plain"), settings, new Date("2026-12-01T12:00:00Z"))));
     for (const text of ["[x](https://evil.example/)", "![t](https://evil.example/i.png)", "@org/team", "https://evil.example www.evil.example a@evil.example", "<img src=x> | `a`\n\n# b"]) {
-      assert.equal(withoutCode(renderGfm(deploySummary(withText(text), DEFAULT_SIGNAL_NAMES))), plain, text);
+      assert.equal(withoutCode(renderGfm(deploySummary(withText(text), settings, new Date("2026-12-01T12:00:00Z")))), plain, text);
     }
   });
 

@@ -76,6 +76,8 @@ describe("route comment", () => {
     assert.ok(body.split("\n").includes('document.cookie = "x-route-version=pr-123; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"'));
     assert.ok(body.includes('Back to the default: `document.cookie = "x-route-version=; domain=dev.example.com; path=/; max-age=0; SameSite=Lax; Secure"`'));
     assert.match(body, /fetch\(url, \{ credentials: "include" \}\)/);
+    assert.match(body, /then reload \(for a day; every host under `dev\.example\.com`\)/);
+    assert.match(renderRouteComment(model({ environmentUrl: "http://127.0.0.1:8000/" })), /then reload \(for a day; this host only\)/);
     assert.ok(body.split("\n").includes("baggage: dynamic_route=pr-123"));
     assert.match(body, /Mobile debug menu\*\*: header `X-Route-Version` with value `pr-123`/);
   });

@@ -35,6 +35,8 @@ interface Copy {
   /** Tags beyond the defaults; `undefined` removes a default tag. */
   tags?: Record<string, string | undefined>;
   revisions?: number;
+  /** Task-level cpu and memory; without them the task is its one container's 128 MiB. */
+  size?: { cpu: string; memory: string };
 }
 
 /** A route copy as deploy-ephemeral / deploy-shadow leave it: the docs/design.md §4 tags on service and family. */
@@ -59,6 +61,7 @@ async function seedCopy(copy: Copy): Promise<void> {
   const taskDefinition = {
     family,
     containerDefinitions: [{ name: "app", image: `registry.example/${copy.base}:1`, essential: true, memory: 128 }],
+    ...copy.size,
   };
   for (let revision = 1; revision < (copy.revisions ?? 1); revision++) {
     await ecs.send(new RegisterTaskDefinitionCommand({ ...taskDefinition, tags }));
@@ -259,6 +262,37 @@ describe("reap action, sweep (schedule)", () => {
     // Each PR was asked about once, whatever the number of its copies.
     const pullReads = github.calls().filter((call) => call.method === "GET" && /\/pulls\/\d+$/.test(call.path));
     assert.deepEqual(pullReads.map((call) => call.path).sort(), ["2", "3", "4", "5"].map((n) => `/repos/${REPOSITORY}/pulls/${n}`));
+  });
+
+  it("says what the copies it leaves cost, by route from their task definitions, and names the most expensive and the oldest", async () => {
+    github.addPullRequest(REPOSITORY, { number: 4, state: "open" });
+    github.addPullRequest(REPOSITORY, { number: 6, state: "open" });
+    github.addPullRequest(REPOSITORY, { number: 9, state: "closed" });
+    const threeDaysAgo = new Date(Date.now() - 72 * HOUR).toISOString();
+    const size = { cpu: "512", memory: "1024" };
+    await seedCopy({ base: "orders", route: "pr-4", size, tags: { [TAG.createdAt]: threeDaysAgo } });
+    await seedCopy({ base: "orders", route: "shadow", size });
+    await seedCopy({ base: "search", route: "pr-6" });
+    await seedCopy({ base: "payments", route: "pr-9", size });
+    ecsEmulator.resetCalls();
+    const run = await reapBundle({ inputs: { "price-vcpu-hour": "0.04", "price-gib-hour": "0.004" }, event: schedule });
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.deepEqual(parseList(run.outputs.deleted).map((entry) => entry.service), ["payments--pr-9"]);
+
+    assert.match(run.summary, /### What the copies cost/);
+    assert.match(
+      run.summary,
+      /\| route \| copies \| tasks \| vCPU \| GiB \| vCPU-h per day \| GiB-h per day \| vCPU-h so far \| GiB-h so far \| amount per day \| amount so far \| age \|/,
+    );
+    // 0.5 vCPU and 1 GiB for three days: 36 vCPU-hours, 72 GiB-hours; a day is 12 × 0.04 + 24 × 0.004 = 0.58.
+    assert.match(run.summary, /\| pr-4 \| 1 \| 1 \| 0\.5 \| 1 \| 12 \| 24 \| 36 \| 72 \| 0\.58 \| 1\.73 \| 3 days \|/);
+    assert.match(run.summary, /\| shadow \| 1 \| 1 \| 0\.5 \| 1 \| 12 \| 24 \| 0\.5 \| 1 \| 0\.58 \| 0\.02 \| 1 h \|/);
+    assert.match(run.summary, /\| pr-6 \| 1 \| 1 \| 0 \| 0\.13 \| 0 \| 3 \| /, "a task sized by its container's 128 MiB");
+    assert.match(run.summary, /\| \*\*all\*\* \| 3 \| 3 \| 1 \| 2\.13 \| 24 \| 51 \| /);
+    assert.doesNotMatch(run.summary, /\| pr-9 \|/, "what the sweep deleted costs nothing any more");
+    assert.match(run.summary, /Most expensive route: pr-4 \(0\.58 per day\)\. Oldest route: pr-4 \(3 days, since /);
+    // One task definition read per base service (orders, search), not one per copy.
+    assert.equal(ecsEmulator.callCounts().DescribeTaskDefinition, 2);
   });
 
   it("dry-run reports what would happen and makes no mutating call to ECS or GitHub", async () => {

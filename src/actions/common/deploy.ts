@@ -91,7 +91,8 @@ export async function runOnDeploy(run: DeployRun, options: DeployRouteOptions, r
 }
 
 /** The step's outputs and job summary. */
-export async function reportDeploy(result: DeployRouteResult, settings: DeployInputs): Promise<void> {
+export async function reportDeploy(result: DeployRouteResult, settings: DeployInputs, now: Date): Promise<void> {
   writeOutputs(deployOutputs(result, settings.routing.signal));
-  await core.summary.addRaw(deploySummary(result, settings.routing.signal)).write();
+  const summarySettings = { signal: settings.routing.signal, prices: settings.prices, environmentUrl: settings.pullRequest?.environmentUrl };
+  await core.summary.addRaw(deploySummary(result, summarySettings, now)).write();
 }

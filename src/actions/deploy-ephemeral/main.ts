@@ -7,7 +7,7 @@ import { applyRoute, type DeployRouteResult } from "../../deploy/apply.js";
 import { routeToDeploy } from "../../deploy/event-route.js";
 import { planRoute, type RoutePlan } from "../../deploy/plan.js";
 import { readRoute } from "../../deploy/read.js";
-import { failureLine } from "../../deploy/report.js";
+import { failureLine, routeUsage } from "../../deploy/report.js";
 import { createGitHubClient } from "../../github/client.js";
 import { ecsConsoleUrl, type RouteCommentModel, type RouteServiceRow } from "../../github/comment-body.js";
 import { readWorkflowEvent } from "../../github/event.js";
@@ -17,8 +17,15 @@ import { deployOptions, expiresAt, reportDeploy, runOnDeploy, type DeployRun } f
 
 const ROW_STATUS = { running: "running", failed: "failed", deployed: "deploying" } as const;
 
-function commentModel(run: DeployRun, region: string, rows: RouteServiceRow[], failure: string | undefined): RouteCommentModel {
+function commentModel(
+  run: DeployRun,
+  region: string,
+  rows: RouteServiceRow[],
+  failure: string | undefined,
+  result?: DeployRouteResult,
+): RouteCommentModel {
   const expires = expiresAt(run);
+  const now = new Date();
   return {
     route: run.route,
     repository: run.event.repository,
@@ -29,7 +36,8 @@ function commentModel(run: DeployRun, region: string, rows: RouteServiceRow[], f
     signal: run.settings.routing.signal,
     ...(expires !== undefined ? { expiresAt: expires } : {}),
     ...(failure !== undefined ? { failure } : {}),
-    updatedAt: new Date(),
+    ...(result !== undefined ? { cost: { figures: routeUsage(result, run.settings.prices, now), prices: run.settings.prices } } : {}),
+    updatedAt: now,
   };
 }
 
@@ -118,9 +126,9 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
     await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), reason), false);
     throw error;
   }
-  await reportDeploy(result, settings);
+  await reportDeploy(result, settings, new Date());
   const failure = result.failed ? failureLine(result) : undefined;
-  const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure), !result.failed);
+  const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure, result), !result.failed);
   if (finished?.commentUrl !== undefined) core.info(`Pull request comment: ${finished.commentUrl}`);
   if (failure !== undefined) throw new Error(failure);
 }

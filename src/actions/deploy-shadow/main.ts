@@ -21,6 +21,6 @@ export async function deployShadow(logger: Logger): Promise<void> {
   const read = await readRoute(options);
   const plan = await runOnDeploy(run, options, read, planRoute(options, read, run.startedAt), logger);
   const result = await applyRoute(options, plan, read.region);
-  await reportDeploy(result, settings);
+  await reportDeploy(result, settings, new Date());
   if (result.failed) throw new Error(failureLine(result));
 }

@@ -5,6 +5,9 @@ import type { Logger } from "../../common/logger.js";
 import { INPUT, OUTPUT } from "../../config/action-io.js";
 import { Inputs } from "../../config/inputs.js";
 import { readReapInputs } from "../../config/reap-inputs.js";
+import { readCopiesUsage } from "../../cost/read.js";
+import { clusterCostSection } from "../../cost/render.js";
+import { usageByRoute, usageOf, type CopyUsage, type Prices } from "../../cost/usage.js";
 import { checkAwsConfiguration, createEcsClient } from "../../ecs/client.js";
 import { createGitHubClient } from "../../github/client.js";
 import { readWorkflowEvent } from "../../github/event.js";
@@ -59,7 +62,12 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
     [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
     [OUTPUT.kept]: JSON.stringify(report.kept.slice(0, KEPT_OUTPUT_ENTRIES).map((decision) => outputEntry(decision, false))),
   });
-  await writeSummary(plan, report);
+  // The sweep also says what the copies it leaves cost, by route (one task definition read per base service).
+  const costLines =
+    mode.kind === "sweep"
+      ? costSection(await readCopiesUsage(ecs, report.running, { concurrency: plan.maxConcurrency, now: plan.now, logger }), settings.prices, plan.now)
+      : [];
+  await writeSummary(plan, report, costLines);
 
   if (mode.kind === "route" && report.deleted.length === 0 && report.kept.length === 0) {
     logger.info(`route ${mode.route} has no services in cluster ${plan.cluster}: nothing was deployed, nothing to reap`);
@@ -86,7 +94,11 @@ function outputEntry(decision: Decision, dryRun: boolean): Record<string, unknow
   };
 }
 
-async function writeSummary(plan: ReapPlan, report: ReapReport): Promise<void> {
+function costSection(copies: readonly CopyUsage[], prices: Prices, now: Date): string[] {
+  return clusterCostSection(usageByRoute(copies, now, prices), usageOf(copies, now, prices), prices, now);
+}
+
+async function writeSummary(plan: ReapPlan, report: ReapReport, costLines: string[]): Promise<void> {
   const heading = plan.mode.kind === "route" ? `Reap route ${plan.mode.route}` : "Reap sweep";
   const verb = plan.dryRun ? "Would delete" : "Deleted";
   const summary = core.summary.addHeading(`${heading} in cluster ${plan.cluster}${plan.dryRun ? " (dry run)" : ""}`, 2);
@@ -122,6 +134,7 @@ async function writeSummary(plan: ReapPlan, report: ReapReport): Promise<void> {
       ? [`pull request comment and deployments ${plan.dryRun ? "would be marked" : "marked"} torn down: ${report.tornDown.join(", ")}`]
       : []),
   ]);
+  if (costLines.length > 0) summary.addRaw(costLines.join("\n"), true);
   await summary.write();
 }
 
