@@ -25,7 +25,7 @@ const MUTATION_SCOPE = [
   "src/ecs/task-definition.ts",
   "src/ecs/service-definition.ts",
   "src/github/comment-body.ts",
-  "src/actions/deploy/summary.ts",
+  "src/deploy/report.ts",
 ];
 const MINIMUM_SCORE = 90;
 /**
