@@ -2,6 +2,7 @@
 // test/reap/select.test.ts checks the same against randomised clusters and an oracle.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { taskDefinitionFamily } from "../../src/ecs/names.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import {
   OVER_MAX_DELETIONS,
@@ -10,7 +11,6 @@ import {
   routeTaskDefinitionFamily,
   routesTornDown,
   selectServices,
-  taskDefinitionFamily,
   type ClusterService,
   type PullRequestState,
   type SelectionOptions,

@@ -35,7 +35,7 @@ describe("validateRoute", () => {
       assert.equal(isValidRoute(route), false, route);
       assert.throws(() => validateRoute(route), configurationError("route", /is not a valid route; use 1-32 lowercase letters/), route);
     }
-    assert.throws(() => validateRoute("Main", "branch-route"), configurationError("branch-route", /^Input 'branch-route': 'Main' is not a valid route/));
+    assert.throws(() => validateRoute("Main", "branch-route"), configurationError("branch-route", /^'Main' is not a valid route/));
   });
 
   it("reserves the shadow copy's fallback router name", () => {
