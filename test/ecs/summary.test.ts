@@ -80,24 +80,3 @@ describe("deploySummary", () => {
     assert.equal(failureLine(result), "route pr-7: payments--pr-7 failed: ECS deployment circuit breaker: tasks failed to start.; task stopped: exit | 1");
   });
 });
-
-describe("deploySummary (a successful deploy)", () => {
-  it("says deployed, has no Why section, and shows a copy left as it was without a change or time", () => {
-    const deployed: DeployRouteResult = {
-      ...result,
-      route: "feature-x",
-      failed: false,
-      services: [
-        { ...result.services[0]!, routeService: "orders--feature-x", image: "orders", change: undefined, timeToStableMs: 12_050 },
-        { ...result.services[0]!, routeService: "web--feature-x", image: "web:v|2", status: "running", change: undefined, timeToStableMs: undefined },
-      ],
-    };
-    const summary = deploySummary(deployed, { header: "X-Env", cookie: "env", baggageKey: "env_route" });
-    assert.equal(summary.split("\n")[0], "## Route `feature-x` deployed");
-    assert.ok(summary.includes("\n| `orders--feature-x` | `latest` | running | 12.1 s |\n| `web--feature-x` | `v\\|2` | running | – |\n\n### Reach the route\n"));
-    assert.doesNotMatch(summary, /### Why/);
-    assert.ok(summary.includes("- header: `X-Env: feature-x` (curl: `curl -H 'X-Env: feature-x' …`)"));
-    assert.ok(summary.includes('- cookie: `env=feature-x` (browser console: `document.cookie = "env=feature-x; path=/"`)'));
-    assert.ok(summary.includes("- baggage: `baggage: env_route=feature-x` (OpenTelemetry propagates it downstream)"));
-  });
-});

@@ -147,7 +147,6 @@ describe("torn-down comment", () => {
   });
 });
 
-<<<<<<< HEAD
 describe("outside text in the comment", () => {
   /** Text a pull-request author controls: through their image (stopped reasons, tags) or the workflow. */
   const hostile = fc.constantFrom(
@@ -180,4 +179,6 @@ describe("outside text in the comment", () => {
         assert.equal(withoutCode(html), plain);
         assert.equal((html.match(/<a /g) ?? []).length, 1, "only the ECS console link");
       }),
-=======
+    );
+  });
+});
