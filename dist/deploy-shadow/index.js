@@ -63705,7 +63705,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(903);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4407);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
@@ -63715,7 +63715,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 903:
+/***/ 4407:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63734,9 +63734,11 @@ const ECS_NAME = "[A-Za-z0-9_-]{1,255}";
 const ECS_NAME_PATTERN = new RegExp(`^${ECS_NAME}$`);
 /** `arn:…:task-definition/<family>:<revision>` or a bare `<family>:<revision>`. */
 const TASK_DEFINITION_REFERENCE = new RegExp(`(?:^|/)(${ECS_NAME}):\\d+$`);
+/** arn:<partition>:ecs:<region>:<account>:cluster/<name> */
+const CLUSTER_ARN_PATTERN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:cluster/${ECS_NAME}$`);
 /** A cluster as the `cluster` input names it: its name or its ARN. */
 function isClusterReference(value) {
-    return ECS_NAME_PATTERN.test(value) || value.startsWith("arn:");
+    return ECS_NAME_PATTERN.test(value) || CLUSTER_ARN_PATTERN.test(value);
 }
 /** The family of a task-definition ARN or of a bare `family:revision`. */
 function taskDefinitionFamily(taskDefinition) {
@@ -64523,6 +64525,10 @@ function validateRoute(value, input = "route") {
     if (value === SHADOW_FALLBACK_NAME) {
         throw new errors/* ConfigurationError */.j1(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
     }
+    if (value.includes("--")) {
+        // `--` joins base service and route: `a` + `b--c` and `a--b` + `c` would both be `a--b--c`.
+        throw new errors/* ConfigurationError */.j1(`'${value}' contains '--', which separates the base service from the route in copy names; use single dashes (e.g. pr-123)`, input);
+    }
     if (!isValidRoute(value)) {
         throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
     }
@@ -64655,7 +64661,44 @@ function extraBaggageEntries(text, input = "baggage") {
     return members.join(",");
 }
 
+;// CONCATENATED MODULE: ./src/routing/traefik-labels.ts
+const TRAEFIK_PREFIX = "traefik.";
+const HTTP_OBJECT = /^http\.(routers|services|middlewares)\.([^.]+)\.(.+)$/i;
+/** The label as a field of a router, service or middleware; undefined for any other key. */
+function traefikHttpLabel(key, value) {
+    if (!key.startsWith(TRAEFIK_PREFIX))
+        return undefined;
+    const found = HTTP_OBJECT.exec(key.slice(TRAEFIK_PREFIX.length));
+    if (found === null)
+        return undefined;
+    const [, kind = "", name = "", field = ""] = found;
+    return { key, kind: kind.toLowerCase(), name, field, value };
+}
+/** The objects of one kind in one container's labels, by name, each with its fields in label order. */
+function traefikObjects(labels, kind) {
+    const objects = new Map();
+    for (const [key, value] of Object.entries(labels)) {
+        const label = traefikHttpLabel(key, value);
+        if (label?.kind !== kind)
+            continue;
+        objects.set(label.name, [...(objects.get(label.name) ?? []), label]);
+    }
+    return objects;
+}
+/** A field of an object, matched case-insensitively as Traefik does. */
+function fieldValue(fields, field) {
+    return fields.find((label) => label.field.toLowerCase() === field)?.value;
+}
+/** A comma-separated label value (middlewares, entrypoints) as its items. */
+function labelList(value) {
+    return (value ?? "")
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== "");
+}
+
 ;// CONCATENATED MODULE: ./src/routing/labels.ts
+
 
 
 
@@ -64667,9 +64710,6 @@ function extraBaggageEntries(text, input = "baggage") {
 /** Router priorities, widely spaced: Traefik orders equal priorities randomly (docs/design.md §2). */
 const DEFAULT_PRIORITIES = { route: 30000, shadow: 20000, shadowFallback: 10000 };
 const TRAEFIK_ROOT = "traefik";
-const ROUTER_RULE_FIELD = /^http\.routers\.([^.]+)\.rule$/i;
-const ROUTER_PRIORITY_FIELD = /^http\.routers\.([^.]+)\.priority$/i;
-const ROUTER_RULE_SYNTAX_FIELD = /^http\.routers\.([^.]+)\.rulesyntax$/i;
 const TRAEFIK_NAME = /^[a-z0-9-]+$/;
 const labels_HASH_LENGTH = 6;
 /**
@@ -64699,27 +64739,156 @@ function shadowFallbackRouterName(baseService) {
     return `${traefikBaseName(baseService)}--${SHADOW_FALLBACK_NAME}`;
 }
 /**
- * The router named by a label key for `field` (e.g. ROUTER_RULE_FIELD). Traefik wants the root in
- * lowercase and matches the rest of a key case-insensitively. (A regexp modifier group would say
- * this in one pattern, but Node 22, which composite steps run on, cannot parse it.)
+ * Router settings read on their own: the copy's rule is `match && signal`, its priority and service
+ * its own; middlewares and entrypoints are kept (entrypoints unless the input sets them).
  */
-function routerOfLabel(key, field) {
-    const root = `${TRAEFIK_ROOT}.`;
-    return key.startsWith(root) ? field.exec(key.slice(root.length))?.[1] : undefined;
+const READ_ROUTER_FIELDS = new Set(["rule", "priority", "service", "rulesyntax", "middlewares", "entrypoints"]);
+/** Router settings a copy takes from its base router as written. */
+const COPIED_ROUTER_FIELD = /^(tls|tls\..+|observability\..+)$/i;
+/** Load-balancer settings a copy's Traefik service takes from its base's; the port is the route's. */
+const COPIED_SERVICE_FIELD = /^loadbalancer\.(server\.scheme|passhostheader|healthcheck\..+|serverstransport|sticky\..+|responseforwarding\..+)$/i;
+const OWN_SERVICE_FIELD = /^loadbalancer\.server\.port$/i;
+const SCHEME_FIELD = /^loadbalancer\.server\.scheme$/i;
+const OWN_PROVIDER = "@ecs";
+function unreproducible(label, what) {
+    return new errors/* ConfigurationError */.j1(`the base label ${label} ${what}, so a copy could not behave like its base; remove it from the base task definition's labels, or copy this service by other means`, "service");
 }
-/** Routers that have a rule in the base labels, by name. */
-function baseRouterRules(baseLabels) {
-    const routers = new Map();
+/** Only HTTP routers, services and middlewares can be reproduced: a copy is chosen per HTTP request. */
+function checkHttpOnly(baseLabels) {
     for (const [key, value] of Object.entries(baseLabels)) {
-        const name = routerOfLabel(key, ROUTER_RULE_FIELD);
-        if (name !== undefined)
-            routers.set(name, value);
+        if (!key.startsWith(`${TRAEFIK_ROOT}.`) || key.toLowerCase() === `${TRAEFIK_ROOT}.enable` || traefikHttpLabel(key, value) !== undefined)
+            continue;
+        if (/^traefik\.(tcp|udp)\./i.test(key)) {
+            throw unreproducible(key, "routes TCP or UDP, which no request signal can choose a copy for (its connections would all reach the base)");
+        }
+        throw unreproducible(key, "is not a Traefik HTTP router, service or middleware setting this action knows");
     }
-    return routers;
 }
-/** The base service's own match: the rule of its single router in `baseLabels`. */
-function baseMatch(baseLabels) {
-    const routers = baseRouterRules(baseLabels);
+function checkNoClash(baseLabels, names) {
+    for (const kind of ["routers", "services", "middlewares"]) {
+        const own = new Set(names[kind].map((name) => name.toLowerCase()));
+        for (const [name, [first]] of traefikObjects(baseLabels, kind)) {
+            if (first !== undefined && own.has(name.toLowerCase())) {
+                throw new errors/* ConfigurationError */.j1(`the base label ${first.key} defines the ${kind.slice(0, -1)} ${name}, which this route's copy defines too; Traefik would drop both, and the base service's routing with them; rename it in the base task definition's labels`, "service");
+            }
+        }
+    }
+}
+/**
+ * The load-balancer settings of the Traefik service a base router sends to (`router` undefined: the
+ * base has no router, and Traefik's default router sends to its only service).
+ */
+function baseServiceFields(router, named, services) {
+    const target = named?.endsWith(OWN_PROVIDER) ? named.slice(0, -OWN_PROVIDER.length) : named;
+    if (target === undefined && services.size > 1) {
+        const who = router === undefined ? "the base labels define no router and" : `the base router ${router} names no service and its labels define`;
+        throw new errors/* ConfigurationError */.j1(`${who} several services (${[...services.keys()].join(", ")}); name the one to copy in the base router's service label`, "service");
+    }
+    const name = target ?? [...services.keys()][0];
+    const service = name === undefined ? undefined : services.get(name);
+    if (service === undefined) {
+        // No service labels: Traefik gives the container a service of its own, with default settings.
+        if (services.size === 0 && !(name ?? "").includes("@"))
+            return [];
+        throw new errors/* ConfigurationError */.j1(`the base router ${router} sends to the service ${named}, which the routed container's labels do not define, so a copy cannot take its settings; define the service in those labels`, "service");
+    }
+    return service
+        .filter((label) => !OWN_SERVICE_FIELD.test(label.field))
+        .map((label) => {
+        if (!COPIED_SERVICE_FIELD.test(label.field))
+            throw unreproducible(label.key, "is a Traefik service setting this action does not copy");
+        return [label.field, label.value];
+    });
+}
+function behaviourOf(router, fields, services) {
+    const routerFields = [];
+    for (const label of fields) {
+        const field = label.field.toLowerCase();
+        if (READ_ROUTER_FIELDS.has(field))
+            continue;
+        if (!COPIED_ROUTER_FIELD.test(field))
+            throw unreproducible(label.key, "is a Traefik router setting this action does not copy");
+        routerFields.push([label.field, label.value]);
+    }
+    return {
+        // A name without a provider resolves in the router's own provider; the copy names it explicitly.
+        middlewares: labelList(fieldValue(fields, "middlewares")).map((name) => (name.includes("@") ? name : `${name}${OWN_PROVIDER}`)),
+        entrypoints: labelList(fieldValue(fields, "entrypoints")),
+        routerFields,
+        serviceFields: baseServiceFields(router, fieldValue(fields, "service"), services),
+    };
+}
+/** The aspect in which two base routers differ, for the error line. */
+function difference(a, b) {
+    const aspects = [
+        ["middlewares", (behaviour) => behaviour.middlewares],
+        ["entrypoints", (behaviour) => behaviour.entrypoints],
+        ["TLS or observability settings", (behaviour) => sortedFields(behaviour.routerFields)],
+        ["service settings", (behaviour) => sortedFields(behaviour.serviceFields)],
+    ];
+    for (const [aspect, read] of aspects) {
+        const [left, right] = [JSON.stringify(read(a)), JSON.stringify(read(b))];
+        if (left !== right)
+            return [aspect, left, right];
+    }
+    return undefined;
+}
+function sortedFields(fields) {
+    return fields.map(([field, value]) => [field.toLowerCase(), value]).sort(([x], [y]) => x.localeCompare(y));
+}
+/**
+ * The base routers a copy stands in for: all of them, or with the entrypoints input those that
+ * listen on one of its entrypoints (so a base with an HTTP router that redirects and an HTTPS one
+ * that serves is copied as its HTTPS router with `entrypoints: websecure`).
+ */
+function standInRouters(baseLabels, entrypoints) {
+    const routers = traefikObjects(baseLabels, "routers");
+    if (entrypoints.length === 0)
+        return routers;
+    const listening = new Map([...routers].filter(([, fields]) => {
+        const own = labelList(fieldValue(fields, "entrypoints"));
+        return own.length === 0 || own.some((entrypoint) => entrypoints.includes(entrypoint));
+    }));
+    if (routers.size > 0 && listening.size === 0) {
+        throw new errors/* ConfigurationError */.j1(`no base router listens on ${entrypoints.join(", ")}, so a copy there would answer what its base never does; set entrypoints to those of a base router (${[...routers.keys()].join(", ")})`, "entrypoints");
+    }
+    return listening;
+}
+/**
+ * What the copy keeps of its base (fail closed): a base setting it cannot reproduce faithfully is
+ * an error naming the setting, never dropped: an auth middleware lost on a copy is a security hole.
+ */
+function baseBehaviour(baseLabels, routers) {
+    const services = traefikObjects(baseLabels, "services");
+    const behaviours = [...routers].map(([name, fields]) => ({ name, behaviour: behaviourOf(name, fields, services) }));
+    const [first, ...others] = behaviours;
+    if (first === undefined)
+        return { middlewares: [], entrypoints: [], routerFields: [], serviceFields: baseServiceFields(undefined, undefined, services) };
+    for (const other of others) {
+        const differs = difference(first.behaviour, other.behaviour);
+        if (differs !== undefined) {
+            const [aspect, left, right] = differs;
+            throw new errors/* ConfigurationError */.j1(`the base routers ${first.name} and ${other.name} differ in ${aspect} (${left} and ${right}), and a copy has one router, so it cannot behave like both; set entrypoints to those of the one to copy, or give them the same ${aspect}`, "entrypoints");
+        }
+    }
+    return first.behaviour;
+}
+/** The rule of each given router that has one, by router name. */
+function routerRules(routers) {
+    const rules = new Map();
+    for (const [name, fields] of routers) {
+        const rule = fieldValue(fields, "rule");
+        if (rule !== undefined)
+            rules.set(name, rule);
+    }
+    return rules;
+}
+/**
+ * The base service's own match: the rule of its single router in `baseLabels` (of those on
+ * `entrypoints`, when given).
+ */
+function baseMatch(baseLabels, entrypoints = []) {
+    const routers = routerRules(standInRouters(baseLabels, entrypoints));
     const [only] = routers.values();
     if (routers.size === 1 && only !== undefined)
         return only;
@@ -64817,9 +64986,9 @@ function checkPriorityOrder(options, shadow) {
     if (!shadow && options.priority <= options.fallbackPriority) {
         throw new errors/* ConfigurationError */.j1(`${options.priority} must be above the shadow fallback priority ${options.fallbackPriority}, or the shadow copy would take this route's requests`, "priority");
     }
-    for (const [key, value] of Object.entries(options.baseLabels ?? {})) {
-        const router = routerOfLabel(key, ROUTER_PRIORITY_FIELD);
-        if (router !== undefined && Number(value) >= lowest) {
+    for (const [router, fields] of traefikObjects(options.baseLabels ?? {}, "routers")) {
+        const value = fieldValue(fields, "priority");
+        if (value !== undefined && Number(value) >= lowest) {
             throw new errors/* ConfigurationError */.j1(`the base router ${router} has priority ${value}, so Traefik would send every request to the default service; set priority (and fallback-priority) above ${value}`, Number(value) >= options.priority ? "priority" : "fallback-priority");
         }
     }
@@ -64830,21 +64999,6 @@ function checkEntrypoints(entrypoints) {
             throw new errors/* ConfigurationError */.j1(`'${entrypoint}' is not an entrypoint name; list Traefik entrypoints of letters, digits, '-' and '_', such as web, websecure`, "entrypoints");
         }
     }
-}
-/**
- * The base router's TLS settings (`tls`, `tls.certresolver`, `tls.domains[0].main`, …) by field:
- * a copy without them would not match HTTPS requests that the base router answers.
- */
-function baseTlsSettings(baseLabels) {
-    const routers = baseRouterRules(baseLabels);
-    const [router] = routers.keys();
-    if (routers.size !== 1 || router === undefined)
-        return [];
-    const prefix = `traefik.http.routers.${router}.`.toLowerCase();
-    return Object.entries(baseLabels)
-        .filter(([key]) => key.toLowerCase().startsWith(prefix))
-        .map(([key, value]) => [key.slice(prefix.length), value])
-        .filter(([field]) => /^tls($|\.)/i.test(field));
 }
 /** The complete new dockerLabels: base labels minus every traefik.* label, plus the route's labels (docs/design.md §2). */
 function routeLabels(options) {
@@ -64858,12 +65012,16 @@ function routeLabels(options) {
     checkPriority(options.fallbackPriority, "fallback-priority");
     checkPriorityOrder(options, route === SHADOW_ROUTE);
     checkEntrypoints(options.entrypoints);
-    const match = matchOperand(options.match ?? baseMatch(options.baseLabels), ruleSyntax);
+    const match = matchOperand(options.match ?? baseMatch(options.baseLabels, options.entrypoints), ruleSyntax);
     const name = routeTraefikName(options.baseService, route);
     const middleware = `${name}-served`;
-    const tls = baseTlsSettings(options.baseLabels);
+    const fallbackRouter = writesFallbackRouter(route === SHADOW_ROUTE, options.fallback) ? shadowFallbackRouterName(options.baseService) : undefined;
+    checkHttpOnly(options.baseLabels);
+    checkNoClash(options.baseLabels, { routers: [name, ...(fallbackRouter === undefined ? [] : [fallbackRouter])], services: [name], middlewares: [middleware] });
+    const base = baseBehaviour(options.baseLabels, standInRouters(options.baseLabels, options.entrypoints));
+    const entrypoints = options.entrypoints.length > 0 ? options.entrypoints : base.entrypoints;
     // A base on Traefik v3 that keeps v2 rules per router: the copies must say which syntax they use.
-    const declareSyntax = Object.keys(options.baseLabels).some((key) => routerOfLabel(key, ROUTER_RULE_SYNTAX_FIELD) !== undefined);
+    const declareSyntax = [...traefikObjects(options.baseLabels, "routers").values()].some((fields) => fieldValue(fields, "rulesyntax") !== undefined);
     const labels = {};
     for (const [key, value] of Object.entries(options.baseLabels)) {
         if (key !== TRAEFIK_ROOT && !key.startsWith(`${TRAEFIK_ROOT}.`))
@@ -64877,21 +65035,27 @@ function routeLabels(options) {
         labels[`${key}.rule`] = rule;
         labels[`${key}.priority`] = String(priority);
         labels[`${key}.service`] = name;
-        labels[`${key}.middlewares`] = middleware;
-        if (options.entrypoints.length > 0)
-            labels[`${key}.entrypoints`] = options.entrypoints.join(",");
+        // The base's auth, rewriting and headers first, as on the base router; then the copy's answer header.
+        labels[`${key}.middlewares`] = [...base.middlewares, middleware].join(",");
+        if (entrypoints.length > 0)
+            labels[`${key}.entrypoints`] = entrypoints.join(",");
         if (declareSyntax)
             labels[`${key}.ruleSyntax`] = ruleSyntax;
-        for (const [field, value] of tls)
+        for (const [field, value] of base.routerFields)
             labels[`${key}.${field}`] = value;
     };
     addRouter(name, `${match} && (${signalRule(route, signal, ruleSyntax)})`, options.priority);
-    if (writesFallbackRouter(route === SHADOW_ROUTE, options.fallback)) {
-        addRouter(shadowFallbackRouterName(options.baseService), `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
+    if (fallbackRouter !== undefined)
+        addRouter(fallbackRouter, `${match} && (${anySignalRule(signal, ruleSyntax)})`, options.fallbackPriority);
+    const service = `traefik.http.services.${name}`;
+    // The route's port, and its protocol when it says grpc, win over the base's.
+    for (const [field, value] of base.serviceFields) {
+        if (!(options.protocol === "grpc" && SCHEME_FIELD.test(field)))
+            labels[`${service}.${field}`] = value;
     }
-    labels[`traefik.http.services.${name}.loadbalancer.server.port`] = String(options.port);
+    labels[`${service}.loadbalancer.server.port`] = String(options.port);
     if (options.protocol === "grpc")
-        labels[`traefik.http.services.${name}.loadbalancer.server.scheme`] = "h2c";
+        labels[`${service}.loadbalancer.server.scheme`] = "h2c";
     labels[`traefik.http.middlewares.${middleware}.headers.customresponseheaders.${SERVED_BY_HEADER}`] = route;
     return labels;
 }
@@ -64931,9 +65095,6 @@ const action_io_INPUT = {
     maxConcurrency: "max-concurrency",
     // Per-route data: a shell command run before the copies are made.
     onDeploy: "on-deploy",
-    // What copies cost (deploy-shadow, deploy-ephemeral, reap).
-    priceVcpuHour: "price-vcpu-hour",
-    priceGibHour: "price-gib-hour",
     // The pull-request side (deploy-ephemeral, reap).
     githubToken: "github-token",
     comment: "comment",
@@ -64980,9 +65141,9 @@ const OUTPUT = {
 
 /** The `cluster` input of deploy and reap: an ECS cluster name or ARN, `default` when not given. */
 function readCluster(inputs) {
-    const cluster = inputs.string(action_io_INPUT.cluster, "default");
+    const cluster = inputs.stringNotEmpty(action_io_INPUT.cluster, "default", "name the ECS cluster (e.g. cluster: dev), or leave the input out for 'default'");
     if (!isClusterReference(cluster)) {
-        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name or ARN`, action_io_INPUT.cluster);
+        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name (letters, digits, '-', '_') or cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)`, action_io_INPUT.cluster);
     }
     return cluster;
 }
@@ -65268,15 +65429,6 @@ function readSignalNames(inputs) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/config/price-inputs.ts
-
-/** Per hour, in any one currency; an hour of a vCPU or a GiB never costs more than this. */
-const MAX_PRICE = 1000;
-function readPrices(inputs) {
-    const price = (name) => inputs.optionalString(name) === undefined ? undefined : inputs.number(name, 0, { min: 0, max: MAX_PRICE });
-    return { vcpuHour: price(action_io_INPUT.priceVcpuHour), gibHour: price(action_io_INPUT.priceGibHour) };
-}
-
 ;// CONCATENATED MODULE: ./src/ecs/tags.ts
 /** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
 const TAG = {
@@ -65345,7 +65497,6 @@ function parseUserTags(text, input = "tags") {
 
 
 
-
 function readPullRequestFilter(inputs) {
     return { allowForks: inputs.boolean(INPUT.allowForks, false), skipDraft: inputs.boolean(INPUT.skipDraft, false) };
 }
@@ -65366,8 +65517,8 @@ function readDeployInputs(inputs, kind) {
         throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", action_io_INPUT.route);
     }
     const routing = readRouting(inputs, kind);
-    // One task per copy for shadow too: the base service's count, times 80 services, is a second environment.
-    const desiredCount = inputs.integer(action_io_INPUT.desiredCount, 1, { min: 1, max: 1000 });
+    const desiredCountText = inputs.optionalString(action_io_INPUT.desiredCount);
+    const desiredCount = desiredCountText === undefined && kind === "shadow" ? undefined : inputs.integer(action_io_INPUT.desiredCount, 1, { min: 1, max: 1000 });
     return {
         cluster,
         services,
@@ -65379,7 +65530,6 @@ function readDeployInputs(inputs, kind) {
         ttlMs: kind === "ephemeral" ? inputs.duration(action_io_INPUT.ttl, "72h") : undefined,
         userTags: parseUserTags(inputs.text(action_io_INPUT.tags)),
         maxConcurrency: inputs.integer(action_io_INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
-        prices: readPrices(inputs),
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
         onDeploy: inputs.text(action_io_INPUT.onDeploy),
     };
@@ -65405,7 +65555,7 @@ function readPullRequestSettings(inputs) {
     return {
         comment: inputs.boolean(action_io_INPUT.comment, true),
         deployment: inputs.boolean(action_io_INPUT.deployment, true),
-        environmentUrl: inputs.optionalString(action_io_INPUT.environmentUrl),
+        environmentUrl: inputs.httpUrl(action_io_INPUT.environmentUrl, "https://app.dev.example.com"),
         githubToken: inputs.optionalString(action_io_INPUT.githubToken) ?? "",
     };
 }
@@ -65421,6 +65571,9 @@ const UNIT_MS = {
     d: 86_400_000,
     w: 604_800_000,
 };
+/** The longest ttl or max-age: a year, far below what a Date can hold. */
+const MAX_DURATION = "365d";
+const MAX_DURATION_MS = 365 * 86_400_000;
 /**
  * Parses a duration such as `90m`, `36h`, `7d` or `1d12h` into milliseconds.
  * A bare number is not accepted: `72` could mean hours or seconds, so the unit is required.
@@ -65437,6 +65590,9 @@ function parseDuration(text, input) {
     }
     if (total <= 0) {
         throw new errors/* ConfigurationError */.j1(`'${text}' must be longer than zero`, input);
+    }
+    if (!(total <= MAX_DURATION_MS)) {
+        throw new errors/* ConfigurationError */.j1(`'${text}' is longer than ${MAX_DURATION}; give at most ${MAX_DURATION} (e.g. 72h or 30d)`, input);
     }
     return total;
 }
@@ -65461,8 +65617,12 @@ function formatDuration(ms, format) {
  */
 class Inputs {
     read;
-    constructor(read = (name) => core/* getInput */.V4(name)) {
+    passed;
+    constructor(read = (name) => core/* getInput */.V4(name), 
+    /** Whether the input was passed at all (the runner sets INPUT_<NAME>, to its default when it has one). */
+    passed = (name) => process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] !== undefined) {
         this.read = read;
+        this.passed = passed;
     }
     optionalString(name) {
         const value = this.read(name).trim();
@@ -65470,6 +65630,28 @@ class Inputs {
     }
     string(name, fallback) {
         return this.optionalString(name) ?? fallback;
+    }
+    /**
+     * Like `string`, but an input passed empty is a mistake, not the fallback: on the runner an input
+     * with a default arrives empty only when the workflow wrote it so (e.g. an unset `${{ vars.X }}`).
+     */
+    stringNotEmpty(name, fallback, hint) {
+        const value = this.optionalString(name);
+        if (value === undefined && this.passed(name)) {
+            throw new errors/* ConfigurationError */.j1(`is empty; ${hint}`, name);
+        }
+        return value ?? fallback;
+    }
+    /** An optional http(s) URL; credentials in it would be shown wherever it is. */
+    httpUrl(name, example) {
+        const value = this.optionalString(name);
+        if (value === undefined)
+            return undefined;
+        const url = URL.canParse(value) ? new URL(value) : undefined;
+        if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== "" || url.password !== "") {
+            throw new errors/* ConfigurationError */.j1(`'${value}' is not an http(s) URL without credentials; give one such as ${example}`, name);
+        }
+        return value;
     }
     requiredString(name, hint) {
         const value = this.optionalString(name);
@@ -65507,9 +65689,10 @@ class Inputs {
         const value = this.optionalString(name);
         if (value === undefined)
             return fallback;
-        const parsed = Number(value);
-        if (!Number.isFinite(parsed) || parsed < range.min || parsed > range.max) {
-            throw new errors/* ConfigurationError */.j1(`'${value}' must be a number from ${range.min} to ${range.max}`, name);
+        // Digits only: Number() would also take 0x10 (16), 1e3 and Infinity.
+        const parsed = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+        if (!(parsed >= range.min && parsed <= range.max)) {
+            throw new errors/* ConfigurationError */.j1(`'${value}' must be a number written in decimal digits (e.g. 2.5) from ${range.min} to ${range.max}`, name);
         }
         return parsed;
     }
@@ -65905,94 +66088,6 @@ function fromEcsTags(tags) {
     return Object.fromEntries((tags ?? []).filter((tag) => tag.key !== undefined).map((tag) => [tag.key, tag.value ?? ""]));
 }
 
-;// CONCATENATED MODULE: ./src/cost/usage.ts
-const HOUR_MS = 3_600_000;
-const CPU_UNITS_PER_VCPU = 1024;
-const MIB_PER_GIB = 1024;
-/** `"256"` (CPU units), `"0.25 vCPU"` or `"1 vcpu"` → vCPU. */
-function parseVcpu(cpu) {
-    const vcpu = /^\s*(\d+(?:\.\d+)?)\s*vcpu\s*$/i.exec(cpu);
-    if (vcpu !== null)
-        return Number(vcpu[1]);
-    return /^\s*\d+\s*$/.test(cpu) ? Number(cpu) / CPU_UNITS_PER_VCPU : undefined;
-}
-/** `"512"` (MiB) or `"2 GB"` / `"2 GiB"` → GiB. */
-function parseGiB(memory) {
-    const gb = /^\s*(\d+(?:\.\d+)?)\s*gi?b\s*$/i.exec(memory);
-    if (gb !== null)
-        return Number(gb[1]);
-    return /^\s*\d+\s*$/.test(memory) ? Number(memory) / MIB_PER_GIB : undefined;
-}
-/**
- * vCPU and GiB of one task: the task-level `cpu` and `memory` (required on Fargate), else the sum of
- * the containers' (`memory`, or `memoryReservation` where no hard limit is set), as ECS reserves them.
- */
-function taskSize(taskDefinition) {
-    const containers = taskDefinition.containerDefinitions ?? [];
-    const vcpu = (taskDefinition.cpu === undefined ? undefined : parseVcpu(taskDefinition.cpu)) ??
-        containers.reduce((sum, container) => sum + (container.cpu ?? 0), 0) / CPU_UNITS_PER_VCPU;
-    const memoryGiB = (taskDefinition.memory === undefined ? undefined : parseGiB(taskDefinition.memory)) ??
-        containers.reduce((sum, container) => sum + (container.memory ?? container.memoryReservation ?? 0), 0) / MIB_PER_GIB;
-    return { vcpu, memoryGiB };
-}
-function hasPrice(prices) {
-    return prices !== undefined && (prices.vcpuHour !== undefined || prices.gibHour !== undefined);
-}
-function amount(vcpuHours, gibHours, prices) {
-    return vcpuHours * (prices.vcpuHour ?? 0) + gibHours * (prices.gibHour ?? 0);
-}
-/** The figures of some copies at `now`: as if each ran its tasks since it was created. */
-function usageOf(copies, now, prices) {
-    const figures = {
-        copies: copies.length,
-        tasks: 0,
-        vcpu: 0,
-        memoryGiB: 0,
-        vcpuHoursPerDay: 0,
-        gibHoursPerDay: 0,
-        vcpuHoursSoFar: 0,
-        gibHoursSoFar: 0,
-    };
-    for (const copy of copies) {
-        const hours = Math.max(0, now.getTime() - copy.createdAt.getTime()) / HOUR_MS;
-        const vcpu = copy.tasks * copy.vcpu;
-        const memoryGiB = copy.tasks * copy.memoryGiB;
-        figures.tasks += copy.tasks;
-        figures.vcpu += vcpu;
-        figures.memoryGiB += memoryGiB;
-        figures.vcpuHoursPerDay += vcpu * 24;
-        figures.gibHoursPerDay += memoryGiB * 24;
-        figures.vcpuHoursSoFar += vcpu * hours;
-        figures.gibHoursSoFar += memoryGiB * hours;
-        if (figures.since === undefined || copy.createdAt < figures.since)
-            figures.since = copy.createdAt;
-    }
-    if (hasPrice(prices)) {
-        figures.amountPerDay = amount(figures.vcpuHoursPerDay, figures.gibHoursPerDay, prices);
-        figures.amountSoFar = amount(figures.vcpuHoursSoFar, figures.gibHoursSoFar, prices);
-    }
-    return figures;
-}
-/**
- * The figures per route, the most expensive first: by amount per day with prices, else by vCPU-hours
- * per day, then GiB-hours per day; ties by route name.
- */
-function usageByRoute(copies, now, prices) {
-    const byRoute = new Map();
-    for (const copy of copies)
-        byRoute.set(copy.route, [...(byRoute.get(copy.route) ?? []), copy]);
-    return [...byRoute]
-        .map(([route, routeCopies]) => ({ route, figures: usageOf(routeCopies, now, prices) }))
-        .sort((a, b) => (b.figures.amountPerDay ?? 0) - (a.figures.amountPerDay ?? 0) ||
-        b.figures.vcpuHoursPerDay - a.figures.vcpuHoursPerDay ||
-        b.figures.gibHoursPerDay - a.figures.gibHoursPerDay ||
-        a.route.localeCompare(b.route));
-}
-/** The route whose oldest copy is the oldest. */
-function usage_oldestRoute(routes) {
-    return routes.reduce((oldest, candidate) => candidate.figures.since !== undefined && (oldest?.figures.since === undefined || candidate.figures.since < oldest.figures.since) ? candidate : oldest, undefined);
-}
-
 ;// CONCATENATED MODULE: ./src/ecs/service-definition.ts
 
 
@@ -66098,7 +66193,14 @@ function routeUpdateServiceInput(base, options) {
 
 
 
+
 const DEFAULT_POLL_INTERVAL_MS = 2_000;
+/** The poll interval once a rollout is finishing: the median overshoot after COMPLETED is about half of it. */
+const FAST_POLL_MS = 1_250;
+/** The longest wait between polls while tasks are provisioning is this many fast intervals (15 s, the peer's waiter delay). */
+const SLOW_POLL_FACTOR = 12;
+/** A poll aimed at the expected end of a rollout lands this much after it. */
+const EXPECTED_END_OFFSET_MS = 250;
 /**
  * Pure: where the rollout of `taskDefinitionArn` on `service` stands. Stable when the PRIMARY
  * deployment is ours and COMPLETED, or (for a service without rollout state) the only deployment
@@ -66119,7 +66221,7 @@ function deploymentState(service, taskDefinitionArn) {
         return { state: "failed", reason: `the deployment was replaced by ${primary.taskDefinition ?? "another task definition"}${ours === undefined ? " (rolled back)" : ""}` };
     }
     if (primary === undefined) {
-        return { state: "pending", progress: "no primary deployment yet" };
+        return { state: "pending", progress: "no primary deployment yet", finishing: false };
     }
     if (primary.rolloutState === "COMPLETED")
         return { state: "stable" };
@@ -66131,35 +66233,84 @@ function deploymentState(service, taskDefinitionArn) {
     return {
         state: "pending",
         progress: `${running}/${desired} running, ${primary.pendingCount ?? 0} pending, rollout ${primary.rolloutState ?? "unknown"}`,
+        finishing: desired > 0 && running >= desired,
     };
+}
+/**
+ * Pure: how long the service's current rollout took, if it has COMPLETED (ECS stamps the deployment's
+ * updatedAt when it completes). A copy's next rollout, or a new copy of this base, likely takes as long.
+ */
+function completedRolloutMs(service) {
+    const primary = service?.deployments?.find((deployment) => deployment.status === "PRIMARY");
+    if (primary?.rolloutState !== "COMPLETED" || primary.createdAt === undefined || primary.updatedAt === undefined)
+        return undefined;
+    const duration = primary.updatedAt.getTime() - primary.createdAt.getTime();
+    // A deployment scaled long after it completed has a later updatedAt: not a rollout time.
+    return duration > 0 && duration <= 30 * 60_000 ? duration : undefined;
+}
+/**
+ * Pure: how long to wait before the next poll (docs/design.md §7). Fast (`fastMs`) once a rollout is finishing
+ * (running = desired) or due; while tasks are still provisioning, slow: aimed just after the expected
+ * end, at most `SLOW_POLL_FACTOR` fast intervals apart, and without an expectation a third of the time
+ * waited so far. A rollout past its expected end is polled fast for a grace of a quarter of it (at least
+ * 4 fast intervals), then slowly again. `random` (0..1) jitters slow waits down by up to a quarter, so
+ * many jobs do not poll in step. The soonest target decides: all are read by the same poll.
+ */
+function nextPollDelay(targets, now, startedAt, fastMs, random) {
+    const slowMs = fastMs * SLOW_POLL_FACTOR;
+    const jittered = (ms) => ms * (1 - random / 4);
+    const delays = targets.map(({ expectedEnd, finishing }) => {
+        if (finishing)
+            return fastMs;
+        if (expectedEnd !== undefined) {
+            const untilDue = expectedEnd + EXPECTED_END_OFFSET_MS - now;
+            if (untilDue > 0)
+                return Math.min(untilDue, jittered(slowMs));
+            const grace = Math.max(4 * fastMs, (expectedEnd - startedAt) / 4);
+            if (-untilDue < grace)
+                return fastMs;
+        }
+        return Math.max(fastMs, Math.min(jittered(slowMs), (now - startedAt) / 3));
+    });
+    return Math.min(...delays);
 }
 /** ECS answers throttling as a `ThrottlingException` error code; the SDK has no class for it. */
 function isThrottling(error) {
     return error instanceof Error && error.name === "ThrottlingException";
 }
 /**
+/** ECS keeps stopped tasks about an hour; a rollout that failed for long has more than anyone reads. */
+const STOPPED_TASK_PAGES = 10;
+/**
  * Why tasks of the rollout stopped: each distinct `stoppedReason` and container reason of the
- * service's STOPPED tasks on our task definition, and the service's latest event.
+ * service's STOPPED tasks on our task definition (up to STOPPED_TASK_PAGES pages of 100: the first
+ * page may hold only earlier deployments' tasks), and the service's latest event.
  */
 async function stoppedTaskReasons(client, cluster, target, service) {
     const reasons = [];
-    const listed = await client.send(new dist_cjs/* ListTasksCommand */.MYg({ cluster, serviceName: target.serviceName, desiredStatus: "STOPPED", maxResults: 100 }));
-    const taskArns = (listed.taskArns ?? []).slice(0, 100);
-    if (taskArns.length > 0) {
-        const described = await client.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: taskArns }));
-        for (const task of described.tasks ?? []) {
-            if (task.taskDefinitionArn !== undefined && task.taskDefinitionArn !== target.taskDefinitionArn)
-                continue;
-            if (task.stoppedReason !== undefined)
-                reasons.push(`task stopped: ${task.stoppedReason}`);
-            for (const container of task.containers ?? []) {
-                const detail = [container.reason, container.exitCode !== undefined ? `exit code ${container.exitCode}` : undefined]
-                    .filter((part) => part !== undefined)
-                    .join(", ");
-                if (detail !== "")
-                    reasons.push(`container ${container.name}: ${detail}`);
+    let nextToken;
+    for (let page = 0; page < STOPPED_TASK_PAGES; page++) {
+        const listed = await client.send(new dist_cjs/* ListTasksCommand */.MYg({ cluster, serviceName: target.serviceName, desiredStatus: "STOPPED", maxResults: 100, nextToken }));
+        const taskArns = listed.taskArns ?? [];
+        if (taskArns.length > 0) {
+            const described = await client.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: taskArns }));
+            for (const task of described.tasks ?? []) {
+                if (task.taskDefinitionArn !== undefined && task.taskDefinitionArn !== target.taskDefinitionArn)
+                    continue;
+                if (task.stoppedReason !== undefined)
+                    reasons.push(`task stopped: ${task.stoppedReason}`);
+                for (const container of task.containers ?? []) {
+                    const detail = [container.reason, container.exitCode !== undefined ? `exit code ${container.exitCode}` : undefined]
+                        .filter((part) => part !== undefined)
+                        .join(", ");
+                    if (detail !== "")
+                        reasons.push(`container ${container.name}: ${detail}`);
+                }
             }
         }
+        nextToken = listed.nextToken;
+        if (nextToken === undefined)
+            break;
     }
     const latestEvent = service?.events?.[0]?.message;
     if (latestEvent !== undefined)
@@ -66167,30 +66318,35 @@ async function stoppedTaskReasons(client, cluster, target, service) {
     return [...new Set(reasons)];
 }
 /**
- * Waits for all targets with one poller: every ~2 s one DescribeServices per 10 pending services,
- * until each is stable, failed or the timeout passes. Failures and timeouts carry the stopped
- * tasks' reasons, never just "not in the state servicesStable".
+ * Waits for all targets with one poller: one DescribeServices per 10 pending services per poll, on the
+ * schedule of `nextPollDelay`, until each is stable, failed or the timeout passes. Failures and
+ * timeouts carry the stopped tasks' reasons, never just "not in the state servicesStable". An error
+ * reading the services (other than throttling, which costs one poll) fails the pending targets with
+ * that error as their reason: the deploy still reports what it made.
  */
 async function waitForServices(targets, options) {
-    const interval = options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    const fastMs = options.intervalMs ?? FAST_POLL_MS;
     const random = options.random ?? Math.random;
-    const deadline = (options.startedAt ?? Date.now()) + options.timeoutMs;
+    const startedAt = options.startedAt ?? Date.now();
+    const deadline = startedAt + options.timeoutMs;
     const outcomes = new Map();
     const lastProgress = new Map();
     const lastSeen = new Map();
+    const finishing = new Set();
     let pending = [...targets];
     const fail = async (target, status, why) => {
         const service = lastSeen.get(target.serviceName);
         const reasons = await stoppedTaskReasons(options.client, options.cluster, target, service).catch((error) => [
-            `(could not read stopped tasks: ${error instanceof Error ? error.message : String(error)})`,
+            `(could not read stopped tasks: ${(0,errors/* errorMessage */.gJ)(error)})`,
         ]);
         outcomes.set(target.serviceName, { serviceName: target.serviceName, status, at: Date.now(), reason: [why, ...reasons].join("; ") });
     };
     // Polls at least once, and once more at the deadline: a copy that became stable while an earlier
     // step (a DRAINING wait) used up the budget is stable, not timed out.
     for (let last = false; pending.length > 0 && !last;) {
+        const schedule = pending.map((target) => ({ expectedEnd: target.expectedEnd, finishing: finishing.has(target.serviceName) }));
         const remaining = deadline - Date.now();
-        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(remaining, interval * (1 - random() / 4))));
+        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(remaining, nextPollDelay(schedule, Date.now(), startedAt, fastMs, random()))));
         last = Date.now() >= deadline;
         let services;
         try {
@@ -66198,10 +66354,14 @@ async function waitForServices(targets, options) {
         }
         catch (error) {
             // Throttling that outlasted the SDK's retries costs one poll, not the deploy (docs/design.md §7).
-            if (!isThrottling(error))
-                throw error;
-            options.logger.info("DescribeServices is throttled; polling again at the next interval");
-            continue;
+            if (isThrottling(error)) {
+                options.logger.info("DescribeServices is throttled; polling again at the next interval");
+                continue;
+            }
+            const why = `could not read the rollout: ${(0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "error"}`;
+            for (const target of pending)
+                outcomes.set(target.serviceName, { serviceName: target.serviceName, status: "failed", at: Date.now(), reason: why });
+            return outcomes;
         }
         const stillPending = [];
         const failures = [];
@@ -66222,6 +66382,10 @@ async function waitForServices(targets, options) {
                     options.logger.info(`${target.serviceName}: ${state.progress}`);
                     lastProgress.set(target.serviceName, state.progress);
                 }
+                if (state.finishing)
+                    finishing.add(target.serviceName);
+                else
+                    finishing.delete(target.serviceName);
                 stillPending.push(target);
             }
         }
@@ -66246,7 +66410,6 @@ async function waitForServices(targets, options) {
 
 
 
-
 const CHANGE_DONE = { create: "created", update: "updated", replace: "replaced" };
 /** Carries out `plan` in `region`; see the file comment. */
 async function applyRoute(options, plan, region) {
@@ -66261,7 +66424,12 @@ async function applyRoute(options, plan, region) {
     const deadline = startedAt + options.timeoutMs;
     const limit = pLimit(options.maxConcurrency);
     const applied = await Promise.all(plan.services.map((service) => limit(() => applyService(options, service, deadline).then((value) => ({ service, value, error: undefined }), (error) => ({ service, value: undefined, error: (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed" })))));
-    const targets = applied.flatMap((entry) => entry.value === undefined ? [] : [{ serviceName: entry.service.routeService, taskDefinitionArn: entry.value.taskDefinitionArn }]);
+    const targets = applied.flatMap(({ service, value }) => {
+        if (value === undefined)
+            return [];
+        const expectedMs = completedRolloutMs(service.existing) ?? completedRolloutMs(service.base);
+        return [{ serviceName: service.routeService, taskDefinitionArn: value.taskDefinitionArn, ...(expectedMs !== undefined ? { expectedEnd: value.appliedAt + expectedMs } : {}) }];
+    });
     const outcomes = options.wait && targets.length > 0
         ? await waitForServices(targets, {
             client: options.client,
@@ -66285,20 +66453,9 @@ async function applyRoute(options, plan, region) {
             change: value === undefined ? undefined : CHANGE_DONE[service.change],
             timeToStableMs: outcome?.status === "stable" ? outcome.at - startedAt : undefined,
             reason: error ?? outcome?.reason,
-            usage: value === undefined ? undefined : copyUsage(options, service, new Date(startedAt)),
         };
     });
     return { route: options.route, cluster: options.cluster, region, services, failed: services.some((service) => service.status === "failed") };
-}
-/** The copy's tasks and their size, running since it was created (an updated copy keeps its age). */
-function copyUsage(options, plan, startedAt) {
-    return {
-        route: options.route,
-        service: plan.routeService,
-        tasks: plan.desiredCount,
-        ...taskSize(plan.taskDefinition.input),
-        createdAt: (plan.change === "update" ? plan.existing?.createdAt : undefined) ?? options.now?.() ?? startedAt,
-    };
 }
 /** Registers the copy's task definition and creates, updates or replaces its service. */
 async function applyService(options, plan, deadline) {
@@ -66313,18 +66470,20 @@ async function applyService(options, plan, deadline) {
         desiredCount: plan.desiredCount,
     };
     if (plan.change === "update") {
-        const updated = await options.client.send(new dist_cjs/* UpdateServiceCommand */.kZr(routeUpdateServiceInput(plan.base, serviceOptions)));
-        const serviceArn = updated.service?.serviceArn ?? plan.existing?.serviceArn;
+        // Tags first: a copy must never run new code under the old commit and expires-at. If the update
+        // then fails, the old code only lives longer, until the next run or sweep.
+        const serviceArn = plan.existing?.serviceArn;
         await options.client.send(new dist_cjs/* TagResourceCommand */.eqU({ resourceArn: serviceArn, tags: toEcsTags(refreshedTags(plan.tags)) }));
+        const updated = await options.client.send(new dist_cjs/* UpdateServiceCommand */.kZr(routeUpdateServiceInput(plan.base, serviceOptions)));
         options.logger.info(`${plan.routeService}: updated to ${taskDefinitionArn}`);
-        return { serviceArn, taskDefinitionArn };
+        return { serviceArn: updated.service?.serviceArn ?? serviceArn, taskDefinitionArn, appliedAt: Date.now() };
     }
     if (plan.change === "replace")
         await awaitDrained(options, plan.routeService, deadline);
     const clientToken = createServiceClientToken(options.route, options.tags.commit, plan.routeService, taskDefinitionArn);
     const created = await options.client.send(new dist_cjs/* CreateServiceCommand */.JkR(routeCreateServiceInput(plan.base, { ...serviceOptions, tags: plan.tags, clientToken })));
     options.logger.info(`${plan.routeService}: created on ${taskDefinitionArn}`);
-    return { serviceArn: created.service?.serviceArn, taskDefinitionArn };
+    return { serviceArn: created.service?.serviceArn, taskDefinitionArn, appliedAt: Date.now() };
 }
 /** A DRAINING service keeps its name until its tasks stop; waits (bounded) until it is INACTIVE or gone. */
 async function awaitDrained(options, name, deadline) {
@@ -66395,17 +66554,27 @@ function pullRequestInfo(pr, repository) {
 }
 /** Reads `GITHUB_EVENT_PATH` (a missing path means no payload, as for a local run). */
 function readWorkflowEvent(env = process.env) {
+    return parseWorkflowEvent(env, readEventPayload(env));
+}
+/** The webhook payload at `GITHUB_EVENT_PATH`, `{}` without one; a file that is not a JSON object is the user's mistake. */
+function readEventPayload(env) {
     const path = env.GITHUB_EVENT_PATH;
     let payload = {};
     if (path !== undefined && path !== "") {
+        let parsed;
         try {
-            payload = JSON.parse((0,external_node_fs_.readFileSync)(path, "utf8"));
+            parsed = JSON.parse((0,external_node_fs_.readFileSync)(path, "utf8"));
         }
         catch (error) {
-            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' is not a readable JSON event payload (${String(error)})`);
+            const why = error instanceof SyntaxError ? "is not JSON" : `cannot be read (${(0,errors/* errorMessage */.gJ)(error).split("\n")[0]})`;
+            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' ${why}; run the action from a workflow, or point GITHUB_EVENT_PATH at a webhook payload`);
         }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' is not a webhook payload (a JSON object); run the action from a workflow, or point GITHUB_EVENT_PATH at one`);
+        }
+        payload = parsed;
     }
-    return parseWorkflowEvent(env, payload);
+    return payload;
 }
 /**
  * The route an event stands for: `pr-<n>` for a pull request, the branch slug for a push or
@@ -66666,7 +66835,7 @@ function planService(options, read, found, now) {
         existing,
         image: spec.image ?? container.image ?? "",
         taskDefinition: taskDefinitionInput,
-        desiredCount: options.desiredCount,
+        desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
         tags,
     };
 }
@@ -66709,8 +66878,8 @@ function labelsFor(options, spec, baseLabels, port) {
         });
     }
     catch (error) {
-        // A match read from the base's labels, or given in a services item, is named by that input.
-        if ((0,errors/* isConfigurationError */.p0)(error) && error.input === action_io_INPUT.match && spec.input === action_io_INPUT.services) {
+        // A match or base setting of a services item is named by that input.
+        if ((0,errors/* isConfigurationError */.p0)(error) && (error.input === action_io_INPUT.match || error.input === action_io_INPUT.service) && spec.input === action_io_INPUT.services) {
             throw new errors/* ConfigurationError */.j1(`${spec.service}: ${error.message}`, action_io_INPUT.services);
         }
         throw error;
@@ -66757,118 +66926,40 @@ async function readTaskDefinition(client, spec, base) {
     return { spec, base, taskDefinition: answer.taskDefinition };
 }
 
-;// CONCATENATED MODULE: ./src/cost/render.ts
-// Markdown for what copies cost: a route's section (pull-request comment, deploy job summary) and the
-// cluster's table by route (sweep job summary). Pure.
-
-/** Up to two decimals, fewer for large numbers, no trailing zeros: 0.25, 1.5, 12, 1234. */
-function formatQuantity(value) {
-    const decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-    return String(Number(value.toFixed(decimals)));
-}
-function formatAmount(value) {
-    return value.toFixed(2);
-}
-/** `5 h` under two days, else `3.2 days`. */
-function formatAge(ms) {
-    const hours = Math.max(0, ms) / 3_600_000;
-    return hours < 48 ? `${formatQuantity(hours)} h` : `${formatQuantity(hours / 24)} days`;
-}
-function pricesNote(prices) {
-    if (prices === undefined || (prices.vcpuHour === undefined && prices.gibHour === undefined))
-        return undefined;
-    const parts = [
-        prices.vcpuHour === undefined ? undefined : `${prices.vcpuHour} per vCPU-hour`,
-        prices.gibHour === undefined ? undefined : `${prices.gibHour} per GiB-hour`,
-    ].filter((part) => part !== undefined);
-    return `Amounts at ${parts.join(" and ")} (the price-vcpu-hour and price-gib-hour inputs).`;
-}
-function utcMinute(date) {
-    return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-/** What one route runs and has used: a sentence and a two-row table (per day, so far). */
-function render_routeCostSection(figures, prices, heading) {
-    if (figures.copies === 0)
-        return [];
-    const withAmount = figures.amountPerDay !== undefined;
-    const since = figures.since === undefined ? "" : ` (since ${utcMinute(figures.since)})`;
-    const row = (label, vcpuHours, gibHours, money) => `| ${label} | ${formatQuantity(vcpuHours)} | ${formatQuantity(gibHours)} |${withAmount ? ` ${formatAmount(money ?? 0)} |` : ""}`;
-    const note = pricesNote(prices);
-    return [
-        heading,
-        "",
-        `${figures.tasks} ${figures.tasks === 1 ? "task" : "tasks"} in ${figures.copies} ${figures.copies === 1 ? "copy" : "copies"}: ` +
-            `${formatQuantity(figures.vcpu)} vCPU and ${formatQuantity(figures.memoryGiB)} GiB in all.`,
-        "",
-        `| | vCPU-hours | GiB-hours |${withAmount ? " amount |" : ""}`,
-        `|---|---|---|${withAmount ? "---|" : ""}`,
-        row("per day", figures.vcpuHoursPerDay, figures.gibHoursPerDay, figures.amountPerDay),
-        row(`so far${since}`, figures.vcpuHoursSoFar, figures.gibHoursSoFar, figures.amountSoFar),
-        ...(note === undefined ? [] : ["", note]),
-        "",
-    ];
-}
+;// CONCATENATED MODULE: ./src/common/inert-text.ts
 /**
- * The cluster's copies by route, the most expensive first, with a total, and the oldest and most
- * expensive route named. Route names are validated routes (`[a-z0-9-]`), safe in Markdown as they are.
+ * Text from outside (stopped reasons, URLs, images, branch names, anything a pull-request author can
+ * shape) as an inline `<code>` element that GitHub renders as the literal text, in a PR comment and in
+ * a job summary alike, whether it lands in Markdown (a paragraph, a list, a table cell) or inside raw
+ * HTML (`core.summary` tables):
+ * - every ASCII character but letters, digits, space and `-` becomes a numeric character reference, so no
+ *   Markdown or HTML syntax (links, images, `<img>`, emphasis, `|` of a table, autolinked
+ *   `https://` and `www.`) can form, and no line break ends a table row or an HTML block;
+ * - GitHub links no mention, issue reference or emoji inside `code`;
+ * - a WORD JOINER (U+2060) follows each `@`: GitHub's Markdown links `a@b.com` as an e-mail address
+ *   even when written with references, but not when `@` is not followed by a letter or digit;
+ * - control and invisible formatting characters (bidirectional overrides, zero-width spaces) are
+ *   shown as `\u{…}` so they cannot disguise the text; line breaks and tabs become spaces.
  */
-function clusterCostSection(routes, total, prices, now) {
-    const heading = "### What the copies cost";
-    if (routes.length === 0)
-        return [heading, "", "No copies of this repository run in the cluster.", ""];
-    const withAmount = total.amountPerDay !== undefined;
-    const cells = (figures) => [
-        String(figures.copies),
-        String(figures.tasks),
-        formatQuantity(figures.vcpu),
-        formatQuantity(figures.memoryGiB),
-        formatQuantity(figures.vcpuHoursPerDay),
-        formatQuantity(figures.gibHoursPerDay),
-        formatQuantity(figures.vcpuHoursSoFar),
-        formatQuantity(figures.gibHoursSoFar),
-        ...(withAmount ? [formatAmount(figures.amountPerDay ?? 0), formatAmount(figures.amountSoFar ?? 0)] : []),
-        figures.since === undefined ? "–" : formatAge(now.getTime() - figures.since.getTime()),
-    ];
-    const header = [
-        "route",
-        "copies",
-        "tasks",
-        "vCPU",
-        "GiB",
-        "vCPU-h per day",
-        "GiB-h per day",
-        "vCPU-h so far",
-        "GiB-h so far",
-        ...(withAmount ? ["amount per day", "amount so far"] : []),
-        "age",
-    ];
-    const oldest = oldestRoute(routes);
-    const costliest = routes[0];
-    const costliestBy = costliest.figures.amountPerDay !== undefined
-        ? `${formatAmount(costliest.figures.amountPerDay)} per day`
-        : `${formatQuantity(costliest.figures.vcpuHoursPerDay)} vCPU-hours and ${formatQuantity(costliest.figures.gibHoursPerDay)} GiB-hours per day`;
-    const note = pricesNote(prices);
-    return [
-        heading,
-        "",
-        `| ${header.join(" | ")} |`,
-        `|${header.map(() => "---").join("|")}|`,
-        ...routes.map((route) => `| ${route.route} | ${cells(route.figures).join(" | ")} |`),
-        `| **all** | ${cells(total).join(" | ")} |`,
-        "",
-        `Most expensive route: ${costliest.route} (${costliestBy}).` +
-            (oldest?.figures.since === undefined
-                ? ""
-                : ` Oldest route: ${oldest.route} (${formatAge(now.getTime() - oldest.figures.since.getTime())}, since ${utcMinute(oldest.figures.since)}).`),
-        ...(note === undefined ? [] : ["", note]),
-        "",
-    ];
+function inert_text_inertText(text) {
+    let encoded = "";
+    for (const character of text) {
+        encoded += inertCharacter(character);
+    }
+    return `<code>${encoded}</code>`;
 }
-
-;// CONCATENATED MODULE: ./src/common/html.ts
-/** Text safe inside HTML (job summaries and comments are rendered as HTML-capable Markdown). */
-function escapeHtml(text) {
-    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const WORD_JOINER = "\u2060";
+function inertCharacter(character) {
+    if (/^[A-Za-z0-9 -]$/.test(character))
+        return character;
+    if (character === "\n" || character === "\r" || character === "\t")
+        return " ";
+    const code = character.codePointAt(0);
+    if (code < 0x80 && code > 0x20 && code !== 0x7f)
+        return `&#${code};${character === "@" ? WORD_JOINER : ""}`;
+    if (/^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]$/u.test(character))
+        return `&#92;u{${code.toString(16)}}`;
+    return character;
 }
 
 ;// CONCATENATED MODULE: ./src/routing/cookie.ts
@@ -66884,7 +66975,7 @@ const COOKIE_MAX_AGE_SECONDS = 86_400;
  * single-label host or a two-label domain (dropping a label there would reach a whole company's
  * domain): the cookie then stays with the host that sets it.
  */
-function cookie_cookieDomain(environmentUrl) {
+function cookieDomain(environmentUrl) {
     if (environmentUrl === undefined || environmentUrl === "")
         return undefined;
     let hostname;
@@ -66895,12 +66986,12 @@ function cookie_cookieDomain(environmentUrl) {
         return undefined;
     }
     const labels = hostname.split(".");
-    if ((0,external_node_net_.isIP)(hostname.replace(/^\[|\]$/g, "")) !== 0 || labels.length < 3)
+    if (isIP(hostname.replace(/^\[|\]$/g, "")) !== 0 || labels.length < 3)
         return undefined;
     return labels.slice(1).join(".");
 }
 function attributes(environmentUrl, maxAge) {
-    const domain = cookie_cookieDomain(environmentUrl);
+    const domain = cookieDomain(environmentUrl);
     // A Secure cookie cannot be set from a plain-HTTP page, so Secure only where the site is HTTPS.
     const secure = environmentUrl?.startsWith("https:") === true;
     return [domain === undefined ? undefined : `domain=${domain}`, "path=/", `max-age=${maxAge}`, "SameSite=Lax", secure ? "Secure" : undefined]
@@ -66909,7 +67000,7 @@ function attributes(environmentUrl, maxAge) {
 }
 /** `document.cookie = "x-route-version=pr-123; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"` */
 function cookie_setCookieCommand(route, names, environmentUrl) {
-    return `document.cookie = "${signal_cookiePair(route, names)}; ${attributes(environmentUrl, COOKIE_MAX_AGE_SECONDS)}"`;
+    return `document.cookie = "${cookiePair(route, names)}; ${attributes(environmentUrl, COOKIE_MAX_AGE_SECONDS)}"`;
 }
 /** The same cookie with `max-age=0`: the browser deletes it and requests go to the default services again. */
 function cookie_clearCookieCommand(names, environmentUrl) {
@@ -66918,7 +67009,6 @@ function cookie_clearCookieCommand(names, environmentUrl) {
 
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
 // The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
-
 
 
 
@@ -66941,19 +67031,9 @@ function imageTag(image) {
     const colon = image.lastIndexOf(":");
     return colon > image.lastIndexOf("/") ? image.slice(colon + 1) : "latest";
 }
-/** Text that cannot break out of a Markdown table cell or inject HTML. */
-function escapeTableCell(text) {
-    return escapeHtml(text.replace(/\\/g, "\\\\"))
-        .replace(/\|/g, "\\|")
-        .replace(/\r?\n|\r/g, "<br>");
-}
-/** An inline code span for any text (a span containing backticks gets a longer fence). */
-function inlineCode(text, inTable = false) {
-    const flat = text.replace(/\r?\n|\r/g, " ");
-    const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = "`".repeat(longestRun + 1);
-    const padded = longestRun > 0 ? ` ${flat} ` : flat;
-    return `${fence}${inTable ? padded.replace(/\|/g, "\\|") : padded}${fence}`;
+/** An inline code span for text of ours or checked to be code-safe (a route, a signal name). */
+function inlineCode(text) {
+    return `\`${text}\``;
 }
 /** A fenced block that no content can close early. */
 function codeBlock(language, text) {
@@ -66967,8 +67047,9 @@ function shellQuote(text) {
 function utc(date) {
     return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+/** A full SHA as its bare short form, which GitHub links to the commit itself; anything else inert. */
 function shortSha(commit) {
-    return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : commit;
+    return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : inertText(commit);
 }
 const STATUS_LABEL = {
     running: "✅ running",
@@ -66988,12 +67069,12 @@ function headline(model) {
 }
 function serviceTable(model) {
     const rows = model.services.map((row) => {
-        const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${row.reason}`;
+        const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${inertText(row.reason)}`;
         return [
-            escapeTableCell(row.baseService),
-            inlineCode(row.routeService, true),
-            inlineCode(imageTag(row.image), true),
-            escapeTableCell(status),
+            inertText(row.baseService),
+            inertText(row.routeService),
+            inertText(imageTag(row.image)),
+            status,
             `[console](${row.consoleUrl.replace(/[()\s|]/g, encodeURIComponent)})`,
         ];
     });
@@ -67010,12 +67091,8 @@ function failureSection(model) {
     if (model.failure === undefined && reasons.length === 0) {
         return [];
     }
-    const text = [model.failure, ...reasons].filter((line) => line !== undefined).join("\n");
-    return ["", "**Why it failed**", "", codeBlock("text", text)];
-}
-function browserReach(environmentUrl) {
-    const domain = cookieDomain(environmentUrl);
-    return domain === undefined ? "this host only" : `every host under ${inlineCode(domain)}`;
+    const lines = [model.failure, ...reasons].filter((line) => line !== undefined);
+    return ["", "**Why it failed**", "", ...lines.map((line) => `- ${inertText(line)}`)];
 }
 function reachSection(model) {
     const { route, signal } = model;
@@ -67029,7 +67106,7 @@ function reachSection(model) {
         "",
         codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
         "",
-        `**Browser**: run in the dev tools console on the dev site, then reload (for a day; ${browserReach(model.environmentUrl)})`,
+        "**Browser**: run in the dev tools console on the dev site, then reload (for a day; every host of the domain gets it)",
         "",
         codeBlock("js", setCookieCommand(route, signal, model.environmentUrl)),
         "",
@@ -67048,8 +67125,8 @@ function reachSection(model) {
 function renderRouteComment(model) {
     const facts = [
         // A bare short SHA is linked to the commit by GitHub itself (also on GitHub Enterprise Server).
-        `Commit ${escapeTableCell(shortSha(model.commit))}`,
-        `cluster ${inlineCode(model.cluster)} (${escapeTableCell(model.region)})`,
+        `Commit ${shortSha(model.commit)}`,
+        `cluster ${inertText(model.cluster)} (${inertText(model.region)})`,
         model.expiresAt === undefined ? undefined : `expires ${utc(model.expiresAt)} (UTC, extended on every push)`,
         `updated ${utc(model.updatedAt)}`,
     ].filter((fact) => fact !== undefined);
@@ -67058,23 +67135,22 @@ function renderRouteComment(model) {
         headline(model),
         "",
         facts.join(" · "),
-        ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${escapeTableCell(model.environmentUrl)}`]),
+        ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inertText(model.environmentUrl)}`]),
         "",
         ...serviceTable(model),
         ...failureSection(model),
-        ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
         "",
     ].join("\n");
 }
 /** What the comment becomes when the route is deleted. */
 function renderTornDownComment(model) {
-    const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inlineCode(name)).join(", ")}`;
+    const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inertText(name)).join(", ")}`;
     return [
         routeMarker(model.route),
         `### 🧹 Route ${inlineCode(model.route)} was torn down`,
         "",
-        `${model.reason === undefined ? "" : `${escapeTableCell(model.reason)}: `}${removed} · ${utc(model.tornDownAt)} (UTC)`,
+        `${model.reason === undefined ? "" : `${model.reason}: `}${removed} · ${utc(model.tornDownAt)} (UTC)`,
         "",
     ].join("\n");
 }
@@ -67087,12 +67163,6 @@ function renderTornDownComment(model) {
 
 
 
-
-
-/** What the copies a deploy created or updated run, and have used by `now`. */
-function routeUsage(result, prices, now) {
-    return usageOf(result.services.flatMap((service) => service.usage ?? []), now, prices);
-}
 /** The outputs of both deploy actions (their action.yml documents them). */
 function deployOutputs(result, signal) {
     return {
@@ -67115,24 +67185,22 @@ function failureLine(result) {
     return `route ${result.route}: ${failed.map((service) => `${service.routeService} failed: ${service.reason ?? "unknown reason"}`).join(" | ")}`;
 }
 /** The job summary of one deploy, in GitHub-flavoured Markdown. */
-function deploySummary(result, settings, now) {
-    const { signal } = settings;
+function deploySummary(result, signal) {
     const lines = [
         `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
         "",
-        `Cluster \`${result.cluster}\` in ${result.region}.`,
+        `Cluster ${inert_text_inertText(result.cluster)} in ${inert_text_inertText(result.region)}.`,
         "",
         "| route service | image tag | status | time to stable |",
         "|---|---|---|---|",
-        ...result.services.map((service) => `| \`${service.routeService}\` | \`${escapeTableCell(imageTag(service.image))}\` | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${service.timeToStableMs === undefined ? "–" : formatDuration(service.timeToStableMs, "seconds-column")} |`),
+        ...result.services.map((service) => `| ${inert_text_inertText(service.routeService)} | ${inert_text_inertText(imageTag(service.image))} | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${service.timeToStableMs === undefined ? "–" : formatDuration(service.timeToStableMs, "seconds-column")} |`),
         "",
     ];
     const failures = result.services.filter((service) => service.reason !== undefined);
     if (failures.length > 0) {
-        lines.push("### Why", "", ...failures.map((service) => `- \`${service.routeService}\`: ${escapeTableCell(service.reason)}`), "");
+        lines.push("### Why", "", ...failures.map((service) => `- ${inert_text_inertText(service.routeService)}: ${inert_text_inertText(service.reason)}`), "");
     }
-    lines.push(...render_routeCostSection(routeUsage(result, settings.prices, now), settings.prices, "### What the route runs"));
-    lines.push("### Reach the route", "", `- header: \`${signal_headerLine(result.route, signal)}\` (curl: \`curl -H '${signal_headerLine(result.route, signal)}' …\`)`, `- cookie: \`${signal_cookiePair(result.route, signal)}\` (browser console: \`${cookie_setCookieCommand(result.route, signal, settings.environmentUrl)}\`)`, `- baggage: \`baggage: ${signal_mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`, "");
+    lines.push("### Reach the route", "", `- header: \`${signal_headerLine(result.route, signal)}\` (curl: \`curl -H '${signal_headerLine(result.route, signal)}' …\`)`, `- cookie: \`${signal_cookiePair(result.route, signal)}\` (browser console: \`document.cookie = "${signal_cookiePair(result.route, signal)}; path=/"\`)`, `- baggage: \`baggage: ${signal_mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`, "");
     return lines.join("\n");
 }
 
@@ -67150,13 +67218,16 @@ var exec = __nccwpck_require__(2876);
 
 
 /**
- * The job's environment for the command, plus the routing variables. The action's own INPUT_*
- * variables are left out: a `run:` step on the runner does not see them either.
+ * What the runner gives a JavaScript action but not a `run:` step: the action's INPUT_* variables and
+ * its internal tokens and service URLs (artifacts and cache, the results service, OIDC tokens for
+ * any audience). Code under test must not inherit them.
  */
+const ACTION_ONLY_VARIABLE = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_(TOKEN|URL)$|ACTIONS_CACHE_(URL|SERVICE_V2)$|ACTIONS_RESULTS_URL$)/;
+/** The job's environment for the command, as a `run:` step would see it, plus the routing variables. */
 function commandEnvironment(jobEnvironment, routing) {
     const environment = {};
     for (const [name, value] of Object.entries(jobEnvironment)) {
-        if (value !== undefined && !name.startsWith("INPUT_"))
+        if (value !== undefined && !ACTION_ONLY_VARIABLE.test(name))
             environment[name] = value;
     }
     return { ...environment, ...routing };
@@ -67427,10 +67498,9 @@ async function runOnDeploy(run, options, read, plan, logger) {
     return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
 /** The step's outputs and job summary. */
-async function reportDeploy(result, settings, now) {
+async function reportDeploy(result, settings) {
     (0,action/* writeOutputs */.Kn)(deployOutputs(result, settings.routing.signal));
-    const summarySettings = { signal: settings.routing.signal, prices: settings.prices, environmentUrl: settings.pullRequest?.environmentUrl };
-    await core/* summary */.z.addRaw(deploySummary(result, summarySettings, now)).write();
+    await core/* summary */.z.addRaw(deploySummary(result, settings.routing.signal)).write();
 }
 
 ;// CONCATENATED MODULE: ./src/actions/deploy-shadow/main.ts
@@ -67455,7 +67525,7 @@ async function deployShadow(logger) {
     const read = await readRoute(options);
     const plan = await runOnDeploy(run, options, read, planRoute(options, read, run.startedAt), logger);
     const result = await applyRoute(options, plan, read.region);
-    await reportDeploy(result, settings, new Date());
+    await reportDeploy(result, settings);
     if (result.failed)
         throw new Error(failureLine(result));
 }

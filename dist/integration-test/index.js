@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 846:
+/***/ 9750:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -11,9 +11,9 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ContextAPI = void 0;
-const NoopContextManager_1 = __nccwpck_require__(1258);
-const global_utils_1 = __nccwpck_require__(2523);
-const diag_1 = __nccwpck_require__(4278);
+const NoopContextManager_1 = __nccwpck_require__(9522);
+const global_utils_1 = __nccwpck_require__(9923);
+const diag_1 = __nccwpck_require__(1230);
 const API_NAME = 'context';
 const NOOP_CONTEXT_MANAGER = new NoopContextManager_1.NoopContextManager();
 /**
@@ -79,7 +79,7 @@ exports.ContextAPI = ContextAPI;
 
 /***/ }),
 
-/***/ 4278:
+/***/ 1230:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -89,10 +89,10 @@ exports.ContextAPI = ContextAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DiagAPI = void 0;
-const ComponentLogger_1 = __nccwpck_require__(8979);
-const logLevelLogger_1 = __nccwpck_require__(2930);
-const types_1 = __nccwpck_require__(9269);
-const global_utils_1 = __nccwpck_require__(2523);
+const ComponentLogger_1 = __nccwpck_require__(7723);
+const logLevelLogger_1 = __nccwpck_require__(3514);
+const types_1 = __nccwpck_require__(2573);
+const global_utils_1 = __nccwpck_require__(9923);
 const API_NAME = 'diag';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry internal
@@ -169,7 +169,7 @@ exports.DiagAPI = DiagAPI;
 
 /***/ }),
 
-/***/ 4012:
+/***/ 8692:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -179,9 +179,9 @@ exports.DiagAPI = DiagAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MetricsAPI = void 0;
-const NoopMeterProvider_1 = __nccwpck_require__(7944);
-const global_utils_1 = __nccwpck_require__(2523);
-const diag_1 = __nccwpck_require__(4278);
+const NoopMeterProvider_1 = __nccwpck_require__(2896);
+const global_utils_1 = __nccwpck_require__(9923);
+const diag_1 = __nccwpck_require__(1230);
 const API_NAME = 'metrics';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry Metrics API
@@ -225,7 +225,7 @@ exports.MetricsAPI = MetricsAPI;
 
 /***/ }),
 
-/***/ 2671:
+/***/ 7:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -235,12 +235,12 @@ exports.MetricsAPI = MetricsAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.PropagationAPI = void 0;
-const global_utils_1 = __nccwpck_require__(2523);
-const NoopTextMapPropagator_1 = __nccwpck_require__(3097);
-const TextMapPropagator_1 = __nccwpck_require__(17);
-const context_helpers_1 = __nccwpck_require__(4188);
-const utils_1 = __nccwpck_require__(54);
-const diag_1 = __nccwpck_require__(4278);
+const global_utils_1 = __nccwpck_require__(9923);
+const NoopTextMapPropagator_1 = __nccwpck_require__(4353);
+const TextMapPropagator_1 = __nccwpck_require__(7865);
+const context_helpers_1 = __nccwpck_require__(52);
+const utils_1 = __nccwpck_require__(8558);
+const diag_1 = __nccwpck_require__(1230);
 const API_NAME = 'propagation';
 const NOOP_TEXT_MAP_PROPAGATOR = new NoopTextMapPropagator_1.NoopTextMapPropagator();
 /**
@@ -311,7 +311,7 @@ exports.PropagationAPI = PropagationAPI;
 
 /***/ }),
 
-/***/ 7940:
+/***/ 4508:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -321,11 +321,11 @@ exports.PropagationAPI = PropagationAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceAPI = void 0;
-const global_utils_1 = __nccwpck_require__(2523);
-const ProxyTracerProvider_1 = __nccwpck_require__(3264);
-const spancontext_utils_1 = __nccwpck_require__(7815);
-const context_utils_1 = __nccwpck_require__(3979);
-const diag_1 = __nccwpck_require__(4278);
+const global_utils_1 = __nccwpck_require__(9923);
+const ProxyTracerProvider_1 = __nccwpck_require__(312);
+const spancontext_utils_1 = __nccwpck_require__(639);
+const context_utils_1 = __nccwpck_require__(2771);
+const diag_1 = __nccwpck_require__(1230);
 const API_NAME = 'trace';
 /**
  * Singleton object which represents the entry point to the OpenTelemetry Tracing API
@@ -387,7 +387,7 @@ exports.TraceAPI = TraceAPI;
 
 /***/ }),
 
-/***/ 4188:
+/***/ 52:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -397,8 +397,8 @@ exports.TraceAPI = TraceAPI;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deleteBaggage = exports.setBaggage = exports.getActiveBaggage = exports.getBaggage = void 0;
-const context_1 = __nccwpck_require__(846);
-const context_2 = __nccwpck_require__(6257);
+const context_1 = __nccwpck_require__(9750);
+const context_2 = __nccwpck_require__(7977);
 /**
  * Baggage key
  */
@@ -445,7 +445,7 @@ exports.deleteBaggage = deleteBaggage;
 
 /***/ }),
 
-/***/ 9426:
+/***/ 3274:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -495,7 +495,7 @@ exports.BaggageImpl = BaggageImpl;
 
 /***/ }),
 
-/***/ 2181:
+/***/ 3997:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -513,7 +513,7 @@ exports.baggageEntryMetadataSymbol = Symbol('BaggageEntryMetadata');
 
 /***/ }),
 
-/***/ 54:
+/***/ 8558:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -523,9 +523,9 @@ exports.baggageEntryMetadataSymbol = Symbol('BaggageEntryMetadata');
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.baggageEntryMetadataFromString = exports.createBaggage = void 0;
-const diag_1 = __nccwpck_require__(4278);
-const baggage_impl_1 = __nccwpck_require__(9426);
-const symbol_1 = __nccwpck_require__(2181);
+const diag_1 = __nccwpck_require__(1230);
+const baggage_impl_1 = __nccwpck_require__(3274);
+const symbol_1 = __nccwpck_require__(3997);
 const diag = diag_1.DiagAPI.instance();
 /**
  * Create a new Baggage with optional entries
@@ -560,7 +560,7 @@ exports.baggageEntryMetadataFromString = baggageEntryMetadataFromString;
 
 /***/ }),
 
-/***/ 3420:
+/***/ 244:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -572,7 +572,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.context = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const context_1 = __nccwpck_require__(846);
+const context_1 = __nccwpck_require__(9750);
 /**
  * Entrypoint for context API
  * @since 1.0.0
@@ -582,7 +582,7 @@ exports.context = context_1.ContextAPI.getInstance();
 
 /***/ }),
 
-/***/ 1258:
+/***/ 9522:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -592,7 +592,7 @@ exports.context = context_1.ContextAPI.getInstance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopContextManager = void 0;
-const context_1 = __nccwpck_require__(6257);
+const context_1 = __nccwpck_require__(7977);
 class NoopContextManager {
     active() {
         return context_1.ROOT_CONTEXT;
@@ -615,7 +615,7 @@ exports.NoopContextManager = NoopContextManager;
 
 /***/ }),
 
-/***/ 6257:
+/***/ 7977:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -673,7 +673,7 @@ exports.ROOT_CONTEXT = new BaseContext();
 
 /***/ }),
 
-/***/ 3502:
+/***/ 1414:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -685,7 +685,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.diag = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const diag_1 = __nccwpck_require__(4278);
+const diag_1 = __nccwpck_require__(1230);
 /**
  * Entrypoint for Diag API.
  * Defines Diagnostic handler used for internal diagnostic logging operations.
@@ -699,7 +699,7 @@ exports.diag = diag_1.DiagAPI.instance();
 
 /***/ }),
 
-/***/ 8979:
+/***/ 7723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -709,7 +709,7 @@ exports.diag = diag_1.DiagAPI.instance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DiagComponentLogger = void 0;
-const global_utils_1 = __nccwpck_require__(2523);
+const global_utils_1 = __nccwpck_require__(9923);
 /**
  * Component Logger which is meant to be used as part of any component which
  * will add automatically additional namespace in front of the log message.
@@ -752,7 +752,7 @@ function logProxy(funcName, namespace, args) {
 
 /***/ }),
 
-/***/ 505:
+/***/ 6769:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -831,7 +831,7 @@ exports.DiagConsoleLogger = DiagConsoleLogger;
 
 /***/ }),
 
-/***/ 2930:
+/***/ 3514:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -841,7 +841,7 @@ exports.DiagConsoleLogger = DiagConsoleLogger;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createLogLevelDiagLogger = void 0;
-const types_1 = __nccwpck_require__(9269);
+const types_1 = __nccwpck_require__(2573);
 function createLogLevelDiagLogger(maxLevel, logger) {
     if (maxLevel < types_1.DiagLogLevel.NONE) {
         maxLevel = types_1.DiagLogLevel.NONE;
@@ -871,7 +871,7 @@ exports.createLogLevelDiagLogger = createLogLevelDiagLogger;
 
 /***/ }),
 
-/***/ 9269:
+/***/ 2573:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -910,7 +910,7 @@ var DiagLogLevel;
 
 /***/ }),
 
-/***/ 2546:
+/***/ 3914:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -920,60 +920,60 @@ var DiagLogLevel;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.trace = exports.propagation = exports.metrics = exports.diag = exports.context = exports.INVALID_SPAN_CONTEXT = exports.INVALID_TRACEID = exports.INVALID_SPANID = exports.isValidSpanId = exports.isValidTraceId = exports.isSpanContextValid = exports.createTraceState = exports.TraceFlags = exports.SpanStatusCode = exports.SpanKind = exports.SamplingDecision = exports.ProxyTracerProvider = exports.ProxyTracer = exports.defaultTextMapSetter = exports.defaultTextMapGetter = exports.ValueType = exports.createNoopMeter = exports.DiagLogLevel = exports.DiagConsoleLogger = exports.ROOT_CONTEXT = exports.createContextKey = exports.baggageEntryMetadataFromString = void 0;
-var utils_1 = __nccwpck_require__(54);
+var utils_1 = __nccwpck_require__(8558);
 Object.defineProperty(exports, "baggageEntryMetadataFromString", ({ enumerable: true, get: function () { return utils_1.baggageEntryMetadataFromString; } }));
 // Context APIs
-var context_1 = __nccwpck_require__(6257);
+var context_1 = __nccwpck_require__(7977);
 Object.defineProperty(exports, "createContextKey", ({ enumerable: true, get: function () { return context_1.createContextKey; } }));
 Object.defineProperty(exports, "ROOT_CONTEXT", ({ enumerable: true, get: function () { return context_1.ROOT_CONTEXT; } }));
 // Diag APIs
-var consoleLogger_1 = __nccwpck_require__(505);
+var consoleLogger_1 = __nccwpck_require__(6769);
 Object.defineProperty(exports, "DiagConsoleLogger", ({ enumerable: true, get: function () { return consoleLogger_1.DiagConsoleLogger; } }));
-var types_1 = __nccwpck_require__(9269);
+var types_1 = __nccwpck_require__(2573);
 Object.defineProperty(exports, "DiagLogLevel", ({ enumerable: true, get: function () { return types_1.DiagLogLevel; } }));
 // Metrics APIs
-var NoopMeter_1 = __nccwpck_require__(5041);
+var NoopMeter_1 = __nccwpck_require__(7017);
 Object.defineProperty(exports, "createNoopMeter", ({ enumerable: true, get: function () { return NoopMeter_1.createNoopMeter; } }));
-var Metric_1 = __nccwpck_require__(4222);
+var Metric_1 = __nccwpck_require__(3814);
 Object.defineProperty(exports, "ValueType", ({ enumerable: true, get: function () { return Metric_1.ValueType; } }));
 // Propagation APIs
-var TextMapPropagator_1 = __nccwpck_require__(17);
+var TextMapPropagator_1 = __nccwpck_require__(7865);
 Object.defineProperty(exports, "defaultTextMapGetter", ({ enumerable: true, get: function () { return TextMapPropagator_1.defaultTextMapGetter; } }));
 Object.defineProperty(exports, "defaultTextMapSetter", ({ enumerable: true, get: function () { return TextMapPropagator_1.defaultTextMapSetter; } }));
-var ProxyTracer_1 = __nccwpck_require__(4681);
+var ProxyTracer_1 = __nccwpck_require__(4833);
 Object.defineProperty(exports, "ProxyTracer", ({ enumerable: true, get: function () { return ProxyTracer_1.ProxyTracer; } }));
 // TODO: Remove ProxyTracerProvider export in the next major version.
-var ProxyTracerProvider_1 = __nccwpck_require__(3264);
+var ProxyTracerProvider_1 = __nccwpck_require__(312);
 Object.defineProperty(exports, "ProxyTracerProvider", ({ enumerable: true, get: function () { return ProxyTracerProvider_1.ProxyTracerProvider; } }));
-var SamplingResult_1 = __nccwpck_require__(4074);
+var SamplingResult_1 = __nccwpck_require__(434);
 Object.defineProperty(exports, "SamplingDecision", ({ enumerable: true, get: function () { return SamplingResult_1.SamplingDecision; } }));
-var span_kind_1 = __nccwpck_require__(8339);
+var span_kind_1 = __nccwpck_require__(2347);
 Object.defineProperty(exports, "SpanKind", ({ enumerable: true, get: function () { return span_kind_1.SpanKind; } }));
-var status_1 = __nccwpck_require__(9612);
+var status_1 = __nccwpck_require__(1524);
 Object.defineProperty(exports, "SpanStatusCode", ({ enumerable: true, get: function () { return status_1.SpanStatusCode; } }));
-var trace_flags_1 = __nccwpck_require__(1869);
+var trace_flags_1 = __nccwpck_require__(7221);
 Object.defineProperty(exports, "TraceFlags", ({ enumerable: true, get: function () { return trace_flags_1.TraceFlags; } }));
-var utils_2 = __nccwpck_require__(1233);
+var utils_2 = __nccwpck_require__(969);
 Object.defineProperty(exports, "createTraceState", ({ enumerable: true, get: function () { return utils_2.createTraceState; } }));
-var spancontext_utils_1 = __nccwpck_require__(7815);
+var spancontext_utils_1 = __nccwpck_require__(639);
 Object.defineProperty(exports, "isSpanContextValid", ({ enumerable: true, get: function () { return spancontext_utils_1.isSpanContextValid; } }));
 Object.defineProperty(exports, "isValidTraceId", ({ enumerable: true, get: function () { return spancontext_utils_1.isValidTraceId; } }));
 Object.defineProperty(exports, "isValidSpanId", ({ enumerable: true, get: function () { return spancontext_utils_1.isValidSpanId; } }));
-var invalid_span_constants_1 = __nccwpck_require__(216);
+var invalid_span_constants_1 = __nccwpck_require__(7088);
 Object.defineProperty(exports, "INVALID_SPANID", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_SPANID; } }));
 Object.defineProperty(exports, "INVALID_TRACEID", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_TRACEID; } }));
 Object.defineProperty(exports, "INVALID_SPAN_CONTEXT", ({ enumerable: true, get: function () { return invalid_span_constants_1.INVALID_SPAN_CONTEXT; } }));
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const context_api_1 = __nccwpck_require__(3420);
+const context_api_1 = __nccwpck_require__(244);
 Object.defineProperty(exports, "context", ({ enumerable: true, get: function () { return context_api_1.context; } }));
-const diag_api_1 = __nccwpck_require__(3502);
+const diag_api_1 = __nccwpck_require__(1414);
 Object.defineProperty(exports, "diag", ({ enumerable: true, get: function () { return diag_api_1.diag; } }));
-const metrics_api_1 = __nccwpck_require__(2826);
+const metrics_api_1 = __nccwpck_require__(2053);
 Object.defineProperty(exports, "metrics", ({ enumerable: true, get: function () { return metrics_api_1.metrics; } }));
-const propagation_api_1 = __nccwpck_require__(6954);
+const propagation_api_1 = __nccwpck_require__(6389);
 Object.defineProperty(exports, "propagation", ({ enumerable: true, get: function () { return propagation_api_1.propagation; } }));
-const trace_api_1 = __nccwpck_require__(7382);
+const trace_api_1 = __nccwpck_require__(6542);
 Object.defineProperty(exports, "trace", ({ enumerable: true, get: function () { return trace_api_1.trace; } }));
 // Default export.
 exports["default"] = {
@@ -987,7 +987,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 2523:
+/***/ 9923:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -997,8 +997,8 @@ exports["default"] = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.unregisterGlobal = exports.getGlobal = exports.registerGlobal = void 0;
-const version_1 = __nccwpck_require__(3670);
-const semver_1 = __nccwpck_require__(232);
+const version_1 = __nccwpck_require__(9390);
+const semver_1 = __nccwpck_require__(5088);
 const major = version_1.VERSION.split('.')[0];
 const GLOBAL_OPENTELEMETRY_API_KEY = Symbol.for(`opentelemetry.js.api.${major}`);
 const _global = (typeof globalThis === 'object'
@@ -1053,7 +1053,7 @@ exports.unregisterGlobal = unregisterGlobal;
 
 /***/ }),
 
-/***/ 232:
+/***/ 5088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1063,7 +1063,7 @@ exports.unregisterGlobal = unregisterGlobal;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isCompatible = exports._makeCompatibilityCheck = void 0;
-const version_1 = __nccwpck_require__(3670);
+const version_1 = __nccwpck_require__(9390);
 const re = /^(\d+)\.(\d+)\.(\d+)(-(.+))?$/;
 /**
  * Create a function to test an API version to see if it is compatible with the provided ownVersion.
@@ -1170,7 +1170,7 @@ exports.isCompatible = _makeCompatibilityCheck(version_1.VERSION);
 
 /***/ }),
 
-/***/ 2826:
+/***/ 2053:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1182,7 +1182,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.metrics = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const metrics_1 = __nccwpck_require__(4012);
+const metrics_1 = __nccwpck_require__(8692);
 /**
  * Entrypoint for metrics API
  *
@@ -1193,7 +1193,7 @@ exports.metrics = metrics_1.MetricsAPI.getInstance();
 
 /***/ }),
 
-/***/ 4222:
+/***/ 3814:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1217,7 +1217,7 @@ var ValueType;
 
 /***/ }),
 
-/***/ 5041:
+/***/ 7017:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1341,7 +1341,7 @@ exports.createNoopMeter = createNoopMeter;
 
 /***/ }),
 
-/***/ 7944:
+/***/ 2896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1351,7 +1351,7 @@ exports.createNoopMeter = createNoopMeter;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NOOP_METER_PROVIDER = exports.NoopMeterProvider = void 0;
-const NoopMeter_1 = __nccwpck_require__(5041);
+const NoopMeter_1 = __nccwpck_require__(7017);
 /**
  * An implementation of the {@link MeterProvider} which returns an impotent Meter
  * for all calls to `getMeter`
@@ -1367,7 +1367,7 @@ exports.NOOP_METER_PROVIDER = new NoopMeterProvider();
 
 /***/ }),
 
-/***/ 6954:
+/***/ 6389:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1379,7 +1379,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.propagation = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const propagation_1 = __nccwpck_require__(2671);
+const propagation_1 = __nccwpck_require__(7);
 /**
  * Entrypoint for propagation API
  *
@@ -1390,7 +1390,7 @@ exports.propagation = propagation_1.PropagationAPI.getInstance();
 
 /***/ }),
 
-/***/ 3097:
+/***/ 4353:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1419,7 +1419,7 @@ exports.NoopTextMapPropagator = NoopTextMapPropagator;
 
 /***/ }),
 
-/***/ 17:
+/***/ 7865:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1461,7 +1461,7 @@ exports.defaultTextMapSetter = {
 
 /***/ }),
 
-/***/ 7382:
+/***/ 6542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1473,7 +1473,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.trace = void 0;
 // Split module-level variable definition into separate files to allow
 // tree-shaking on each api instance.
-const trace_1 = __nccwpck_require__(7940);
+const trace_1 = __nccwpck_require__(4508);
 /**
  * Entrypoint for trace API
  *
@@ -1484,7 +1484,7 @@ exports.trace = trace_1.TraceAPI.getInstance();
 
 /***/ }),
 
-/***/ 4696:
+/***/ 7168:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1494,7 +1494,7 @@ exports.trace = trace_1.TraceAPI.getInstance();
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NonRecordingSpan = void 0;
-const invalid_span_constants_1 = __nccwpck_require__(216);
+const invalid_span_constants_1 = __nccwpck_require__(7088);
 /**
  * The NonRecordingSpan is the default {@link Span} that is used when no Span
  * implementation is available. All operations are no-op including context
@@ -1548,7 +1548,7 @@ exports.NonRecordingSpan = NonRecordingSpan;
 
 /***/ }),
 
-/***/ 8115:
+/***/ 1432:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1558,10 +1558,10 @@ exports.NonRecordingSpan = NonRecordingSpan;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopTracer = void 0;
-const context_1 = __nccwpck_require__(846);
-const context_utils_1 = __nccwpck_require__(3979);
-const NonRecordingSpan_1 = __nccwpck_require__(4696);
-const spancontext_utils_1 = __nccwpck_require__(7815);
+const context_1 = __nccwpck_require__(9750);
+const context_utils_1 = __nccwpck_require__(2771);
+const NonRecordingSpan_1 = __nccwpck_require__(7168);
+const spancontext_utils_1 = __nccwpck_require__(639);
 const contextApi = context_1.ContextAPI.getInstance();
 /**
  * No-op implementations of {@link Tracer}.
@@ -1622,7 +1622,7 @@ function isSpanContext(spanContext) {
 
 /***/ }),
 
-/***/ 6642:
+/***/ 4602:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1632,7 +1632,7 @@ function isSpanContext(spanContext) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.NoopTracerProvider = void 0;
-const NoopTracer_1 = __nccwpck_require__(8115);
+const NoopTracer_1 = __nccwpck_require__(1432);
 /**
  * An implementation of the {@link TracerProvider} which returns an impotent
  * Tracer for all calls to `getTracer`.
@@ -1649,7 +1649,7 @@ exports.NoopTracerProvider = NoopTracerProvider;
 
 /***/ }),
 
-/***/ 4681:
+/***/ 4833:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1659,7 +1659,7 @@ exports.NoopTracerProvider = NoopTracerProvider;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyTracer = void 0;
-const NoopTracer_1 = __nccwpck_require__(8115);
+const NoopTracer_1 = __nccwpck_require__(1432);
 const NOOP_TRACER = new NoopTracer_1.NoopTracer();
 /**
  * Proxy tracer provided by the proxy tracer provider
@@ -1701,7 +1701,7 @@ exports.ProxyTracer = ProxyTracer;
 
 /***/ }),
 
-/***/ 3264:
+/***/ 312:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1711,8 +1711,8 @@ exports.ProxyTracer = ProxyTracer;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyTracerProvider = void 0;
-const ProxyTracer_1 = __nccwpck_require__(4681);
-const NoopTracerProvider_1 = __nccwpck_require__(6642);
+const ProxyTracer_1 = __nccwpck_require__(4833);
+const NoopTracerProvider_1 = __nccwpck_require__(4602);
 const NOOP_TRACER_PROVIDER = new NoopTracerProvider_1.NoopTracerProvider();
 /**
  * Tracer provider which provides {@link ProxyTracer}s.
@@ -1753,7 +1753,7 @@ exports.ProxyTracerProvider = ProxyTracerProvider;
 
 /***/ }),
 
-/***/ 4074:
+/***/ 434:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1792,7 +1792,7 @@ var SamplingDecision;
 
 /***/ }),
 
-/***/ 3979:
+/***/ 2771:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1802,9 +1802,9 @@ var SamplingDecision;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSpanContext = exports.setSpanContext = exports.deleteSpan = exports.setSpan = exports.getActiveSpan = exports.getSpan = void 0;
-const context_1 = __nccwpck_require__(6257);
-const NonRecordingSpan_1 = __nccwpck_require__(4696);
-const context_2 = __nccwpck_require__(846);
+const context_1 = __nccwpck_require__(7977);
+const NonRecordingSpan_1 = __nccwpck_require__(7168);
+const context_2 = __nccwpck_require__(9750);
 /**
  * span key
  */
@@ -1869,7 +1869,7 @@ exports.getSpanContext = getSpanContext;
 
 /***/ }),
 
-/***/ 5575:
+/***/ 7903:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -1879,7 +1879,7 @@ exports.getSpanContext = getSpanContext;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceStateImpl = void 0;
-const tracestate_validators_1 = __nccwpck_require__(7706);
+const tracestate_validators_1 = __nccwpck_require__(5618);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -1969,7 +1969,7 @@ exports.TraceStateImpl = TraceStateImpl;
 
 /***/ }),
 
-/***/ 7706:
+/***/ 5618:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2010,7 +2010,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 1233:
+/***/ 969:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2020,7 +2020,7 @@ exports.validateValue = validateValue;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.createTraceState = void 0;
-const tracestate_impl_1 = __nccwpck_require__(5575);
+const tracestate_impl_1 = __nccwpck_require__(7903);
 /**
  * @since 1.1.0
  */
@@ -2032,7 +2032,7 @@ exports.createTraceState = createTraceState;
 
 /***/ }),
 
-/***/ 216:
+/***/ 7088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2042,7 +2042,7 @@ exports.createTraceState = createTraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.INVALID_SPAN_CONTEXT = exports.INVALID_TRACEID = exports.INVALID_SPANID = void 0;
-const trace_flags_1 = __nccwpck_require__(1869);
+const trace_flags_1 = __nccwpck_require__(7221);
 /**
  * @since 1.0.0
  */
@@ -2063,7 +2063,7 @@ exports.INVALID_SPAN_CONTEXT = {
 
 /***/ }),
 
-/***/ 8339:
+/***/ 2347:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2107,7 +2107,7 @@ var SpanKind;
 
 /***/ }),
 
-/***/ 7815:
+/***/ 639:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2117,8 +2117,8 @@ exports.wrapSpanContext = exports.isSpanContextValid = exports.isValidSpanId = e
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const invalid_span_constants_1 = __nccwpck_require__(216);
-const NonRecordingSpan_1 = __nccwpck_require__(4696);
+const invalid_span_constants_1 = __nccwpck_require__(7088);
+const NonRecordingSpan_1 = __nccwpck_require__(7168);
 // Valid characters (0-9, a-f, A-F) are marked as 1.
 const isHex = new Uint8Array([
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -2179,7 +2179,7 @@ exports.wrapSpanContext = wrapSpanContext;
 
 /***/ }),
 
-/***/ 9612:
+/***/ 1524:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2214,7 +2214,7 @@ var SpanStatusCode;
 
 /***/ }),
 
-/***/ 1869:
+/***/ 7221:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2238,7 +2238,7 @@ var TraceFlags;
 
 /***/ }),
 
-/***/ 3670:
+/***/ 9390:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2254,7 +2254,7 @@ exports.VERSION = '1.9.1';
 
 /***/ }),
 
-/***/ 7254:
+/***/ 5038:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2273,7 +2273,7 @@ var ExportResultCode;
 
 /***/ }),
 
-/***/ 6145:
+/***/ 6217:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2298,7 +2298,7 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
 
 /***/ }),
 
-/***/ 8963:
+/***/ 2827:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2308,10 +2308,10 @@ exports.BAGGAGE_MAX_TOTAL_LENGTH = 8192;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CBaggagePropagator = void 0;
-const api_1 = __nccwpck_require__(2546);
-const suppress_tracing_1 = __nccwpck_require__(275);
-const constants_1 = __nccwpck_require__(6145);
-const utils_1 = __nccwpck_require__(4501);
+const api_1 = __nccwpck_require__(3914);
+const suppress_tracing_1 = __nccwpck_require__(7963);
+const constants_1 = __nccwpck_require__(6217);
+const utils_1 = __nccwpck_require__(7613);
 /**
  * Propagates {@link Baggage} through Context format propagation.
  *
@@ -2363,14 +2363,14 @@ exports.W3CBaggagePropagator = W3CBaggagePropagator;
 
 /***/ }),
 
-/***/ 4501:
+/***/ 7613:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseKeyPairsIntoRecord = exports.parseBaggageHeaderString = exports.parsePairKeyValue = exports.getKeyPairs = exports.serializeKeyPairs = void 0;
-const api_1 = __nccwpck_require__(2546);
-const constants_1 = __nccwpck_require__(6145);
+const api_1 = __nccwpck_require__(3914);
+const constants_1 = __nccwpck_require__(6217);
 function serializeKeyPairs(keyPairs) {
     return keyPairs.reduce((hValue, current) => {
         const value = `${hValue}${hValue !== '' ? constants_1.BAGGAGE_ITEMS_SEPARATOR : ''}${current}`;
@@ -2475,7 +2475,7 @@ exports.parseKeyPairsIntoRecord = parseKeyPairsIntoRecord;
 
 /***/ }),
 
-/***/ 4384:
+/***/ 8920:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2531,7 +2531,7 @@ exports.AnchoredClock = AnchoredClock;
 
 /***/ }),
 
-/***/ 34:
+/***/ 5306:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2541,7 +2541,7 @@ exports.AnchoredClock = AnchoredClock;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isAttributeValue = exports.isAttributeKey = exports.sanitizeAttributes = void 0;
-const api_1 = __nccwpck_require__(2546);
+const api_1 = __nccwpck_require__(3914);
 function sanitizeAttributes(attributes) {
     const out = {};
     if (typeof attributes !== 'object' || attributes == null) {
@@ -2619,7 +2619,7 @@ function isValidPrimitiveAttributeValueType(valType) {
 
 /***/ }),
 
-/***/ 6634:
+/***/ 6354:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2629,7 +2629,7 @@ function isValidPrimitiveAttributeValueType(valType) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.globalErrorHandler = exports.setGlobalErrorHandler = void 0;
-const logging_error_handler_1 = __nccwpck_require__(5176);
+const logging_error_handler_1 = __nccwpck_require__(6512);
 /** The global error handler delegate */
 let delegateHandler = (0, logging_error_handler_1.loggingErrorHandler)();
 /**
@@ -2655,7 +2655,7 @@ exports.globalErrorHandler = globalErrorHandler;
 
 /***/ }),
 
-/***/ 9764:
+/***/ 8284:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2673,7 +2673,7 @@ exports._globalThis = globalThis;
 
 /***/ }),
 
-/***/ 5176:
+/***/ 6512:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2683,7 +2683,7 @@ exports._globalThis = globalThis;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.loggingErrorHandler = void 0;
-const api_1 = __nccwpck_require__(2546);
+const api_1 = __nccwpck_require__(3914);
 /**
  * Returns a function that logs an error using the provided logger, or a
  * console logger if one was not provided.
@@ -2731,7 +2731,7 @@ function flattenException(ex) {
 
 /***/ }),
 
-/***/ 9554:
+/***/ 4826:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2741,7 +2741,7 @@ function flattenException(ex) {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.addHrTimes = exports.isTimeInput = exports.isTimeInputHrTime = exports.hrTimeToSeconds = exports.hrTimeToMilliseconds = exports.hrTimeToMicroseconds = exports.hrTimeToNanoseconds = exports.hrTimeToTimeStamp = exports.hrTimeDuration = exports.timeInputToHrTime = exports.hrTime = exports.getTimeOrigin = exports.millisToHrTime = void 0;
-const platform_1 = __nccwpck_require__(9973);
+const platform_1 = __nccwpck_require__(509);
 const NANOSECOND_DIGITS = 9;
 const NANOSECOND_DIGITS_IN_MILLIS = 6;
 const MILLISECONDS_TO_NANOSECONDS = Math.pow(10, NANOSECOND_DIGITS_IN_MILLIS);
@@ -2917,7 +2917,7 @@ exports.addHrTimes = addHrTimes;
 
 /***/ }),
 
-/***/ 407:
+/***/ 9359:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2941,7 +2941,7 @@ exports.unrefTimer = unrefTimer;
 
 /***/ }),
 
-/***/ 5077:
+/***/ 4637:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -2953,19 +2953,19 @@ var __webpack_unused_export__;
 __webpack_unused_export__ = ({ value: true });
 __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = exports.tp = void 0;
 __webpack_unused_export__ = void 0;
-var W3CBaggagePropagator_1 = __nccwpck_require__(8963);
+var W3CBaggagePropagator_1 = __nccwpck_require__(2827);
 Object.defineProperty(exports, "tp", ({ enumerable: true, get: function () { return W3CBaggagePropagator_1.W3CBaggagePropagator; } }));
-var anchored_clock_1 = __nccwpck_require__(4384);
+var anchored_clock_1 = __nccwpck_require__(8920);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return anchored_clock_1.AnchoredClock; } });
-var attributes_1 = __nccwpck_require__(34);
+var attributes_1 = __nccwpck_require__(5306);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return attributes_1.isAttributeValue; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return attributes_1.sanitizeAttributes; } });
-var global_error_handler_1 = __nccwpck_require__(6634);
+var global_error_handler_1 = __nccwpck_require__(6354);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return global_error_handler_1.globalErrorHandler; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return global_error_handler_1.setGlobalErrorHandler; } });
-var logging_error_handler_1 = __nccwpck_require__(5176);
+var logging_error_handler_1 = __nccwpck_require__(6512);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return logging_error_handler_1.loggingErrorHandler; } });
-var time_1 = __nccwpck_require__(9554);
+var time_1 = __nccwpck_require__(4826);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.addHrTimes; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.getTimeOrigin; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.hrTime; } });
@@ -2979,13 +2979,13 @@ __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.isTimeInputHrTime; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.millisToHrTime; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return time_1.timeInputToHrTime; } });
-var timer_util_1 = __nccwpck_require__(407);
+var timer_util_1 = __nccwpck_require__(9359);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return timer_util_1.unrefTimer; } });
-var ExportResult_1 = __nccwpck_require__(7254);
+var ExportResult_1 = __nccwpck_require__(5038);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return ExportResult_1.ExportResultCode; } });
-var utils_1 = __nccwpck_require__(4501);
+var utils_1 = __nccwpck_require__(7613);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return utils_1.parseKeyPairsIntoRecord; } });
-var platform_1 = __nccwpck_require__(9973);
+var platform_1 = __nccwpck_require__(509);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.SDK_INFO; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1._globalThis; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.getStringFromEnv; } });
@@ -2993,37 +2993,37 @@ __webpack_unused_export__ = ({ enumerable: true, get: function () { return platf
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.getNumberFromEnv; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.getStringListFromEnv; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return platform_1.otperformance; } });
-var composite_1 = __nccwpck_require__(8695);
+var composite_1 = __nccwpck_require__(415);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return composite_1.CompositePropagator; } });
-var W3CTraceContextPropagator_1 = __nccwpck_require__(777);
+var W3CTraceContextPropagator_1 = __nccwpck_require__(8769);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_PARENT_HEADER; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.TRACE_STATE_HEADER; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.W3CTraceContextPropagator; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return W3CTraceContextPropagator_1.parseTraceParent; } });
-var rpc_metadata_1 = __nccwpck_require__(2192);
+var rpc_metadata_1 = __nccwpck_require__(3832);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_metadata_1.RPCType; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_metadata_1.deleteRPCMetadata; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_metadata_1.getRPCMetadata; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return rpc_metadata_1.setRPCMetadata; } });
-var suppress_tracing_1 = __nccwpck_require__(275);
+var suppress_tracing_1 = __nccwpck_require__(7963);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return suppress_tracing_1.isTracingSuppressed; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return suppress_tracing_1.suppressTracing; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return suppress_tracing_1.unsuppressTracing; } });
-var TraceState_1 = __nccwpck_require__(785);
+var TraceState_1 = __nccwpck_require__(1001);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return TraceState_1.TraceState; } });
-var merge_1 = __nccwpck_require__(8551);
+var merge_1 = __nccwpck_require__(1615);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return merge_1.merge; } });
-var timeout_1 = __nccwpck_require__(684);
+var timeout_1 = __nccwpck_require__(1988);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return timeout_1.TimeoutError; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return timeout_1.callWithTimeout; } });
-var url_1 = __nccwpck_require__(5358);
+var url_1 = __nccwpck_require__(2326);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return url_1.isUrlIgnored; } });
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return url_1.urlMatches; } });
-var callback_1 = __nccwpck_require__(4532);
+var callback_1 = __nccwpck_require__(6940);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return callback_1.BindOnceFuture; } });
-var configuration_1 = __nccwpck_require__(3785);
+var configuration_1 = __nccwpck_require__(9233);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return configuration_1.diagLogLevelFromString; } });
-const exporter_1 = __nccwpck_require__(6318);
+const exporter_1 = __nccwpck_require__(5702);
 __webpack_unused_export__ = {
     _export: exporter_1._export,
 };
@@ -3031,7 +3031,7 @@ __webpack_unused_export__ = {
 
 /***/ }),
 
-/***/ 6318:
+/***/ 5702:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3041,8 +3041,8 @@ __webpack_unused_export__ = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports._export = void 0;
-const api_1 = __nccwpck_require__(2546);
-const suppress_tracing_1 = __nccwpck_require__(275);
+const api_1 = __nccwpck_require__(3914);
+const suppress_tracing_1 = __nccwpck_require__(7963);
 /**
  * @internal
  * Shared functionality used by Exporters while exporting data, including suppression of Traces.
@@ -3060,7 +3060,7 @@ exports._export = _export;
 
 /***/ }),
 
-/***/ 3432:
+/***/ 5168:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3101,7 +3101,7 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 9973:
+/***/ 509:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3111,7 +3111,7 @@ exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getStringFromE
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-var node_1 = __nccwpck_require__(9750);
+var node_1 = __nccwpck_require__(4158);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return node_1.SDK_INFO; } }));
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return node_1._globalThis; } }));
 Object.defineProperty(exports, "otperformance", ({ enumerable: true, get: function () { return node_1.otperformance; } }));
@@ -3123,7 +3123,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
 
 /***/ }),
 
-/***/ 8535:
+/***/ 447:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3133,7 +3133,7 @@ Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get:
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getStringListFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = exports.getNumberFromEnv = void 0;
-const api_1 = __nccwpck_require__(2546);
+const api_1 = __nccwpck_require__(3914);
 const util_1 = __nccwpck_require__(9023);
 /**
  * Retrieves a number from an environment variable.
@@ -3222,7 +3222,7 @@ exports.getStringListFromEnv = getStringListFromEnv;
 
 /***/ }),
 
-/***/ 9750:
+/***/ 4158:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3232,14 +3232,14 @@ exports.getStringListFromEnv = getStringListFromEnv;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.otperformance = exports.SDK_INFO = exports._globalThis = exports.getStringListFromEnv = exports.getNumberFromEnv = exports.getBooleanFromEnv = exports.getStringFromEnv = void 0;
-var environment_1 = __nccwpck_require__(8535);
+var environment_1 = __nccwpck_require__(447);
 Object.defineProperty(exports, "getStringFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringFromEnv; } }));
 Object.defineProperty(exports, "getBooleanFromEnv", ({ enumerable: true, get: function () { return environment_1.getBooleanFromEnv; } }));
 Object.defineProperty(exports, "getNumberFromEnv", ({ enumerable: true, get: function () { return environment_1.getNumberFromEnv; } }));
 Object.defineProperty(exports, "getStringListFromEnv", ({ enumerable: true, get: function () { return environment_1.getStringListFromEnv; } }));
-var globalThis_1 = __nccwpck_require__(9764);
+var globalThis_1 = __nccwpck_require__(8284);
 Object.defineProperty(exports, "_globalThis", ({ enumerable: true, get: function () { return globalThis_1._globalThis; } }));
-var sdk_info_1 = __nccwpck_require__(3903);
+var sdk_info_1 = __nccwpck_require__(6375);
 Object.defineProperty(exports, "SDK_INFO", ({ enumerable: true, get: function () { return sdk_info_1.SDK_INFO; } }));
 /**
  * @deprecated Use performance directly.
@@ -3249,7 +3249,7 @@ exports.otperformance = performance;
 
 /***/ }),
 
-/***/ 3903:
+/***/ 6375:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3259,9 +3259,9 @@ exports.otperformance = performance;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SDK_INFO = void 0;
-const version_1 = __nccwpck_require__(6829);
-const semantic_conventions_1 = __nccwpck_require__(8473);
-const semconv_1 = __nccwpck_require__(320);
+const version_1 = __nccwpck_require__(2597);
+const semantic_conventions_1 = __nccwpck_require__(1085);
+const semconv_1 = __nccwpck_require__(8984);
 /** Constants describing the SDK in use */
 exports.SDK_INFO = {
     [semantic_conventions_1.ATTR_TELEMETRY_SDK_NAME]: 'opentelemetry',
@@ -3273,7 +3273,7 @@ exports.SDK_INFO = {
 
 /***/ }),
 
-/***/ 8695:
+/***/ 415:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3283,7 +3283,7 @@ exports.SDK_INFO = {
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CompositePropagator = void 0;
-const api_1 = __nccwpck_require__(2546);
+const api_1 = __nccwpck_require__(3914);
 /** Combines multiple propagators into a single propagator. */
 class CompositePropagator {
     _propagators;
@@ -3354,7 +3354,7 @@ exports.CompositePropagator = CompositePropagator;
 
 /***/ }),
 
-/***/ 320:
+/***/ 8984:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3381,7 +3381,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
 
 /***/ }),
 
-/***/ 785:
+/***/ 1001:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3391,7 +3391,7 @@ exports.ATTR_PROCESS_RUNTIME_NAME = 'process.runtime.name';
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.TraceState = void 0;
-const validators_1 = __nccwpck_require__(3432);
+const validators_1 = __nccwpck_require__(5168);
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
 const LIST_MEMBERS_SEPARATOR = ',';
@@ -3529,7 +3529,7 @@ exports.TraceState = TraceState;
 
 /***/ }),
 
-/***/ 777:
+/***/ 8769:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3539,9 +3539,9 @@ exports.TraceState = TraceState;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.W3CTraceContextPropagator = exports.parseTraceParent = exports.TRACE_STATE_HEADER = exports.TRACE_PARENT_HEADER = void 0;
-const api_1 = __nccwpck_require__(2546);
-const suppress_tracing_1 = __nccwpck_require__(275);
-const TraceState_1 = __nccwpck_require__(785);
+const api_1 = __nccwpck_require__(3914);
+const suppress_tracing_1 = __nccwpck_require__(7963);
+const TraceState_1 = __nccwpck_require__(1001);
 exports.TRACE_PARENT_HEADER = 'traceparent';
 exports.TRACE_STATE_HEADER = 'tracestate';
 const VERSION = '00';
@@ -3628,7 +3628,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
 
 /***/ }),
 
-/***/ 2192:
+/***/ 3832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3638,7 +3638,7 @@ exports.W3CTraceContextPropagator = W3CTraceContextPropagator;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getRPCMetadata = exports.deleteRPCMetadata = exports.setRPCMetadata = exports.RPCType = void 0;
-const api_1 = __nccwpck_require__(2546);
+const api_1 = __nccwpck_require__(3914);
 const RPC_METADATA_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key RPC_METADATA');
 var RPCType;
 (function (RPCType) {
@@ -3660,7 +3660,7 @@ exports.getRPCMetadata = getRPCMetadata;
 
 /***/ }),
 
-/***/ 275:
+/***/ 7963:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3670,7 +3670,7 @@ exports.getRPCMetadata = getRPCMetadata;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.isTracingSuppressed = exports.unsuppressTracing = exports.suppressTracing = void 0;
-const api_1 = __nccwpck_require__(2546);
+const api_1 = __nccwpck_require__(3914);
 const SUPPRESS_TRACING_KEY = (0, api_1.createContextKey)('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 function suppressTracing(context) {
     return context.setValue(SUPPRESS_TRACING_KEY, true);
@@ -3688,7 +3688,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
 
 /***/ }),
 
-/***/ 4532:
+/***/ 6940:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3698,7 +3698,7 @@ exports.isTracingSuppressed = isTracingSuppressed;
  */
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BindOnceFuture = void 0;
-const promise_1 = __nccwpck_require__(4758);
+const promise_1 = __nccwpck_require__(670);
 /**
  * Bind the callback and only invoke the callback once regardless how many times `BindOnceFuture.call` is invoked.
  */
@@ -3735,7 +3735,7 @@ exports.BindOnceFuture = BindOnceFuture;
 
 /***/ }),
 
-/***/ 3785:
+/***/ 9233:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3745,7 +3745,7 @@ exports.diagLogLevelFromString = void 0;
  * Copyright The OpenTelemetry Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-const api_1 = __nccwpck_require__(2546);
+const api_1 = __nccwpck_require__(3914);
 const logLevelMap = {
     ALL: api_1.DiagLogLevel.ALL,
     VERBOSE: api_1.DiagLogLevel.VERBOSE,
@@ -3776,7 +3776,7 @@ exports.diagLogLevelFromString = diagLogLevelFromString;
 
 /***/ }),
 
-/***/ 6027:
+/***/ 1136:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3928,7 +3928,7 @@ function objectToString(value) {
 
 /***/ }),
 
-/***/ 8551:
+/***/ 1615:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3939,7 +3939,7 @@ function objectToString(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const lodash_merge_1 = __nccwpck_require__(6027);
+const lodash_merge_1 = __nccwpck_require__(1136);
 const MAX_LEVEL = 20;
 /**
  * Merges objects together
@@ -4095,7 +4095,7 @@ function shouldMerge(one, two) {
 
 /***/ }),
 
-/***/ 4758:
+/***/ 670:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4130,7 +4130,7 @@ exports.Deferred = Deferred;
 
 /***/ }),
 
-/***/ 684:
+/***/ 1988:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4181,7 +4181,7 @@ exports.callWithTimeout = callWithTimeout;
 
 /***/ }),
 
-/***/ 5358:
+/***/ 2326:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4221,7 +4221,7 @@ exports.isUrlIgnored = isUrlIgnored;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 2597:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4237,7 +4237,7 @@ exports.VERSION = '2.12.1';
 
 /***/ }),
 
-/***/ 5974:
+/***/ 3729:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /* eslint-env browser */
@@ -4497,7 +4497,7 @@ function localstorage() {
 	}
 }
 
-module.exports = __nccwpck_require__(5593)(exports);
+module.exports = __nccwpck_require__(897)(exports);
 
 const {formatters} = module.exports;
 
@@ -4516,7 +4516,7 @@ formatters.j = function (v) {
 
 /***/ }),
 
-/***/ 5593:
+/***/ 897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4532,7 +4532,7 @@ function setup(env) {
 	createDebug.disable = disable;
 	createDebug.enable = enable;
 	createDebug.enabled = enabled;
-	createDebug.humanize = __nccwpck_require__(640);
+	createDebug.humanize = __nccwpck_require__(744);
 	createDebug.destroy = destroy;
 
 	Object.keys(env).forEach(key => {
@@ -4815,7 +4815,7 @@ module.exports = setup;
 
 /***/ }),
 
-/***/ 4649:
+/***/ 2830:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -4824,15 +4824,15 @@ module.exports = setup;
  */
 
 if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true || process.__nwjs) {
-	module.exports = __nccwpck_require__(5974);
+	module.exports = __nccwpck_require__(3729);
 } else {
-	module.exports = __nccwpck_require__(7884);
+	module.exports = __nccwpck_require__(5108);
 }
 
 
 /***/ }),
 
-/***/ 7884:
+/***/ 5108:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 /**
@@ -4866,7 +4866,7 @@ exports.colors = [6, 2, 3, 4, 5, 1];
 try {
 	// Optional dependency (as in, doesn't need to be installed, NOT like optionalDependencies in package.json)
 	// eslint-disable-next-line import/no-extraneous-dependencies
-	const supportsColor = __nccwpck_require__(193);
+	const supportsColor = __nccwpck_require__(75);
 
 	if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
 		exports.colors = [
@@ -5074,7 +5074,7 @@ function init(debug) {
 	}
 }
 
-module.exports = __nccwpck_require__(5593)(exports);
+module.exports = __nccwpck_require__(897)(exports);
 
 const {formatters} = module.exports;
 
@@ -5102,7 +5102,7 @@ formatters.O = function (v) {
 
 /***/ }),
 
-/***/ 3746:
+/***/ 4778:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var debug;
@@ -5111,7 +5111,7 @@ module.exports = function () {
   if (!debug) {
     try {
       /* eslint global-require: off */
-      debug = __nccwpck_require__(4649)("follow-redirects");
+      debug = __nccwpck_require__(2830)("follow-redirects");
     }
     catch (error) { /* */ }
     if (typeof debug !== "function") {
@@ -5124,7 +5124,7 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 2029:
+/***/ 1573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var url = __nccwpck_require__(7016);
@@ -5133,7 +5133,7 @@ var http = __nccwpck_require__(8611);
 var https = __nccwpck_require__(5692);
 var Writable = (__nccwpck_require__(2203).Writable);
 var assert = __nccwpck_require__(2613);
-var debug = __nccwpck_require__(3746);
+var debug = __nccwpck_require__(4778);
 
 // Preventive platform detection
 // istanbul ignore next
@@ -5846,7 +5846,7 @@ module.exports.wrap = wrap;
 
 /***/ }),
 
-/***/ 2353:
+/***/ 4505:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6163,7 +6163,7 @@ function required(port, protocol) {
 
 /***/ }),
 
-/***/ 8974:
+/***/ 6358:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6207,11 +6207,11 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ProxyServer = void 0;
 const http = __importStar(__nccwpck_require__(7067));
 const http2 = __importStar(__nccwpck_require__(2467));
-const web_incoming_1 = __nccwpck_require__(617);
-const ws_incoming_1 = __nccwpck_require__(5591);
+const web_incoming_1 = __nccwpck_require__(7713);
+const ws_incoming_1 = __nccwpck_require__(7036);
 const node_events_1 = __nccwpck_require__(8474);
-const debug_1 = __importDefault(__nccwpck_require__(4649));
-const common_1 = __nccwpck_require__(2353);
+const debug_1 = __importDefault(__nccwpck_require__(2830));
+const common_1 = __nccwpck_require__(4505);
 const log = (0, debug_1.default)("http-proxy-3");
 class ProxyServer extends node_events_1.EventEmitter {
     /**
@@ -6405,7 +6405,7 @@ exports.ProxyServer = ProxyServer;
 
 /***/ }),
 
-/***/ 617:
+/***/ 7713:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6458,9 +6458,9 @@ exports.XHeaders = XHeaders;
 exports.stream = stream;
 const http = __importStar(__nccwpck_require__(7067));
 const https = __importStar(__nccwpck_require__(4708));
-const followRedirects = __importStar(__nccwpck_require__(2029));
-const common = __importStar(__nccwpck_require__(2353));
-const web_outgoing_1 = __nccwpck_require__(1319);
+const followRedirects = __importStar(__nccwpck_require__(1573));
+const common = __importStar(__nccwpck_require__(4505));
+const web_outgoing_1 = __nccwpck_require__(8559);
 const node_stream_1 = __nccwpck_require__(7075);
 const web_o = Object.values(web_outgoing_1.OUTGOING_PASSES);
 const nativeAgents = { http, https };
@@ -6775,7 +6775,7 @@ exports.WEB_PASSES = { deleteLength, timeout, XHeaders, stream };
 
 /***/ }),
 
-/***/ 1319:
+/***/ 8559:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -6829,7 +6829,7 @@ exports.setConnection = setConnection;
 exports.setRedirectHostRewrite = setRedirectHostRewrite;
 exports.writeHeaders = writeHeaders;
 exports.writeStatusCode = writeStatusCode;
-const common = __importStar(__nccwpck_require__(2353));
+const common = __importStar(__nccwpck_require__(4505));
 const redirectRegex = /^201|30(1|2|7|8)$/;
 // <--
 // If is a HTTP 1.0 request, remove chunk headers
@@ -6948,7 +6948,7 @@ exports.OUTGOING_PASSES = {
 
 /***/ }),
 
-/***/ 5591:
+/***/ 7036:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -7005,9 +7005,9 @@ exports.XHeaders = XHeaders;
 exports.stream = stream;
 const http = __importStar(__nccwpck_require__(7067));
 const https = __importStar(__nccwpck_require__(4708));
-const common = __importStar(__nccwpck_require__(2353));
-const web_outgoing_1 = __nccwpck_require__(1319);
-const debug_1 = __importDefault(__nccwpck_require__(4649));
+const common = __importStar(__nccwpck_require__(4505));
+const web_outgoing_1 = __nccwpck_require__(8559);
+const debug_1 = __importDefault(__nccwpck_require__(2830));
 const log = (0, debug_1.default)("http-proxy-3:ws-incoming");
 const web_o = Object.values(web_outgoing_1.OUTGOING_PASSES);
 function createSocketCounter(name) {
@@ -7220,7 +7220,7 @@ exports.WS_PASSES = { checkMethodAndHeader, XHeaders, stream };
 
 /***/ }),
 
-/***/ 5110:
+/***/ 1774:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -7230,9 +7230,9 @@ __webpack_unused_export__ = __webpack_unused_export__ = void 0;
 exports.eQ = createProxyServer;
 __webpack_unused_export__ = createProxyServer;
 __webpack_unused_export__ = createProxyServer;
-const index_1 = __nccwpck_require__(8974);
+const index_1 = __nccwpck_require__(6358);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return index_1.ProxyServer; } });
-var ws_incoming_1 = __nccwpck_require__(5591);
+var ws_incoming_1 = __nccwpck_require__(7036);
 __webpack_unused_export__ = ({ enumerable: true, get: function () { return ws_incoming_1.numOpenSockets; } });
 /**
  * Creates the proxy server.
@@ -7259,7 +7259,7 @@ __webpack_unused_export__ = index_1.ProxyServer;
 
 /***/ }),
 
-/***/ 640:
+/***/ 744:
 /***/ ((module) => {
 
 /**
@@ -7428,15 +7428,15 @@ function plural(ms, msAbs, n, name) {
 
 /***/ }),
 
-/***/ 4266:
+/***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(290);
+/* unused reexport */ __nccwpck_require__(218);
 
 
 /***/ }),
 
-/***/ 290:
+/***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -7708,34 +7708,34 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 1576:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(7789)
-const Dispatcher = __nccwpck_require__(3723)
-const Pool = __nccwpck_require__(60)
-const BalancedPool = __nccwpck_require__(7645)
-const Agent = __nccwpck_require__(4725)
-const ProxyAgent = __nccwpck_require__(3064)
-const EnvHttpProxyAgent = __nccwpck_require__(3721)
-const RetryAgent = __nccwpck_require__(1994)
-const errors = __nccwpck_require__(9275)
-const util = __nccwpck_require__(8408)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6911)
-const buildConnector = __nccwpck_require__(7544)
-const MockClient = __nccwpck_require__(9245)
-const MockAgent = __nccwpck_require__(8965)
-const MockPool = __nccwpck_require__(3388)
-const mockErrors = __nccwpck_require__(7157)
-const RetryHandler = __nccwpck_require__(5072)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(7245)
-const DecoratorHandler = __nccwpck_require__(9843)
-const RedirectHandler = __nccwpck_require__(7738)
-const createRedirectInterceptor = __nccwpck_require__(2236)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -7753,10 +7753,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(3842),
-  retry: __nccwpck_require__(6306),
-  dump: __nccwpck_require__(8372),
-  dns: __nccwpck_require__(2067)
+  redirect: __nccwpck_require__(1514),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -7818,7 +7818,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(5030).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -7830,39 +7830,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(7724).Headers
-/* unused reexport */ __nccwpck_require__(9203).Response
-/* unused reexport */ __nccwpck_require__(8919).Request
-/* unused reexport */ __nccwpck_require__(9646).FormData
+/* unused reexport */ __nccwpck_require__(660).Headers
+/* unused reexport */ __nccwpck_require__(9051).Response
+/* unused reexport */ __nccwpck_require__(9967).Request
+/* unused reexport */ __nccwpck_require__(5910).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(7211).FileReader
+/* unused reexport */ __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1195)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(2261)
-const { kConstruct } = __nccwpck_require__(6917)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9805)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(9636)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7436)
-/* unused reexport */ __nccwpck_require__(9110).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+/* unused reexport */ __nccwpck_require__(3726).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -7878,18 +7878,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(6030)
+const { EventSource } = __nccwpck_require__(1238)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 8534:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(8408)
-const { RequestAbortedError } = __nccwpck_require__(9275)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -7949,16 +7949,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1260:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(9275)
-const util = __nccwpck_require__(8408)
-const { addSignal, removeSignal } = __nccwpck_require__(8534)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -8064,7 +8064,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 2406:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8078,10 +8078,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(9275)
-const util = __nccwpck_require__(8408)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(8534)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -8322,16 +8322,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 2435:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(879)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(9275)
-const util = __nccwpck_require__(8408)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(5519)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -8543,18 +8543,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 4560:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(9275)
-const util = __nccwpck_require__(8408)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(5519)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(8534)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -8770,15 +8770,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 5106:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(9275)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(8408)
-const { addSignal, removeSignal } = __nccwpck_require__(8534)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -8885,21 +8885,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6911:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(2435)
-module.exports.stream = __nccwpck_require__(4560)
-module.exports.pipeline = __nccwpck_require__(2406)
-module.exports.upgrade = __nccwpck_require__(5106)
-module.exports.connect = __nccwpck_require__(1260)
+module.exports.request = __nccwpck_require__(4043)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 879:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -8908,9 +8908,9 @@ module.exports.connect = __nccwpck_require__(1260)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(9275)
-const util = __nccwpck_require__(8408)
-const { ReadableStreamFrom } = __nccwpck_require__(8408)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -9291,15 +9291,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 5519:
+/***/ 7655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(9275)
+} = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(879)
+const { chunksDecode } = __nccwpck_require__(9927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -9391,16 +9391,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7544:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(8408)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(9275)
-const timers = __nccwpck_require__(4211)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const timers = __nccwpck_require__(6603)
 
 function noop () {}
 
@@ -9638,7 +9638,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 2151:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -9763,11 +9763,11 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4342:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const diagnosticsChannel = __nccwpck_require__(5434)
+const diagnosticsChannel = __nccwpck_require__(3053)
 const util = __nccwpck_require__(7975)
 
 const undiciDebugLog = util.debuglog('undici')
@@ -9972,7 +9972,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9275:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -10404,7 +10404,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5239:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10412,7 +10412,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(9275)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -10427,9 +10427,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(8408)
-const { channels } = __nccwpck_require__(4342)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2151)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -10893,7 +10893,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6051:
+/***/ 6443:
 /***/ ((module) => {
 
 module.exports = {
@@ -10967,7 +10967,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 304:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10975,7 +10975,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(2151)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -11126,13 +11126,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8408:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6051)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -11140,9 +11140,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(9275)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(2151)
-const { tree } = __nccwpck_require__(304)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -11852,18 +11852,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4725:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(9275)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6051)
-const DispatcherBase = __nccwpck_require__(8921)
-const Pool = __nccwpck_require__(60)
-const Client = __nccwpck_require__(7789)
-const util = __nccwpck_require__(8408)
-const createRedirectInterceptor = __nccwpck_require__(2236)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -11992,7 +11992,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 7645:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12000,7 +12000,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(9275)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -12008,10 +12008,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(3864)
-const Pool = __nccwpck_require__(60)
-const { kUrl, kInterceptors } = __nccwpck_require__(6051)
-const { parseOrigin } = __nccwpck_require__(8408)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -12208,7 +12208,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 789:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12216,9 +12216,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(8408)
-const { channels } = __nccwpck_require__(4342)
-const timers = __nccwpck_require__(4211)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -12231,7 +12231,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(9275)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -12264,9 +12264,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6051)
+} = __nccwpck_require__(6443)
 
-const constants = __nccwpck_require__(6416)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -12278,11 +12278,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(1222) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3714))
+    mod = await WebAssembly.compile(__nccwpck_require__(3434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -12290,7 +12290,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(1222))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -13205,7 +13205,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(5252).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -13728,7 +13728,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 7740:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13736,13 +13736,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(8408)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(9275)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -13761,7 +13761,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6051)
+} = __nccwpck_require__(6443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -14167,7 +14167,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(5252).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -14527,7 +14527,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 7789:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -14537,16 +14537,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(8408)
-const { channels } = __nccwpck_require__(4342)
-const Request = __nccwpck_require__(5239)
-const DispatcherBase = __nccwpck_require__(8921)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(9275)
-const buildConnector = __nccwpck_require__(7544)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -14588,9 +14588,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6051)
-const connectH1 = __nccwpck_require__(789)
-const connectH2 = __nccwpck_require__(7740)
+} = __nccwpck_require__(6443)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -14898,7 +14898,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(2236)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 function onError (client, err) {
   if (
@@ -15158,19 +15158,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 8921:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(3723)
+const Dispatcher = __nccwpck_require__(883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(9275)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6051)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -15373,7 +15373,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 3723:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15445,15 +15445,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3721:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(8921)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6051)
-const ProxyAgent = __nccwpck_require__(3064)
-const Agent = __nccwpck_require__(4725)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -15612,7 +15612,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 1580:
+/***/ 4660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -15736,15 +15736,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 3864:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(8921)
-const FixedQueue = __nccwpck_require__(1580)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6051)
-const PoolStats = __nccwpck_require__(9302)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const PoolStats = __nccwpck_require__(3246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -15937,10 +15937,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9302:
+/***/ 3246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6051)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -15978,7 +15978,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 60:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15989,14 +15989,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(3864)
-const Client = __nccwpck_require__(7789)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(9275)
-const util = __nccwpck_require__(8408)
-const { kUrl, kInterceptors } = __nccwpck_require__(6051)
-const buildConnector = __nccwpck_require__(7544)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -16092,19 +16092,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 3064:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6051)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(4725)
-const Pool = __nccwpck_require__(60)
-const DispatcherBase = __nccwpck_require__(8921)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(9275)
-const buildConnector = __nccwpck_require__(7544)
-const Client = __nccwpck_require__(7789)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -16373,13 +16373,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 1994:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(3723)
-const RetryHandler = __nccwpck_require__(5072)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -16415,7 +16415,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 7245:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16423,8 +16423,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(9275)
-const Agent = __nccwpck_require__(4725)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -16454,7 +16454,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9843:
+/***/ 8155:
 /***/ ((module) => {
 
 
@@ -16505,15 +16505,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 7738:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(8408)
-const { kBodyUsed } = __nccwpck_require__(6051)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(9275)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -16744,20 +16744,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 5072:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6051)
-const { RequestRetryError } = __nccwpck_require__(9275)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
+const { RequestRetryError } = __nccwpck_require__(8707)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(8408)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -17188,14 +17188,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 2067:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(9843)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(9275)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -17570,14 +17570,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8372:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(8408)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(9275)
-const DecoratorHandler = __nccwpck_require__(9843)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -17700,12 +17700,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 2236:
+/***/ 5092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(7738)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -17728,11 +17728,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 3842:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(7738)
+const RedirectHandler = __nccwpck_require__(8754)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -17759,11 +17759,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 6306:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(5072)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -17785,13 +17785,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 6416:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(2388);
+const utils_1 = __nccwpck_require__(172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -18069,7 +18069,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 1222:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18081,7 +18081,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3714:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18093,7 +18093,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 2388:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -18114,13 +18114,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 8965:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6051)
-const Agent = __nccwpck_require__(4725)
+const { kClients } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -18131,14 +18131,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(8581)
-const MockClient = __nccwpck_require__(9245)
-const MockPool = __nccwpck_require__(3388)
-const { matchValue, buildMockOptions } = __nccwpck_require__(6045)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(9275)
-const Dispatcher = __nccwpck_require__(3723)
-const Pluralizer = __nccwpck_require__(3825)
-const PendingInterceptorsFormatter = __nccwpck_require__(5014)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const Pluralizer = __nccwpck_require__(1529)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -18281,14 +18281,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 9245:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(7789)
-const { buildMockDispatch } = __nccwpck_require__(6045)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -18297,10 +18297,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(8581)
-const { MockInterceptor } = __nccwpck_require__(1503)
-const Symbols = __nccwpck_require__(6051)
-const { InvalidArgumentError } = __nccwpck_require__(9275)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -18347,12 +18347,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 7157:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(9275)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -18382,12 +18382,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1503:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(6045)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -18395,9 +18395,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(8581)
-const { InvalidArgumentError } = __nccwpck_require__(9275)
-const { buildURL } = __nccwpck_require__(8408)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -18596,14 +18596,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 3388:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(60)
-const { buildMockDispatch } = __nccwpck_require__(6045)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -18612,10 +18612,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(8581)
-const { MockInterceptor } = __nccwpck_require__(1503)
-const Symbols = __nccwpck_require__(6051)
-const { InvalidArgumentError } = __nccwpck_require__(9275)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -18662,7 +18662,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 8581:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -18692,20 +18692,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6045:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(7157)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(8581)
-const { buildURL } = __nccwpck_require__(8408)
+} = __nccwpck_require__(1117)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -19066,7 +19066,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5014:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -19116,7 +19116,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 3825:
+/***/ 1529:
 /***/ ((module) => {
 
 
@@ -19152,7 +19152,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 4211:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -19582,20 +19582,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2218:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(6917)
-const { urlEquals, getFieldValues } = __nccwpck_require__(8406)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(8408)
-const { webidl } = __nccwpck_require__(1533)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9203)
-const { Request, fromInnerRequest } = __nccwpck_require__(8919)
-const { kState } = __nccwpck_require__(4835)
-const { fetching } = __nccwpck_require__(5030)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9784)
+const { kConstruct } = __nccwpck_require__(109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(5893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest } = __nccwpck_require__(9967)
+const { kState } = __nccwpck_require__(3627)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -20448,15 +20448,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2261:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(6917)
-const { Cache } = __nccwpck_require__(2218)
-const { webidl } = __nccwpck_require__(1533)
-const { kEnumerableProperty } = __nccwpck_require__(8408)
+const { kConstruct } = __nccwpck_require__(109)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -20607,26 +20607,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6917:
+/***/ 109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6051).kConstruct)
+  kConstruct: (__nccwpck_require__(6443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 8406:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(9636)
-const { isValidHeaderName } = __nccwpck_require__(9784)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -20671,7 +20671,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1012:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -20690,15 +20690,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9805:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(3426)
-const { stringify } = __nccwpck_require__(3917)
-const { webidl } = __nccwpck_require__(1533)
-const { Headers } = __nccwpck_require__(7724)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(5893)
+const { Headers } = __nccwpck_require__(660)
 
 /**
  * @typedef {Object} Cookie
@@ -20881,14 +20881,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3426:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1012)
-const { isCTLExcludingHtab } = __nccwpck_require__(3917)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(9636)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -21198,7 +21198,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3917:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -21557,13 +21557,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6743:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(6195)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -22138,23 +22138,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6030:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(5030)
-const { makeRequest } = __nccwpck_require__(8919)
-const { webidl } = __nccwpck_require__(1533)
-const { EventSourceStream } = __nccwpck_require__(6743)
-const { parseMIMEType } = __nccwpck_require__(9636)
-const { createFastMessageEvent } = __nccwpck_require__(7436)
-const { isNetworkError } = __nccwpck_require__(9203)
-const { delay } = __nccwpck_require__(6195)
-const { kEnumerableProperty } = __nccwpck_require__(8408)
-const { environmentSettingsObject } = __nccwpck_require__(9784)
-const { getGlobalDispatcher } = __nccwpck_require__(7245)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(5893)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { delay } = __nccwpck_require__(4811)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -22628,7 +22628,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6195:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -22672,12 +22672,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5252:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(8408)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -22687,16 +22687,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(9784)
-const { FormData } = __nccwpck_require__(9646)
-const { kState } = __nccwpck_require__(4835)
-const { webidl } = __nccwpck_require__(1533)
+} = __nccwpck_require__(3168)
+const { FormData } = __nccwpck_require__(5910)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(9636)
-const { multipartFormDataParser } = __nccwpck_require__(2108)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
 let random
 
 try {
@@ -23208,7 +23208,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1799:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -23339,7 +23339,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9636:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -24090,12 +24090,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3045:
+/***/ 6653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6051)
+const { kConnected, kSize } = __nccwpck_require__(6443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -24143,14 +24143,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 1042:
+/***/ 7114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(4835)
-const { webidl } = __nccwpck_require__(1533)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -24276,16 +24276,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 2108:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(8408)
-const { utf8DecodeBytes } = __nccwpck_require__(9784)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(9636)
-const { isFileLike } = __nccwpck_require__(1042)
-const { makeEntry } = __nccwpck_require__(9646)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(3168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
+const { isFileLike } = __nccwpck_require__(7114)
+const { makeEntry } = __nccwpck_require__(5910)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -24757,16 +24757,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9646:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(9784)
-const { kState } = __nccwpck_require__(4835)
-const { kEnumerableProperty } = __nccwpck_require__(8408)
-const { FileLike, isFileLike } = __nccwpck_require__(1042)
-const { webidl } = __nccwpck_require__(1533)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
+const { kState } = __nccwpck_require__(3627)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { FileLike, isFileLike } = __nccwpck_require__(7114)
+const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -25016,7 +25016,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1195:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -25063,21 +25063,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7724:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6051)
-const { kEnumerableProperty } = __nccwpck_require__(8408)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(9784)
-const { webidl } = __nccwpck_require__(1533)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(5893)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -25757,7 +25757,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5030:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -25770,9 +25770,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9203)
-const { HeadersList } = __nccwpck_require__(7724)
-const { Request, cloneRequest } = __nccwpck_require__(8919)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -25808,23 +25808,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(9784)
-const { kState, kDispatcher } = __nccwpck_require__(4835)
+} = __nccwpck_require__(3168)
+const { kState, kDispatcher } = __nccwpck_require__(3627)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(5252)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(1799)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(8408)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(9636)
-const { getGlobalDispatcher } = __nccwpck_require__(7245)
-const { webidl } = __nccwpck_require__(1533)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(5893)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -28034,23 +28034,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8919:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(5252)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(7724)
-const { FinalizationRegistry } = __nccwpck_require__(3045)()
-const util = __nccwpck_require__(8408)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(9784)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -28060,12 +28060,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(1799)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(4835)
-const { webidl } = __nccwpck_require__(1533)
-const { URLSerializer } = __nccwpck_require__(9636)
-const { kConstruct } = __nccwpck_require__(6051)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -29078,14 +29078,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9203:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(7724)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(5252)
-const util = __nccwpck_require__(8408)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -29097,16 +29097,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(9784)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(1799)
-const { kState, kHeaders } = __nccwpck_require__(4835)
-const { webidl } = __nccwpck_require__(1533)
-const { FormData } = __nccwpck_require__(9646)
-const { URLSerializer } = __nccwpck_require__(9636)
-const { kConstruct } = __nccwpck_require__(6051)
+} = __nccwpck_require__(4495)
+const { kState, kHeaders } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { FormData } = __nccwpck_require__(5910)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -29695,7 +29695,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4835:
+/***/ 3627:
 /***/ ((module) => {
 
 
@@ -29711,21 +29711,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9784:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(1799)
-const { getGlobalOrigin } = __nccwpck_require__(1195)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(9636)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(8408)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(1533)
+const { webidl } = __nccwpck_require__(5893)
 
 let supportedHashes = []
 
@@ -31350,14 +31350,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1533:
+/***/ 5893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(8408)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -32052,7 +32052,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 839:
+/***/ 2607:
 /***/ ((module) => {
 
 
@@ -32349,7 +32349,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7211:
+/***/ 8355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32358,16 +32358,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(9250)
+} = __nccwpck_require__(3610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(6969)
-const { webidl } = __nccwpck_require__(1533)
-const { kEnumerableProperty } = __nccwpck_require__(8408)
+} = __nccwpck_require__(961)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -32700,12 +32700,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5797:
+/***/ 8573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1533)
+const { webidl } = __nccwpck_require__(5893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -32785,7 +32785,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6969:
+/***/ 961:
 /***/ ((module) => {
 
 
@@ -32802,7 +32802,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9250:
+/***/ 3610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32813,10 +32813,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(6969)
-const { ProgressEvent } = __nccwpck_require__(5797)
-const { getEncoding } = __nccwpck_require__(839)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(9636)
+} = __nccwpck_require__(961)
+const { ProgressEvent } = __nccwpck_require__(8573)
+const { getEncoding } = __nccwpck_require__(2607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -33200,27 +33200,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7977:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6776)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(9944)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(7097)
-const { channels } = __nccwpck_require__(4342)
-const { CloseEvent } = __nccwpck_require__(7436)
-const { makeRequest } = __nccwpck_require__(8919)
-const { fetching } = __nccwpck_require__(5030)
-const { Headers, getHeadersList } = __nccwpck_require__(7724)
-const { getDecodeSplit } = __nccwpck_require__(9784)
-const { WebsocketFrameSend } = __nccwpck_require__(968)
+} = __nccwpck_require__(1216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
+const { channels } = __nccwpck_require__(2414)
+const { CloseEvent } = __nccwpck_require__(5188)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
@@ -33578,7 +33578,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6776:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -33651,14 +33651,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7436:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1533)
-const { kEnumerableProperty } = __nccwpck_require__(8408)
-const { kConstruct } = __nccwpck_require__(6051)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -33987,12 +33987,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 968:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(6776)
+const { maxUnsigned16Bit } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 16386
 
@@ -34090,14 +34090,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8037:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(7097)
-const { MessageSizeExceededError } = __nccwpck_require__(9275)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -34202,16 +34202,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 668:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6776)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(9944)
-const { channels } = __nccwpck_require__(4342)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
+const { channels } = __nccwpck_require__(2414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -34221,11 +34221,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(7097)
-const { WebsocketFrameSend } = __nccwpck_require__(968)
-const { closeWebSocketConnection } = __nccwpck_require__(7977)
-const { PerMessageDeflate } = __nccwpck_require__(8037)
-const { MessageSizeExceededError } = __nccwpck_require__(9275)
+} = __nccwpck_require__(8625)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { closeWebSocketConnection } = __nccwpck_require__(6897)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -34736,14 +34736,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2468:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(968)
-const { opcodes, sendHints } = __nccwpck_require__(6776)
-const FixedQueue = __nccwpck_require__(1580)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -34847,7 +34847,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 9944:
+/***/ 1216:
 /***/ ((module) => {
 
 
@@ -34866,16 +34866,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7097:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(9944)
-const { states, opcodes } = __nccwpck_require__(6776)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7436)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
+const { states, opcodes } = __nccwpck_require__(736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(9636)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
 
 /* globals Blob */
 
@@ -35195,15 +35195,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9110:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1533)
-const { URLSerializer } = __nccwpck_require__(9636)
-const { environmentSettingsObject } = __nccwpck_require__(9784)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6776)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -35212,21 +35212,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(9944)
+} = __nccwpck_require__(1216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(7097)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7977)
-const { ByteParser } = __nccwpck_require__(668)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(8408)
-const { getGlobalDispatcher } = __nccwpck_require__(7245)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(7436)
-const { SendQueue } = __nccwpck_require__(2468)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -35797,7 +35797,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3053:
+/***/ 935:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -35805,8 +35805,8 @@ module.exports = {
 /* harmony export */   q5: () => (/* binding */ ExitCodeError)
 /* harmony export */ });
 /* unused harmony exports coreLogger, writeOutputs */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7104);
-/* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5900);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
+/* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
 
 
 /** The Logger the logic talks to, backed by the runner's workflow commands. */
@@ -35856,12 +35856,12 @@ async function runAction(main) {
 
 /***/ }),
 
-/***/ 9063:
+/***/ 413:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3053);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4028);
+/* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6504);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .integrationTest */ .j);
@@ -35871,7 +35871,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4028:
+/***/ 6504:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35884,12 +35884,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: ../h14b/node_modules/@actions/core/lib/core.js + 11 modules
-var core = __nccwpck_require__(7104);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
+var core = __nccwpck_require__(3360);
 // EXTERNAL MODULE: ./src/actions/common/action.ts
-var action = __nccwpck_require__(3053);
+var action = __nccwpck_require__(935);
 // EXTERNAL MODULE: ./src/common/errors.ts
-var errors = __nccwpck_require__(5900);
+var errors = __nccwpck_require__(1922);
 ;// CONCATENATED MODULE: ./src/common/duration.ts
 
 const UNIT_MS = {
@@ -36244,8 +36244,8 @@ function routeFromEvent(event) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: ../h14b/node_modules/@actions/exec/lib/exec.js + 5 modules
-var exec = __nccwpck_require__(5996);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
 ;// CONCATENATED MODULE: ./src/integration/command.ts
 
 
@@ -36290,10 +36290,10 @@ async function runCommand(script, options) {
     }
 }
 
-// EXTERNAL MODULE: ../h14b/node_modules/@opentelemetry/api/build/src/index.js
-var src = __nccwpck_require__(2546);
-// EXTERNAL MODULE: ../h14b/node_modules/@opentelemetry/core/build/src/index.js
-var build_src = __nccwpck_require__(5077);
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/api/build/src/index.js
+var src = __nccwpck_require__(3914);
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
+var build_src = __nccwpck_require__(4637);
 ;// CONCATENATED MODULE: ./src/routing/token.ts
 
 /** RFC 7230 `token`: one or more tchar. */
@@ -36440,8 +36440,8 @@ var external_node_http_ = __nccwpck_require__(7067);
 var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: ../h14b/node_modules/http-proxy-3/dist/lib/index.js
-var lib = __nccwpck_require__(5110);
+// EXTERNAL MODULE: ./node_modules/http-proxy-3/dist/lib/index.js
+var lib = __nccwpck_require__(1774);
 ;// CONCATENATED MODULE: ./src/integration/proxy.ts
 
 
@@ -37002,7 +37002,7 @@ async function integrationTest(logger) {
 
 /***/ }),
 
-/***/ 5900:
+/***/ 1922:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -37041,7 +37041,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 193:
+/***/ 75:
 /***/ ((module) => {
 
 module.exports = eval("require")("supports-color");
@@ -37126,7 +37126,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto"
 
 /***/ }),
 
-/***/ 5434:
+/***/ 3053:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
@@ -37294,15 +37294,15 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 8473:
+/***/ 1085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });
-const require_SemanticAttributes = __nccwpck_require__(1714);
-const require_SemanticResourceAttributes = __nccwpck_require__(2513);
-const require_stable_attributes = __nccwpck_require__(9034);
-const require_stable_metrics = __nccwpck_require__(228);
-const require_stable_events = __nccwpck_require__(1634);
+const require_SemanticAttributes = __nccwpck_require__(4934);
+const require_SemanticResourceAttributes = __nccwpck_require__(1053);
+const require_stable_attributes = __nccwpck_require__(6110);
+const require_stable_metrics = __nccwpck_require__(5024);
+const require_stable_events = __nccwpck_require__(8710);
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_ABORTED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_ABORTED;
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_HANDLED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_HANDLED;
 exports.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_SKIPPED = require_stable_attributes.ASPNETCORE_DIAGNOSTICS_EXCEPTION_RESULT_VALUE_SKIPPED;
@@ -37971,7 +37971,7 @@ exports.TelemetrySdkLanguageValues = require_SemanticResourceAttributes.Telemetr
 
 /***/ }),
 
-/***/ 234:
+/***/ 6806:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/internal/utils.ts
@@ -37997,10 +37997,10 @@ exports.createConstMap = createConstMap;
 
 /***/ }),
 
-/***/ 2513:
+/***/ 1053:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_utils = __nccwpck_require__(234);
+const require_utils = __nccwpck_require__(6806);
 //#region src/resource/SemanticResourceAttributes.ts
 const TMP_CLOUD_PROVIDER = "cloud.provider";
 const TMP_CLOUD_ACCOUNT_ID = "cloud.account.id";
@@ -39329,7 +39329,7 @@ exports.TelemetrySdkLanguageValues = TelemetrySdkLanguageValues;
 
 /***/ }),
 
-/***/ 9034:
+/***/ 6110:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_attributes.ts
@@ -41373,7 +41373,7 @@ exports.TELEMETRY_SDK_LANGUAGE_VALUE_WEBJS = TELEMETRY_SDK_LANGUAGE_VALUE_WEBJS;
 
 /***/ }),
 
-/***/ 1634:
+/***/ 8710:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_events.ts
@@ -41388,7 +41388,7 @@ exports.EVENT_EXCEPTION = EVENT_EXCEPTION;
 
 /***/ }),
 
-/***/ 228:
+/***/ 5024:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/stable_metrics.ts
@@ -41772,10 +41772,10 @@ exports.METRIC_SIGNALR_SERVER_CONNECTION_DURATION = METRIC_SIGNALR_SERVER_CONNEC
 
 /***/ }),
 
-/***/ 1714:
+/***/ 4934:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_utils = __nccwpck_require__(234);
+const require_utils = __nccwpck_require__(6806);
 //#region src/trace/SemanticAttributes.ts
 const TMP_AWS_LAMBDA_INVOKED_ARN = "aws.lambda.invoked_arn";
 const TMP_DB_SYSTEM = "db.system";
@@ -44286,7 +44286,7 @@ exports.SemanticAttributes = SemanticAttributes;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 3360:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44307,7 +44307,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -44343,7 +44343,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -44439,7 +44439,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -44480,7 +44480,7 @@ var external_path_ = __nccwpck_require__(6928);
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -44571,11 +44571,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../h14b/node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(4266);
-// EXTERNAL MODULE: ../h14b/node_modules/undici/index.js
-var undici = __nccwpck_require__(1576);
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -45272,7 +45272,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45348,7 +45348,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45422,7 +45422,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45703,7 +45703,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -45737,9 +45737,9 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: ../h14b/node_modules/@actions/exec/lib/exec.js + 5 modules
-var lib_exec = __nccwpck_require__(5996);
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/platform.js
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var lib_exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -45804,7 +45804,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -46125,7 +46125,7 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 5996:
+/***/ 2876:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46150,7 +46150,7 @@ var external_path_ = __nccwpck_require__(6928);
 var external_assert_ = __nccwpck_require__(2613);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -46330,7 +46330,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -46604,7 +46604,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -47192,7 +47192,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../h14b/node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -47402,6 +47402,6 @@ function getExecOutput(commandLine, args, options) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9063);
+/******/ var __webpack_exports__ = __nccwpck_require__(413);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

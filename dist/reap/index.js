@@ -7521,7 +7521,7 @@ exports.H7c = DescribeServicesCommand;
 __webpack_unused_export__ = DescribeServicesRequest$;
 __webpack_unused_export__ = DescribeServicesResponse$;
 __webpack_unused_export__ = DescribeTaskDefinition$;
-exports.Zy$ = DescribeTaskDefinitionCommand;
+__webpack_unused_export__ = DescribeTaskDefinitionCommand;
 __webpack_unused_export__ = DescribeTaskDefinitionRequest$;
 __webpack_unused_export__ = DescribeTaskDefinitionResponse$;
 __webpack_unused_export__ = DescribeTaskSets$;
@@ -64541,22 +64541,47 @@ async function runAction(main) {
 
 /***/ }),
 
+/***/ 7457:
+/***/ ((__unused_webpack_module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
+/* harmony import */ var _github_event_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5015);
+// Imported first by the entries whose bundle holds @actions/github: that package parses
+// GITHUB_EVENT_PATH as soon as it is loaded and crashes with a stack trace on a file that is not
+// JSON. This check runs before it and ends the step with one line saying what is wrong.
+
+
+
+try {
+    (0,_github_event_js__WEBPACK_IMPORTED_MODULE_2__/* .readEventPayload */ .N5)(process.env);
+}
+catch (error) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error));
+    process.exit(1);
+}
+
+
+/***/ }),
+
 /***/ 176:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6957);
+/* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
+/* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7768);
 
 
-await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .reapAction */ .L);
+
+await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_2__/* .reapAction */ .L);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 6957:
+/***/ 7768:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64565,10 +64590,48 @@ __nccwpck_require__.d(__webpack_exports__, {
   L: () => (/* binding */ reapAction)
 });
 
+// UNUSED EXPORTS: KEPT_OUTPUT_ENTRIES
+
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
 // EXTERNAL MODULE: ./src/common/errors.ts
 var errors = __nccwpck_require__(1922);
+;// CONCATENATED MODULE: ./src/common/inert-text.ts
+/**
+ * Text from outside (stopped reasons, URLs, images, branch names, anything a pull-request author can
+ * shape) as an inline `<code>` element that GitHub renders as the literal text, in a PR comment and in
+ * a job summary alike, whether it lands in Markdown (a paragraph, a list, a table cell) or inside raw
+ * HTML (`core.summary` tables):
+ * - every ASCII character but letters, digits, space and `-` becomes a numeric character reference, so no
+ *   Markdown or HTML syntax (links, images, `<img>`, emphasis, `|` of a table, autolinked
+ *   `https://` and `www.`) can form, and no line break ends a table row or an HTML block;
+ * - GitHub links no mention, issue reference or emoji inside `code`;
+ * - a WORD JOINER (U+2060) follows each `@`: GitHub's Markdown links `a@b.com` as an e-mail address
+ *   even when written with references, but not when `@` is not followed by a letter or digit;
+ * - control and invisible formatting characters (bidirectional overrides, zero-width spaces) are
+ *   shown as `\u{…}` so they cannot disguise the text; line breaks and tabs become spaces.
+ */
+function inert_text_inertText(text) {
+    let encoded = "";
+    for (const character of text) {
+        encoded += inertCharacter(character);
+    }
+    return `<code>${encoded}</code>`;
+}
+const WORD_JOINER = "\u2060";
+function inertCharacter(character) {
+    if (/^[A-Za-z0-9 -]$/.test(character))
+        return character;
+    if (character === "\n" || character === "\r" || character === "\t")
+        return " ";
+    const code = character.codePointAt(0);
+    if (code < 0x80 && code > 0x20 && code !== 0x7f)
+        return `&#${code};${character === "@" ? WORD_JOINER : ""}`;
+    if (/^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]$/u.test(character))
+        return `&#92;u{${code.toString(16)}}`;
+    return character;
+}
+
 ;// CONCATENATED MODULE: ./src/config/action-io.ts
 // The names of every action input and output, as the action.yml files spell them: code reads and
 // writes them, and errors name them, only through these constants.
@@ -64604,9 +64667,6 @@ const INPUT = {
     maxConcurrency: "max-concurrency",
     // Per-route data: a shell command run before the copies are made.
     onDeploy: "on-deploy",
-    // What copies cost (deploy-shadow, deploy-ephemeral, reap).
-    priceVcpuHour: "price-vcpu-hour",
-    priceGibHour: "price-gib-hour",
     // The pull-request side (deploy-ephemeral, reap).
     githubToken: "github-token",
     comment: "comment",
@@ -64656,6 +64716,9 @@ const UNIT_MS = {
     d: 86_400_000,
     w: 604_800_000,
 };
+/** The longest ttl or max-age: a year, far below what a Date can hold. */
+const MAX_DURATION = "365d";
+const MAX_DURATION_MS = 365 * 86_400_000;
 /**
  * Parses a duration such as `90m`, `36h`, `7d` or `1d12h` into milliseconds.
  * A bare number is not accepted: `72` could mean hours or seconds, so the unit is required.
@@ -64672,6 +64735,9 @@ function parseDuration(text, input) {
     }
     if (total <= 0) {
         throw new errors/* ConfigurationError */.j1(`'${text}' must be longer than zero`, input);
+    }
+    if (!(total <= MAX_DURATION_MS)) {
+        throw new errors/* ConfigurationError */.j1(`'${text}' is longer than ${MAX_DURATION}; give at most ${MAX_DURATION} (e.g. 72h or 30d)`, input);
     }
     return total;
 }
@@ -64696,8 +64762,12 @@ function formatDuration(ms, format) {
  */
 class Inputs {
     read;
-    constructor(read = (name) => core/* getInput */.V4(name)) {
+    passed;
+    constructor(read = (name) => core/* getInput */.V4(name), 
+    /** Whether the input was passed at all (the runner sets INPUT_<NAME>, to its default when it has one). */
+    passed = (name) => process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] !== undefined) {
         this.read = read;
+        this.passed = passed;
     }
     optionalString(name) {
         const value = this.read(name).trim();
@@ -64705,6 +64775,28 @@ class Inputs {
     }
     string(name, fallback) {
         return this.optionalString(name) ?? fallback;
+    }
+    /**
+     * Like `string`, but an input passed empty is a mistake, not the fallback: on the runner an input
+     * with a default arrives empty only when the workflow wrote it so (e.g. an unset `${{ vars.X }}`).
+     */
+    stringNotEmpty(name, fallback, hint) {
+        const value = this.optionalString(name);
+        if (value === undefined && this.passed(name)) {
+            throw new errors/* ConfigurationError */.j1(`is empty; ${hint}`, name);
+        }
+        return value ?? fallback;
+    }
+    /** An optional http(s) URL; credentials in it would be shown wherever it is. */
+    httpUrl(name, example) {
+        const value = this.optionalString(name);
+        if (value === undefined)
+            return undefined;
+        const url = URL.canParse(value) ? new URL(value) : undefined;
+        if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== "" || url.password !== "") {
+            throw new errors/* ConfigurationError */.j1(`'${value}' is not an http(s) URL without credentials; give one such as ${example}`, name);
+        }
+        return value;
     }
     requiredString(name, hint) {
         const value = this.optionalString(name);
@@ -64742,9 +64834,10 @@ class Inputs {
         const value = this.optionalString(name);
         if (value === undefined)
             return fallback;
-        const parsed = Number(value);
-        if (!Number.isFinite(parsed) || parsed < range.min || parsed > range.max) {
-            throw new errors/* ConfigurationError */.j1(`'${value}' must be a number from ${range.min} to ${range.max}`, name);
+        // Digits only: Number() would also take 0x10 (16), 1e3 and Infinity.
+        const parsed = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+        if (!(parsed >= range.min && parsed <= range.max)) {
+            throw new errors/* ConfigurationError */.j1(`'${value}' must be a number written in decimal digits (e.g. 2.5) from ${range.min} to ${range.max}`, name);
         }
         return parsed;
     }
@@ -64772,79 +64865,19 @@ class Inputs {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/routing/route.ts
-
-
-const SHADOW_ROUTE = "shadow";
-/**
- * Not a route: the shadow copy's extra Traefik router is `<base>--shadow-fallback`, so a route of
- * this name would define the same router name differently and Traefik would drop both.
- */
-const SHADOW_FALLBACK_NAME = "shadow-fallback";
-const ROUTE_MAX_LENGTH = 32;
-const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
-const HASH_LENGTH = 6;
-/** `pr-<n>`: reserved for pull requests (branch slugs of this shape are hashed). */
-const PULL_REQUEST_ROUTE = /^pr-(\d+)$/;
-/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
-const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
-function isValidRoute(value) {
-    return ROUTE_PATTERN.test(value);
-}
-/** Checks a route given by a user; `input` names where it came from for the error line. */
-function validateRoute(value, input = "route") {
-    if (value === SHADOW_FALLBACK_NAME) {
-        throw new errors/* ConfigurationError */.j1(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
-    }
-    if (!isValidRoute(value)) {
-        throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
-    }
-    return value;
-}
-/** The pull request a `pr-<n>` route belongs to; undefined for shadow and branch routes. */
-function pullRequestOfRoute(route) {
-    const match = PULL_REQUEST_ROUTE.exec(route);
-    return match === null ? undefined : Number(match[1]);
-}
-function route_routeForPullRequest(number) {
-    if (!Number.isSafeInteger(number) || number <= 0) {
-        throw new errors/* ConfigurationError */.j1(`pull request number '${number}' must be a positive integer`);
-    }
-    return `pr-${number}`;
-}
-/**
- * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
- * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
- * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
- * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
- */
-function route_routeForBranch(branch) {
-    const slug = branch
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
-    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
-        return slug;
-    }
-    const hash = createHash("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
-    const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
-    const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
-    // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
-    return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
-}
-
+// EXTERNAL MODULE: ./src/routing/route.ts
+var routing_route = __nccwpck_require__(1995);
 ;// CONCATENATED MODULE: ./src/ecs/names.ts
 /** What ECS allows in cluster, service and task-definition family names: ≤ 255 letters, digits, `-` and `_`. */
 const ECS_NAME = "[A-Za-z0-9_-]{1,255}";
 const ECS_NAME_PATTERN = new RegExp(`^${ECS_NAME}$`);
 /** `arn:…:task-definition/<family>:<revision>` or a bare `<family>:<revision>`. */
 const TASK_DEFINITION_REFERENCE = new RegExp(`(?:^|/)(${ECS_NAME}):\\d+$`);
+/** arn:<partition>:ecs:<region>:<account>:cluster/<name> */
+const CLUSTER_ARN_PATTERN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:cluster/${ECS_NAME}$`);
 /** A cluster as the `cluster` input names it: its name or its ARN. */
 function isClusterReference(value) {
-    return ECS_NAME_PATTERN.test(value) || value.startsWith("arn:");
+    return ECS_NAME_PATTERN.test(value) || CLUSTER_ARN_PATTERN.test(value);
 }
 /** The family of a task-definition ARN or of a bare `family:revision`. */
 function taskDefinitionFamily(taskDefinition) {
@@ -64865,25 +64898,15 @@ function routeFamily(baseFamily, route) {
 
 /** The `cluster` input of deploy and reap: an ECS cluster name or ARN, `default` when not given. */
 function readCluster(inputs) {
-    const cluster = inputs.string(INPUT.cluster, "default");
+    const cluster = inputs.stringNotEmpty(INPUT.cluster, "default", "name the ECS cluster (e.g. cluster: dev), or leave the input out for 'default'");
     if (!isClusterReference(cluster)) {
-        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name or ARN`, INPUT.cluster);
+        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name (letters, digits, '-', '_') or cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)`, INPUT.cluster);
     }
     return cluster;
 }
 
-;// CONCATENATED MODULE: ./src/config/price-inputs.ts
-
-/** Per hour, in any one currency; an hour of a vCPU or a GiB never costs more than this. */
-const MAX_PRICE = 1000;
-function readPrices(inputs) {
-    const price = (name) => inputs.optionalString(name) === undefined ? undefined : inputs.number(name, 0, { min: 0, max: MAX_PRICE });
-    return { vcpuHour: price(INPUT.priceVcpuHour), gibHour: price(INPUT.priceGibHour) };
-}
-
 ;// CONCATENATED MODULE: ./src/config/reap-inputs.ts
 // The one settings reader of the reap action: every input, parsed and checked once.
-
 
 
 
@@ -64894,7 +64917,7 @@ function readReapInputs(inputs) {
     const maxAge = inputs.optionalString(INPUT.maxAge);
     return {
         cluster: readCluster(inputs),
-        route: route === undefined ? undefined : validateRoute(route, INPUT.route),
+        route: route === undefined ? undefined : (0,routing_route/* validateRoute */.eo)(route, INPUT.route),
         sweep,
         maxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, INPUT.maxAge),
         includeShadow: inputs.boolean(INPUT.includeShadow, false),
@@ -64903,514 +64926,11 @@ function readReapInputs(inputs) {
         deleteTaskDefinitions: inputs.boolean(INPUT.deleteTaskDefinitions, false),
         maxConcurrency: inputs.integer(INPUT.maxConcurrency, 10, { min: 1, max: 100 }),
         githubToken: inputs.optionalString(INPUT.githubToken),
-        prices: readPrices(inputs),
     };
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(212);
-;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
-/*
-How it works:
-`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
-*/
-
-class Node {
-	value;
-	next;
-
-	constructor(value) {
-		this.value = value;
-	}
-}
-
-class Queue {
-	#head;
-	#tail;
-	#size;
-
-	constructor() {
-		this.clear();
-	}
-
-	enqueue(value) {
-		const node = new Node(value);
-
-		if (this.#head) {
-			this.#tail.next = node;
-			this.#tail = node;
-		} else {
-			this.#head = node;
-			this.#tail = node;
-		}
-
-		this.#size++;
-	}
-
-	dequeue() {
-		const current = this.#head;
-		if (!current) {
-			return;
-		}
-
-		this.#head = this.#head.next;
-		this.#size--;
-
-		// Clean up tail reference when queue becomes empty
-		if (!this.#head) {
-			this.#tail = undefined;
-		}
-
-		return current.value;
-	}
-
-	peek() {
-		if (!this.#head) {
-			return;
-		}
-
-		return this.#head.value;
-
-		// TODO: Node.js 18.
-		// return this.#head?.value;
-	}
-
-	clear() {
-		this.#head = undefined;
-		this.#tail = undefined;
-		this.#size = 0;
-	}
-
-	get size() {
-		return this.#size;
-	}
-
-	* [Symbol.iterator]() {
-		let current = this.#head;
-
-		while (current) {
-			yield current.value;
-			current = current.next;
-		}
-	}
-
-	* drain() {
-		while (this.#head) {
-			yield this.dequeue();
-		}
-	}
-}
-
-;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
-
-
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-
-	if (typeof concurrency === 'object') {
-		({concurrency, rejectOnClear = false} = concurrency);
-	}
-
-	validateConcurrency(concurrency);
-
-	if (typeof rejectOnClear !== 'boolean') {
-		throw new TypeError('Expected `rejectOnClear` to be a boolean');
-	}
-
-	const queue = new Queue();
-	let activeCount = 0;
-
-	const resumeNext = () => {
-		// Process the next queued function if we're under the concurrency limit
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-
-	const run = async (function_, resolve, arguments_) => {
-		// Execute the function and capture the result promise
-		const result = (async () => function_(...arguments_))();
-
-		// Resolve immediately with the promise (don't wait for completion)
-		resolve(result);
-
-		// Wait for the function to complete (success or failure)
-		// We catch errors here to prevent unhandled rejections,
-		// but the original promise rejection is preserved for the caller
-		try {
-			await result;
-		} catch {}
-
-		// Decrement active count and process next queued function
-		next();
-	};
-
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = {reject};
-
-		// Queue the internal resolve function instead of the run function
-		// to preserve the asynchronous execution context.
-		new Promise(internalResolve => { // eslint-disable-line promise/param-names
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
-
-		// Start processing immediately if we haven't reached the concurrency limit
-		if (activeCount < concurrency) {
-			resumeNext();
-		}
-	};
-
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-
-	Object.defineProperties(generator, {
-		activeCount: {
-			get: () => activeCount,
-		},
-		pendingCount: {
-			get: () => queue.size,
-		},
-		clearQueue: {
-			value() {
-				if (!rejectOnClear) {
-					queue.clear();
-					return;
-				}
-
-				const abortError = AbortSignal.abort().reason;
-
-				while (queue.size > 0) {
-					queue.dequeue().reject(abortError);
-				}
-			},
-		},
-		concurrency: {
-			get: () => concurrency,
-
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-
-				queueMicrotask(() => {
-					// eslint-disable-next-line no-unmodified-loop-condition
-					while (activeCount < concurrency && queue.size > 0) {
-						resumeNext();
-					}
-				});
-			},
-		},
-		map: {
-			async value(iterable, function_) {
-				const promises = [];
-
-				try {
-					Array.from(iterable, (value, index) => {
-						const promise = generator(function_, value, index);
-						promises.push(promise);
-						return promise;
-					});
-				} catch (error) {
-					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
-					for (const promise of promises) {
-						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
-					}
-
-					throw error;
-				}
-
-				return Promise.all(promises);
-			},
-		},
-	});
-
-	return generator;
-}
-
-function limitFunction(function_, options) {
-	const limit = pLimit(options);
-
-	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
-	Object.defineProperty(limitedFunction, 'clearQueue', {
-		value: limit.clearQueue,
-	});
-
-	return limitedFunction;
-}
-
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
-	}
-}
-
-;// CONCATENATED MODULE: ./src/ecs/tags.ts
-/** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
-const tags_TAG = {
-    managedBy: "dynamic-routing:managed-by",
-    route: "dynamic-routing:route",
-    kind: "dynamic-routing:kind",
-    baseService: "dynamic-routing:base-service",
-    repository: "dynamic-routing:repository",
-    commit: "dynamic-routing:commit",
-    createdAt: "dynamic-routing:created-at",
-    pullRequest: "dynamic-routing:pull-request",
-    expiresAt: "dynamic-routing:expires-at",
-};
-const tags_MANAGED_BY = "ecs-dynamic-routing";
-/** ECS limits on tags per resource. */
-const tags_TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
-
-;// CONCATENATED MODULE: ./src/cost/usage.ts
-const HOUR_MS = 3_600_000;
-const CPU_UNITS_PER_VCPU = 1024;
-const MIB_PER_GIB = 1024;
-/** `"256"` (CPU units), `"0.25 vCPU"` or `"1 vcpu"` → vCPU. */
-function parseVcpu(cpu) {
-    const vcpu = /^\s*(\d+(?:\.\d+)?)\s*vcpu\s*$/i.exec(cpu);
-    if (vcpu !== null)
-        return Number(vcpu[1]);
-    return /^\s*\d+\s*$/.test(cpu) ? Number(cpu) / CPU_UNITS_PER_VCPU : undefined;
-}
-/** `"512"` (MiB) or `"2 GB"` / `"2 GiB"` → GiB. */
-function parseGiB(memory) {
-    const gb = /^\s*(\d+(?:\.\d+)?)\s*gi?b\s*$/i.exec(memory);
-    if (gb !== null)
-        return Number(gb[1]);
-    return /^\s*\d+\s*$/.test(memory) ? Number(memory) / MIB_PER_GIB : undefined;
-}
-/**
- * vCPU and GiB of one task: the task-level `cpu` and `memory` (required on Fargate), else the sum of
- * the containers' (`memory`, or `memoryReservation` where no hard limit is set), as ECS reserves them.
- */
-function taskSize(taskDefinition) {
-    const containers = taskDefinition.containerDefinitions ?? [];
-    const vcpu = (taskDefinition.cpu === undefined ? undefined : parseVcpu(taskDefinition.cpu)) ??
-        containers.reduce((sum, container) => sum + (container.cpu ?? 0), 0) / CPU_UNITS_PER_VCPU;
-    const memoryGiB = (taskDefinition.memory === undefined ? undefined : parseGiB(taskDefinition.memory)) ??
-        containers.reduce((sum, container) => sum + (container.memory ?? container.memoryReservation ?? 0), 0) / MIB_PER_GIB;
-    return { vcpu, memoryGiB };
-}
-function hasPrice(prices) {
-    return prices !== undefined && (prices.vcpuHour !== undefined || prices.gibHour !== undefined);
-}
-function amount(vcpuHours, gibHours, prices) {
-    return vcpuHours * (prices.vcpuHour ?? 0) + gibHours * (prices.gibHour ?? 0);
-}
-/** The figures of some copies at `now`: as if each ran its tasks since it was created. */
-function usageOf(copies, now, prices) {
-    const figures = {
-        copies: copies.length,
-        tasks: 0,
-        vcpu: 0,
-        memoryGiB: 0,
-        vcpuHoursPerDay: 0,
-        gibHoursPerDay: 0,
-        vcpuHoursSoFar: 0,
-        gibHoursSoFar: 0,
-    };
-    for (const copy of copies) {
-        const hours = Math.max(0, now.getTime() - copy.createdAt.getTime()) / HOUR_MS;
-        const vcpu = copy.tasks * copy.vcpu;
-        const memoryGiB = copy.tasks * copy.memoryGiB;
-        figures.tasks += copy.tasks;
-        figures.vcpu += vcpu;
-        figures.memoryGiB += memoryGiB;
-        figures.vcpuHoursPerDay += vcpu * 24;
-        figures.gibHoursPerDay += memoryGiB * 24;
-        figures.vcpuHoursSoFar += vcpu * hours;
-        figures.gibHoursSoFar += memoryGiB * hours;
-        if (figures.since === undefined || copy.createdAt < figures.since)
-            figures.since = copy.createdAt;
-    }
-    if (hasPrice(prices)) {
-        figures.amountPerDay = amount(figures.vcpuHoursPerDay, figures.gibHoursPerDay, prices);
-        figures.amountSoFar = amount(figures.vcpuHoursSoFar, figures.gibHoursSoFar, prices);
-    }
-    return figures;
-}
-/**
- * The figures per route, the most expensive first: by amount per day with prices, else by vCPU-hours
- * per day, then GiB-hours per day; ties by route name.
- */
-function usageByRoute(copies, now, prices) {
-    const byRoute = new Map();
-    for (const copy of copies)
-        byRoute.set(copy.route, [...(byRoute.get(copy.route) ?? []), copy]);
-    return [...byRoute]
-        .map(([route, routeCopies]) => ({ route, figures: usageOf(routeCopies, now, prices) }))
-        .sort((a, b) => (b.figures.amountPerDay ?? 0) - (a.figures.amountPerDay ?? 0) ||
-        b.figures.vcpuHoursPerDay - a.figures.vcpuHoursPerDay ||
-        b.figures.gibHoursPerDay - a.figures.gibHoursPerDay ||
-        a.route.localeCompare(b.route));
-}
-/** The route whose oldest copy is the oldest. */
-function oldestRoute(routes) {
-    return routes.reduce((oldest, candidate) => candidate.figures.since !== undefined && (oldest?.figures.since === undefined || candidate.figures.since < oldest.figures.since) ? candidate : oldest, undefined);
-}
-
-;// CONCATENATED MODULE: ./src/cost/read.ts
-// Reads what the cost figures of a cluster's copies need: the size of their tasks. One
-// DescribeTaskDefinition per base service, not per copy: a copy keeps its base's cpu and memory, and
-// a sweep of thousands of copies must not spend thousands of calls on a summary.
-
-
-
-
-
-
-/** When the copy's route first made it (its created-at tag, kept across replacements), else when ECS created the service. */
-function createdAt(copy, now) {
-    const tagged = Date.parse(copy.tags[tags_TAG.createdAt] ?? "");
-    return Number.isNaN(tagged) ? (copy.createdAt ?? now) : new Date(tagged);
-}
-/** What each copy runs, sized from one task definition of its base service; copies without a valid route tag are left out. */
-async function readCopiesUsage(ecs, copies, options) {
-    const byBase = new Map();
-    for (const copy of copies) {
-        const route = copy.tags[tags_TAG.route];
-        if (route === undefined || !isValidRoute(route) || copy.taskDefinition === undefined)
-            continue;
-        const base = copy.tags[tags_TAG.baseService] ?? copy.serviceName;
-        byBase.set(base, [...(byBase.get(base) ?? []), copy]);
-    }
-    const limit = pLimit(options.concurrency);
-    const perBase = await Promise.all([...byBase].map(([base, baseCopies]) => limit(async () => {
-        const sample = baseCopies[0];
-        try {
-            const answer = await ecs.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: sample.taskDefinition }));
-            const size = taskSize(answer.taskDefinition ?? {});
-            return baseCopies.map((copy) => ({
-                route: copy.tags[tags_TAG.route],
-                service: copy.serviceName,
-                tasks: copy.desiredCount ?? 0,
-                ...size,
-                createdAt: createdAt(copy, options.now),
-            }));
-        }
-        catch (error) {
-            options.logger.warning(`cost figures leave out ${baseCopies.length} copies of ${base}: ${(0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "task definition unreadable"}`);
-            return [];
-        }
-    })));
-    return perBase.flat();
-}
-
-;// CONCATENATED MODULE: ./src/cost/render.ts
-// Markdown for what copies cost: a route's section (pull-request comment, deploy job summary) and the
-// cluster's table by route (sweep job summary). Pure.
-
-/** Up to two decimals, fewer for large numbers, no trailing zeros: 0.25, 1.5, 12, 1234. */
-function formatQuantity(value) {
-    const decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-    return String(Number(value.toFixed(decimals)));
-}
-function formatAmount(value) {
-    return value.toFixed(2);
-}
-/** `5 h` under two days, else `3.2 days`. */
-function formatAge(ms) {
-    const hours = Math.max(0, ms) / 3_600_000;
-    return hours < 48 ? `${formatQuantity(hours)} h` : `${formatQuantity(hours / 24)} days`;
-}
-function pricesNote(prices) {
-    if (prices === undefined || (prices.vcpuHour === undefined && prices.gibHour === undefined))
-        return undefined;
-    const parts = [
-        prices.vcpuHour === undefined ? undefined : `${prices.vcpuHour} per vCPU-hour`,
-        prices.gibHour === undefined ? undefined : `${prices.gibHour} per GiB-hour`,
-    ].filter((part) => part !== undefined);
-    return `Amounts at ${parts.join(" and ")} (the price-vcpu-hour and price-gib-hour inputs).`;
-}
-function utcMinute(date) {
-    return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-/** What one route runs and has used: a sentence and a two-row table (per day, so far). */
-function render_routeCostSection(figures, prices, heading) {
-    if (figures.copies === 0)
-        return [];
-    const withAmount = figures.amountPerDay !== undefined;
-    const since = figures.since === undefined ? "" : ` (since ${utcMinute(figures.since)})`;
-    const row = (label, vcpuHours, gibHours, money) => `| ${label} | ${formatQuantity(vcpuHours)} | ${formatQuantity(gibHours)} |${withAmount ? ` ${formatAmount(money ?? 0)} |` : ""}`;
-    const note = pricesNote(prices);
-    return [
-        heading,
-        "",
-        `${figures.tasks} ${figures.tasks === 1 ? "task" : "tasks"} in ${figures.copies} ${figures.copies === 1 ? "copy" : "copies"}: ` +
-            `${formatQuantity(figures.vcpu)} vCPU and ${formatQuantity(figures.memoryGiB)} GiB in all.`,
-        "",
-        `| | vCPU-hours | GiB-hours |${withAmount ? " amount |" : ""}`,
-        `|---|---|---|${withAmount ? "---|" : ""}`,
-        row("per day", figures.vcpuHoursPerDay, figures.gibHoursPerDay, figures.amountPerDay),
-        row(`so far${since}`, figures.vcpuHoursSoFar, figures.gibHoursSoFar, figures.amountSoFar),
-        ...(note === undefined ? [] : ["", note]),
-        "",
-    ];
-}
-/**
- * The cluster's copies by route, the most expensive first, with a total, and the oldest and most
- * expensive route named. Route names are validated routes (`[a-z0-9-]`), safe in Markdown as they are.
- */
-function clusterCostSection(routes, total, prices, now) {
-    const heading = "### What the copies cost";
-    if (routes.length === 0)
-        return [heading, "", "No copies of this repository run in the cluster.", ""];
-    const withAmount = total.amountPerDay !== undefined;
-    const cells = (figures) => [
-        String(figures.copies),
-        String(figures.tasks),
-        formatQuantity(figures.vcpu),
-        formatQuantity(figures.memoryGiB),
-        formatQuantity(figures.vcpuHoursPerDay),
-        formatQuantity(figures.gibHoursPerDay),
-        formatQuantity(figures.vcpuHoursSoFar),
-        formatQuantity(figures.gibHoursSoFar),
-        ...(withAmount ? [formatAmount(figures.amountPerDay ?? 0), formatAmount(figures.amountSoFar ?? 0)] : []),
-        figures.since === undefined ? "–" : formatAge(now.getTime() - figures.since.getTime()),
-    ];
-    const header = [
-        "route",
-        "copies",
-        "tasks",
-        "vCPU",
-        "GiB",
-        "vCPU-h per day",
-        "GiB-h per day",
-        "vCPU-h so far",
-        "GiB-h so far",
-        ...(withAmount ? ["amount per day", "amount so far"] : []),
-        "age",
-    ];
-    const oldest = oldestRoute(routes);
-    const costliest = routes[0];
-    const costliestBy = costliest.figures.amountPerDay !== undefined
-        ? `${formatAmount(costliest.figures.amountPerDay)} per day`
-        : `${formatQuantity(costliest.figures.vcpuHoursPerDay)} vCPU-hours and ${formatQuantity(costliest.figures.gibHoursPerDay)} GiB-hours per day`;
-    const note = pricesNote(prices);
-    return [
-        heading,
-        "",
-        `| ${header.join(" | ")} |`,
-        `|${header.map(() => "---").join("|")}|`,
-        ...routes.map((route) => `| ${route.route} | ${cells(route.figures).join(" | ")} |`),
-        `| **all** | ${cells(total).join(" | ")} |`,
-        "",
-        `Most expensive route: ${costliest.route} (${costliestBy}).` +
-            (oldest?.figures.since === undefined
-                ? ""
-                : ` Oldest route: ${oldest.route} (${formatAge(now.getTime() - oldest.figures.since.getTime())}, since ${utcMinute(oldest.figures.since)}).`),
-        ...(note === undefined ? [] : ["", note]),
-        "",
-    ];
-}
-
 ;// CONCATENATED MODULE: ./src/ecs/client.ts
 
 
@@ -70472,88 +69992,8 @@ function createGitHubClient(token, apiUrl = process.env.GITHUB_API_URL || DEFAUL
     return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/github/event.ts
-
-
-
-/** Pure: builds the event from the runner's variables and the parsed payload. */
-function parseWorkflowEvent(env, payload) {
-    const repository = env.GITHUB_REPOSITORY ?? repositoryFromPayload(payload);
-    if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-        throw new errors/* ConfigurationError */.j1("GITHUB_REPOSITORY is not set to owner/repo; run this action in a GitHub Actions workflow or set it");
-    }
-    const [owner, repo] = repository.split("/");
-    const pr = payload.pull_request;
-    const pullRequest = pr === undefined ? undefined : pullRequestInfo(pr, repository);
-    const ref = env.GITHUB_REF ?? "";
-    const branch = pullRequest?.headRef ?? (ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined);
-    return {
-        name: env.GITHUB_EVENT_NAME ?? "",
-        action: typeof payload.action === "string" ? payload.action : undefined,
-        repository,
-        owner,
-        repo,
-        sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
-        branch,
-        pullRequest,
-    };
-}
-function repositoryFromPayload(payload) {
-    const repository = payload.repository;
-    return repository?.full_name;
-}
-function pullRequestInfo(pr, repository) {
-    const headRepository = pr.head?.repo?.full_name;
-    const baseRepository = pr.base?.repo?.full_name ?? repository;
-    return {
-        number: pr.number,
-        headSha: pr.head?.sha ?? "",
-        headRef: pr.head?.ref ?? "",
-        headRepository,
-        draft: pr.draft === true,
-        // A deleted fork has `head.repo: null`; treat it as a fork too.
-        fromFork: headRepository === undefined || headRepository !== baseRepository,
-        state: pr.state === "closed" ? "closed" : "open",
-        merged: pr.merged === true,
-        htmlUrl: pr.html_url ?? "",
-    };
-}
-/** Reads `GITHUB_EVENT_PATH` (a missing path means no payload, as for a local run). */
-function readWorkflowEvent(env = process.env) {
-    const path = env.GITHUB_EVENT_PATH;
-    let payload = {};
-    if (path !== undefined && path !== "") {
-        try {
-            payload = JSON.parse((0,external_node_fs_.readFileSync)(path, "utf8"));
-        }
-        catch (error) {
-            throw new errors/* ConfigurationError */.j1(`GITHUB_EVENT_PATH '${path}' is not a readable JSON event payload (${String(error)})`);
-        }
-    }
-    return parseWorkflowEvent(env, payload);
-}
-/**
- * The route an event stands for: `pr-<n>` for a pull request, the branch slug for a push or
- * workflow_dispatch. Anything else needs the `route` input.
- */
-function routeFromEvent(event) {
-    if (event.pullRequest !== undefined) {
-        return routeForPullRequest(event.pullRequest.number);
-    }
-    if (event.branch !== undefined && event.branch !== "") {
-        return routeForBranch(event.branch);
-    }
-    throw new ConfigurationError(`a '${event.name || "unknown"}' event names no pull request or branch; set the route input (e.g. route: pr-123)`, "route");
-}
-
-;// CONCATENATED MODULE: ./src/common/html.ts
-/** Text safe inside HTML (job summaries and comments are rendered as HTML-capable Markdown). */
-function escapeHtml(text) {
-    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
+// EXTERNAL MODULE: ./src/github/event.ts
+var github_event = __nccwpck_require__(5015);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
@@ -70676,7 +70116,7 @@ const COOKIE_MAX_AGE_SECONDS = 86_400;
  * single-label host or a two-label domain (dropping a label there would reach a whole company's
  * domain): the cookie then stays with the host that sets it.
  */
-function cookie_cookieDomain(environmentUrl) {
+function cookieDomain(environmentUrl) {
     if (environmentUrl === undefined || environmentUrl === "")
         return undefined;
     let hostname;
@@ -70692,7 +70132,7 @@ function cookie_cookieDomain(environmentUrl) {
     return labels.slice(1).join(".");
 }
 function attributes(environmentUrl, maxAge) {
-    const domain = cookie_cookieDomain(environmentUrl);
+    const domain = cookieDomain(environmentUrl);
     // A Secure cookie cannot be set from a plain-HTTP page, so Secure only where the site is HTTPS.
     const secure = environmentUrl?.startsWith("https:") === true;
     return [domain === undefined ? undefined : `domain=${domain}`, "path=/", `max-age=${maxAge}`, "SameSite=Lax", secure ? "Secure" : undefined]
@@ -70710,7 +70150,6 @@ function cookie_clearCookieCommand(names, environmentUrl) {
 
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
 // The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
-
 
 
 
@@ -70733,19 +70172,9 @@ function imageTag(image) {
     const colon = image.lastIndexOf(":");
     return colon > image.lastIndexOf("/") ? image.slice(colon + 1) : "latest";
 }
-/** Text that cannot break out of a Markdown table cell or inject HTML. */
-function escapeTableCell(text) {
-    return escapeHtml(text.replace(/\\/g, "\\\\"))
-        .replace(/\|/g, "\\|")
-        .replace(/\r?\n|\r/g, "<br>");
-}
-/** An inline code span for any text (a span containing backticks gets a longer fence). */
-function inlineCode(text, inTable = false) {
-    const flat = text.replace(/\r?\n|\r/g, " ");
-    const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = "`".repeat(longestRun + 1);
-    const padded = longestRun > 0 ? ` ${flat} ` : flat;
-    return `${fence}${inTable ? padded.replace(/\|/g, "\\|") : padded}${fence}`;
+/** An inline code span for text of ours or checked to be code-safe (a route, a signal name). */
+function inlineCode(text) {
+    return `\`${text}\``;
 }
 /** A fenced block that no content can close early. */
 function codeBlock(language, text) {
@@ -70759,8 +70188,9 @@ function shellQuote(text) {
 function utc(date) {
     return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+/** A full SHA as its bare short form, which GitHub links to the commit itself; anything else inert. */
 function shortSha(commit) {
-    return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : commit;
+    return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : inertText(commit);
 }
 const STATUS_LABEL = {
     running: "✅ running",
@@ -70780,12 +70210,12 @@ function headline(model) {
 }
 function serviceTable(model) {
     const rows = model.services.map((row) => {
-        const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${row.reason}`;
+        const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${inertText(row.reason)}`;
         return [
-            escapeTableCell(row.baseService),
-            inlineCode(row.routeService, true),
-            inlineCode(imageTag(row.image), true),
-            escapeTableCell(status),
+            inertText(row.baseService),
+            inertText(row.routeService),
+            inertText(imageTag(row.image)),
+            status,
             `[console](${row.consoleUrl.replace(/[()\s|]/g, encodeURIComponent)})`,
         ];
     });
@@ -70802,12 +70232,8 @@ function failureSection(model) {
     if (model.failure === undefined && reasons.length === 0) {
         return [];
     }
-    const text = [model.failure, ...reasons].filter((line) => line !== undefined).join("\n");
-    return ["", "**Why it failed**", "", codeBlock("text", text)];
-}
-function browserReach(environmentUrl) {
-    const domain = cookieDomain(environmentUrl);
-    return domain === undefined ? "this host only" : `every host under ${inlineCode(domain)}`;
+    const lines = [model.failure, ...reasons].filter((line) => line !== undefined);
+    return ["", "**Why it failed**", "", ...lines.map((line) => `- ${inertText(line)}`)];
 }
 function reachSection(model) {
     const { route, signal } = model;
@@ -70821,7 +70247,7 @@ function reachSection(model) {
         "",
         codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
         "",
-        `**Browser**: run in the dev tools console on the dev site, then reload (for a day; ${browserReach(model.environmentUrl)})`,
+        "**Browser**: run in the dev tools console on the dev site, then reload (for a day; every host of the domain gets it)",
         "",
         codeBlock("js", setCookieCommand(route, signal, model.environmentUrl)),
         "",
@@ -70840,8 +70266,8 @@ function reachSection(model) {
 function comment_body_renderRouteComment(model) {
     const facts = [
         // A bare short SHA is linked to the commit by GitHub itself (also on GitHub Enterprise Server).
-        `Commit ${escapeTableCell(shortSha(model.commit))}`,
-        `cluster ${inlineCode(model.cluster)} (${escapeTableCell(model.region)})`,
+        `Commit ${shortSha(model.commit)}`,
+        `cluster ${inertText(model.cluster)} (${inertText(model.region)})`,
         model.expiresAt === undefined ? undefined : `expires ${utc(model.expiresAt)} (UTC, extended on every push)`,
         `updated ${utc(model.updatedAt)}`,
     ].filter((fact) => fact !== undefined);
@@ -70850,23 +70276,22 @@ function comment_body_renderRouteComment(model) {
         headline(model),
         "",
         facts.join(" · "),
-        ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${escapeTableCell(model.environmentUrl)}`]),
+        ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inertText(model.environmentUrl)}`]),
         "",
         ...serviceTable(model),
         ...failureSection(model),
-        ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
         "",
     ].join("\n");
 }
 /** What the comment becomes when the route is deleted. */
 function renderTornDownComment(model) {
-    const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inlineCode(name)).join(", ")}`;
+    const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inert_text_inertText(name)).join(", ")}`;
     return [
         comment_body_routeMarker(model.route),
         `### 🧹 Route ${inlineCode(model.route)} was torn down`,
         "",
-        `${model.reason === undefined ? "" : `${escapeTableCell(model.reason)}: `}${removed} · ${utc(model.tornDownAt)} (UTC)`,
+        `${model.reason === undefined ? "" : `${model.reason}: `}${removed} · ${utc(model.tornDownAt)} (UTC)`,
         "",
     ].join("\n");
 }
@@ -71182,7 +70607,7 @@ function reapMode(event, settings) {
         return { kind: "sweep", maxAgeMs: settings.maxAgeMs };
     }
     const mode = routeMode(event, settings);
-    if (mode.route === SHADOW_ROUTE && !settings.includeShadow) {
+    if (mode.route === routing_route/* SHADOW_ROUTE */.R5 && !settings.includeShadow) {
         throw new errors/* ConfigurationError */.j1("route 'shadow' is main's copy; set include-shadow: true to really reap it", INPUT.includeShadow);
     }
     return mode;
@@ -71199,7 +70624,249 @@ function routeMode(event, settings) {
     if (closed === undefined || because === undefined) {
         throw new errors/* ConfigurationError */.j1(`runs on a pull_request '${event.action ?? "unknown"}' event; reap tears a route down when its pull request closes: use 'on: pull_request: types: [closed]', or set route`, INPUT.route);
     }
-    return { kind: "route", route: route_routeForPullRequest(closed.number), because, pullRequest: closed.number };
+    return { kind: "route", route: (0,routing_route/* routeForPullRequest */.T6)(closed.number), because, pullRequest: closed.number };
+}
+
+;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
+/*
+How it works:
+`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
+*/
+
+class Node {
+	value;
+	next;
+
+	constructor(value) {
+		this.value = value;
+	}
+}
+
+class Queue {
+	#head;
+	#tail;
+	#size;
+
+	constructor() {
+		this.clear();
+	}
+
+	enqueue(value) {
+		const node = new Node(value);
+
+		if (this.#head) {
+			this.#tail.next = node;
+			this.#tail = node;
+		} else {
+			this.#head = node;
+			this.#tail = node;
+		}
+
+		this.#size++;
+	}
+
+	dequeue() {
+		const current = this.#head;
+		if (!current) {
+			return;
+		}
+
+		this.#head = this.#head.next;
+		this.#size--;
+
+		// Clean up tail reference when queue becomes empty
+		if (!this.#head) {
+			this.#tail = undefined;
+		}
+
+		return current.value;
+	}
+
+	peek() {
+		if (!this.#head) {
+			return;
+		}
+
+		return this.#head.value;
+
+		// TODO: Node.js 18.
+		// return this.#head?.value;
+	}
+
+	clear() {
+		this.#head = undefined;
+		this.#tail = undefined;
+		this.#size = 0;
+	}
+
+	get size() {
+		return this.#size;
+	}
+
+	* [Symbol.iterator]() {
+		let current = this.#head;
+
+		while (current) {
+			yield current.value;
+			current = current.next;
+		}
+	}
+
+	* drain() {
+		while (this.#head) {
+			yield this.dequeue();
+		}
+	}
+}
+
+;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
+
+
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+
+	if (typeof concurrency === 'object') {
+		({concurrency, rejectOnClear = false} = concurrency);
+	}
+
+	validateConcurrency(concurrency);
+
+	if (typeof rejectOnClear !== 'boolean') {
+		throw new TypeError('Expected `rejectOnClear` to be a boolean');
+	}
+
+	const queue = new Queue();
+	let activeCount = 0;
+
+	const resumeNext = () => {
+		// Process the next queued function if we're under the concurrency limit
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+
+	const run = async (function_, resolve, arguments_) => {
+		// Execute the function and capture the result promise
+		const result = (async () => function_(...arguments_))();
+
+		// Resolve immediately with the promise (don't wait for completion)
+		resolve(result);
+
+		// Wait for the function to complete (success or failure)
+		// We catch errors here to prevent unhandled rejections,
+		// but the original promise rejection is preserved for the caller
+		try {
+			await result;
+		} catch {}
+
+		// Decrement active count and process next queued function
+		next();
+	};
+
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = {reject};
+
+		// Queue the internal resolve function instead of the run function
+		// to preserve the asynchronous execution context.
+		new Promise(internalResolve => { // eslint-disable-line promise/param-names
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
+
+		// Start processing immediately if we haven't reached the concurrency limit
+		if (activeCount < concurrency) {
+			resumeNext();
+		}
+	};
+
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+
+	Object.defineProperties(generator, {
+		activeCount: {
+			get: () => activeCount,
+		},
+		pendingCount: {
+			get: () => queue.size,
+		},
+		clearQueue: {
+			value() {
+				if (!rejectOnClear) {
+					queue.clear();
+					return;
+				}
+
+				const abortError = AbortSignal.abort().reason;
+
+				while (queue.size > 0) {
+					queue.dequeue().reject(abortError);
+				}
+			},
+		},
+		concurrency: {
+			get: () => concurrency,
+
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+
+				queueMicrotask(() => {
+					// eslint-disable-next-line no-unmodified-loop-condition
+					while (activeCount < concurrency && queue.size > 0) {
+						resumeNext();
+					}
+				});
+			},
+		},
+		map: {
+			async value(iterable, function_) {
+				const promises = [];
+
+				try {
+					Array.from(iterable, (value, index) => {
+						const promise = generator(function_, value, index);
+						promises.push(promise);
+						return promise;
+					});
+				} catch (error) {
+					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
+					for (const promise of promises) {
+						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
+					}
+
+					throw error;
+				}
+
+				return Promise.all(promises);
+			},
+		},
+	});
+
+	return generator;
+}
+
+function limitFunction(function_, options) {
+	const limit = pLimit(options);
+
+	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
+	Object.defineProperty(limitedFunction, 'clearQueue', {
+		value: limit.clearQueue,
+	});
+
+	return limitedFunction;
+}
+
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
+	}
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/batch.ts
@@ -71331,6 +70998,23 @@ async function listRevisions(ecs, families, status, limit, fail) {
     return revisions;
 }
 
+;// CONCATENATED MODULE: ./src/ecs/tags.ts
+/** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
+const tags_TAG = {
+    managedBy: "dynamic-routing:managed-by",
+    route: "dynamic-routing:route",
+    kind: "dynamic-routing:kind",
+    baseService: "dynamic-routing:base-service",
+    repository: "dynamic-routing:repository",
+    commit: "dynamic-routing:commit",
+    createdAt: "dynamic-routing:created-at",
+    pullRequest: "dynamic-routing:pull-request",
+    expiresAt: "dynamic-routing:expires-at",
+};
+const tags_MANAGED_BY = "ecs-dynamic-routing";
+/** ECS limits on tags per resource. */
+const tags_TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
+
 ;// CONCATENATED MODULE: ./src/ecs/route-tags.ts
 
 
@@ -71427,8 +71111,6 @@ function toClusterService(service) {
         status: service.status ?? "UNKNOWN",
         taskDefinition: service.taskDefinition,
         tags: fromEcsTags(service.tags),
-        desiredCount: service.desiredCount,
-        createdAt: service.createdAt,
     };
 }
 /**
@@ -71547,7 +71229,7 @@ function ownership(service, options) {
     if (tags[tags_TAG.repository] !== options.repository)
         return { kind: "other-repository" };
     const routeTag = tags[tags_TAG.route];
-    const route = routeTag !== undefined && isValidRoute(routeTag) ? routeTag : undefined;
+    const route = routeTag !== undefined && (0,routing_route/* isValidRoute */.CV)(routeTag) ? routeTag : undefined;
     if (options.mode.kind === "route" && route !== options.mode.route)
         return { kind: "other-route" };
     const keep = (reason) => ({ kind: "keep", route, reason });
@@ -71556,7 +71238,7 @@ function ownership(service, options) {
     if (!service.serviceName.endsWith(`--${route}`)) {
         return keep(`service name does not end with --${route}, its route tag`);
     }
-    const shadow = route === SHADOW_ROUTE || tags[tags_TAG.kind] === "shadow";
+    const shadow = route === routing_route/* SHADOW_ROUTE */.R5 || tags[tags_TAG.kind] === "shadow";
     if (shadow && !options.includeShadow)
         return keep("shadow (set include-shadow: true to reap it)");
     if (service.status !== "ACTIVE")
@@ -71568,7 +71250,7 @@ function ownership(service, options) {
             return keep(`pull-request tag ${describeTag(pullRequestTag)} is not a number`);
         pullRequest = Number(pullRequestTag);
     }
-    const fromRoute = pullRequestOfRoute(route);
+    const fromRoute = (0,routing_route/* pullRequestOfRoute */.HY)(route);
     if (fromRoute !== undefined) {
         if (pullRequest !== undefined && fromRoute !== pullRequest) {
             return keep(`pull-request tag #${pullRequest} disagrees with route ${route}`);
@@ -71723,7 +71405,6 @@ async function reap(plan, dependencies) {
         logger,
     });
     const tornDown = await tearDownRoutes(plan, dependencies, { ...selection, delete: deleted, keep: kept });
-    const keptNames = new Set(kept.map((decision) => decision.service));
     return {
         deleted,
         kept,
@@ -71732,7 +71413,6 @@ async function reap(plan, dependencies) {
         failedDeletions: failed.length,
         failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
         tornDown,
-        running: services.filter((service) => keptNames.has(service.serviceName)),
     };
 }
 /**
@@ -71744,7 +71424,7 @@ async function tearDownRoutes(plan, dependencies, outcome) {
     const routes = routesTornDown(outcome);
     const mode = plan.mode;
     if (mode.kind === "route" && routes.length === 0 && !outcome.keep.some((decision) => decision.route === mode.route)) {
-        const number = mode.pullRequest ?? pullRequestOfRoute(mode.route);
+        const number = mode.pullRequest ?? (0,routing_route/* pullRequestOfRoute */.HY)(mode.route);
         if (number !== undefined && Number.isSafeInteger(number))
             routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
     }
@@ -71788,13 +71468,13 @@ var action = __nccwpck_require__(935);
 
 
 
-
-
-/** Rows of kept services shown in the job summary; the `kept` output always has all of them. */
+/** Rows of kept services shown in the job summary. */
 const SUMMARY_KEPT_ROWS = 200;
+/** Entries of the `kept` output (about 100 KB): a cluster of thousands of copies must stay under the runner's output limit. */
+const KEPT_OUTPUT_ENTRIES = 1_000;
 /** The reap action: one route (PR closed, or `route`) or a sweep of stale copies (schedule, `sweep`). */
 async function reapAction(logger, inputs = new Inputs(), env = process.env) {
-    const event = readWorkflowEvent(env);
+    const event = (0,github_event/* readWorkflowEvent */.mE)(env);
     const settings = readReapInputs(inputs);
     const mode = reapMode(event, settings);
     if (mode.kind === "route" && settings.maxAgeMs !== undefined)
@@ -71828,13 +71508,9 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
     const report = await reap(plan, { ecs, github, tearDown, logger });
     (0,action/* writeOutputs */.Kn)({
         [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
-        [OUTPUT.kept]: JSON.stringify(report.kept.map((decision) => outputEntry(decision, false))),
+        [OUTPUT.kept]: JSON.stringify(report.kept.slice(0, KEPT_OUTPUT_ENTRIES).map((decision) => outputEntry(decision, false))),
     });
-    // The sweep also says what the copies it leaves cost, by route (one task definition read per base service).
-    const costLines = mode.kind === "sweep"
-        ? costSection(await readCopiesUsage(ecs, report.running, { concurrency: plan.maxConcurrency, now: plan.now, logger }), settings.prices, plan.now)
-        : [];
-    await writeSummary(plan, report, costLines);
+    await writeSummary(plan, report);
     if (mode.kind === "route" && report.deleted.length === 0 && report.kept.length === 0) {
         logger.info(`route ${mode.route} has no services in cluster ${plan.cluster}: nothing was deployed, nothing to reap`);
     }
@@ -71853,14 +71529,12 @@ function outputEntry(decision, dryRun) {
         ...(dryRun ? { dryRun: true } : {}),
     };
 }
-function costSection(copies, prices, now) {
-    return clusterCostSection(usageByRoute(copies, now, prices), usageOf(copies, now, prices), prices, now);
-}
-async function writeSummary(plan, report, costLines) {
+async function writeSummary(plan, report) {
     const heading = plan.mode.kind === "route" ? `Reap route ${plan.mode.route}` : "Reap sweep";
     const verb = plan.dryRun ? "Would delete" : "Deleted";
     const summary = core/* summary */.z.addHeading(`${heading} in cluster ${plan.cluster}${plan.dryRun ? " (dry run)" : ""}`, 2);
-    const row = (decision) => [decision.service, decision.route ?? "", decision.reason];
+    // Names and routes come from the cluster (tag values anyone with ECS access can set): shown as text.
+    const row = (decision) => [inert_text_inertText(decision.service), decision.route === undefined ? "" : inert_text_inertText(decision.route), decision.reason];
     const header = [
         { data: "service", header: true },
         { data: "route", header: true },
@@ -71873,7 +71547,9 @@ async function writeSummary(plan, report, costLines) {
     if (report.kept.length > 0)
         summary.addTable([header, ...report.kept.slice(0, SUMMARY_KEPT_ROWS).map(row)]);
     if (report.kept.length > SUMMARY_KEPT_ROWS) {
-        summary.addRaw(`…and ${report.kept.length - SUMMARY_KEPT_ROWS} more in the 'kept' output.`, true);
+        const inOutput = Math.min(report.kept.length, KEPT_OUTPUT_ENTRIES);
+        summary.addRaw(`<p>Kept ${report.kept.length} services: ${SUMMARY_KEPT_ROWS} shown here, the first ${inOutput} in the 'kept' output` +
+            `${report.kept.length > KEPT_OUTPUT_ENTRIES ? ` (capped at ${KEPT_OUTPUT_ENTRIES})` : ""}.</p>`, true);
     }
     const revisions = report.taskDefinitions.reduce((sum, retirement) => sum + retirement.deregistered.length, 0);
     const removed = report.taskDefinitions.reduce((sum, retirement) => sum + retirement.deleted.length, 0);
@@ -71888,8 +71564,6 @@ async function writeSummary(plan, report, costLines) {
             ? [`pull request comment and deployments ${plan.dryRun ? "would be marked" : "marked"} torn down: ${report.tornDown.join(", ")}`]
             : []),
     ]);
-    if (costLines.length > 0)
-        summary.addRaw(costLines.join("\n"), true);
     await summary.write();
 }
 function count(n, one, many) {
@@ -71933,6 +71607,186 @@ function errorMessage(error) {
     if (isConfigurationError(error) && error.input !== undefined)
         return `Input '${error.input}': ${error.message}`;
     return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 5015:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   N5: () => (/* binding */ readEventPayload),
+/* harmony export */   mE: () => (/* binding */ readWorkflowEvent)
+/* harmony export */ });
+/* unused harmony exports parseWorkflowEvent, routeFromEvent */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
+/* harmony import */ var _routing_route_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1995);
+
+
+
+/** Pure: builds the event from the runner's variables and the parsed payload. */
+function parseWorkflowEvent(env, payload) {
+    const repository = env.GITHUB_REPOSITORY ?? repositoryFromPayload(payload);
+    if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1("GITHUB_REPOSITORY is not set to owner/repo; run this action in a GitHub Actions workflow or set it");
+    }
+    const [owner, repo] = repository.split("/");
+    const pr = payload.pull_request;
+    const pullRequest = pr === undefined ? undefined : pullRequestInfo(pr, repository);
+    const ref = env.GITHUB_REF ?? "";
+    const branch = pullRequest?.headRef ?? (ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined);
+    return {
+        name: env.GITHUB_EVENT_NAME ?? "",
+        action: typeof payload.action === "string" ? payload.action : undefined,
+        repository,
+        owner,
+        repo,
+        sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
+        branch,
+        pullRequest,
+    };
+}
+function repositoryFromPayload(payload) {
+    const repository = payload.repository;
+    return repository?.full_name;
+}
+function pullRequestInfo(pr, repository) {
+    const headRepository = pr.head?.repo?.full_name;
+    const baseRepository = pr.base?.repo?.full_name ?? repository;
+    return {
+        number: pr.number,
+        headSha: pr.head?.sha ?? "",
+        headRef: pr.head?.ref ?? "",
+        headRepository,
+        draft: pr.draft === true,
+        // A deleted fork has `head.repo: null`; treat it as a fork too.
+        fromFork: headRepository === undefined || headRepository !== baseRepository,
+        state: pr.state === "closed" ? "closed" : "open",
+        merged: pr.merged === true,
+        htmlUrl: pr.html_url ?? "",
+    };
+}
+/** Reads `GITHUB_EVENT_PATH` (a missing path means no payload, as for a local run). */
+function readWorkflowEvent(env = process.env) {
+    return parseWorkflowEvent(env, readEventPayload(env));
+}
+/** The webhook payload at `GITHUB_EVENT_PATH`, `{}` without one; a file that is not a JSON object is the user's mistake. */
+function readEventPayload(env) {
+    const path = env.GITHUB_EVENT_PATH;
+    let payload = {};
+    if (path !== undefined && path !== "") {
+        let parsed;
+        try {
+            parsed = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, "utf8"));
+        }
+        catch (error) {
+            const why = error instanceof SyntaxError ? "is not JSON" : `cannot be read (${(0,_common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error).split("\n")[0]})`;
+            throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`GITHUB_EVENT_PATH '${path}' ${why}; run the action from a workflow, or point GITHUB_EVENT_PATH at a webhook payload`);
+        }
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+            throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`GITHUB_EVENT_PATH '${path}' is not a webhook payload (a JSON object); run the action from a workflow, or point GITHUB_EVENT_PATH at one`);
+        }
+        payload = parsed;
+    }
+    return payload;
+}
+/**
+ * The route an event stands for: `pr-<n>` for a pull request, the branch slug for a push or
+ * workflow_dispatch. Anything else needs the `route` input.
+ */
+function routeFromEvent(event) {
+    if (event.pullRequest !== undefined) {
+        return routeForPullRequest(event.pullRequest.number);
+    }
+    if (event.branch !== undefined && event.branch !== "") {
+        return routeForBranch(event.branch);
+    }
+    throw new ConfigurationError(`a '${event.name || "unknown"}' event names no pull request or branch; set the route input (e.g. route: pr-123)`, "route");
+}
+
+
+/***/ }),
+
+/***/ 1995:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CV: () => (/* binding */ isValidRoute),
+/* harmony export */   HY: () => (/* binding */ pullRequestOfRoute),
+/* harmony export */   R5: () => (/* binding */ SHADOW_ROUTE),
+/* harmony export */   T6: () => (/* binding */ routeForPullRequest),
+/* harmony export */   eo: () => (/* binding */ validateRoute)
+/* harmony export */ });
+/* unused harmony exports SHADOW_FALLBACK_NAME, ROUTE_MAX_LENGTH, ROUTE_PATTERN, routeForBranch */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
+
+
+const SHADOW_ROUTE = "shadow";
+/**
+ * Not a route: the shadow copy's extra Traefik router is `<base>--shadow-fallback`, so a route of
+ * this name would define the same router name differently and Traefik would drop both.
+ */
+const SHADOW_FALLBACK_NAME = "shadow-fallback";
+const ROUTE_MAX_LENGTH = 32;
+const ROUTE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+const HASH_LENGTH = 6;
+/** `pr-<n>`: reserved for pull requests (branch slugs of this shape are hashed). */
+const PULL_REQUEST_ROUTE = /^pr-(\d+)$/;
+/** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
+const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
+function isValidRoute(value) {
+    return ROUTE_PATTERN.test(value);
+}
+/** Checks a route given by a user; `input` names where it came from for the error line. */
+function validateRoute(value, input = "route") {
+    if (value === SHADOW_FALLBACK_NAME) {
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${value}' is reserved for the shadow copy's fallback router; choose another route name`, input);
+    }
+    if (value.includes("--")) {
+        // `--` joins base service and route: `a` + `b--c` and `a--b` + `c` would both be `a--b--c`.
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${value}' contains '--', which separates the base service from the route in copy names; use single dashes (e.g. pr-123)`, input);
+    }
+    if (!isValidRoute(value)) {
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
+    }
+    return value;
+}
+/** The pull request a `pr-<n>` route belongs to; undefined for shadow and branch routes. */
+function pullRequestOfRoute(route) {
+    const match = PULL_REQUEST_ROUTE.exec(route);
+    return match === null ? undefined : Number(match[1]);
+}
+function routeForPullRequest(number) {
+    if (!Number.isSafeInteger(number) || number <= 0) {
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`pull request number '${number}' must be a positive integer`);
+    }
+    return `pr-${number}`;
+}
+/**
+ * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
+ * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
+ * route. Slugs that would impersonate `shadow` or a pull-request route are hashed too, and so are
+ * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
+ */
+function routeForBranch(branch) {
+    const slug = branch
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
+    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
+        return slug;
+    }
+    const hash = createHash("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
+    const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
+    const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
+    // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
+    return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
 }
 
 
@@ -82258,6 +82112,18 @@ function getIDToken(aud) {
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -111,3 +111,84 @@ describe("createServiceClientToken", () => {
     assert.notEqual(createServiceClientToken("pr-2", "abc123", "orders--pr-2", "arn:td:2"), token);
   });
 });
+
+describe("route service inputs (what is copied from the base, field by field)", () => {
+  const minimal: Service = { serviceName: "orders", status: "ACTIVE" };
+
+  it("a bare base gives a bare copy: no capacity, placement or Service Connect, the circuit breaker still on", () => {
+    const create = routeCreateServiceInput(minimal, { ...options, clientToken: "token" });
+    assert.deepEqual(create, {
+      cluster: "dev",
+      serviceName: "orders--pr-2",
+      taskDefinition: options.taskDefinitionArn,
+      desiredCount: 1,
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+      propagateTags: "SERVICE",
+      enableECSManagedTags: true,
+      tags: [{ key: "dynamic-routing:route", value: "pr-2" }],
+      clientToken: "token",
+    });
+    assert.deepEqual(routeUpdateServiceInput(minimal, options), {
+      cluster: "dev",
+      service: "orders--pr-2",
+      taskDefinition: options.taskDefinitionArn,
+      desiredCount: 1,
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+      propagateTags: "SERVICE",
+      enableECSManagedTags: true,
+    });
+  });
+
+  it("copies placement rules, an empty capacity strategy falling back to the launch type, and exec turned off", () => {
+    const base: Service = {
+      ...minimal,
+      launchType: "EC2",
+      capacityProviderStrategy: [],
+      placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.availability-zone in [us-east-1a]" }],
+      placementStrategy: [{ type: "spread", field: "attribute:ecs.availability-zone" }],
+      enableExecuteCommand: false,
+      deploymentConfiguration: { minimumHealthyPercent: 50 },
+    };
+    const create = routeCreateServiceInput(base, { ...options, clientToken: "token" });
+    assert.equal(create.launchType, "EC2");
+    assert.equal(create.capacityProviderStrategy, undefined);
+    assert.deepEqual(create.placementConstraints, base.placementConstraints);
+    assert.deepEqual(create.placementStrategy, base.placementStrategy);
+    assert.equal(create.enableExecuteCommand, false);
+    assert.deepEqual(create.deploymentConfiguration, { minimumHealthyPercent: 50, deploymentCircuitBreaker: { enable: true, rollback: true } });
+    const update = routeUpdateServiceInput(base, options);
+    assert.deepEqual(update.placementConstraints, base.placementConstraints);
+    assert.equal(update.enableExecuteCommand, false);
+    assert.equal("launchType" in update, false);
+  });
+
+  it("takes Service Connect from the PRIMARY deployment (else the first), as a client only, and never when it is off", () => {
+    const logConfiguration = { logDriver: "awslogs" as const, options: { "awslogs-group": "/ecs/orders" } };
+    const deployment = (status: string, enabled: boolean, namespace?: string) => ({
+      status,
+      serviceConnectConfiguration: { enabled, ...(namespace === undefined ? {} : { namespace }), logConfiguration, services: [{ portName: "http" }] },
+    });
+    const serviceConnect = (deployments: Service["deployments"]) =>
+      routeCreateServiceInput({ ...minimal, deployments }, { ...options, clientToken: "token" }).serviceConnectConfiguration;
+    assert.deepEqual(serviceConnect([deployment("ACTIVE", false, "old.internal"), deployment("PRIMARY", true, "dev.internal")]), {
+      enabled: true,
+      namespace: "dev.internal",
+      logConfiguration,
+    });
+    assert.deepEqual(serviceConnect([deployment("ACTIVE", true)]), { enabled: true, logConfiguration });
+    assert.equal(serviceConnect([deployment("PRIMARY", false, "dev.internal")]), undefined);
+    assert.equal(serviceConnect([{ status: "PRIMARY" }]), undefined);
+  });
+});
+
+describe("createServiceClientToken (one request, one token)", () => {
+  it("keeps the parts apart: moving characters between route and commit is another request", () => {
+    assert.notEqual(createServiceClientToken("pr-1", "2abc", "orders--pr-1", "arn:td:1"), createServiceClientToken("pr-12", "abc", "orders--pr-1", "arn:td:1"));
+    assert.notEqual(createServiceClientToken("pr-1", "abc", "orders--pr-1", "arn:td:1"), createServiceClientToken("pr-2", "abc", "orders--pr-1", "arn:td:1"));
+  });
+
+  it("uses all 36 characters ECS allows, from the URL-safe base64 alphabet", () => {
+    const token = createServiceClientToken("pr-2", "abc123", "orders--pr-2", "arn:td:1");
+    assert.match(token, /^[A-Za-z0-9_-]{36}$/);
+  });
+});

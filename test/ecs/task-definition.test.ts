@@ -183,3 +183,137 @@ describe("selectContainer and resolvePort", () => {
     );
   });
 });
+
+describe("selectContainer (which container gets the route)", () => {
+  const container = (name: string, portMappings: { containerPort: number }[] = [], dockerLabels: Record<string, string> = {}) => ({
+    name,
+    image: `${name}:1`,
+    portMappings,
+    dockerLabels,
+  });
+  const taskDefinition = (...containerDefinitions: ReturnType<typeof container>[]): TaskDefinition => ({ family: "orders", revision: 12, containerDefinitions });
+
+  it("takes the named container even when it is not first and maps no port", () => {
+    const base = taskDefinition(container("app", [{ containerPort: 8080 }]), container("worker"));
+    assert.equal(selectContainer(base, "worker", "container").name, "worker");
+  });
+
+  it("takes the only container, port or not", () => {
+    assert.equal(selectContainer(taskDefinition(container("app")), undefined, "container").name, "app");
+  });
+
+  it("refuses several containers none of which maps a port, naming the input to set", () => {
+    const base = taskDefinition(container("app"), container("worker"));
+    assert.throws(
+      () => selectContainer(base, undefined, "container"),
+      (error: unknown) =>
+        error instanceof ConfigurationError &&
+        error.input === "container" &&
+        error.message.endsWith("task definition orders has 2 containers (app, worker) and none with a port; name the one to route"),
+    );
+    assert.throws(() => selectContainer(base, undefined, "services"), (error: unknown) => error instanceof ConfigurationError && error.input === "services");
+  });
+
+  it("skips a sidecar whose Traefik labels are switched off or only name middlewares, else takes the first with a port", () => {
+    const off = container("envoy", [{ containerPort: 9901 }], { "traefik.enable": "false", "traefik.http.routers.envoy.rule": "Host(`envoy`)" });
+    const middlewaresOnly = container("auth", [{ containerPort: 4180 }], { "traefik.http.middlewares.auth.forwardauth.address": "http://auth" });
+    const routed = container("app", [{ containerPort: 8080 }], { "traefik.http.services.app.loadbalancer.server.port": "8080" });
+    assert.equal(selectContainer(taskDefinition(off, middlewaresOnly, routed), undefined, "container").name, "app");
+    assert.equal(selectContainer(taskDefinition(container("worker"), off, middlewaresOnly), undefined, "container").name, "envoy");
+  });
+});
+
+describe("resolvePort (refusals)", () => {
+  const app = (portMappings: { containerPort?: number }[], dockerLabels: Record<string, string> = {}) => ({ name: "app", portMappings, dockerLabels });
+  const refuses = (input: string, message: string) => (error: unknown) =>
+    error instanceof ConfigurationError && error.input === input && error.message === message;
+
+  it("asks for the port when the base labels route to several, and not when they repeat one", () => {
+    const labels = { "traefik.http.services.a.loadbalancer.server.port": "8080", "traefik.http.services.b.loadbalancer.server.port": "9090" };
+    const container = app([{ containerPort: 8080 }, { containerPort: 9090 }], labels);
+    assert.throws(() => resolvePort(container, undefined, "port"), refuses("port", "container 'app' has Traefik labels for several ports (8080, 9090); give the port to route"));
+    assert.throws(() => resolvePort(container, undefined, "services"), refuses("services", "container 'app' has Traefik labels for several ports (8080, 9090); give the port to route"));
+    assert.equal(resolvePort(container, 9090, "port"), 9090);
+    const repeated = { ...labels, "traefik.http.services.b.loadbalancer.server.port": "8080" };
+    assert.equal(resolvePort(app([{ containerPort: 8080 }, { containerPort: 9090 }], repeated), undefined, "port"), 8080);
+  });
+
+  it("reads only service port labels, not other Traefik labels that end in port", () => {
+    const labels = { "traefik.http.services.a.loadbalancer.healthcheck.port": "9000", "traefik.http.services.a.loadbalancer.server.port": "8080" };
+    assert.equal(resolvePort(app([{ containerPort: 9000 }, { containerPort: 8080 }], labels), undefined, "port"), 8080);
+  });
+
+  it("accepts ports 1 to 65535 and refuses anything else", () => {
+    assert.equal(resolvePort(app([{ containerPort: 1 }]), 1, "port"), 1);
+    assert.equal(resolvePort(app([{ containerPort: 65535 }]), 65535, "port"), 65535);
+    for (const port of [0, -1, 65536, 80.5]) {
+      assert.throws(() => resolvePort(app([{ containerPort: 80 }]), port, "port"), refuses("port", "container 'app' has no port mapping or port label; give the port to route"), String(port));
+    }
+    const notANumber = app([{ containerPort: 80 }], { "traefik.http.services.a.loadbalancer.server.port": "http" });
+    assert.throws(() => resolvePort(notANumber, undefined, "services"), refuses("services", "container 'app' has no port mapping or port label; give the port to route"));
+  });
+
+  it("refuses a container without port mappings, even with a port given, since Traefik skips it", () => {
+    assert.throws(() => resolvePort(app([]), undefined, "port"), refuses("port", "container 'app' has no port mapping or port label; give the port to route"));
+    assert.throws(() => resolvePort(app([{}]), 8080, "port"), refuses("port", "container 'app' has no port mappings; Traefik cannot route to it"));
+    assert.throws(
+      () => resolvePort(app([{ containerPort: 8080 }, { containerPort: 8443 }]), 3000, "services"),
+      refuses("services", "port 3000 is not a container port of 'app' (its ports: 8080, 8443); Traefik only routes to mapped ports"),
+    );
+  });
+});
+
+describe("routeTaskDefinition (labels, environment and read-only fields)", () => {
+  const options = { route: "pr-12", container: "app", image: undefined, labels: { "traefik.enable": "true" }, tags: {} };
+
+  it("keeps each container's own labels, dropping only traefik.* ones", () => {
+    const base = baseTaskDefinition();
+    const [app, collector] = base.containerDefinitions ?? [];
+    if (app === undefined || collector === undefined) throw new Error("fixture has two containers");
+    app.dockerLabels = { ...app.dockerLabels, traefik: "bare root, not a Traefik setting", "traefikee.node": "1" };
+    collector.dockerLabels = { "com.example.team": "observability", "traefik.http.routers.collector.rule": "Host(`collector`)" };
+    const [routedApp, routedCollector] = routeTaskDefinition(base, options).input.containerDefinitions ?? [];
+    assert.deepEqual(routedApp?.dockerLabels, { "com.example.team": "payments", traefik: "bare root, not a Traefik setting", "traefikee.node": "1", "traefik.enable": "true" });
+    assert.deepEqual(routedCollector?.dockerLabels, { "com.example.team": "observability", "traefik.enable": "false" });
+  });
+
+  it("replaces an older ROUTE_VERSION and route attribute, whatever the spacing", () => {
+    const base = baseTaskDefinition();
+    const app = base.containerDefinitions?.[0];
+    if (app === undefined) throw new Error("fixture has an app container");
+    app.environment = [
+      { name: "ROUTE_VERSION", value: "shadow" },
+      { name: "OTEL_RESOURCE_ATTRIBUTES", value: " service.name=orders , deployment.route = shadow,,team=payments" },
+    ];
+    assert.deepEqual(routeTaskDefinition(base, options).input.containerDefinitions?.[0]?.environment, [
+      { name: "ROUTE_VERSION", value: "pr-12" },
+      { name: "OTEL_RESOURCE_ATTRIBUTES", value: "service.name=orders,team=payments,deployment.route=pr-12" },
+    ]);
+    assert.equal(withRouteResourceAttribute("deployment.routes=x", "pr-12"), "deployment.routes=x,deployment.route=pr-12");
+  });
+
+  it("warns only when OTEL_PROPAGATORS names no baggage propagator, and says which container", () => {
+    const base = baseTaskDefinition();
+    const collector = base.containerDefinitions?.[1];
+    if (collector === undefined) throw new Error("fixture has a collector container");
+    collector.environment = [{ name: "OTEL_PROPAGATORS", value: "tracecontext,baggagex" }];
+    assert.deepEqual(routeTaskDefinition(base, options).warnings, [
+      "container 'otel-collector' of orders sets OTEL_PROPAGATORS=tracecontext,baggagex without 'baggage': the route stops at this service for calls it makes downstream; add baggage to the list",
+    ]);
+    collector.environment = [{ name: "OTEL_SERVICE_NAME", value: "collector" }];
+    assert.deepEqual(routeTaskDefinition(base, options).warnings, []);
+  });
+
+  it("drops deregistration fields of an inactive base revision", () => {
+    const base = { ...baseTaskDefinition(), status: "INACTIVE" as const, deregisteredAt: new Date("2026-11-20T00:00:00Z") };
+    const { input } = routeTaskDefinition(base, options);
+    assert.ok(!("deregisteredAt" in input) && !("status" in input));
+  });
+
+  it("treats a container that selectContainer did not choose as a bug, not a user mistake", () => {
+    assert.throws(
+      () => routeTaskDefinition(baseTaskDefinition(), { ...options, container: "web" }),
+      (error: unknown) => !(error instanceof ConfigurationError) && error instanceof Error && /container web is not in orders/.test(error.message),
+    );
+  });
+});

@@ -1,0 +1,223 @@
+// Selection as examples, one rule each: what each tag, option and pull-request state decides.
+// test/reap/select.test.ts checks the same against randomised clusters and an oracle.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { taskDefinitionFamily } from "../../src/ecs/names.js";
+import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
+import {
+  OVER_MAX_DELETIONS,
+  familiesToDeregister,
+  pullRequestsToLookUp,
+  routeTaskDefinitionFamily,
+  routesTornDown,
+  selectServices,
+  type ClusterService,
+  type PullRequestState,
+  type SelectionOptions,
+} from "../../src/reap/select.js";
+
+const REPOSITORY = "Codertocat/Hello-World";
+const NOW = new Date("2026-11-22T12:00:00.000Z");
+const HOUR = 3_600_000;
+
+describe("selectServices (what each tag and option decides)", () => {
+  const arn = (name: string) => `arn:aws:ecs:us-east-1:1:service/dev/${name}`;
+  const copy = (name: string, tags: Record<string, string>, status = "ACTIVE", revision = 12): ClusterService => ({
+    serviceName: name,
+    serviceArn: arn(name),
+    status,
+    taskDefinition: `arn:aws:ecs:us-east-1:1:task-definition/${name}:${revision}`,
+    tags: { [TAG.managedBy]: MANAGED_BY, [TAG.repository]: REPOSITORY, ...tags },
+  });
+  const sweep = (overrides: Partial<SelectionOptions> = {}): SelectionOptions => ({
+    repository: REPOSITORY,
+    mode: { kind: "sweep", maxAgeMs: undefined },
+    includeShadow: false,
+    maxDeletions: 25,
+    now: NOW,
+    ...overrides,
+  });
+  const reasons = (decisions: { service: string; reason: string }[]) => decisions.map((decision) => [decision.service, decision.reason]);
+  const closed = (...numbers: number[]) => new Map<number, PullRequestState>(numbers.map((number) => [number, { kind: "closed", merged: false }]));
+
+  it("deletes at most max-deletions stale copies, in service-name order, and keeps the rest saying why", () => {
+    const services = ["web--pr-3", "orders--pr-2", "api--pr-1"].map((name) => copy(name, { [TAG.route]: name.split("--")[1] ?? "" }));
+    const selection = selectServices(services, closed(1, 2, 3), sweep({ maxDeletions: 2 }));
+    assert.deepEqual(reasons(selection.delete), [
+      ["api--pr-1", "pull request #1 closed"],
+      ["orders--pr-2", "pull request #2 closed"],
+    ]);
+    assert.deepEqual(reasons(selection.keep), [["web--pr-3", "over max-deletions (pull request #3 closed)"]]);
+    assert.ok(selection.keep[0]?.reason.startsWith(OVER_MAX_DELETIONS));
+    assert.equal(selection.overMaxDeletions, 1);
+    // A route partly kept by the cap is not torn down yet: its comment and deployment stay.
+    assert.deepEqual(routesTornDown(selection).map((entry) => entry.route), ["pr-1", "pr-2"]);
+  });
+
+  it("ties only a route that is exactly pr-<n> to pull request n", () => {
+    const services = [copy("web--fix-pr-5", { [TAG.route]: "fix-pr-5" }), copy("web--pr-5-fix", { [TAG.route]: "pr-5-fix" }), copy("web--pr-15", { [TAG.route]: "pr-15" })];
+    const options = sweep();
+    assert.deepEqual(pullRequestsToLookUp(services, options), [15]);
+    const selection = selectServices(services, closed(5, 15), options);
+    assert.deepEqual(reasons(selection.delete), [["web--pr-15", "pull request #15 closed"]]);
+    assert.deepEqual(reasons(selection.keep), [
+      ["web--fix-pr-5", "nothing marks it stale"],
+      ["web--pr-5-fix", "nothing marks it stale"],
+    ]);
+  });
+
+  it("asks GitHub about each tagged pull request once, in numeric order, and only in a sweep", () => {
+    const services = [
+      copy("a--pr-100", { [TAG.route]: "pr-100" }),
+      copy("b--pr-9", { [TAG.route]: "pr-9" }),
+      copy("c--pr-10", { [TAG.route]: "pr-10", [TAG.pullRequest]: "10" }),
+      copy("d--pr-10", { [TAG.route]: "pr-10" }),
+      copy("e--feature-x", { [TAG.route]: "feature-x", [TAG.pullRequest]: "42" }),
+      copy("f--pr-77", { [TAG.route]: "pr-77" }, "DRAINING"),
+      { ...copy("g--pr-88", { [TAG.route]: "pr-88" }), tags: { [TAG.route]: "pr-88", [TAG.repository]: REPOSITORY } },
+    ];
+    assert.deepEqual(pullRequestsToLookUp(services, sweep()), [9, 10, 42, 100]);
+    assert.deepEqual(pullRequestsToLookUp(services, sweep({ mode: { kind: "route", route: "pr-9", because: "closed" } })), []);
+  });
+
+  it("keeps copies whose tags leave any doubt, each with the tag at fault", () => {
+    const services = [
+      copy("a--pr-1", { [TAG.route]: "Not_A_Route!" }),
+      copy("b--pr-1", {}),
+      copy("c-pr-1", { [TAG.route]: "pr-1" }),
+      copy("d--pr-1", { [TAG.route]: "pr-1", [TAG.pullRequest]: "#1" }),
+      copy("e--pr-1", { [TAG.route]: "pr-1", [TAG.pullRequest]: "01" }),
+      copy("f--pr-1", { [TAG.route]: "pr-1", [TAG.pullRequest]: "12345678901" }),
+      copy("g--pr-1", { [TAG.route]: "pr-1", [TAG.pullRequest]: "2" }),
+      copy("h--pr-1", { [TAG.route]: "pr-1", [TAG.expiresAt]: "2026-11-22" }),
+      copy("i--pr-1", { [TAG.route]: "pr-1", [TAG.createdAt]: "yesterday" }),
+    ];
+    const selection = selectServices(services, closed(1, 2), sweep());
+    assert.deepEqual(selection.delete, []);
+    assert.deepEqual(reasons(selection.keep), [
+      ["a--pr-1", 'route tag "Not_A_Route!" is not a valid route'],
+      ["b--pr-1", "route tag (missing) is not a valid route"],
+      ["c-pr-1", "service name does not end with --pr-1, its route tag"],
+      ["d--pr-1", 'pull-request tag "#1" is not a number'],
+      ["e--pr-1", 'pull-request tag "01" is not a number'],
+      ["f--pr-1", 'pull-request tag "12345678901" is not a number'],
+      ["g--pr-1", "pull-request tag #2 disagrees with route pr-1"],
+      ["h--pr-1", 'expires-at tag "2026-11-22" is not a timestamp'],
+      ["i--pr-1", 'created-at tag "yesterday" is not a timestamp'],
+    ]);
+  });
+
+  it("ties a branch route to the pull request its tag names, up to ten digits", () => {
+    const services = [copy("web--feature-x", { [TAG.route]: "feature-x", [TAG.pullRequest]: "1234567890" })];
+    const selection = selectServices(services, closed(1_234_567_890), sweep());
+    assert.deepEqual(reasons(selection.delete), [["web--feature-x", "pull request #1234567890 closed"]]);
+    assert.equal(selection.delete[0]?.pullRequest, 1_234_567_890);
+  });
+
+  it("counts what it never touches: unmanaged, another repository's, another route's, already deleting", () => {
+    const services = [
+      { ...copy("orders", {}), tags: {} },
+      { ...copy("a--pr-1", { [TAG.route]: "pr-1" }), tags: { [TAG.managedBy]: "terraform", [TAG.repository]: REPOSITORY, [TAG.route]: "pr-1" } },
+      copy("b--pr-1", { [TAG.route]: "pr-1", [TAG.repository]: "Codertocat/Other" }),
+      copy("c--pr-1", { [TAG.route]: "pr-1" }, "DRAINING"),
+      copy("d--pr-1", { [TAG.route]: "pr-1" }, "INACTIVE"),
+      copy("e--pr-2", { [TAG.route]: "pr-2" }),
+      copy("f--pr-1", { [TAG.route]: "pr-1" }),
+    ];
+    const selection = selectServices(services, new Map(), sweep({ mode: { kind: "route", route: "pr-1", because: "pull request #1 closed" } }));
+    assert.deepEqual(reasons(selection.delete), [["f--pr-1", "pull request #1 closed"]]);
+    assert.deepEqual(selection.keep, []);
+    assert.deepEqual(
+      [selection.unmanaged, selection.otherRepository, selection.otherRoutes, selection.alreadyDeleting, selection.overMaxDeletions],
+      [2, 1, 1, 2, 0],
+    );
+  });
+
+  it("keeps shadow copies, by route or by kind tag, unless include-shadow is set", () => {
+    const services = [
+      copy("orders--shadow", { [TAG.route]: "shadow", [TAG.expiresAt]: "2026-11-22T11:00:00Z" }),
+      copy("web--main", { [TAG.route]: "main", [TAG.kind]: "shadow", [TAG.expiresAt]: "2026-11-22T11:00:00Z" }),
+    ];
+    const kept = selectServices(services, new Map(), sweep());
+    assert.deepEqual(reasons(kept.keep), [
+      ["orders--shadow", "shadow (set include-shadow: true to reap it)"],
+      ["web--main", "shadow (set include-shadow: true to reap it)"],
+    ]);
+    const reaped = selectServices(services, new Map(), sweep({ includeShadow: true }));
+    assert.deepEqual(reaped.delete.map((decision) => decision.service), ["orders--shadow", "web--main"]);
+  });
+
+  it("expires a copy at its expires-at instant, and ages it out only past max-age", () => {
+    const maxAgeMs = 24 * HOUR;
+    const services = [
+      copy("a--pr-1", { [TAG.route]: "pr-1", [TAG.expiresAt]: "2026-11-22T12:00Z" }),
+      copy("b--pr-2", { [TAG.route]: "pr-2", [TAG.expiresAt]: "2026-11-22T13:00:00.001+01:00" }),
+      copy("c--pr-3", { [TAG.route]: "pr-3", [TAG.createdAt]: "2026-11-21T12:00:00Z" }),
+      copy("d--pr-4", { [TAG.route]: "pr-4", [TAG.createdAt]: "2026-11-21T11:59:59.999Z" }),
+      copy("e--pr-5", { [TAG.route]: "pr-5", [TAG.expiresAt]: "2026-11-22T11:00:00+0000", [TAG.createdAt]: "2026-11-01T00:00:00Z" }),
+      copy("f--pr-6", { [TAG.route]: "pr-6" }),
+    ];
+    const open = new Map<number, PullRequestState>([1, 2, 3, 4, 6].map((number) => [number, { kind: "open" }]));
+    open.set(5, { kind: "closed", merged: true });
+    const selection = selectServices(services, open, sweep({ mode: { kind: "sweep", maxAgeMs } }));
+    assert.deepEqual(reasons(selection.delete), [
+      ["a--pr-1", "expired at 2026-11-22T12:00:00.000Z"],
+      ["d--pr-4", "older than max-age (created 2026-11-21T11:59:59.999Z)"],
+      ["e--pr-5", "pull request #5 merged; expired at 2026-11-22T11:00:00.000Z; older than max-age (created 2026-11-01T00:00:00.000Z)"],
+    ]);
+    assert.deepEqual(reasons(selection.keep), [
+      ["b--pr-2", "pull request #2 open; expires at 2026-11-22T12:00:00.001Z; no created-at tag for max-age"],
+      ["c--pr-3", "pull request #3 open; created 2026-11-21T12:00:00.000Z"],
+      ["f--pr-6", "pull request #6 open; no created-at tag for max-age"],
+    ]);
+  });
+
+  it("says when a pull request was not found or not looked up", () => {
+    const services = [copy("a--pr-1", { [TAG.route]: "pr-1" }), copy("b--pr-2", { [TAG.route]: "pr-2" })];
+    const selection = selectServices(services, new Map([[1, { kind: "not-found" }]]), sweep());
+    assert.deepEqual(reasons(selection.keep), [
+      ["a--pr-1", "pull request #1 not found"],
+      ["b--pr-2", "pull request #2 unknown: not looked up"],
+    ]);
+  });
+});
+
+describe("task-definition families to deregister", () => {
+  const service = (name: string, taskDefinition: string | undefined): ClusterService => ({
+    serviceName: name,
+    serviceArn: `arn:aws:ecs:us-east-1:1:service/dev/${name}`,
+    status: "ACTIVE",
+    taskDefinition,
+    tags: {},
+  });
+  const deleted = (name: string, family: string | undefined) => ({
+    service: name,
+    serviceArn: `arn:aws:ecs:us-east-1:1:service/dev/${name}`,
+    route: "pr-1",
+    pullRequest: 1,
+    taskDefinitionFamily: family,
+    reason: "pull request #1 closed",
+  });
+
+  it("reads families from multi-digit revisions and bare family:revision", () => {
+    assert.equal(taskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:123"), "orders--pr-1");
+    assert.equal(taskDefinitionFamily("orders_v2:10"), "orders_v2");
+    assert.equal(taskDefinitionFamily("orders:10:x"), undefined);
+    assert.equal(taskDefinitionFamily("task-definition/orders"), undefined);
+    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:10", "pr-1"), "orders--pr-1");
+    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/x--pr-1:10", "pr-1"), "x--pr-1");
+    assert.equal(routeTaskDefinitionFamily(undefined, "pr-1"), undefined);
+  });
+
+  it("deregisters the deleted copies' own families, sorted, unless a remaining service runs one", () => {
+    const services = [
+      service("web--pr-1", "arn:aws:ecs:us-east-1:1:task-definition/web--pr-1:10"),
+      service("api--pr-1", "arn:aws:ecs:us-east-1:1:task-definition/api--pr-1:11"),
+      service("orders--pr-1", "arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:12"),
+      service("pinned-by-hand", "arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:12"),
+      service("no-task-definition", undefined),
+    ];
+    const decisions = [deleted("web--pr-1", "web--pr-1"), deleted("api--pr-1", "api--pr-1"), deleted("orders--pr-1", "orders--pr-1"), deleted("stray", undefined)];
+    assert.deepEqual(familiesToDeregister(services, decisions), ["api--pr-1", "web--pr-1"]);
+  });
+});
