@@ -63705,7 +63705,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4407);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2653);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
@@ -63715,7 +63715,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4407:
+/***/ 2653:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65095,6 +65095,9 @@ const action_io_INPUT = {
     maxConcurrency: "max-concurrency",
     // Per-route data: a shell command run before the copies are made.
     onDeploy: "on-deploy",
+    // What copies cost (deploy-shadow, deploy-ephemeral, reap).
+    priceVcpuHour: "price-vcpu-hour",
+    priceGibHour: "price-gib-hour",
     // The pull-request side (deploy-ephemeral, reap).
     githubToken: "github-token",
     comment: "comment",
@@ -65429,6 +65432,15 @@ function readSignalNames(inputs) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/config/price-inputs.ts
+
+/** Per hour, in any one currency; an hour of a vCPU or a GiB never costs more than this. */
+const MAX_PRICE = 1000;
+function readPrices(inputs) {
+    const price = (name) => inputs.optionalString(name) === undefined ? undefined : inputs.number(name, 0, { min: 0, max: MAX_PRICE });
+    return { vcpuHour: price(action_io_INPUT.priceVcpuHour), gibHour: price(action_io_INPUT.priceGibHour) };
+}
+
 ;// CONCATENATED MODULE: ./src/ecs/tags.ts
 /** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
 const TAG = {
@@ -65497,6 +65509,7 @@ function parseUserTags(text, input = "tags") {
 
 
 
+
 function readPullRequestFilter(inputs) {
     return { allowForks: inputs.boolean(INPUT.allowForks, false), skipDraft: inputs.boolean(INPUT.skipDraft, false) };
 }
@@ -65517,8 +65530,8 @@ function readDeployInputs(inputs, kind) {
         throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", action_io_INPUT.route);
     }
     const routing = readRouting(inputs, kind);
-    const desiredCountText = inputs.optionalString(action_io_INPUT.desiredCount);
-    const desiredCount = desiredCountText === undefined && kind === "shadow" ? undefined : inputs.integer(action_io_INPUT.desiredCount, 1, { min: 1, max: 1000 });
+    // One task per copy for shadow too: the base service's count, times 80 services, is a second environment.
+    const desiredCount = inputs.integer(action_io_INPUT.desiredCount, 1, { min: 1, max: 1000 });
     return {
         cluster,
         services,
@@ -65530,6 +65543,7 @@ function readDeployInputs(inputs, kind) {
         ttlMs: kind === "ephemeral" ? inputs.duration(action_io_INPUT.ttl, "72h") : undefined,
         userTags: parseUserTags(inputs.text(action_io_INPUT.tags)),
         maxConcurrency: inputs.integer(action_io_INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
+        prices: readPrices(inputs),
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
         onDeploy: inputs.text(action_io_INPUT.onDeploy),
     };
@@ -66088,6 +66102,94 @@ function fromEcsTags(tags) {
     return Object.fromEntries((tags ?? []).filter((tag) => tag.key !== undefined).map((tag) => [tag.key, tag.value ?? ""]));
 }
 
+;// CONCATENATED MODULE: ./src/cost/usage.ts
+const HOUR_MS = 3_600_000;
+const CPU_UNITS_PER_VCPU = 1024;
+const MIB_PER_GIB = 1024;
+/** `"256"` (CPU units), `"0.25 vCPU"` or `"1 vcpu"` → vCPU. */
+function parseVcpu(cpu) {
+    const vcpu = /^\s*(\d+(?:\.\d+)?)\s*vcpu\s*$/i.exec(cpu);
+    if (vcpu !== null)
+        return Number(vcpu[1]);
+    return /^\s*\d+\s*$/.test(cpu) ? Number(cpu) / CPU_UNITS_PER_VCPU : undefined;
+}
+/** `"512"` (MiB) or `"2 GB"` / `"2 GiB"` → GiB. */
+function parseGiB(memory) {
+    const gb = /^\s*(\d+(?:\.\d+)?)\s*gi?b\s*$/i.exec(memory);
+    if (gb !== null)
+        return Number(gb[1]);
+    return /^\s*\d+\s*$/.test(memory) ? Number(memory) / MIB_PER_GIB : undefined;
+}
+/**
+ * vCPU and GiB of one task: the task-level `cpu` and `memory` (required on Fargate), else the sum of
+ * the containers' (`memory`, or `memoryReservation` where no hard limit is set), as ECS reserves them.
+ */
+function taskSize(taskDefinition) {
+    const containers = taskDefinition.containerDefinitions ?? [];
+    const vcpu = (taskDefinition.cpu === undefined ? undefined : parseVcpu(taskDefinition.cpu)) ??
+        containers.reduce((sum, container) => sum + (container.cpu ?? 0), 0) / CPU_UNITS_PER_VCPU;
+    const memoryGiB = (taskDefinition.memory === undefined ? undefined : parseGiB(taskDefinition.memory)) ??
+        containers.reduce((sum, container) => sum + (container.memory ?? container.memoryReservation ?? 0), 0) / MIB_PER_GIB;
+    return { vcpu, memoryGiB };
+}
+function hasPrice(prices) {
+    return prices !== undefined && (prices.vcpuHour !== undefined || prices.gibHour !== undefined);
+}
+function amount(vcpuHours, gibHours, prices) {
+    return vcpuHours * (prices.vcpuHour ?? 0) + gibHours * (prices.gibHour ?? 0);
+}
+/** The figures of some copies at `now`: as if each ran its tasks since it was created. */
+function usageOf(copies, now, prices) {
+    const figures = {
+        copies: copies.length,
+        tasks: 0,
+        vcpu: 0,
+        memoryGiB: 0,
+        vcpuHoursPerDay: 0,
+        gibHoursPerDay: 0,
+        vcpuHoursSoFar: 0,
+        gibHoursSoFar: 0,
+    };
+    for (const copy of copies) {
+        const hours = Math.max(0, now.getTime() - copy.createdAt.getTime()) / HOUR_MS;
+        const vcpu = copy.tasks * copy.vcpu;
+        const memoryGiB = copy.tasks * copy.memoryGiB;
+        figures.tasks += copy.tasks;
+        figures.vcpu += vcpu;
+        figures.memoryGiB += memoryGiB;
+        figures.vcpuHoursPerDay += vcpu * 24;
+        figures.gibHoursPerDay += memoryGiB * 24;
+        figures.vcpuHoursSoFar += vcpu * hours;
+        figures.gibHoursSoFar += memoryGiB * hours;
+        if (figures.since === undefined || copy.createdAt < figures.since)
+            figures.since = copy.createdAt;
+    }
+    if (hasPrice(prices)) {
+        figures.amountPerDay = amount(figures.vcpuHoursPerDay, figures.gibHoursPerDay, prices);
+        figures.amountSoFar = amount(figures.vcpuHoursSoFar, figures.gibHoursSoFar, prices);
+    }
+    return figures;
+}
+/**
+ * The figures per route, the most expensive first: by amount per day with prices, else by vCPU-hours
+ * per day, then GiB-hours per day; ties by route name.
+ */
+function usageByRoute(copies, now, prices) {
+    const byRoute = new Map();
+    for (const copy of copies)
+        byRoute.set(copy.route, [...(byRoute.get(copy.route) ?? []), copy]);
+    return [...byRoute]
+        .map(([route, routeCopies]) => ({ route, figures: usageOf(routeCopies, now, prices) }))
+        .sort((a, b) => (b.figures.amountPerDay ?? 0) - (a.figures.amountPerDay ?? 0) ||
+        b.figures.vcpuHoursPerDay - a.figures.vcpuHoursPerDay ||
+        b.figures.gibHoursPerDay - a.figures.gibHoursPerDay ||
+        a.route.localeCompare(b.route));
+}
+/** The route whose oldest copy is the oldest. */
+function usage_oldestRoute(routes) {
+    return routes.reduce((oldest, candidate) => candidate.figures.since !== undefined && (oldest?.figures.since === undefined || candidate.figures.since < oldest.figures.since) ? candidate : oldest, undefined);
+}
+
 ;// CONCATENATED MODULE: ./src/ecs/service-definition.ts
 
 
@@ -66410,6 +66512,7 @@ async function waitForServices(targets, options) {
 
 
 
+
 const CHANGE_DONE = { create: "created", update: "updated", replace: "replaced" };
 /** Carries out `plan` in `region`; see the file comment. */
 async function applyRoute(options, plan, region) {
@@ -66453,9 +66556,20 @@ async function applyRoute(options, plan, region) {
             change: value === undefined ? undefined : CHANGE_DONE[service.change],
             timeToStableMs: outcome?.status === "stable" ? outcome.at - startedAt : undefined,
             reason: error ?? outcome?.reason,
+            usage: value === undefined ? undefined : copyUsage(options, service, new Date(startedAt)),
         };
     });
     return { route: options.route, cluster: options.cluster, region, services, failed: services.some((service) => service.status === "failed") };
+}
+/** The copy's tasks and their size, running since it was created (an updated copy keeps its age). */
+function copyUsage(options, plan, startedAt) {
+    return {
+        route: options.route,
+        service: plan.routeService,
+        tasks: plan.desiredCount,
+        ...taskSize(plan.taskDefinition.input),
+        createdAt: (plan.change === "update" ? plan.existing?.createdAt : undefined) ?? options.now?.() ?? startedAt,
+    };
 }
 /** Registers the copy's task definition and creates, updates or replaces its service. */
 async function applyService(options, plan, deadline) {
@@ -66835,7 +66949,7 @@ function planService(options, read, found, now) {
         existing,
         image: spec.image ?? container.image ?? "",
         taskDefinition: taskDefinitionInput,
-        desiredCount: options.desiredCount ?? Math.max(1, base.desiredCount ?? 1),
+        desiredCount: options.desiredCount,
         tags,
     };
 }
@@ -66962,6 +67076,114 @@ function inertCharacter(character) {
     return character;
 }
 
+;// CONCATENATED MODULE: ./src/cost/render.ts
+// Markdown for what copies cost: a route's section (pull-request comment, deploy job summary) and the
+// cluster's table by route (sweep job summary). Pure.
+
+/** Up to two decimals, fewer for large numbers, no trailing zeros: 0.25, 1.5, 12, 1234. */
+function formatQuantity(value) {
+    const decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+    return String(Number(value.toFixed(decimals)));
+}
+function formatAmount(value) {
+    return value.toFixed(2);
+}
+/** `5 h` under two days, else `3.2 days`. */
+function formatAge(ms) {
+    const hours = Math.max(0, ms) / 3_600_000;
+    return hours < 48 ? `${formatQuantity(hours)} h` : `${formatQuantity(hours / 24)} days`;
+}
+function pricesNote(prices) {
+    if (prices === undefined || (prices.vcpuHour === undefined && prices.gibHour === undefined))
+        return undefined;
+    const parts = [
+        prices.vcpuHour === undefined ? undefined : `${prices.vcpuHour} per vCPU-hour`,
+        prices.gibHour === undefined ? undefined : `${prices.gibHour} per GiB-hour`,
+    ].filter((part) => part !== undefined);
+    return `Amounts at ${parts.join(" and ")} (the price-vcpu-hour and price-gib-hour inputs).`;
+}
+function utcMinute(date) {
+    return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+/** What one route runs and has used: a sentence and a two-row table (per day, so far). */
+function render_routeCostSection(figures, prices, heading) {
+    if (figures.copies === 0)
+        return [];
+    const withAmount = figures.amountPerDay !== undefined;
+    const since = figures.since === undefined ? "" : ` (since ${utcMinute(figures.since)})`;
+    const row = (label, vcpuHours, gibHours, money) => `| ${label} | ${formatQuantity(vcpuHours)} | ${formatQuantity(gibHours)} |${withAmount ? ` ${formatAmount(money ?? 0)} |` : ""}`;
+    const note = pricesNote(prices);
+    return [
+        heading,
+        "",
+        `${figures.tasks} ${figures.tasks === 1 ? "task" : "tasks"} in ${figures.copies} ${figures.copies === 1 ? "copy" : "copies"}: ` +
+            `${formatQuantity(figures.vcpu)} vCPU and ${formatQuantity(figures.memoryGiB)} GiB in all.`,
+        "",
+        `| | vCPU-hours | GiB-hours |${withAmount ? " amount |" : ""}`,
+        `|---|---|---|${withAmount ? "---|" : ""}`,
+        row("per day", figures.vcpuHoursPerDay, figures.gibHoursPerDay, figures.amountPerDay),
+        row(`so far${since}`, figures.vcpuHoursSoFar, figures.gibHoursSoFar, figures.amountSoFar),
+        ...(note === undefined ? [] : ["", note]),
+        "",
+    ];
+}
+/**
+ * The cluster's copies by route, the most expensive first, with a total, and the oldest and most
+ * expensive route named. Route names are validated routes (`[a-z0-9-]`), safe in Markdown as they are.
+ */
+function clusterCostSection(routes, total, prices, now) {
+    const heading = "### What the copies cost";
+    if (routes.length === 0)
+        return [heading, "", "No copies of this repository run in the cluster.", ""];
+    const withAmount = total.amountPerDay !== undefined;
+    const cells = (figures) => [
+        String(figures.copies),
+        String(figures.tasks),
+        formatQuantity(figures.vcpu),
+        formatQuantity(figures.memoryGiB),
+        formatQuantity(figures.vcpuHoursPerDay),
+        formatQuantity(figures.gibHoursPerDay),
+        formatQuantity(figures.vcpuHoursSoFar),
+        formatQuantity(figures.gibHoursSoFar),
+        ...(withAmount ? [formatAmount(figures.amountPerDay ?? 0), formatAmount(figures.amountSoFar ?? 0)] : []),
+        figures.since === undefined ? "–" : formatAge(now.getTime() - figures.since.getTime()),
+    ];
+    const header = [
+        "route",
+        "copies",
+        "tasks",
+        "vCPU",
+        "GiB",
+        "vCPU-h per day",
+        "GiB-h per day",
+        "vCPU-h so far",
+        "GiB-h so far",
+        ...(withAmount ? ["amount per day", "amount so far"] : []),
+        "age",
+    ];
+    const oldest = oldestRoute(routes);
+    const costliest = routes[0];
+    const costliestBy = costliest.figures.amountPerDay !== undefined
+        ? `${formatAmount(costliest.figures.amountPerDay)} per day`
+        : `${formatQuantity(costliest.figures.vcpuHoursPerDay)} vCPU-hours and ${formatQuantity(costliest.figures.gibHoursPerDay)} GiB-hours per day`;
+    const note = pricesNote(prices);
+    return [
+        heading,
+        "",
+        `| ${header.join(" | ")} |`,
+        `|${header.map(() => "---").join("|")}|`,
+        ...routes.map((route) => `| ${route.route} | ${cells(route.figures).join(" | ")} |`),
+        `| **all** | ${cells(total).join(" | ")} |`,
+        "",
+        `Most expensive route: ${costliest.route} (${costliestBy}).` +
+            (oldest?.figures.since === undefined
+                ? ""
+                : ` Oldest route: ${oldest.route} (${formatAge(now.getTime() - oldest.figures.since.getTime())}, since ${utcMinute(oldest.figures.since)}).`),
+        ...(note === undefined ? [] : ["", note]),
+        "",
+    ];
+}
+
 ;// CONCATENATED MODULE: ./src/routing/cookie.ts
 // The one browser recipe for the routing cookie, shown in the pull-request comment, the job summary
 // and the README: every host of the dev environment gets it, for a day, on same-site requests.
@@ -66975,7 +67197,7 @@ const COOKIE_MAX_AGE_SECONDS = 86_400;
  * single-label host or a two-label domain (dropping a label there would reach a whole company's
  * domain): the cookie then stays with the host that sets it.
  */
-function cookieDomain(environmentUrl) {
+function cookie_cookieDomain(environmentUrl) {
     if (environmentUrl === undefined || environmentUrl === "")
         return undefined;
     let hostname;
@@ -66986,12 +67208,12 @@ function cookieDomain(environmentUrl) {
         return undefined;
     }
     const labels = hostname.split(".");
-    if (isIP(hostname.replace(/^\[|\]$/g, "")) !== 0 || labels.length < 3)
+    if ((0,external_node_net_.isIP)(hostname.replace(/^\[|\]$/g, "")) !== 0 || labels.length < 3)
         return undefined;
     return labels.slice(1).join(".");
 }
 function attributes(environmentUrl, maxAge) {
-    const domain = cookieDomain(environmentUrl);
+    const domain = cookie_cookieDomain(environmentUrl);
     // A Secure cookie cannot be set from a plain-HTTP page, so Secure only where the site is HTTPS.
     const secure = environmentUrl?.startsWith("https:") === true;
     return [domain === undefined ? undefined : `domain=${domain}`, "path=/", `max-age=${maxAge}`, "SameSite=Lax", secure ? "Secure" : undefined]
@@ -67000,7 +67222,7 @@ function attributes(environmentUrl, maxAge) {
 }
 /** `document.cookie = "x-route-version=pr-123; domain=dev.example.com; path=/; max-age=86400; SameSite=Lax; Secure"` */
 function cookie_setCookieCommand(route, names, environmentUrl) {
-    return `document.cookie = "${cookiePair(route, names)}; ${attributes(environmentUrl, COOKIE_MAX_AGE_SECONDS)}"`;
+    return `document.cookie = "${signal_cookiePair(route, names)}; ${attributes(environmentUrl, COOKIE_MAX_AGE_SECONDS)}"`;
 }
 /** The same cookie with `max-age=0`: the browser deletes it and requests go to the default services again. */
 function cookie_clearCookieCommand(names, environmentUrl) {
@@ -67009,6 +67231,7 @@ function cookie_clearCookieCommand(names, environmentUrl) {
 
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
 // The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
+
 
 
 
@@ -67094,6 +67317,10 @@ function failureSection(model) {
     const lines = [model.failure, ...reasons].filter((line) => line !== undefined);
     return ["", "**Why it failed**", "", ...lines.map((line) => `- ${inertText(line)}`)];
 }
+function browserReach(environmentUrl) {
+    const domain = cookieDomain(environmentUrl);
+    return domain === undefined ? "this host only" : `every host under ${inlineCode(domain)}`;
+}
 function reachSection(model) {
     const { route, signal } = model;
     const known = model.environmentUrl !== undefined && model.environmentUrl !== "";
@@ -67106,7 +67333,7 @@ function reachSection(model) {
         "",
         codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
         "",
-        "**Browser**: run in the dev tools console on the dev site, then reload (for a day; every host of the domain gets it)",
+        `**Browser**: run in the dev tools console on the dev site, then reload (for a day; ${browserReach(model.environmentUrl)})`,
         "",
         codeBlock("js", setCookieCommand(route, signal, model.environmentUrl)),
         "",
@@ -67139,6 +67366,7 @@ function renderRouteComment(model) {
         "",
         ...serviceTable(model),
         ...failureSection(model),
+        ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
         "",
     ].join("\n");
@@ -67163,6 +67391,13 @@ function renderTornDownComment(model) {
 
 
 
+
+
+
+/** What the copies a deploy created or updated run, and have used by `now`. */
+function routeUsage(result, prices, now) {
+    return usageOf(result.services.flatMap((service) => service.usage ?? []), now, prices);
+}
 /** The outputs of both deploy actions (their action.yml documents them). */
 function deployOutputs(result, signal) {
     return {
@@ -67185,7 +67420,8 @@ function failureLine(result) {
     return `route ${result.route}: ${failed.map((service) => `${service.routeService} failed: ${service.reason ?? "unknown reason"}`).join(" | ")}`;
 }
 /** The job summary of one deploy, in GitHub-flavoured Markdown. */
-function deploySummary(result, signal) {
+function deploySummary(result, settings, now) {
+    const { signal } = settings;
     const lines = [
         `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
         "",
@@ -67200,7 +67436,8 @@ function deploySummary(result, signal) {
     if (failures.length > 0) {
         lines.push("### Why", "", ...failures.map((service) => `- ${inert_text_inertText(service.routeService)}: ${inert_text_inertText(service.reason)}`), "");
     }
-    lines.push("### Reach the route", "", `- header: \`${signal_headerLine(result.route, signal)}\` (curl: \`curl -H '${signal_headerLine(result.route, signal)}' …\`)`, `- cookie: \`${signal_cookiePair(result.route, signal)}\` (browser console: \`document.cookie = "${signal_cookiePair(result.route, signal)}; path=/"\`)`, `- baggage: \`baggage: ${signal_mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`, "");
+    lines.push(...render_routeCostSection(routeUsage(result, settings.prices, now), settings.prices, "### What the route runs"));
+    lines.push("### Reach the route", "", `- header: \`${signal_headerLine(result.route, signal)}\` (curl: \`curl -H '${signal_headerLine(result.route, signal)}' …\`)`, `- cookie: \`${signal_cookiePair(result.route, signal)}\` (browser console: \`${cookie_setCookieCommand(result.route, signal, settings.environmentUrl)}\`)`, `- baggage: \`baggage: ${signal_mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`, "");
     return lines.join("\n");
 }
 
@@ -67498,9 +67735,10 @@ async function runOnDeploy(run, options, read, plan, logger) {
     return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
 /** The step's outputs and job summary. */
-async function reportDeploy(result, settings) {
+async function reportDeploy(result, settings, now) {
     (0,action/* writeOutputs */.Kn)(deployOutputs(result, settings.routing.signal));
-    await core/* summary */.z.addRaw(deploySummary(result, settings.routing.signal)).write();
+    const summarySettings = { signal: settings.routing.signal, prices: settings.prices, environmentUrl: settings.pullRequest?.environmentUrl };
+    await core/* summary */.z.addRaw(deploySummary(result, summarySettings, now)).write();
 }
 
 ;// CONCATENATED MODULE: ./src/actions/deploy-shadow/main.ts
@@ -67525,7 +67763,7 @@ async function deployShadow(logger) {
     const read = await readRoute(options);
     const plan = await runOnDeploy(run, options, read, planRoute(options, read, run.startedAt), logger);
     const result = await applyRoute(options, plan, read.region);
-    await reportDeploy(result, settings);
+    await reportDeploy(result, settings, new Date());
     if (result.failed)
         throw new Error(failureLine(result));
 }

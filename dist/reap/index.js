@@ -7521,7 +7521,7 @@ exports.H7c = DescribeServicesCommand;
 __webpack_unused_export__ = DescribeServicesRequest$;
 __webpack_unused_export__ = DescribeServicesResponse$;
 __webpack_unused_export__ = DescribeTaskDefinition$;
-__webpack_unused_export__ = DescribeTaskDefinitionCommand;
+exports.Zy$ = DescribeTaskDefinitionCommand;
 __webpack_unused_export__ = DescribeTaskDefinitionRequest$;
 __webpack_unused_export__ = DescribeTaskDefinitionResponse$;
 __webpack_unused_export__ = DescribeTaskSets$;
@@ -64570,7 +64570,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7768);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9770);
 
 
 
@@ -64581,7 +64581,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7768:
+/***/ 9770:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64667,6 +64667,9 @@ const INPUT = {
     maxConcurrency: "max-concurrency",
     // Per-route data: a shell command run before the copies are made.
     onDeploy: "on-deploy",
+    // What copies cost (deploy-shadow, deploy-ephemeral, reap).
+    priceVcpuHour: "price-vcpu-hour",
+    priceGibHour: "price-gib-hour",
     // The pull-request side (deploy-ephemeral, reap).
     githubToken: "github-token",
     comment: "comment",
@@ -64905,8 +64908,18 @@ function readCluster(inputs) {
     return cluster;
 }
 
+;// CONCATENATED MODULE: ./src/config/price-inputs.ts
+
+/** Per hour, in any one currency; an hour of a vCPU or a GiB never costs more than this. */
+const MAX_PRICE = 1000;
+function readPrices(inputs) {
+    const price = (name) => inputs.optionalString(name) === undefined ? undefined : inputs.number(name, 0, { min: 0, max: MAX_PRICE });
+    return { vcpuHour: price(INPUT.priceVcpuHour), gibHour: price(INPUT.priceGibHour) };
+}
+
 ;// CONCATENATED MODULE: ./src/config/reap-inputs.ts
 // The one settings reader of the reap action: every input, parsed and checked once.
+
 
 
 
@@ -64926,11 +64939,514 @@ function readReapInputs(inputs) {
         deleteTaskDefinitions: inputs.boolean(INPUT.deleteTaskDefinitions, false),
         maxConcurrency: inputs.integer(INPUT.maxConcurrency, 10, { min: 1, max: 100 }),
         githubToken: inputs.optionalString(INPUT.githubToken),
+        prices: readPrices(inputs),
     };
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(212);
+;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
+/*
+How it works:
+`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
+*/
+
+class Node {
+	value;
+	next;
+
+	constructor(value) {
+		this.value = value;
+	}
+}
+
+class Queue {
+	#head;
+	#tail;
+	#size;
+
+	constructor() {
+		this.clear();
+	}
+
+	enqueue(value) {
+		const node = new Node(value);
+
+		if (this.#head) {
+			this.#tail.next = node;
+			this.#tail = node;
+		} else {
+			this.#head = node;
+			this.#tail = node;
+		}
+
+		this.#size++;
+	}
+
+	dequeue() {
+		const current = this.#head;
+		if (!current) {
+			return;
+		}
+
+		this.#head = this.#head.next;
+		this.#size--;
+
+		// Clean up tail reference when queue becomes empty
+		if (!this.#head) {
+			this.#tail = undefined;
+		}
+
+		return current.value;
+	}
+
+	peek() {
+		if (!this.#head) {
+			return;
+		}
+
+		return this.#head.value;
+
+		// TODO: Node.js 18.
+		// return this.#head?.value;
+	}
+
+	clear() {
+		this.#head = undefined;
+		this.#tail = undefined;
+		this.#size = 0;
+	}
+
+	get size() {
+		return this.#size;
+	}
+
+	* [Symbol.iterator]() {
+		let current = this.#head;
+
+		while (current) {
+			yield current.value;
+			current = current.next;
+		}
+	}
+
+	* drain() {
+		while (this.#head) {
+			yield this.dequeue();
+		}
+	}
+}
+
+;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
+
+
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+
+	if (typeof concurrency === 'object') {
+		({concurrency, rejectOnClear = false} = concurrency);
+	}
+
+	validateConcurrency(concurrency);
+
+	if (typeof rejectOnClear !== 'boolean') {
+		throw new TypeError('Expected `rejectOnClear` to be a boolean');
+	}
+
+	const queue = new Queue();
+	let activeCount = 0;
+
+	const resumeNext = () => {
+		// Process the next queued function if we're under the concurrency limit
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+
+	const run = async (function_, resolve, arguments_) => {
+		// Execute the function and capture the result promise
+		const result = (async () => function_(...arguments_))();
+
+		// Resolve immediately with the promise (don't wait for completion)
+		resolve(result);
+
+		// Wait for the function to complete (success or failure)
+		// We catch errors here to prevent unhandled rejections,
+		// but the original promise rejection is preserved for the caller
+		try {
+			await result;
+		} catch {}
+
+		// Decrement active count and process next queued function
+		next();
+	};
+
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = {reject};
+
+		// Queue the internal resolve function instead of the run function
+		// to preserve the asynchronous execution context.
+		new Promise(internalResolve => { // eslint-disable-line promise/param-names
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
+
+		// Start processing immediately if we haven't reached the concurrency limit
+		if (activeCount < concurrency) {
+			resumeNext();
+		}
+	};
+
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+
+	Object.defineProperties(generator, {
+		activeCount: {
+			get: () => activeCount,
+		},
+		pendingCount: {
+			get: () => queue.size,
+		},
+		clearQueue: {
+			value() {
+				if (!rejectOnClear) {
+					queue.clear();
+					return;
+				}
+
+				const abortError = AbortSignal.abort().reason;
+
+				while (queue.size > 0) {
+					queue.dequeue().reject(abortError);
+				}
+			},
+		},
+		concurrency: {
+			get: () => concurrency,
+
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+
+				queueMicrotask(() => {
+					// eslint-disable-next-line no-unmodified-loop-condition
+					while (activeCount < concurrency && queue.size > 0) {
+						resumeNext();
+					}
+				});
+			},
+		},
+		map: {
+			async value(iterable, function_) {
+				const promises = [];
+
+				try {
+					Array.from(iterable, (value, index) => {
+						const promise = generator(function_, value, index);
+						promises.push(promise);
+						return promise;
+					});
+				} catch (error) {
+					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
+					for (const promise of promises) {
+						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
+					}
+
+					throw error;
+				}
+
+				return Promise.all(promises);
+			},
+		},
+	});
+
+	return generator;
+}
+
+function limitFunction(function_, options) {
+	const limit = pLimit(options);
+
+	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
+	Object.defineProperty(limitedFunction, 'clearQueue', {
+		value: limit.clearQueue,
+	});
+
+	return limitedFunction;
+}
+
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
+	}
+}
+
+;// CONCATENATED MODULE: ./src/ecs/tags.ts
+/** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
+const tags_TAG = {
+    managedBy: "dynamic-routing:managed-by",
+    route: "dynamic-routing:route",
+    kind: "dynamic-routing:kind",
+    baseService: "dynamic-routing:base-service",
+    repository: "dynamic-routing:repository",
+    commit: "dynamic-routing:commit",
+    createdAt: "dynamic-routing:created-at",
+    pullRequest: "dynamic-routing:pull-request",
+    expiresAt: "dynamic-routing:expires-at",
+};
+const tags_MANAGED_BY = "ecs-dynamic-routing";
+/** ECS limits on tags per resource. */
+const tags_TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
+
+;// CONCATENATED MODULE: ./src/cost/usage.ts
+const HOUR_MS = 3_600_000;
+const CPU_UNITS_PER_VCPU = 1024;
+const MIB_PER_GIB = 1024;
+/** `"256"` (CPU units), `"0.25 vCPU"` or `"1 vcpu"` → vCPU. */
+function parseVcpu(cpu) {
+    const vcpu = /^\s*(\d+(?:\.\d+)?)\s*vcpu\s*$/i.exec(cpu);
+    if (vcpu !== null)
+        return Number(vcpu[1]);
+    return /^\s*\d+\s*$/.test(cpu) ? Number(cpu) / CPU_UNITS_PER_VCPU : undefined;
+}
+/** `"512"` (MiB) or `"2 GB"` / `"2 GiB"` → GiB. */
+function parseGiB(memory) {
+    const gb = /^\s*(\d+(?:\.\d+)?)\s*gi?b\s*$/i.exec(memory);
+    if (gb !== null)
+        return Number(gb[1]);
+    return /^\s*\d+\s*$/.test(memory) ? Number(memory) / MIB_PER_GIB : undefined;
+}
+/**
+ * vCPU and GiB of one task: the task-level `cpu` and `memory` (required on Fargate), else the sum of
+ * the containers' (`memory`, or `memoryReservation` where no hard limit is set), as ECS reserves them.
+ */
+function taskSize(taskDefinition) {
+    const containers = taskDefinition.containerDefinitions ?? [];
+    const vcpu = (taskDefinition.cpu === undefined ? undefined : parseVcpu(taskDefinition.cpu)) ??
+        containers.reduce((sum, container) => sum + (container.cpu ?? 0), 0) / CPU_UNITS_PER_VCPU;
+    const memoryGiB = (taskDefinition.memory === undefined ? undefined : parseGiB(taskDefinition.memory)) ??
+        containers.reduce((sum, container) => sum + (container.memory ?? container.memoryReservation ?? 0), 0) / MIB_PER_GIB;
+    return { vcpu, memoryGiB };
+}
+function hasPrice(prices) {
+    return prices !== undefined && (prices.vcpuHour !== undefined || prices.gibHour !== undefined);
+}
+function amount(vcpuHours, gibHours, prices) {
+    return vcpuHours * (prices.vcpuHour ?? 0) + gibHours * (prices.gibHour ?? 0);
+}
+/** The figures of some copies at `now`: as if each ran its tasks since it was created. */
+function usageOf(copies, now, prices) {
+    const figures = {
+        copies: copies.length,
+        tasks: 0,
+        vcpu: 0,
+        memoryGiB: 0,
+        vcpuHoursPerDay: 0,
+        gibHoursPerDay: 0,
+        vcpuHoursSoFar: 0,
+        gibHoursSoFar: 0,
+    };
+    for (const copy of copies) {
+        const hours = Math.max(0, now.getTime() - copy.createdAt.getTime()) / HOUR_MS;
+        const vcpu = copy.tasks * copy.vcpu;
+        const memoryGiB = copy.tasks * copy.memoryGiB;
+        figures.tasks += copy.tasks;
+        figures.vcpu += vcpu;
+        figures.memoryGiB += memoryGiB;
+        figures.vcpuHoursPerDay += vcpu * 24;
+        figures.gibHoursPerDay += memoryGiB * 24;
+        figures.vcpuHoursSoFar += vcpu * hours;
+        figures.gibHoursSoFar += memoryGiB * hours;
+        if (figures.since === undefined || copy.createdAt < figures.since)
+            figures.since = copy.createdAt;
+    }
+    if (hasPrice(prices)) {
+        figures.amountPerDay = amount(figures.vcpuHoursPerDay, figures.gibHoursPerDay, prices);
+        figures.amountSoFar = amount(figures.vcpuHoursSoFar, figures.gibHoursSoFar, prices);
+    }
+    return figures;
+}
+/**
+ * The figures per route, the most expensive first: by amount per day with prices, else by vCPU-hours
+ * per day, then GiB-hours per day; ties by route name.
+ */
+function usageByRoute(copies, now, prices) {
+    const byRoute = new Map();
+    for (const copy of copies)
+        byRoute.set(copy.route, [...(byRoute.get(copy.route) ?? []), copy]);
+    return [...byRoute]
+        .map(([route, routeCopies]) => ({ route, figures: usageOf(routeCopies, now, prices) }))
+        .sort((a, b) => (b.figures.amountPerDay ?? 0) - (a.figures.amountPerDay ?? 0) ||
+        b.figures.vcpuHoursPerDay - a.figures.vcpuHoursPerDay ||
+        b.figures.gibHoursPerDay - a.figures.gibHoursPerDay ||
+        a.route.localeCompare(b.route));
+}
+/** The route whose oldest copy is the oldest. */
+function oldestRoute(routes) {
+    return routes.reduce((oldest, candidate) => candidate.figures.since !== undefined && (oldest?.figures.since === undefined || candidate.figures.since < oldest.figures.since) ? candidate : oldest, undefined);
+}
+
+;// CONCATENATED MODULE: ./src/cost/read.ts
+// Reads what the cost figures of a cluster's copies need: the size of their tasks. One
+// DescribeTaskDefinition per base service, not per copy: a copy keeps its base's cpu and memory, and
+// a sweep of thousands of copies must not spend thousands of calls on a summary.
+
+
+
+
+
+
+/** When the copy's route first made it (its created-at tag, kept across replacements), else when ECS created the service. */
+function createdAt(copy, now) {
+    const tagged = Date.parse(copy.tags[tags_TAG.createdAt] ?? "");
+    return Number.isNaN(tagged) ? (copy.createdAt ?? now) : new Date(tagged);
+}
+/** What each copy runs, sized from one task definition of its base service; copies without a valid route tag are left out. */
+async function readCopiesUsage(ecs, copies, options) {
+    const byBase = new Map();
+    for (const copy of copies) {
+        const route = copy.tags[tags_TAG.route];
+        if (route === undefined || !(0,routing_route/* isValidRoute */.CV)(route) || copy.taskDefinition === undefined)
+            continue;
+        const base = copy.tags[tags_TAG.baseService] ?? copy.serviceName;
+        byBase.set(base, [...(byBase.get(base) ?? []), copy]);
+    }
+    const limit = pLimit(options.concurrency);
+    const perBase = await Promise.all([...byBase].map(([base, baseCopies]) => limit(async () => {
+        const sample = baseCopies[0];
+        try {
+            const answer = await ecs.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: sample.taskDefinition }));
+            const size = taskSize(answer.taskDefinition ?? {});
+            return baseCopies.map((copy) => ({
+                route: copy.tags[tags_TAG.route],
+                service: copy.serviceName,
+                tasks: copy.desiredCount ?? 0,
+                ...size,
+                createdAt: createdAt(copy, options.now),
+            }));
+        }
+        catch (error) {
+            options.logger.warning(`cost figures leave out ${baseCopies.length} copies of ${base}: ${(0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "task definition unreadable"}`);
+            return [];
+        }
+    })));
+    return perBase.flat();
+}
+
+;// CONCATENATED MODULE: ./src/cost/render.ts
+// Markdown for what copies cost: a route's section (pull-request comment, deploy job summary) and the
+// cluster's table by route (sweep job summary). Pure.
+
+/** Up to two decimals, fewer for large numbers, no trailing zeros: 0.25, 1.5, 12, 1234. */
+function formatQuantity(value) {
+    const decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+    return String(Number(value.toFixed(decimals)));
+}
+function formatAmount(value) {
+    return value.toFixed(2);
+}
+/** `5 h` under two days, else `3.2 days`. */
+function formatAge(ms) {
+    const hours = Math.max(0, ms) / 3_600_000;
+    return hours < 48 ? `${formatQuantity(hours)} h` : `${formatQuantity(hours / 24)} days`;
+}
+function pricesNote(prices) {
+    if (prices === undefined || (prices.vcpuHour === undefined && prices.gibHour === undefined))
+        return undefined;
+    const parts = [
+        prices.vcpuHour === undefined ? undefined : `${prices.vcpuHour} per vCPU-hour`,
+        prices.gibHour === undefined ? undefined : `${prices.gibHour} per GiB-hour`,
+    ].filter((part) => part !== undefined);
+    return `Amounts at ${parts.join(" and ")} (the price-vcpu-hour and price-gib-hour inputs).`;
+}
+function utcMinute(date) {
+    return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+/** What one route runs and has used: a sentence and a two-row table (per day, so far). */
+function render_routeCostSection(figures, prices, heading) {
+    if (figures.copies === 0)
+        return [];
+    const withAmount = figures.amountPerDay !== undefined;
+    const since = figures.since === undefined ? "" : ` (since ${utcMinute(figures.since)})`;
+    const row = (label, vcpuHours, gibHours, money) => `| ${label} | ${formatQuantity(vcpuHours)} | ${formatQuantity(gibHours)} |${withAmount ? ` ${formatAmount(money ?? 0)} |` : ""}`;
+    const note = pricesNote(prices);
+    return [
+        heading,
+        "",
+        `${figures.tasks} ${figures.tasks === 1 ? "task" : "tasks"} in ${figures.copies} ${figures.copies === 1 ? "copy" : "copies"}: ` +
+            `${formatQuantity(figures.vcpu)} vCPU and ${formatQuantity(figures.memoryGiB)} GiB in all.`,
+        "",
+        `| | vCPU-hours | GiB-hours |${withAmount ? " amount |" : ""}`,
+        `|---|---|---|${withAmount ? "---|" : ""}`,
+        row("per day", figures.vcpuHoursPerDay, figures.gibHoursPerDay, figures.amountPerDay),
+        row(`so far${since}`, figures.vcpuHoursSoFar, figures.gibHoursSoFar, figures.amountSoFar),
+        ...(note === undefined ? [] : ["", note]),
+        "",
+    ];
+}
+/**
+ * The cluster's copies by route, the most expensive first, with a total, and the oldest and most
+ * expensive route named. Route names are validated routes (`[a-z0-9-]`), safe in Markdown as they are.
+ */
+function clusterCostSection(routes, total, prices, now) {
+    const heading = "### What the copies cost";
+    if (routes.length === 0)
+        return [heading, "", "No copies of this repository run in the cluster.", ""];
+    const withAmount = total.amountPerDay !== undefined;
+    const cells = (figures) => [
+        String(figures.copies),
+        String(figures.tasks),
+        formatQuantity(figures.vcpu),
+        formatQuantity(figures.memoryGiB),
+        formatQuantity(figures.vcpuHoursPerDay),
+        formatQuantity(figures.gibHoursPerDay),
+        formatQuantity(figures.vcpuHoursSoFar),
+        formatQuantity(figures.gibHoursSoFar),
+        ...(withAmount ? [formatAmount(figures.amountPerDay ?? 0), formatAmount(figures.amountSoFar ?? 0)] : []),
+        figures.since === undefined ? "–" : formatAge(now.getTime() - figures.since.getTime()),
+    ];
+    const header = [
+        "route",
+        "copies",
+        "tasks",
+        "vCPU",
+        "GiB",
+        "vCPU-h per day",
+        "GiB-h per day",
+        "vCPU-h so far",
+        "GiB-h so far",
+        ...(withAmount ? ["amount per day", "amount so far"] : []),
+        "age",
+    ];
+    const oldest = oldestRoute(routes);
+    const costliest = routes[0];
+    const costliestBy = costliest.figures.amountPerDay !== undefined
+        ? `${formatAmount(costliest.figures.amountPerDay)} per day`
+        : `${formatQuantity(costliest.figures.vcpuHoursPerDay)} vCPU-hours and ${formatQuantity(costliest.figures.gibHoursPerDay)} GiB-hours per day`;
+    const note = pricesNote(prices);
+    return [
+        heading,
+        "",
+        `| ${header.join(" | ")} |`,
+        `|${header.map(() => "---").join("|")}|`,
+        ...routes.map((route) => `| ${route.route} | ${cells(route.figures).join(" | ")} |`),
+        `| **all** | ${cells(total).join(" | ")} |`,
+        "",
+        `Most expensive route: ${costliest.route} (${costliestBy}).` +
+            (oldest?.figures.since === undefined
+                ? ""
+                : ` Oldest route: ${oldest.route} (${formatAge(now.getTime() - oldest.figures.since.getTime())}, since ${utcMinute(oldest.figures.since)}).`),
+        ...(note === undefined ? [] : ["", note]),
+        "",
+    ];
+}
+
 ;// CONCATENATED MODULE: ./src/ecs/client.ts
 
 
@@ -70116,7 +70632,7 @@ const COOKIE_MAX_AGE_SECONDS = 86_400;
  * single-label host or a two-label domain (dropping a label there would reach a whole company's
  * domain): the cookie then stays with the host that sets it.
  */
-function cookieDomain(environmentUrl) {
+function cookie_cookieDomain(environmentUrl) {
     if (environmentUrl === undefined || environmentUrl === "")
         return undefined;
     let hostname;
@@ -70132,7 +70648,7 @@ function cookieDomain(environmentUrl) {
     return labels.slice(1).join(".");
 }
 function attributes(environmentUrl, maxAge) {
-    const domain = cookieDomain(environmentUrl);
+    const domain = cookie_cookieDomain(environmentUrl);
     // A Secure cookie cannot be set from a plain-HTTP page, so Secure only where the site is HTTPS.
     const secure = environmentUrl?.startsWith("https:") === true;
     return [domain === undefined ? undefined : `domain=${domain}`, "path=/", `max-age=${maxAge}`, "SameSite=Lax", secure ? "Secure" : undefined]
@@ -70150,6 +70666,7 @@ function cookie_clearCookieCommand(names, environmentUrl) {
 
 ;// CONCATENATED MODULE: ./src/github/comment-body.ts
 // The sticky pull-request comment (docs/design.md §6), rendered from a model: pure, no I/O.
+
 
 
 
@@ -70235,6 +70752,10 @@ function failureSection(model) {
     const lines = [model.failure, ...reasons].filter((line) => line !== undefined);
     return ["", "**Why it failed**", "", ...lines.map((line) => `- ${inertText(line)}`)];
 }
+function browserReach(environmentUrl) {
+    const domain = cookieDomain(environmentUrl);
+    return domain === undefined ? "this host only" : `every host under ${inlineCode(domain)}`;
+}
 function reachSection(model) {
     const { route, signal } = model;
     const known = model.environmentUrl !== undefined && model.environmentUrl !== "";
@@ -70247,7 +70768,7 @@ function reachSection(model) {
         "",
         codeBlock("sh", `curl -H ${shellQuote(headerLine(route, signal))} ${target}`),
         "",
-        "**Browser**: run in the dev tools console on the dev site, then reload (for a day; every host of the domain gets it)",
+        `**Browser**: run in the dev tools console on the dev site, then reload (for a day; ${browserReach(model.environmentUrl)})`,
         "",
         codeBlock("js", setCookieCommand(route, signal, model.environmentUrl)),
         "",
@@ -70280,6 +70801,7 @@ function comment_body_renderRouteComment(model) {
         "",
         ...serviceTable(model),
         ...failureSection(model),
+        ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
         "",
     ].join("\n");
@@ -70627,248 +71149,6 @@ function routeMode(event, settings) {
     return { kind: "route", route: (0,routing_route/* routeForPullRequest */.T6)(closed.number), because, pullRequest: closed.number };
 }
 
-;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
-/*
-How it works:
-`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
-*/
-
-class Node {
-	value;
-	next;
-
-	constructor(value) {
-		this.value = value;
-	}
-}
-
-class Queue {
-	#head;
-	#tail;
-	#size;
-
-	constructor() {
-		this.clear();
-	}
-
-	enqueue(value) {
-		const node = new Node(value);
-
-		if (this.#head) {
-			this.#tail.next = node;
-			this.#tail = node;
-		} else {
-			this.#head = node;
-			this.#tail = node;
-		}
-
-		this.#size++;
-	}
-
-	dequeue() {
-		const current = this.#head;
-		if (!current) {
-			return;
-		}
-
-		this.#head = this.#head.next;
-		this.#size--;
-
-		// Clean up tail reference when queue becomes empty
-		if (!this.#head) {
-			this.#tail = undefined;
-		}
-
-		return current.value;
-	}
-
-	peek() {
-		if (!this.#head) {
-			return;
-		}
-
-		return this.#head.value;
-
-		// TODO: Node.js 18.
-		// return this.#head?.value;
-	}
-
-	clear() {
-		this.#head = undefined;
-		this.#tail = undefined;
-		this.#size = 0;
-	}
-
-	get size() {
-		return this.#size;
-	}
-
-	* [Symbol.iterator]() {
-		let current = this.#head;
-
-		while (current) {
-			yield current.value;
-			current = current.next;
-		}
-	}
-
-	* drain() {
-		while (this.#head) {
-			yield this.dequeue();
-		}
-	}
-}
-
-;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
-
-
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-
-	if (typeof concurrency === 'object') {
-		({concurrency, rejectOnClear = false} = concurrency);
-	}
-
-	validateConcurrency(concurrency);
-
-	if (typeof rejectOnClear !== 'boolean') {
-		throw new TypeError('Expected `rejectOnClear` to be a boolean');
-	}
-
-	const queue = new Queue();
-	let activeCount = 0;
-
-	const resumeNext = () => {
-		// Process the next queued function if we're under the concurrency limit
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-
-	const run = async (function_, resolve, arguments_) => {
-		// Execute the function and capture the result promise
-		const result = (async () => function_(...arguments_))();
-
-		// Resolve immediately with the promise (don't wait for completion)
-		resolve(result);
-
-		// Wait for the function to complete (success or failure)
-		// We catch errors here to prevent unhandled rejections,
-		// but the original promise rejection is preserved for the caller
-		try {
-			await result;
-		} catch {}
-
-		// Decrement active count and process next queued function
-		next();
-	};
-
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = {reject};
-
-		// Queue the internal resolve function instead of the run function
-		// to preserve the asynchronous execution context.
-		new Promise(internalResolve => { // eslint-disable-line promise/param-names
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
-
-		// Start processing immediately if we haven't reached the concurrency limit
-		if (activeCount < concurrency) {
-			resumeNext();
-		}
-	};
-
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-
-	Object.defineProperties(generator, {
-		activeCount: {
-			get: () => activeCount,
-		},
-		pendingCount: {
-			get: () => queue.size,
-		},
-		clearQueue: {
-			value() {
-				if (!rejectOnClear) {
-					queue.clear();
-					return;
-				}
-
-				const abortError = AbortSignal.abort().reason;
-
-				while (queue.size > 0) {
-					queue.dequeue().reject(abortError);
-				}
-			},
-		},
-		concurrency: {
-			get: () => concurrency,
-
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-
-				queueMicrotask(() => {
-					// eslint-disable-next-line no-unmodified-loop-condition
-					while (activeCount < concurrency && queue.size > 0) {
-						resumeNext();
-					}
-				});
-			},
-		},
-		map: {
-			async value(iterable, function_) {
-				const promises = [];
-
-				try {
-					Array.from(iterable, (value, index) => {
-						const promise = generator(function_, value, index);
-						promises.push(promise);
-						return promise;
-					});
-				} catch (error) {
-					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
-					for (const promise of promises) {
-						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
-					}
-
-					throw error;
-				}
-
-				return Promise.all(promises);
-			},
-		},
-	});
-
-	return generator;
-}
-
-function limitFunction(function_, options) {
-	const limit = pLimit(options);
-
-	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
-	Object.defineProperty(limitedFunction, 'clearQueue', {
-		value: limit.clearQueue,
-	});
-
-	return limitedFunction;
-}
-
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
-	}
-}
-
 ;// CONCATENATED MODULE: ./src/ecs/batch.ts
 /** DescribeServices takes at most 10 services a call. */
 const DESCRIBE_SERVICES_BATCH = 10;
@@ -70998,23 +71278,6 @@ async function listRevisions(ecs, families, status, limit, fail) {
     return revisions;
 }
 
-;// CONCATENATED MODULE: ./src/ecs/tags.ts
-/** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
-const tags_TAG = {
-    managedBy: "dynamic-routing:managed-by",
-    route: "dynamic-routing:route",
-    kind: "dynamic-routing:kind",
-    baseService: "dynamic-routing:base-service",
-    repository: "dynamic-routing:repository",
-    commit: "dynamic-routing:commit",
-    createdAt: "dynamic-routing:created-at",
-    pullRequest: "dynamic-routing:pull-request",
-    expiresAt: "dynamic-routing:expires-at",
-};
-const tags_MANAGED_BY = "ecs-dynamic-routing";
-/** ECS limits on tags per resource. */
-const tags_TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
-
 ;// CONCATENATED MODULE: ./src/ecs/route-tags.ts
 
 
@@ -71111,6 +71374,8 @@ function toClusterService(service) {
         status: service.status ?? "UNKNOWN",
         taskDefinition: service.taskDefinition,
         tags: fromEcsTags(service.tags),
+        desiredCount: service.desiredCount,
+        createdAt: service.createdAt,
     };
 }
 /**
@@ -71405,6 +71670,7 @@ async function reap(plan, dependencies) {
         logger,
     });
     const tornDown = await tearDownRoutes(plan, dependencies, { ...selection, delete: deleted, keep: kept });
+    const keptNames = new Set(kept.map((decision) => decision.service));
     return {
         deleted,
         kept,
@@ -71413,6 +71679,7 @@ async function reap(plan, dependencies) {
         failedDeletions: failed.length,
         failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
         tornDown,
+        running: services.filter((service) => keptNames.has(service.serviceName)),
     };
 }
 /**
@@ -71468,6 +71735,9 @@ var action = __nccwpck_require__(935);
 
 
 
+
+
+
 /** Rows of kept services shown in the job summary. */
 const SUMMARY_KEPT_ROWS = 200;
 /** Entries of the `kept` output (about 100 KB): a cluster of thousands of copies must stay under the runner's output limit. */
@@ -71510,7 +71780,11 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
         [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
         [OUTPUT.kept]: JSON.stringify(report.kept.slice(0, KEPT_OUTPUT_ENTRIES).map((decision) => outputEntry(decision, false))),
     });
-    await writeSummary(plan, report);
+    // The sweep also says what the copies it leaves cost, by route (one task definition read per base service).
+    const costLines = mode.kind === "sweep"
+        ? costSection(await readCopiesUsage(ecs, report.running, { concurrency: plan.maxConcurrency, now: plan.now, logger }), settings.prices, plan.now)
+        : [];
+    await writeSummary(plan, report, costLines);
     if (mode.kind === "route" && report.deleted.length === 0 && report.kept.length === 0) {
         logger.info(`route ${mode.route} has no services in cluster ${plan.cluster}: nothing was deployed, nothing to reap`);
     }
@@ -71529,7 +71803,10 @@ function outputEntry(decision, dryRun) {
         ...(dryRun ? { dryRun: true } : {}),
     };
 }
-async function writeSummary(plan, report) {
+function costSection(copies, prices, now) {
+    return clusterCostSection(usageByRoute(copies, now, prices), usageOf(copies, now, prices), prices, now);
+}
+async function writeSummary(plan, report, costLines) {
     const heading = plan.mode.kind === "route" ? `Reap route ${plan.mode.route}` : "Reap sweep";
     const verb = plan.dryRun ? "Would delete" : "Deleted";
     const summary = core/* summary */.z.addHeading(`${heading} in cluster ${plan.cluster}${plan.dryRun ? " (dry run)" : ""}`, 2);
@@ -71564,6 +71841,8 @@ async function writeSummary(plan, report) {
             ? [`pull request comment and deployments ${plan.dryRun ? "would be marked" : "marked"} torn down: ${report.tornDown.join(", ")}`]
             : []),
     ]);
+    if (costLines.length > 0)
+        summary.addRaw(costLines.join("\n"), true);
     await summary.write();
 }
 function count(n, one, many) {
