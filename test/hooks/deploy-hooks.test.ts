@@ -1,5 +1,6 @@
 // Environment overrides and the on-deploy hook end to end: the committed deploy bundles, real
 // webhook payloads, the ECS and GitHub emulators, and real bash hooks in a scratch workspace.
+import { codeTexts, renderGfm } from "../helpers/markdown.js";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -166,9 +167,11 @@ describe("on-deploy through deploy-ephemeral", () => {
     const comment = botComment(15);
     assert.match(comment, /failed to deploy/);
     assert.match(comment, /on-deploy exited with code 3/);
-    assert.match(comment, /creating schema for pr-15\npsql: connection refused \(password \*\*\*\)/);
+    // Outside text renders inert (one line of code each), so the tail's lines are joined by spaces.
+    const shown = codeTexts(renderGfm(comment)).join("\n");
+    assert.match(shown, /creating schema for pr-15 psql: connection refused \(password \*\*\*\)/);
     assert.doesNotMatch(comment, /hunter2/);
-    assert.match(comment, /not deployed: on-deploy failed/);
+    assert.match(shown, /not deployed: on-deploy failed/);
     const deployment = github.deployments(REPOSITORY).find((candidate) => candidate.environment === "pr-15");
     assert.equal(deployment?.statuses.at(-1)?.state, "failure");
   });
