@@ -1,8 +1,9 @@
 // Bundles every action entry (src/actions/<name>/index.ts) into dist/<name>/index.js with ncc.
 // `npm run build -- <name> ...` builds only the named entries.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SOURCE_HASH_FILE, sourceHash } from "./source-hash.js";
 
 const actionsDir = join("src", "actions");
 const allEntries = readdirSync(actionsDir, { withFileTypes: true })
@@ -30,5 +31,6 @@ for (const name of entries) {
   execFileSync(ncc, ["build", join(actionsDir, name, "index.ts"), "-o", outDir, "--license", "licenses.txt", "--quiet"], {
     stdio: "inherit",
   });
+  writeFileSync(join(outDir, SOURCE_HASH_FILE), `${sourceHash(".")}\n`);
   console.log(`built ${outDir}/index.js`);
 }

@@ -17,3 +17,13 @@ for (const action of actions) {
     assert.ok(existsSync(join(root, "actions", action, metadata.runs.main)), `${metadata.runs.main} is not committed`);
   });
 }
+
+/** Names that exist only in the Traefik simulator (test/traefik-simulator/): tests and the demo use it, no action does. */
+const SIMULATOR_ONLY = ["buildRoutingTable", "selectRouter", "matchesRule", "matcherSemantics", "hostMatches"];
+
+for (const bundle of readdirSync(join(root, "dist"))) {
+  test(`dist/${bundle}/index.js carries the rule parser but not the Traefik simulator`, () => {
+    const code = readFileSync(join(root, "dist", bundle, "index.js"), "utf8");
+    assert.deepEqual(SIMULATOR_ONLY.filter((name) => code.includes(name)), []);
+  });
+}

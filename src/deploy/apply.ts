@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import { formatDuration } from "../common/duration.js";
 import { errorMessage } from "../common/errors.js";
+import { inGroup } from "../common/logger.js";
 import { describeServices } from "../ecs/describe.js";
 import { refreshedTags, toEcsTags } from "../ecs/route-tags.js";
 import { taskSize, type CopyUsage } from "../cost/usage.js";
@@ -45,15 +46,25 @@ export interface DeployRouteResult {
 }
 
 const CHANGE_DONE = { create: "created", update: "updated", replace: "replaced" } as const;
+const PLANNED = { create: "create", update: "update in place", replace: "replace the DRAINING copy" } as const;
 
 /** Carries out `plan` in `region`; see the file comment. */
 export async function applyRoute(options: DeployRouteOptions, plan: RoutePlan, region: string): Promise<DeployRouteResult> {
+  const { logger } = options;
+  // What was decided for each copy, one foldable group each; then the rollout of all of them at once.
   for (const service of plan.services) {
-    for (const warning of service.taskDefinition.warnings) options.logger.warning(warning);
+    logger.startGroup(`${service.routeService}: ${PLANNED[service.change]}`);
+    logger.info(`task definition family ${service.taskDefinition.input.family}, image ${service.image}, ${service.desiredCount} task(s)`);
+    for (const warning of service.taskDefinition.warnings) logger.warning(warning);
     if (service.spec.image === undefined) {
-      options.logger.info(`${service.routeService}: no image given; the copy runs the base image ${service.image}`);
+      logger.info(`${service.routeService}: no image given; the copy runs the base image ${service.image}`);
     }
+    logger.endGroup();
   }
+  return inGroup(logger, `Rollout of ${plan.services.length} copy(ies)`, () => rollOut(options, plan, region));
+}
+
+async function rollOut(options: DeployRouteOptions, plan: RoutePlan, region: string): Promise<DeployRouteResult> {
   const startedAt = Date.now();
   const deadline = startedAt + options.timeoutMs;
   const limit = pLimit(options.maxConcurrency);

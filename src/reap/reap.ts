@@ -2,7 +2,7 @@
 // side. Knows nothing of @actions/core: the action's main reads inputs into a ReapPlan and writes
 // the ReapReport out.
 import type { ECSClient } from "@aws-sdk/client-ecs";
-import type { Logger } from "../common/logger.js";
+import { inGroup, type Logger } from "../common/logger.js";
 import { pullRequestOfRoute } from "../routing/route.js";
 import { deleteServices, retireTaskDefinitions, type FamilyRetirement } from "./delete.js";
 import { discoverServices, readPullRequestStates, type PullRequestsApi } from "./discover.js";
@@ -99,11 +99,9 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
       " (untouched)",
   );
 
-  const deletions = await deleteServices(ecs, plan.cluster, selection.delete, {
-    concurrency: plan.maxConcurrency,
-    dryRun: plan.dryRun,
-    logger,
-  });
+  const deletions = await inGroup(logger, `${plan.dryRun ? "Would delete" : "Delete"} ${selection.delete.length} service(s)`, () =>
+    deleteServices(ecs, plan.cluster, selection.delete, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }),
+  );
   const deleted = deletions.filter((deletion) => deletion.error === undefined).map((deletion) => deletion.decision);
   const failed = deletions.filter((deletion) => deletion.error !== undefined);
   const kept = [
@@ -111,12 +109,15 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
     ...failed.map((deletion) => ({ ...deletion.decision, reason: `delete failed: ${deletion.error ?? ""}` })),
   ];
 
-  const taskDefinitions = await retireTaskDefinitions(ecs, familiesToDeregister(services, deleted), {
-    deleteTaskDefinitions: plan.deleteTaskDefinitions,
-    concurrency: plan.maxConcurrency,
-    dryRun: plan.dryRun,
-    logger,
-  });
+  const families = familiesToDeregister(services, deleted);
+  const taskDefinitions = await inGroup(logger, `Task definitions of ${families.length} family(ies)`, () =>
+    retireTaskDefinitions(ecs, families, {
+      deleteTaskDefinitions: plan.deleteTaskDefinitions,
+      concurrency: plan.maxConcurrency,
+      dryRun: plan.dryRun,
+      logger,
+    }),
+  );
 
   const tornDown = await tearDownRoutes(plan, dependencies, { ...selection, delete: deleted, keep: kept });
   const keptNames = new Set(kept.map((decision) => decision.service));

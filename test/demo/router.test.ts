@@ -2,7 +2,7 @@
 // src/routing/labels.ts), independent of the action bundles: it must route as Traefik's ECS provider would.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import { UpdateServiceCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { DEFAULT_PRIORITIES, routeLabels } from "../../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 import { BASE_SERVICES, CLUSTER, CONTAINER_PORT, baseLabels, baseServiceSeed, image, type BaseService } from "../../scripts/demo/cluster.js";
@@ -10,6 +10,7 @@ import { ROUTE_VERSION_VARIABLE } from "../../scripts/demo/containers.js";
 import { demoSignals, observeRouting, send, waitForAnswer, type ObservedRow } from "../../scripts/demo/observe.js";
 import { startDemoRouter, type DemoRouter } from "../../scripts/demo/router.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
+import { ecsClient } from "../emulators/ecs/test-support.js";
 
 let ecs: EcsEmulator;
 let router: DemoRouter;
@@ -41,11 +42,7 @@ function seedCopy(base: BaseService, route: string, routerUrl: string): void {
 
 before(async () => {
   ecs = await startEcsEmulator({ clusters: [CLUSTER], stabilizationMs: 100, drainMs: 100 });
-  client = new ECSClient({
-    endpoint: ecs.url,
-    region: "us-east-1",
-    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" },
-  });
+  client = ecsClient(ecs);
   router = await startDemoRouter({ ecs: client, cluster: CLUSTER, refreshMs: 100 });
   for (const base of BASE_SERVICES) {
     ecs.seedService(baseServiceSeed(base, router.url));

@@ -1,6 +1,7 @@
 // Base services seeded into the ECS emulator, and a real SDK client to inspect what the actions made.
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, ListTagsForResourceCommand, type Service, type TaskDefinition } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTagsForResourceCommand, type ECSClient, type Service, type TaskDefinition } from "@aws-sdk/client-ecs";
 import assert from "node:assert/strict";
+import { fromEcsTags } from "../../src/ecs/route-tags.js";
 import type { EcsEmulator } from "../emulators/ecs/index.js";
 import type { GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
@@ -46,14 +47,6 @@ export function seedBaseService(emulator: EcsEmulator, name: string, options: { 
   });
 }
 
-export function ecsClient(emulator: EcsEmulator): ECSClient {
-  return new ECSClient({
-    region: "us-east-1",
-    endpoint: emulator.url,
-    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" },
-  });
-}
-
 export async function describeService(client: ECSClient, name: string, cluster = "default"): Promise<Service | undefined> {
   const answer = await client.send(new DescribeServicesCommand({ cluster, services: [name], include: ["TAGS"] }));
   return answer.services?.[0];
@@ -61,15 +54,11 @@ export async function describeService(client: ECSClient, name: string, cluster =
 
 export async function describeTaskDefinition(client: ECSClient, taskDefinition: string): Promise<{ taskDefinition: TaskDefinition; tags: Record<string, string> }> {
   const answer = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ["TAGS"] }));
-  return { taskDefinition: answer.taskDefinition ?? {}, tags: tagMap(answer.tags) };
+  return { taskDefinition: answer.taskDefinition ?? {}, tags: fromEcsTags(answer.tags) };
 }
 
 export async function resourceTags(client: ECSClient, resourceArn: string): Promise<Record<string, string>> {
-  return tagMap((await client.send(new ListTagsForResourceCommand({ resourceArn }))).tags);
-}
-
-export function tagMap(tags: { key?: string; value?: string }[] | undefined): Record<string, string> {
-  return Object.fromEntries((tags ?? []).map((tag) => [tag.key ?? "", tag.value ?? ""]));
+  return fromEcsTags((await client.send(new ListTagsForResourceCommand({ resourceArn }))).tags);
 }
 
 /** The mutating operations the emulator answered (successfully or not). */

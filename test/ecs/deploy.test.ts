@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
-  ECSClient,
+  type ECSClient,
   paginateListTasks,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
@@ -20,7 +20,7 @@ import { DEFAULT_PRIORITIES } from "../../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 import { seedBaseService } from "../deploy/fixtures.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
-import { eventually } from "../emulators/ecs/test-support.js";
+import { ecsClient, eventually } from "../emulators/ecs/test-support.js";
 
 const BASES = ["orders", "payments", "catalog", "shipping", "billing", "search"];
 let emulator: EcsEmulator;
@@ -48,13 +48,7 @@ function options(route: string, services: string[], overrides: Partial<DeployRou
 
 before(async () => {
   emulator = await startEcsEmulator({ stabilizationMs: 300 });
-  client = new ECSClient({
-    region: "us-east-1",
-    endpoint: emulator.url,
-    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" },
-    retryMode: "adaptive",
-    maxAttempts: 10,
-  });
+  client = ecsClient(emulator, { retryMode: "adaptive", maxAttempts: 10 });
   for (const name of BASES) seedBaseService(emulator, name, { desiredCount: 1 });
 });
 
@@ -81,9 +75,18 @@ describe("deployRoute", () => {
     assert.equal((counts.DescribeServices ?? 0) - polls, 2, "one batched read of the bases and one of the existing copies");
   });
 
+  it("logs each copy's plan in a group of its own and the rollout of all of them in one more", async () => {
+    const logger = new MemoryLogger();
+    await deployRoute(options("pr-12", ["orders", "payments"], { logger }));
+    const groups = [...new Set(logger.lines.map((line) => line.group))];
+    assert.deepEqual(groups, ["orders--pr-12: create", "payments--pr-12: create", "Rollout of 2 copy(ies)"]);
+    const rollout = logger.lines.filter((line) => line.group === "Rollout of 2 copy(ies)").map((line) => line.message);
+    assert.ok(rollout.includes("orders--pr-12: stable") && rollout.includes("payments--pr-12: stable"), rollout.join("\n"));
+  });
+
   it("creates one service when the SDK retries a CreateService whose answer was lost: the retry carries the same clientToken", async () => {
     const tokens: string[] = [];
-    const lossy = new ECSClient({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" }, maxAttempts: 3 });
+    const lossy = ecsClient(emulator, { maxAttempts: 3 });
     // Inside the SDK's retry loop: the first CreateService reaches ECS, then its answer is "lost" as a 503.
     lossy.middlewareStack.add(
       (next, context) => async (args) => {
@@ -126,7 +129,7 @@ describe("deployRoute", () => {
   it("registers and creates at most max-concurrency services at once", async () => {
     let inFlight = 0;
     let most = 0;
-    const counted = new ECSClient({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" } });
+    const counted = ecsClient(emulator);
     counted.middlewareStack.add(
       (next, context) => async (args) => {
         if (!["RegisterTaskDefinitionCommand", "CreateServiceCommand"].includes(context.commandName ?? "")) return next(args);
@@ -212,7 +215,7 @@ describe("waitForServices", () => {
     for (const name of names) seedBaseService(emulator, name, { desiredCount: 1 });
     const deployed = await deployRoute(options("pr-16", names, { wait: false, maxConcurrency: 12 }));
     const batches: number[] = [];
-    const observed = new ECSClient({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" } });
+    const observed = ecsClient(emulator);
     observed.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === "DescribeServicesCommand") batches.push((args.input as { services: string[] }).services.length);
@@ -275,7 +278,7 @@ describe("waitForServices", () => {
     const deployed = await deployRoute(options("pr-14", ["orders"], { wait: false }));
     const target = { serviceName: "orders--pr-14", taskDefinitionArn: deployed.services[0]?.taskDefinitionArn as string };
     // No SDK retries and a bucket of one call a second: most polls at 50 ms are refused.
-    const impatient = new ECSClient({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" }, maxAttempts: 1 });
+    const impatient = ecsClient(emulator, { maxAttempts: 1 });
     emulator.configure({ throttle: { ratePerSecond: 1, burst: 1 } });
     emulator.resetCalls();
     try {

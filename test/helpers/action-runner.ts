@@ -1,7 +1,8 @@
 // Runs a committed bundle (dist/<name>/index.js) the way the Actions runner does: INPUT_* variables,
 // GITHUB_EVENT_PATH with a webhook payload, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { SOURCE_HASH_FILE, sourceHash } from "../../scripts/source-hash.js";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -31,6 +32,17 @@ export interface BundleRunOptions {
 }
 
 const repositoryRoot = resolve(import.meta.dirname, "..", "..");
+let currentSourceHash: string | undefined;
+
+/** Throws unless dist/<name> was built from the sources as they are now (see scripts/source-hash.ts). */
+export function assertFreshBundle(name: string): void {
+  currentSourceHash ??= sourceHash(repositoryRoot);
+  const hashFile = join(repositoryRoot, "dist", name, SOURCE_HASH_FILE);
+  const built = existsSync(hashFile) ? readFileSync(hashFile, "utf8").trim() : undefined;
+  if (built !== currentSourceHash) {
+    throw new Error(`dist/${name} was not built from the current src/: run 'npm run build' before these tests`);
+  }
+}
 
 /** The runner's defaults for a workflow in Codertocat/Hello-World (the webhook examples' repository). */
 export function runnerEnvironment(workDir: string): Record<string, string> {
@@ -79,6 +91,7 @@ function commandMessages(stdout: string, command: string): string[] {
 }
 
 export async function runBundle(name: string, options: BundleRunOptions = {}): Promise<BundleRun> {
+  assertFreshBundle(name);
   const workDir = mkdtempSync(join(tmpdir(), `run-${name}-`));
   const outputPath = join(workDir, "output");
   const summaryPath = join(workDir, "summary");

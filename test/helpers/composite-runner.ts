@@ -11,7 +11,7 @@ import { delimiter, join } from "node:path";
 import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
 import type { FunctionDefinition } from "@actions/expressions/funcs/info";
 import { parse } from "yaml";
-import { parseOutputFile } from "./action-runner.js";
+import { assertFreshBundle, parseOutputFile } from "./action-runner.js";
 
 interface CompositeStep {
   id?: string;
@@ -148,6 +148,8 @@ async function runLocalAction(step: CompositeStep, context: Record<string, unkno
     inputs[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = given === undefined ? render(input.default ?? "", context) : render(String(given), context);
   }
   const actionEnv = { ...env, ...inputs, GITHUB_ACTION_PATH: directory };
+  const bundle = /dist\/([^/]+)\/index\.js$/.exec(metadata.runs.main)?.[1];
+  if (bundle !== undefined) assertFreshBundle(bundle);
   return { inputs, ...(await runProcess(process.execPath, [join(directory, metadata.runs.main)], actionEnv, workspace)) };
 }
 

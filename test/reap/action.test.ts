@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  ECSClient,
+  type ECSClient,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   paginateListServices,
@@ -13,6 +13,7 @@ import { KEPT_OUTPUT_ENTRIES } from "../../src/actions/reap/main.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
 import { startEcsEmulator } from "../emulators/ecs/index.js";
+import { ecsClient } from "../emulators/ecs/test-support.js";
 import { startGitHubEmulator } from "../emulators/github/index.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import { routeMarker } from "../../src/github/comment-body.js";
@@ -121,11 +122,7 @@ const UNTOUCHABLE = ["billing--pr-1", "legacy--pr-1", "orders", "orders--shadow"
 // Fresh emulators per test: every test deletes things.
 beforeEach(async () => {
   ecsEmulator = await startEcsEmulator({ latencyMs: 0, clusters: [CLUSTER] });
-  ecs = new ECSClient({
-    endpoint: ecsEmulator.url,
-    region: "us-east-1",
-    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" },
-  });
+  ecs = ecsClient(ecsEmulator);
   github = await startGitHubEmulator();
   github.addRepository(REPOSITORY);
   github.addToken(TOKEN, { login: "github-actions[bot]", type: "Bot", installation: true });

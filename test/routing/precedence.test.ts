@@ -10,7 +10,7 @@ import { W3CBaggagePropagator } from "@opentelemetry/core";
 import { DEFAULT_PRIORITIES, routeLabels, type Fallback } from "../../src/routing/labels.js";
 import type { RuleSyntax } from "../../src/routing/rule/ast.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
-import { buildRoutingTable, selectRouter, type EcsServiceLabels, type RoutingTable } from "../../src/routing/table.js";
+import { buildRoutingTable, selectRouter, type EcsServiceLabels, type RoutingTable } from "../traefik-simulator/table.js";
 
 const SEEDS = [20261201, 42, 7];
 const CHAIN = ["web", "orders", "payments"] as const;

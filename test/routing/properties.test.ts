@@ -5,7 +5,7 @@ import { DEFAULT_PRIORITIES, routeLabels } from "../../src/routing/labels.js";
 import { parseRule } from "../../src/routing/rule/parser.js";
 import { ROUTE_PATTERN, SHADOW_FALLBACK_NAME, SHADOW_ROUTE, routeForBranch } from "../../src/routing/route.js";
 import { cookiePair, mergeBaggage, routingHeaders, type SignalNames } from "../../src/routing/signal.js";
-import { buildRoutingTable, selectRouter } from "../../src/routing/table.js";
+import { buildRoutingTable, selectRouter } from "../traefik-simulator/table.js";
 
 const SEED = 20261122;
 

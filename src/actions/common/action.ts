@@ -8,6 +8,8 @@ export const coreLogger: Logger = {
   info: (message) => core.info(message),
   warning: (message) => core.warning(message),
   error: (message) => core.error(message),
+  startGroup: (name) => core.startGroup(name),
+  endGroup: () => core.endGroup(),
 };
 
 /** Writes a step's outputs (names from action-io.ts). */

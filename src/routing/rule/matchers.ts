@@ -1,10 +1,12 @@
 import { BlockList, isIP } from "node:net";
 import type { RuleSyntax } from "./ast.js";
 import { compileGoRegexp, escapeRegexp } from "./regexp.js";
-import { headerValues, type HttpRequest } from "./request.js";
 
-/** One Traefik HTTP matcher: its arguments' shape, their checks at parse time, and its semantics. */
-interface MatcherDefinition {
+/**
+ * One Traefik HTTP matcher as the parser knows it: its arguments' shape and their checks when
+ * Traefik builds the router. What a matcher matches is the simulator's (test/traefik-simulator/).
+ */
+export interface MatcherDefinition {
   name: string;
   minArgs: number;
   maxArgs: number;
@@ -12,27 +14,9 @@ interface MatcherDefinition {
   pairs?: boolean;
   /** Throws an Error saying what is wrong with an argument. */
   validate?: (args: string[]) => void;
-  matches: (args: string[], request: HttpRequest) => boolean;
 }
 
 const UNLIMITED = Number.POSITIVE_INFINITY;
-
-/** Go's requestdecorator canonical host: lowercase, port removed (`[::1]:80` → `::1`). */
-function canonicalRequestHost(request: HttpRequest): string {
-  const host = request.host.toLowerCase();
-  const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(host);
-  if (bracketed !== null) return bracketed[1] ?? "";
-  const withPort = /^([^:]*):\d*$/.exec(host);
-  return withPort === null ? host : (withPort[1] ?? "");
-}
-
-/** Traefik's Host: case-insensitive, port ignored, a trailing dot on either side ignored. */
-function hostMatches(expected: string, request: HttpRequest): boolean {
-  const host = canonicalRequestHost(request);
-  if (host === "") return false;
-  const want = expected.toLowerCase();
-  return host === want || host === want.replace(/\.$/, "") || host.replace(/\.$/, "") === want;
-}
 
 function requireAscii(args: string[]): void {
   for (const arg of args) {
@@ -50,7 +34,7 @@ function requireLeadingSlash(args: string[]): void {
   }
 }
 
-function clientRange(value: string): BlockList {
+export function clientRange(value: string): BlockList {
   const list = new BlockList();
   const [address = "", bits, extra] = value.split("/");
   const family = isIP(address);
@@ -70,26 +54,11 @@ function requireClientRanges(args: string[]): void {
   for (const arg of args) clientRange(arg);
 }
 
-function clientIpMatches(range: string, request: HttpRequest): boolean {
-  const ip = request.clientIp;
-  if (ip === undefined) return false;
-  const family = isIP(ip);
-  return family !== 0 && clientRange(range).check(ip, family === 4 ? "ipv4" : "ipv6");
-}
-
-function anyHeaderValue(key: string, request: HttpRequest, test: (value: string) => boolean): boolean {
-  return headerValues(request, key).some(test);
-}
-
-function queryValues(request: HttpRequest, key: string): string[] | undefined {
-  return request.query?.[key];
-}
-
 /**
  * gorilla/mux templates of v2 rules (`{sub:[a-z]+}.example.com`, `/users/{id}`) as an anchored
  * regexp; a variable without a pattern matches one host label or path segment.
  */
-function muxTemplate(template: string, part: "host" | "path", prefix: boolean): RegExp {
+export function muxTemplate(template: string, part: "host" | "path", prefix: boolean): RegExp {
   let source = "^";
   let index = 0;
   while (index < template.length) {
@@ -121,33 +90,16 @@ function requireTemplates(part: "host" | "path", prefix: boolean) {
   };
 }
 
-function pathMatches(template: string, request: HttpRequest, prefix: boolean): boolean {
-  if (!template.includes("{")) return prefix ? request.path.startsWith(template) : request.path === template;
-  return muxTemplate(template, "path", prefix).test(request.path);
-}
-
-function pairsOf(args: string[]): [string, string][] {
+export function pairsOf(args: string[]): [string, string][] {
   const pairs: [string, string][] = [];
   for (let index = 0; index + 1 < args.length; index += 2) pairs.push([args[index] ?? "", args[index + 1] ?? ""]);
   return pairs;
 }
 
 const V3_MATCHERS: MatcherDefinition[] = [
-  {
-    name: "ClientIP",
-    minArgs: 1,
-    maxArgs: 1,
-    validate: requireClientRanges,
-    matches: ([range = ""], request) => clientIpMatches(range, request),
-  },
-  { name: "Method", minArgs: 1, maxArgs: 1, matches: ([method = ""], request) => request.method === method.toUpperCase() },
-  {
-    name: "Host",
-    minArgs: 1,
-    maxArgs: 1,
-    validate: requireAscii,
-    matches: ([host = ""], request) => hostMatches(host, request),
-  },
+  { name: "ClientIP", minArgs: 1, maxArgs: 1, validate: requireClientRanges },
+  { name: "Method", minArgs: 1, maxArgs: 1 },
+  { name: "Host", minArgs: 1, maxArgs: 1, validate: requireAscii },
   {
     name: "HostRegexp",
     minArgs: 1,
@@ -156,77 +108,19 @@ const V3_MATCHERS: MatcherDefinition[] = [
       requireAscii(args);
       requireRegexps(args);
     },
-    matches: ([pattern = ""], request) => compileGoRegexp(pattern).test(canonicalRequestHost(request)),
   },
-  {
-    name: "Path",
-    minArgs: 1,
-    maxArgs: 1,
-    validate: requireLeadingSlash,
-    matches: ([path = ""], request) => request.path === path,
-  },
-  {
-    name: "PathPrefix",
-    minArgs: 1,
-    maxArgs: 1,
-    validate: requireLeadingSlash,
-    matches: ([prefix = ""], request) => request.path.startsWith(prefix),
-  },
-  {
-    name: "PathRegexp",
-    minArgs: 1,
-    maxArgs: 1,
-    validate: requireRegexps,
-    matches: ([pattern = ""], request) => compileGoRegexp(pattern).test(request.path),
-  },
-  {
-    name: "Header",
-    minArgs: 2,
-    maxArgs: 2,
-    matches: ([key = "", value = ""], request) => anyHeaderValue(key, request, (actual) => actual === value),
-  },
-  {
-    name: "HeaderRegexp",
-    minArgs: 2,
-    maxArgs: 2,
-    validate: ([, pattern = ""]) => compileGoRegexp(pattern),
-    // Unanchored search over each value, like Go's regexp.MatchString.
-    matches: ([key = "", pattern = ""], request) =>
-      anyHeaderValue(key, request, (actual) => compileGoRegexp(pattern).test(actual)),
-  },
-  {
-    name: "Query",
-    minArgs: 1,
-    maxArgs: 2,
-    matches: ([key = "", value = ""], request) => queryValues(request, key)?.includes(value) ?? false,
-  },
-  {
-    name: "QueryRegexp",
-    minArgs: 1,
-    maxArgs: 2,
-    validate: ([, pattern]) => pattern === undefined || compileGoRegexp(pattern),
-    // With only a key it is Query(key): the key with an empty value.
-    matches: ([key = "", pattern], request) =>
-      queryValues(request, key)?.some((actual) => (pattern === undefined ? actual === "" : compileGoRegexp(pattern).test(actual))) ??
-      false,
-  },
+  { name: "Path", minArgs: 1, maxArgs: 1, validate: requireLeadingSlash },
+  { name: "PathPrefix", minArgs: 1, maxArgs: 1, validate: requireLeadingSlash },
+  { name: "PathRegexp", minArgs: 1, maxArgs: 1, validate: requireRegexps },
+  { name: "Header", minArgs: 2, maxArgs: 2 },
+  { name: "HeaderRegexp", minArgs: 2, maxArgs: 2, validate: ([, pattern = ""]) => compileGoRegexp(pattern) },
+  { name: "Query", minArgs: 1, maxArgs: 2 },
+  { name: "QueryRegexp", minArgs: 1, maxArgs: 2, validate: ([, pattern]) => pattern === undefined || compileGoRegexp(pattern) },
 ];
 
 const V2_MATCHERS: MatcherDefinition[] = [
-  {
-    name: "Host",
-    minArgs: 1,
-    maxArgs: UNLIMITED,
-    validate: requireAscii,
-    matches: (hosts, request) => hosts.some((host) => hostMatches(host, request)),
-  },
-  {
-    name: "HostHeader",
-    minArgs: 1,
-    maxArgs: UNLIMITED,
-    validate: requireAscii,
-    matches: (hosts, request) => hosts.some((host) => hostMatches(host, request)),
-  },
+  { name: "Host", minArgs: 1, maxArgs: UNLIMITED, validate: requireAscii },
+  { name: "HostHeader", minArgs: 1, maxArgs: UNLIMITED, validate: requireAscii },
   {
     name: "HostRegexp",
     minArgs: 1,
@@ -235,67 +129,14 @@ const V2_MATCHERS: MatcherDefinition[] = [
       requireAscii(args);
       requireTemplates("host", false)(args);
     },
-    matches: (templates, request) =>
-      templates.some((template) => muxTemplate(template.toLowerCase(), "host", false).test(canonicalRequestHost(request))),
   },
-  {
-    name: "ClientIP",
-    minArgs: 1,
-    maxArgs: UNLIMITED,
-    validate: requireClientRanges,
-    matches: (ranges, request) => ranges.some((range) => clientIpMatches(range, request)),
-  },
-  {
-    name: "Path",
-    minArgs: 1,
-    maxArgs: UNLIMITED,
-    validate: requireTemplates("path", false),
-    matches: (paths, request) => paths.some((path) => pathMatches(path, request, false)),
-  },
-  {
-    name: "PathPrefix",
-    minArgs: 1,
-    maxArgs: UNLIMITED,
-    validate: requireTemplates("path", true),
-    matches: (paths, request) => paths.some((path) => pathMatches(path, request, true)),
-  },
-  {
-    name: "Method",
-    minArgs: 1,
-    maxArgs: UNLIMITED,
-    matches: (methods, request) => methods.some((method) => request.method === method.toUpperCase()),
-  },
-  {
-    name: "Headers",
-    minArgs: 2,
-    maxArgs: UNLIMITED,
-    pairs: true,
-    matches: (args, request) =>
-      pairsOf(args).every(([key, value]) => anyHeaderValue(key, request, (actual) => actual === value)),
-  },
-  {
-    name: "HeadersRegexp",
-    minArgs: 2,
-    maxArgs: UNLIMITED,
-    pairs: true,
-    validate: (args) => requireRegexps(pairsOf(args).map(([, pattern]) => pattern)),
-    matches: (args, request) =>
-      pairsOf(args).every(([key, pattern]) =>
-        anyHeaderValue(key, request, (actual) => compileGoRegexp(pattern).test(actual)),
-      ),
-  },
-  {
-    name: "Query",
-    minArgs: 1,
-    maxArgs: UNLIMITED,
-    // `key=value` (value may be empty: the key must be present).
-    matches: (args, request) =>
-      args.every((arg) => {
-        const [key = "", value = ""] = arg.split(/=(.*)/s);
-        const values = queryValues(request, key);
-        return values !== undefined && (value === "" || values.includes(value));
-      }),
-  },
+  { name: "ClientIP", minArgs: 1, maxArgs: UNLIMITED, validate: requireClientRanges },
+  { name: "Path", minArgs: 1, maxArgs: UNLIMITED, validate: requireTemplates("path", false) },
+  { name: "PathPrefix", minArgs: 1, maxArgs: UNLIMITED, validate: requireTemplates("path", true) },
+  { name: "Method", minArgs: 1, maxArgs: UNLIMITED },
+  { name: "Headers", minArgs: 2, maxArgs: UNLIMITED, pairs: true },
+  { name: "HeadersRegexp", minArgs: 2, maxArgs: UNLIMITED, pairs: true, validate: (args) => requireRegexps(pairsOf(args).map(([, pattern]) => pattern)) },
+  { name: "Query", minArgs: 1, maxArgs: UNLIMITED },
 ];
 
 /**

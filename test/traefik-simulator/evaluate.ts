@@ -1,5 +1,6 @@
-import type { ParsedRule, RuleExpression } from "./ast.js";
-import { findMatcher } from "./matchers.js";
+import type { ParsedRule, RuleExpression } from "../../src/routing/rule/ast.js";
+import { findMatcher } from "../../src/routing/rule/matchers.js";
+import { matcherSemantics } from "./matchers.js";
 import type { HttpRequest } from "./request.js";
 
 /** Whether Traefik's router with this rule matches the request. */
@@ -14,8 +15,9 @@ export function matchesRule(rule: ParsedRule, request: HttpRequest): boolean {
         return !evaluate(expression.operand);
       case "matcher": {
         const definition = findMatcher(rule.syntax, expression.name);
-        if (definition === undefined) throw new Error(`matcher ${expression.name} is not a ${rule.syntax} matcher`);
-        return definition.matches(expression.args, request);
+        const matches = definition === undefined ? undefined : matcherSemantics(rule.syntax, definition.name);
+        if (matches === undefined) throw new Error(`matcher ${expression.name} is not a ${rule.syntax} matcher`);
+        return matches(expression.args, request);
       }
     }
   };

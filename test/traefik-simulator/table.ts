@@ -1,13 +1,13 @@
-import type { ParsedRule, RuleSyntax } from "./rule/ast.js";
-import { matchesRule } from "./rule/evaluate.js";
-import { parseRule } from "./rule/parser.js";
-import type { HttpRequest } from "./rule/request.js";
-import { SERVED_BY_HEADER } from "./signal.js";
-import { labelList, traefikObjects, type TraefikKind } from "./traefik-labels.js";
+import type { ParsedRule, RuleSyntax } from "../../src/routing/rule/ast.js";
+import { parseRule } from "../../src/routing/rule/parser.js";
+import { SERVED_BY_HEADER } from "../../src/routing/signal.js";
+import { matchesRule } from "./evaluate.js";
+import type { HttpRequest } from "./request.js";
+import { labelList, traefikObjects, type TraefikKind } from "../../src/routing/traefik-labels.js";
 
 /**
  * A model of how Traefik's ECS provider turns task-definition dockerLabels into HTTP routers and
- * which router answers a request. Pure: used by tests and tools to prove that generated labels
+ * which router answers a request. Pure, and only for tests and the demo (no bundle includes it): proves that generated labels
  * route each request to the intended copy, without running Traefik.
  *
  * Modelled: per-container router/service/middleware labels, `traefik.enable`, a router's implicit
