@@ -11,7 +11,8 @@ import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent, pushEvent } from "../helpers/webhooks.js";
-import { assertSucceeded, describeService, describeTaskDefinition, ecsClient, mutatingCalls, REPOSITORY, seedBaseService } from "../deploy/fixtures.js";
+import { assertSucceeded, describeService, describeTaskDefinition, mutatingCalls, REPOSITORY, seedBaseService } from "../deploy/fixtures.js";
+import { ecsClient } from "../emulators/ecs/test-support.js";
 
 const token = "ghs_hookTestToken";
 let emulator: EcsEmulator;
