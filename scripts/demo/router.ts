@@ -1,7 +1,7 @@
 // A local stand-in for Traefik with its ECS provider, for the demo: every refresh (Traefik's
 // `refreshSeconds`, shortened) it reads the cluster's RUNNING tasks through the real ECS client,
 // builds routers, services and middlewares from the containers' dockerLabels with the project's
-// routing model (src/routing/table.ts), and for each request picks the router Traefik would pick,
+// routing model (test/traefik-simulator/table.ts), and for each request picks the router Traefik would pick,
 // sets its headers middleware's response headers (X-Served-By-Route) and forwards with http-proxy-3.
 //
 // The emulator runs no containers, so discovery also drives the stand-in containers

@@ -5,10 +5,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { buildRoutingTable, selectRouter } from "../../src/routing/table.js";
+import { buildRoutingTable, selectRouter } from "../traefik-simulator/table.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
-import { assertSucceeded, describeTaskDefinition, ecsClient, mutatingCalls, runDeployEphemeral, SUBNETS, REPOSITORY } from "./fixtures.js";
+import { ecsClient } from "../emulators/ecs/test-support.js";
+import { assertSucceeded, describeTaskDefinition, mutatingCalls, runDeployEphemeral, SUBNETS, REPOSITORY } from "./fixtures.js";
 
 const token = "ghs_baseBehaviourTestToken";
 const headSha = "3333333333333333333333333333333333333333";
