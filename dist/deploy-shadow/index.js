@@ -63659,6 +63659,8 @@ const coreLogger = {
     info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
+    startGroup: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(name),
+    endGroup: () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4(),
 };
 /** Writes a step's outputs (names from action-io.ts). */
 function writeOutputs(outputs) {
@@ -63705,7 +63707,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2653);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3584);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
@@ -63715,7 +63717,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2653:
+/***/ 3584:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63900,62 +63902,10 @@ function escapeRegexp(value) {
     return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-;// CONCATENATED MODULE: ./src/routing/token.ts
-
-/** RFC 7230 `token`: one or more tchar. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-function isToken(value) {
-    return TOKEN.test(value);
-}
-/** Header, cookie and baggage names must be tokens; anything else would break the rule or the header. */
-function token_validateToken(value, input) {
-    if (!isToken(value)) {
-        throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid name; use letters, digits and !#$%&'*+-.^_\`|~ only (an RFC 7230 token), e.g. X-Route-Version`, input);
-    }
-    return value;
-}
-
-;// CONCATENATED MODULE: ./src/routing/rule/request.ts
-
-/**
- * Go's textproto.CanonicalMIMEHeaderKey: `x-route-version` → `X-Route-Version`. A key with a
- * character outside the RFC 7230 token set is returned unchanged, as Go does.
- */
-function canonicalHeaderKey(key) {
-    if (!isToken(key))
-        return key;
-    return key.toLowerCase().replace(/(^|-)([a-z])/g, (_whole, dash, letter) => dash + letter.toUpperCase());
-}
-/** Every value of header `key` (any spelling), in order. */
-function headerValues(request, key) {
-    const canonical = canonicalHeaderKey(key);
-    return Object.entries(request.headers)
-        .filter(([name]) => canonicalHeaderKey(name) === canonical)
-        .flatMap(([, values]) => values);
-}
-
 ;// CONCATENATED MODULE: ./src/routing/rule/matchers.ts
 
 
-
 const UNLIMITED = Number.POSITIVE_INFINITY;
-/** Go's requestdecorator canonical host: lowercase, port removed (`[::1]:80` → `::1`). */
-function canonicalRequestHost(request) {
-    const host = request.host.toLowerCase();
-    const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(host);
-    if (bracketed !== null)
-        return bracketed[1] ?? "";
-    const withPort = /^([^:]*):\d*$/.exec(host);
-    return withPort === null ? host : (withPort[1] ?? "");
-}
-/** Traefik's Host: case-insensitive, port ignored, a trailing dot on either side ignored. */
-function hostMatches(expected, request) {
-    const host = canonicalRequestHost(request);
-    if (host === "")
-        return false;
-    const want = expected.toLowerCase();
-    return host === want || host === want.replace(/\.$/, "") || host.replace(/\.$/, "") === want;
-}
 function requireAscii(args) {
     for (const arg of args) {
         if (!/^\p{ASCII}*$/u.test(arg))
@@ -63993,19 +63943,6 @@ function clientRange(value) {
 function requireClientRanges(args) {
     for (const arg of args)
         clientRange(arg);
-}
-function clientIpMatches(range, request) {
-    const ip = request.clientIp;
-    if (ip === undefined)
-        return false;
-    const family = (0,external_node_net_.isIP)(ip);
-    return family !== 0 && clientRange(range).check(ip, family === 4 ? "ipv4" : "ipv6");
-}
-function anyHeaderValue(key, request, test) {
-    return headerValues(request, key).some(test);
-}
-function queryValues(request, key) {
-    return request.query?.[key];
 }
 /**
  * gorilla/mux templates of v2 rules (`{sub:[a-z]+}.example.com`, `/users/{id}`) as an anchored
@@ -64045,11 +63982,6 @@ function requireTemplates(part, prefix) {
             muxTemplate(arg, part, prefix);
     };
 }
-function pathMatches(template, request, prefix) {
-    if (!template.includes("{"))
-        return prefix ? request.path.startsWith(template) : request.path === template;
-    return muxTemplate(template, "path", prefix).test(request.path);
-}
 function pairsOf(args) {
     const pairs = [];
     for (let index = 0; index + 1 < args.length; index += 2)
@@ -64057,21 +63989,9 @@ function pairsOf(args) {
     return pairs;
 }
 const V3_MATCHERS = [
-    {
-        name: "ClientIP",
-        minArgs: 1,
-        maxArgs: 1,
-        validate: requireClientRanges,
-        matches: ([range = ""], request) => clientIpMatches(range, request),
-    },
-    { name: "Method", minArgs: 1, maxArgs: 1, matches: ([method = ""], request) => request.method === method.toUpperCase() },
-    {
-        name: "Host",
-        minArgs: 1,
-        maxArgs: 1,
-        validate: requireAscii,
-        matches: ([host = ""], request) => hostMatches(host, request),
-    },
+    { name: "ClientIP", minArgs: 1, maxArgs: 1, validate: requireClientRanges },
+    { name: "Method", minArgs: 1, maxArgs: 1 },
+    { name: "Host", minArgs: 1, maxArgs: 1, validate: requireAscii },
     {
         name: "HostRegexp",
         minArgs: 1,
@@ -64080,74 +64000,18 @@ const V3_MATCHERS = [
             requireAscii(args);
             requireRegexps(args);
         },
-        matches: ([pattern = ""], request) => compileGoRegexp(pattern).test(canonicalRequestHost(request)),
     },
-    {
-        name: "Path",
-        minArgs: 1,
-        maxArgs: 1,
-        validate: requireLeadingSlash,
-        matches: ([path = ""], request) => request.path === path,
-    },
-    {
-        name: "PathPrefix",
-        minArgs: 1,
-        maxArgs: 1,
-        validate: requireLeadingSlash,
-        matches: ([prefix = ""], request) => request.path.startsWith(prefix),
-    },
-    {
-        name: "PathRegexp",
-        minArgs: 1,
-        maxArgs: 1,
-        validate: requireRegexps,
-        matches: ([pattern = ""], request) => compileGoRegexp(pattern).test(request.path),
-    },
-    {
-        name: "Header",
-        minArgs: 2,
-        maxArgs: 2,
-        matches: ([key = "", value = ""], request) => anyHeaderValue(key, request, (actual) => actual === value),
-    },
-    {
-        name: "HeaderRegexp",
-        minArgs: 2,
-        maxArgs: 2,
-        validate: ([, pattern = ""]) => compileGoRegexp(pattern),
-        // Unanchored search over each value, like Go's regexp.MatchString.
-        matches: ([key = "", pattern = ""], request) => anyHeaderValue(key, request, (actual) => compileGoRegexp(pattern).test(actual)),
-    },
-    {
-        name: "Query",
-        minArgs: 1,
-        maxArgs: 2,
-        matches: ([key = "", value = ""], request) => queryValues(request, key)?.includes(value) ?? false,
-    },
-    {
-        name: "QueryRegexp",
-        minArgs: 1,
-        maxArgs: 2,
-        validate: ([, pattern]) => pattern === undefined || compileGoRegexp(pattern),
-        // With only a key it is Query(key): the key with an empty value.
-        matches: ([key = "", pattern], request) => queryValues(request, key)?.some((actual) => (pattern === undefined ? actual === "" : compileGoRegexp(pattern).test(actual))) ??
-            false,
-    },
+    { name: "Path", minArgs: 1, maxArgs: 1, validate: requireLeadingSlash },
+    { name: "PathPrefix", minArgs: 1, maxArgs: 1, validate: requireLeadingSlash },
+    { name: "PathRegexp", minArgs: 1, maxArgs: 1, validate: requireRegexps },
+    { name: "Header", minArgs: 2, maxArgs: 2 },
+    { name: "HeaderRegexp", minArgs: 2, maxArgs: 2, validate: ([, pattern = ""]) => compileGoRegexp(pattern) },
+    { name: "Query", minArgs: 1, maxArgs: 2 },
+    { name: "QueryRegexp", minArgs: 1, maxArgs: 2, validate: ([, pattern]) => pattern === undefined || compileGoRegexp(pattern) },
 ];
 const V2_MATCHERS = [
-    {
-        name: "Host",
-        minArgs: 1,
-        maxArgs: UNLIMITED,
-        validate: requireAscii,
-        matches: (hosts, request) => hosts.some((host) => hostMatches(host, request)),
-    },
-    {
-        name: "HostHeader",
-        minArgs: 1,
-        maxArgs: UNLIMITED,
-        validate: requireAscii,
-        matches: (hosts, request) => hosts.some((host) => hostMatches(host, request)),
-    },
+    { name: "Host", minArgs: 1, maxArgs: UNLIMITED, validate: requireAscii },
+    { name: "HostHeader", minArgs: 1, maxArgs: UNLIMITED, validate: requireAscii },
     {
         name: "HostRegexp",
         minArgs: 1,
@@ -64156,61 +64020,14 @@ const V2_MATCHERS = [
             requireAscii(args);
             requireTemplates("host", false)(args);
         },
-        matches: (templates, request) => templates.some((template) => muxTemplate(template.toLowerCase(), "host", false).test(canonicalRequestHost(request))),
     },
-    {
-        name: "ClientIP",
-        minArgs: 1,
-        maxArgs: UNLIMITED,
-        validate: requireClientRanges,
-        matches: (ranges, request) => ranges.some((range) => clientIpMatches(range, request)),
-    },
-    {
-        name: "Path",
-        minArgs: 1,
-        maxArgs: UNLIMITED,
-        validate: requireTemplates("path", false),
-        matches: (paths, request) => paths.some((path) => pathMatches(path, request, false)),
-    },
-    {
-        name: "PathPrefix",
-        minArgs: 1,
-        maxArgs: UNLIMITED,
-        validate: requireTemplates("path", true),
-        matches: (paths, request) => paths.some((path) => pathMatches(path, request, true)),
-    },
-    {
-        name: "Method",
-        minArgs: 1,
-        maxArgs: UNLIMITED,
-        matches: (methods, request) => methods.some((method) => request.method === method.toUpperCase()),
-    },
-    {
-        name: "Headers",
-        minArgs: 2,
-        maxArgs: UNLIMITED,
-        pairs: true,
-        matches: (args, request) => pairsOf(args).every(([key, value]) => anyHeaderValue(key, request, (actual) => actual === value)),
-    },
-    {
-        name: "HeadersRegexp",
-        minArgs: 2,
-        maxArgs: UNLIMITED,
-        pairs: true,
-        validate: (args) => requireRegexps(pairsOf(args).map(([, pattern]) => pattern)),
-        matches: (args, request) => pairsOf(args).every(([key, pattern]) => anyHeaderValue(key, request, (actual) => compileGoRegexp(pattern).test(actual))),
-    },
-    {
-        name: "Query",
-        minArgs: 1,
-        maxArgs: UNLIMITED,
-        // `key=value` (value may be empty: the key must be present).
-        matches: (args, request) => args.every((arg) => {
-            const [key = "", value = ""] = arg.split(/=(.*)/s);
-            const values = queryValues(request, key);
-            return values !== undefined && (value === "" || values.includes(value));
-        }),
-    },
+    { name: "ClientIP", minArgs: 1, maxArgs: UNLIMITED, validate: requireClientRanges },
+    { name: "Path", minArgs: 1, maxArgs: UNLIMITED, validate: requireTemplates("path", false) },
+    { name: "PathPrefix", minArgs: 1, maxArgs: UNLIMITED, validate: requireTemplates("path", true) },
+    { name: "Method", minArgs: 1, maxArgs: UNLIMITED },
+    { name: "Headers", minArgs: 2, maxArgs: UNLIMITED, pairs: true },
+    { name: "HeadersRegexp", minArgs: 2, maxArgs: UNLIMITED, pairs: true, validate: (args) => requireRegexps(pairsOf(args).map(([, pattern]) => pattern)) },
+    { name: "Query", minArgs: 1, maxArgs: UNLIMITED },
 ];
 /**
  * Traefik registers each matcher under four spellings — as written, lower case, upper case and
@@ -64571,6 +64388,21 @@ function routeForBranch(branch) {
 var src = __nccwpck_require__(3914);
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
 var build_src = __nccwpck_require__(4637);
+;// CONCATENATED MODULE: ./src/routing/token.ts
+
+/** RFC 7230 `token`: one or more tchar. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+function isToken(value) {
+    return TOKEN.test(value);
+}
+/** Header, cookie and baggage names must be tokens; anything else would break the rule or the header. */
+function token_validateToken(value, input) {
+    if (!isToken(value)) {
+        throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid name; use letters, digits and !#$%&'*+-.^_\`|~ only (an RFC 7230 token), e.g. X-Route-Version`, input);
+    }
+    return value;
+}
+
 ;// CONCATENATED MODULE: ./src/routing/signal.ts
 
 
@@ -65980,6 +65812,52 @@ function validateConcurrency(concurrency) {
 	}
 }
 
+;// CONCATENATED MODULE: ./src/common/logger.ts
+/** `body` inside a group named `name`, closed however `body` ends. */
+async function inGroup(logger, name, body) {
+    logger.startGroup(name);
+    try {
+        return await body();
+    }
+    finally {
+        logger.endGroup();
+    }
+}
+/** A logger that keeps every line, for tests and for callers that report later. */
+class MemoryLogger {
+    lines = [];
+    group;
+    debug(message) {
+        this.add("debug", message);
+    }
+    info(message) {
+        this.add("info", message);
+    }
+    warning(message) {
+        this.add("warning", message);
+    }
+    error(message) {
+        this.add("error", message);
+    }
+    startGroup(name) {
+        this.group = name;
+    }
+    endGroup() {
+        this.group = undefined;
+    }
+    add(level, message) {
+        this.lines.push({ level, message, group: this.group });
+    }
+}
+const silentLogger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warning: () => undefined,
+    error: () => undefined,
+    startGroup: () => undefined,
+    endGroup: () => undefined,
+};
+
 ;// CONCATENATED MODULE: ./src/ecs/batch.ts
 /** DescribeServices takes at most 10 services a call. */
 const DESCRIBE_SERVICES_BATCH = 10;
@@ -66513,16 +66391,26 @@ async function waitForServices(targets, options) {
 
 
 
+
 const CHANGE_DONE = { create: "created", update: "updated", replace: "replaced" };
+const PLANNED = { create: "create", update: "update in place", replace: "replace the DRAINING copy" };
 /** Carries out `plan` in `region`; see the file comment. */
 async function applyRoute(options, plan, region) {
+    const { logger } = options;
+    // What was decided for each copy, one foldable group each; then the rollout of all of them at once.
     for (const service of plan.services) {
+        logger.startGroup(`${service.routeService}: ${PLANNED[service.change]}`);
+        logger.info(`task definition family ${service.taskDefinition.input.family}, image ${service.image}, ${service.desiredCount} task(s)`);
         for (const warning of service.taskDefinition.warnings)
-            options.logger.warning(warning);
+            logger.warning(warning);
         if (service.spec.image === undefined) {
-            options.logger.info(`${service.routeService}: no image given; the copy runs the base image ${service.image}`);
+            logger.info(`${service.routeService}: no image given; the copy runs the base image ${service.image}`);
         }
+        logger.endGroup();
     }
+    return inGroup(logger, `Rollout of ${plan.services.length} copy(ies)`, () => rollOut(options, plan, region));
+}
+async function rollOut(options, plan, region) {
     const startedAt = Date.now();
     const deadline = startedAt + options.timeoutMs;
     const limit = pLimit(options.maxConcurrency);
@@ -83656,16 +83544,18 @@ exports.SemanticAttributes = SemanticAttributes;
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
+  N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
   pq: () => (/* binding */ info),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
+  Oh: () => (/* binding */ startGroup),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -85407,13 +85297,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.

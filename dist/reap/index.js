@@ -64500,6 +64500,8 @@ const coreLogger = {
     info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
     warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
     error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message),
+    startGroup: (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(name),
+    endGroup: () => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4(),
 };
 /** Writes a step's outputs (names from action-io.ts). */
 function writeOutputs(outputs) {
@@ -64570,7 +64572,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9770);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2258);
 
 
 
@@ -64581,7 +64583,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9770:
+/***/ 2258:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -71149,6 +71151,52 @@ function routeMode(event, settings) {
     return { kind: "route", route: (0,routing_route/* routeForPullRequest */.T6)(closed.number), because, pullRequest: closed.number };
 }
 
+;// CONCATENATED MODULE: ./src/common/logger.ts
+/** `body` inside a group named `name`, closed however `body` ends. */
+async function inGroup(logger, name, body) {
+    logger.startGroup(name);
+    try {
+        return await body();
+    }
+    finally {
+        logger.endGroup();
+    }
+}
+/** A logger that keeps every line, for tests and for callers that report later. */
+class MemoryLogger {
+    lines = [];
+    group;
+    debug(message) {
+        this.add("debug", message);
+    }
+    info(message) {
+        this.add("info", message);
+    }
+    warning(message) {
+        this.add("warning", message);
+    }
+    error(message) {
+        this.add("error", message);
+    }
+    startGroup(name) {
+        this.group = name;
+    }
+    endGroup() {
+        this.group = undefined;
+    }
+    add(level, message) {
+        this.lines.push({ level, message, group: this.group });
+    }
+}
+const silentLogger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warning: () => undefined,
+    error: () => undefined,
+    startGroup: () => undefined,
+    endGroup: () => undefined,
+};
+
 ;// CONCATENATED MODULE: ./src/ecs/batch.ts
 /** DescribeServices takes at most 10 services a call. */
 const DESCRIBE_SERVICES_BATCH = 10;
@@ -71623,6 +71671,7 @@ function routesTornDown(selection) {
 
 
 
+
 async function reap(plan, dependencies) {
     const { ecs, github, logger } = dependencies;
     const services = await discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger);
@@ -71652,23 +71701,20 @@ async function reap(plan, dependencies) {
         `${selection.unmanaged} unmanaged, ${selection.otherRepository} of other repositories` +
         (plan.mode.kind === "route" ? `, ${selection.otherRoutes} of other routes` : "") +
         " (untouched)");
-    const deletions = await deleteServices(ecs, plan.cluster, selection.delete, {
-        concurrency: plan.maxConcurrency,
-        dryRun: plan.dryRun,
-        logger,
-    });
+    const deletions = await inGroup(logger, `${plan.dryRun ? "Would delete" : "Delete"} ${selection.delete.length} service(s)`, () => deleteServices(ecs, plan.cluster, selection.delete, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }));
     const deleted = deletions.filter((deletion) => deletion.error === undefined).map((deletion) => deletion.decision);
     const failed = deletions.filter((deletion) => deletion.error !== undefined);
     const kept = [
         ...selection.keep,
         ...failed.map((deletion) => ({ ...deletion.decision, reason: `delete failed: ${deletion.error ?? ""}` })),
     ];
-    const taskDefinitions = await retireTaskDefinitions(ecs, familiesToDeregister(services, deleted), {
+    const families = familiesToDeregister(services, deleted);
+    const taskDefinitions = await inGroup(logger, `Task definitions of ${families.length} family(ies)`, () => retireTaskDefinitions(ecs, families, {
         deleteTaskDefinitions: plan.deleteTaskDefinitions,
         concurrency: plan.maxConcurrency,
         dryRun: plan.dryRun,
         logger,
-    });
+    }));
     const tornDown = await tearDownRoutes(plan, dependencies, { ...selection, delete: deleted, keep: kept });
     const keptNames = new Set(kept.map((decision) => decision.service));
     return {
@@ -79329,17 +79375,19 @@ exports.SemanticAttributes = SemanticAttributes;
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
+  N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
   pq: () => (/* binding */ info),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
+  Oh: () => (/* binding */ startGroup),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -82209,13 +82257,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
