@@ -3,7 +3,8 @@
 // that container would. Like an OpenTelemetry-instrumented service, a container with a
 // DOWNSTREAM_URL in its task definition's environment calls it (back through the router) and
 // carries the incoming W3C baggage to that call; it does not forward the routing header or cookie,
-// because instrumentation does not either. A container with a STORE_DIR writes each POST to its
+// because instrumentation does not either. It passes the caller's Authorization on, as services
+// behind one gateway's auth do, so a call to a service behind auth is the caller's. A container with a STORE_DIR writes each POST to its
 // "database" there, a directory per route that the on-deploy hook creates.
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +39,8 @@ export interface ContainerAnswer {
   /** The container's ROUTE_VERSION, or `default` for a base service. */
   route: string;
   image: string;
+  /** The path the container was asked for, after the router's middlewares (stripPrefix). */
+  path: string;
   /** The answer of the downstream call, when the container has one. */
   downstream?: DownstreamAnswer;
   /** The store a POST was written to. */
@@ -73,7 +76,9 @@ function propagatedBaggage(request: IncomingMessage): Record<string, string> {
 
 async function callDownstream(url: string, request: IncomingMessage): Promise<DownstreamAnswer> {
   try {
-    const response = await fetch(url, { headers: propagatedBaggage(request), signal: AbortSignal.timeout(DOWNSTREAM_TIMEOUT_MS) });
+    const authorization = request.headers.authorization;
+    const headers = { ...propagatedBaggage(request), ...(authorization === undefined ? {} : { authorization }) };
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(DOWNSTREAM_TIMEOUT_MS) });
     const text = await response.text();
     const servedByRoute = response.headers.get(SERVED_BY_HEADER);
     if (!response.ok) return { url, status: response.status, servedByRoute, error: text.trim() };
@@ -106,6 +111,7 @@ async function answer(identity: TaskContainer, request: IncomingMessage, respons
     service: identity.service,
     route: identity.environment[ROUTE_VERSION_VARIABLE] ?? "default",
     image: identity.image,
+    path: request.url ?? "/",
   };
   if (request.method === "POST") {
     const wroteTo = write(identity, body.route, await readBody(request), response);

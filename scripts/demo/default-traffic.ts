@@ -1,6 +1,7 @@
 // The promise to the people who own the default services: a request without a routing signal
 // behaves exactly as before. While the lifecycle runs, this keeps sending such requests to every
 // base service and records any answer that did not come from the default copies all the way down.
+import { CLIENT_CREDENTIALS } from "./auth.js";
 import type { BaseService } from "./cluster.js";
 import { send } from "./observe.js";
 
@@ -32,7 +33,7 @@ export class DefaultTrafficWatch {
         this.services.map(async (service) => {
           this.requests++;
           try {
-            const answer = await send(`${this.routerUrl}${service.path}/`);
+            const answer = await send(`${this.routerUrl}${service.path}/`, { ...CLIENT_CREDENTIALS });
             const foreign = answer.chain.filter((name) => !defaults.has(name));
             if (answer.status !== 200 || answer.servedByRoute !== null || answer.service !== service.name || foreign.length > 0) {
               this.unexpected.push(

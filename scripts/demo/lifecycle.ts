@@ -11,10 +11,12 @@ import { runComposite, type CompositeRun } from "../../test/helpers/composite-ru
 import { pullRequestEvent, pushEvent } from "../../test/helpers/webhooks.js";
 import { startEcsEmulator, type EcsEmulator } from "../../test/emulators/ecs/index.js";
 import { startGitHubEmulator, type EmulatedDeployment, type GitHubEmulator } from "../../test/emulators/github/index.js";
-import { BASE_SERVICES, CLUSTER, baseServiceSeed, image, storeDir } from "./cluster.js";
+import { selectRouter } from "../../test/traefik-simulator/table.js";
+import { CLIENT_CREDENTIALS, DEMO_AUTHORIZATION, startAuthServer, type AuthServer } from "./auth.js";
+import { BASE_SERVICES, CLUSTER, OWNER_HEADER, baseServiceSeed, image, storeDir, type DemoEndpoints } from "./cluster.js";
 import { STORE_DIR_VARIABLE, STORE_FILE, type ContainerAnswer, type StoredWrite } from "./containers.js";
 import { DefaultTrafficWatch, type DefaultTrafficReport } from "./default-traffic.js";
-import { demoSignals, formatRouting, observeRouting, waitForAnswer, type ObservedRow } from "./observe.js";
+import { demoSignals, formatRouting, observeRouting, send, waitForAnswer, type ObservedRow } from "./observe.js";
 import { startDemoRouter, type DemoRouter } from "./router.js";
 import { formatTable, renderMarkdown } from "./text.js";
 
@@ -53,6 +55,21 @@ export interface DeletedService {
   reason: string;
 }
 
+/** One request to the service behind auth, with or without credentials, and what answered it. */
+export interface AuthCheck {
+  route: string;
+  credentials: boolean;
+  /** The router the demo router picked for it (its routing table). */
+  router: string | undefined;
+  status: number;
+  /** The ECS service whose container answered; undefined when a middleware answered. */
+  service: string | undefined;
+  /** The path the container saw, after the stripPrefix middleware. */
+  path: string | undefined;
+  /** The response header the base's headers middleware sets. */
+  ownerHeader: string | null;
+}
+
 /** One route's "database" of orders, as the demo found it. */
 export interface StoreState {
   route: string;
@@ -75,6 +92,8 @@ export interface DemoResult {
   defaultTraffic: DefaultTrafficReport;
   /** The stores of orders after the pull request's writes. */
   stores: { afterWrites: StoreState[] };
+  /** Requests to orders (behind auth) by default and by the pull request's route, without and with credentials. */
+  auth: AuthCheck[];
   seconds: number;
 }
 
@@ -200,7 +219,7 @@ async function waitUntilRouted(lifecycle: Lifecycle, route: string, expected: (s
     BASE_SERVICES.map((service) =>
       waitForAnswer(
         `${lifecycle.router.url}${service.path}/`,
-        { [DEFAULT_SIGNAL_NAMES.header]: route },
+        { ...CLIENT_CREDENTIALS, [DEFAULT_SIGNAL_NAMES.header]: route },
         (answer) => answer.service === expected(service.name),
         `${service.path}/ with ${DEFAULT_SIGNAL_NAMES.header}: ${route} answered by ${expected(service.name)}`,
       ),
@@ -305,7 +324,7 @@ function printStores(lifecycle: Lifecycle, title: string, stores: StoreState[]):
 /** POSTs an order to /orders for each route: each copy writes to its own store. */
 async function writeOrders(lifecycle: Lifecycle, routes: readonly string[]): Promise<void> {
   for (const route of routes) {
-    const headers: Record<string, string> = route === "default" ? {} : { [DEFAULT_SIGNAL_NAMES.header]: route };
+    const headers: Record<string, string> = { ...CLIENT_CREDENTIALS, ...(route === "default" ? {} : { [DEFAULT_SIGNAL_NAMES.header]: route }) };
     const response = await fetch(`${lifecycle.router.url}/orders/`, {
       method: "POST",
       headers,
@@ -317,6 +336,42 @@ async function writeOrders(lifecycle: Lifecycle, routes: readonly string[]): Pro
     const answer = JSON.parse(text) as ContainerAnswer;
     lifecycle.print(`  POST /orders/ (${route === "default" ? "no signal" : `route ${route}`}) → ${answer.service} wrote to ${answer.wroteTo ?? "-"}`);
   }
+}
+
+/** orders, behind forwardAuth: its copy must refuse and serve exactly as the default service does. */
+async function checkAuth(lifecycle: Lifecycle, routes: readonly string[]): Promise<AuthCheck[]> {
+  const checks: AuthCheck[] = [];
+  for (const route of routes) {
+    for (const credentials of [false, true]) {
+      const headers: Record<string, string> = {
+        ...(credentials ? CLIENT_CREDENTIALS : {}),
+        ...(route === "default" ? {} : { [DEFAULT_SIGNAL_NAMES.header]: route }),
+      };
+      const selection = selectRouter(lifecycle.router.table(), {
+        method: "GET",
+        host: new URL(lifecycle.router.url).host,
+        path: "/orders/",
+        headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+      });
+      const answer = await send(`${lifecycle.router.url}/orders/`, headers);
+      const body = typeof answer.body === "string" ? undefined : answer.body;
+      checks.push({ route, credentials, router: selection?.router.name, status: answer.status, service: answer.service, path: body?.path, ownerHeader: answer.ownerHeader });
+    }
+  }
+  lifecycle.print(
+    ...formatTable(
+      ["request to /orders/", "credentials", "router", "answer", "path the container saw", OWNER_HEADER],
+      checks.map((check) => [
+        check.route === "default" ? "no signal" : `${DEFAULT_SIGNAL_NAMES.header}: ${check.route}`,
+        check.credentials ? `Authorization: ${DEMO_AUTHORIZATION.split(" ")[0]} …` : "none",
+        check.router ?? "-",
+        check.service === undefined ? `HTTP ${check.status} (forwardAuth)` : `HTTP ${check.status} from ${check.service}`,
+        check.path ?? "-",
+        check.ownerHeader ?? "-",
+      ]),
+    ),
+  );
+  return checks;
 }
 
 function heading(lifecycle: Lifecycle, text: string): void {
@@ -339,9 +394,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "emulator-secret-key" },
   });
   let router: DemoRouter | undefined;
+  let auth: AuthServer | undefined;
   let watch: DefaultTrafficWatch | undefined;
   try {
+    auth = await startAuthServer();
     router = await startDemoRouter({ ecs: client, cluster: CLUSTER, refreshMs: ROUTER_REFRESH_MS });
+    const endpoints: DemoEndpoints = { routerUrl: router.url, authAddress: auth.address };
     const lifecycle: Lifecycle = { storesDir, ecs, github, router, client, workDir, print };
     github.addRepository(REPOSITORY);
     github.addToken(WORKFLOW_TOKEN, { login: "github-actions[bot]", type: "Bot", installation: true });
@@ -354,14 +412,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         ["ECS emulator", ecs.url, `cluster ${CLUSTER}, the real ECS JSON protocol (AWS_ENDPOINT_URL_ECS)`],
         ["GitHub API emulator", github.url, `${REPOSITORY}, pull request #${PULL_REQUEST} (GITHUB_API_URL)`],
         ["router", router.url, `Traefik's ECS provider, modelled: reads task labels every ${ROUTER_REFRESH_MS / 1000} s`],
+        ["auth server", auth.address, "the team's forwardAuth: a request passes with its token, or to /health"],
       ],
     ));
 
     heading(lifecycle, "0. The cluster: three default services, deployed by hand, each with its own Traefik router");
-    for (const service of BASE_SERVICES) ecs.seedService(baseServiceSeed(service, router.url, storesDir));
+    for (const service of BASE_SERVICES) ecs.seedService(baseServiceSeed(service, endpoints, storesDir));
     print(...formatTable(
-      ["service", "router rule", "calls"],
-      BASE_SERVICES.map((service) => [service.name, `PathPrefix(\`${service.path}\`)`, service.calls ?? "-"]),
+      ["service", "router rule", "middlewares", "calls"],
+      BASE_SERVICES.map((service) => [
+        service.name,
+        `PathPrefix(\`${service.path}\`)`,
+        service.behindAuth === true ? `forwardAuth, stripPrefix ${service.path}, headers ${OWNER_HEADER}` : "-",
+        service.calls ?? "-",
+      ]),
     ));
     await waitUntilRouted(lifecycle, "shadow", (service) => service);
     const routing: DemoResult["routing"] = [{ stage: "before", rows: await observe(lifecycle, "(no copies yet: every request reaches the default services)") }];
@@ -386,9 +450,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     heading(lifecycle, `2. pull request #${PULL_REQUEST} opened, changes ${CHANGED_SERVICE}: its copy, comment, deployment and tests`);
     const probeUrl = `${router.url}/${CHANGED_SERVICE}/health`;
     const testCommand = [
-      `curl -fsS -H "$ROUTE_HEADER" ${router.url}/${CHANGED_SERVICE}/ | grep -q "\\"route\\":\\"$ROUTE\\""`,
+      `curl -fsS -H "$ROUTE_HEADER" -H "Authorization: ${DEMO_AUTHORIZATION}" ${router.url}/${CHANGED_SERVICE}/ | grep -q "\\"route\\":\\"$ROUTE\\""`,
       `echo "ok - ${CHANGED_SERVICE} answers route $ROUTE for $ROUTE_HEADER"`,
-      `curl -fsS -H "baggage: $ROUTE_BAGGAGE" ${router.url}/web/ | grep -q '"service":"${CHANGED_SERVICE}--'"$ROUTE"'"'`,
+      `curl -fsS -H "baggage: $ROUTE_BAGGAGE" -H "Authorization: ${DEMO_AUTHORIZATION}" ${router.url}/web/ | grep -q '"service":"${CHANGED_SERVICE}--'"$ROUTE"'"'`,
       `echo "ok - web reaches ${CHANGED_SERVICE}--$ROUTE downstream with baggage $ROUTE_BAGGAGE"`,
     ].join("\n");
     const pullRequestImage = image(CHANGED_SERVICE, `pr-${PULL_REQUEST}-${PR_HEAD_SHA.slice(0, 7)}`);
@@ -423,6 +487,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const afterDeploy = botComments(lifecycle).at(-1);
     printComment(lifecycle, `PULL REQUEST COMMENT (sticky, by github-actions[bot])`, afterDeploy);
     printDeployments(lifecycle);
+
+    heading(lifecycle, `Auth: ${CHANGED_SERVICE}--${ROUTE} runs the middlewares of ${CHANGED_SERVICE} (forwardAuth, stripPrefix, headers)`);
+    const authChecks = await checkAuth(lifecycle, ["default", ROUTE]);
 
     heading(lifecycle, `Data: each route writes to its own store (on-deploy made it, ${STORE_DIR_VARIABLE} points at it)`);
     const storeRoutes = ["default", "shadow", ROUTE];
@@ -471,6 +538,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       servicesLeft,
       defaultTraffic,
       stores: { afterWrites },
+      auth: authChecks,
       seconds: seconds(started),
     };
     print("", `Done in ${result.seconds} s.`);
@@ -478,6 +546,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   } finally {
     await watch?.stop();
     await router?.close();
+    await auth?.close();
     client.destroy();
     await Promise.all([ecs.close(), github.close()]);
     rmSync(workDir, { recursive: true, force: true });

@@ -4,7 +4,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Route } from "../../src/routing/route.js";
 import { cookiePair, mergeBaggage, SERVED_BY_HEADER, type SignalNames } from "../../src/routing/signal.js";
-import type { BaseService } from "./cluster.js";
+import { CLIENT_CREDENTIALS } from "./auth.js";
+import { OWNER_HEADER, type BaseService } from "./cluster.js";
 import type { ContainerAnswer } from "./containers.js";
 import { formatTable } from "./text.js";
 
@@ -14,22 +15,37 @@ export interface RoutingSignal {
   headers: Record<string, string>;
 }
 
-/** Every way a request can ask for `route`, a request for shadow, and a request without any signal. */
+/**
+ * Every way a request can ask for `route`, a request for shadow, a request without any signal, and
+ * two requests carrying two signals (the header beats the cookie, the cookie beats baggage). Each
+ * carries the team client's credentials.
+ */
 export function demoSignals(route: Route, names: SignalNames): RoutingSignal[] {
   const baggage = mergeBaggage(route, names);
-  return [
+  const signals: RoutingSignal[] = [
     { label: `header ${names.header}: ${route}`, headers: { [names.header]: route } },
     { label: `cookie ${cookiePair(route, names)}`, headers: { cookie: `theme=dark; ${cookiePair(route, names)}` } },
     { label: `baggage ${baggage}`, headers: { baggage } },
     { label: `header ${names.header}: shadow`, headers: { [names.header]: "shadow" } },
     { label: "no signal", headers: {} },
+    {
+      label: `two signals: header ${names.header}: shadow + cookie ${cookiePair(route, names)}`,
+      headers: { [names.header]: "shadow", cookie: cookiePair(route, names) },
+    },
+    {
+      label: `two signals: cookie ${cookiePair(route, names)} + baggage ${mergeBaggage("shadow", names)}`,
+      headers: { cookie: cookiePair(route, names), baggage: mergeBaggage("shadow", names) },
+    },
   ];
+  return signals.map((signal) => ({ ...signal, headers: { ...CLIENT_CREDENTIALS, ...signal.headers } }));
 }
 
 export interface RoutedAnswer {
   status: number;
   /** The X-Served-By-Route header; null when a default service answered. */
   servedByRoute: string | null;
+  /** The response header the demo's headers middleware sets on orders (OWNER_HEADER). */
+  ownerHeader: string | null;
   /** The ECS service whose task answered; undefined when no container answered (404, 503). */
   service: string | undefined;
   /** Services the request went through: this one, then each downstream call's. */
@@ -49,11 +65,12 @@ export async function send(url: string, headers: Record<string, string> = {}): P
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
   const servedByRoute = response.headers.get(SERVED_BY_HEADER);
+  const ownerHeader = response.headers.get(OWNER_HEADER);
   if (!(response.headers.get("content-type") ?? "").startsWith("application/json")) {
-    return { status: response.status, servedByRoute, service: undefined, chain: [], body: text.trim() };
+    return { status: response.status, servedByRoute, ownerHeader, service: undefined, chain: [], body: text.trim() };
   }
   const body = JSON.parse(text) as ContainerAnswer;
-  return { status: response.status, servedByRoute, service: body.service, chain: chainOf(body), body };
+  return { status: response.status, servedByRoute, ownerHeader, service: body.service, chain: chainOf(body), body };
 }
 
 export interface ObservedRow {
@@ -91,6 +108,7 @@ export function formatRouting(rows: ObservedRow[], services: readonly BaseServic
     ...formatTable(header, body),
     "  cell: the ECS service that answered [its X-Served-By-Route header; - = none, a default service]",
     "  chain: only baggage travels downstream (OpenTelemetry propagates it); a header or cookie reaches the first hop only",
+    "  two signals: the header beats the cookie, the cookie beats baggage (docs/design.md §2)",
   ];
 }
 

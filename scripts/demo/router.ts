@@ -2,7 +2,7 @@
 // `refreshSeconds`, shortened) it reads the cluster's RUNNING tasks through the real ECS client,
 // builds routers, services and middlewares from the containers' dockerLabels with the project's
 // routing model (test/traefik-simulator/table.ts), and for each request picks the router Traefik would pick,
-// sets its headers middleware's response headers (X-Served-By-Route) and forwards with http-proxy-3.
+// runs its middleware chain (forwardAuth, stripPrefix, headers: middlewares.ts) and forwards with http-proxy-3.
 //
 // The emulator runs no containers, so discovery also drives the stand-in containers
 // (containers.ts): a task's server address `<ENI IP>:<port>` is answered by its stand-in on 127.0.0.1.
@@ -13,6 +13,7 @@ import { createProxyServer } from "http-proxy-3";
 import type { HttpRequest } from "../../test/traefik-simulator/request.js";
 import { buildRoutingTable, selectRouter, type RoutingTable, type TraefikService } from "../../test/traefik-simulator/table.js";
 import { ContainerFleet } from "./containers.js";
+import { runMiddlewareChain } from "./middlewares.js";
 import { EcsDiscovery, type EcsInstance } from "./discovery.js";
 
 export interface DemoRouterOptions {
@@ -125,7 +126,7 @@ export async function startDemoRouter(options: DemoRouterOptions): Promise<DemoR
     for (const [name, value] of Object.entries(responseHeaders.get(request) ?? {})) proxyResponse.headers[name.toLowerCase()] = value;
   });
 
-  const handle = (request: IncomingMessage, response: ServerResponse): void => {
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const selection = selectRouter(table, toHttpRequest(request));
     if (selection === undefined) {
       response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("404 page not found\n");
@@ -139,14 +140,25 @@ export async function startDemoRouter(options: DemoRouterOptions): Promise<DemoR
     const turn = roundRobin.get(selection.service.name) ?? 0;
     roundRobin.set(selection.service.name, turn + 1);
     const server = servers[turn % servers.length] as RouterServer;
-    responseHeaders.set(request, selection.responseHeaders);
+    const outcome = await runMiddlewareChain(selection.middlewares, request);
+    if (!outcome.proxied) {
+      response.writeHead(outcome.status, outcome.headers).end(outcome.body);
+      return;
+    }
+    responseHeaders.set(request, outcome.responseHeaders);
     proxy.web(request, response, { target: server.url }, () => {
       if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
       response.end("Bad Gateway\n");
     });
   };
 
-  const server: Server = createServer(handle);
+  const server: Server = createServer((request, response) => {
+    // As Traefik answers when its forwardAuth server cannot be reached.
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+      response.end(`Internal Server Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    });
+  });
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once("error", rejectListen);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolveListen());

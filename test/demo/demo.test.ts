@@ -60,6 +60,23 @@ test("with the PR's copy running, every pr-2 signal reaches orders--pr-2 at /ord
   assert.equal(row(rows, "header X-Route-Version: shadow").answers.orders?.service, "orders--shadow");
 });
 
+test("orders is behind auth: its PR copy refuses a request without credentials exactly as the default does, and serves one with them", () => {
+  const answers = result.auth.map((check) => [check.route, check.credentials, check.router, check.status, check.service ?? null, check.path ?? null, check.ownerHeader]);
+  assert.deepEqual(answers, [
+    ["default", false, "orders", 401, null, null, null],
+    ["default", true, "orders", 200, "orders", "/", "checkout"],
+    ["pr-2", false, "orders--pr-2", 401, null, null, null],
+    ["pr-2", true, "orders--pr-2", 200, "orders--pr-2", "/", "checkout"],
+  ]);
+  assert.ok(printed.some((line) => line.includes("Auth: orders--pr-2 runs the middlewares of orders")));
+});
+
+test("a request carrying two signals has one answer: the header beats the cookie, the cookie beats baggage", () => {
+  const rows = rowsAt("pull request");
+  assert.equal(row(rows, "two signals: header X-Route-Version: shadow + cookie").answers.orders?.service, "orders--shadow");
+  assert.equal(row(rows, "two signals: cookie x-route-version=pr-2 + baggage").answers.orders?.service, "orders--pr-2");
+});
+
 test("a request without a signal reaches the default services at every stage and throughout", () => {
   for (const { stage, rows } of result.routing) {
     const answers = row(rows, "no signal").answers;

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { UpdateServiceCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import { DEFAULT_PRIORITIES, routeLabels } from "../../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
-import { BASE_SERVICES, CLUSTER, CONTAINER_PORT, baseLabels, baseServiceSeed, image, type BaseService } from "../../scripts/demo/cluster.js";
+import { CLIENT_CREDENTIALS, startAuthServer, type AuthServer } from "../../scripts/demo/auth.js";
+import { BASE_SERVICES, CLUSTER, CONTAINER_PORT, baseLabels, baseServiceSeed, image, type BaseService, type DemoEndpoints } from "../../scripts/demo/cluster.js";
 import { ROUTE_VERSION_VARIABLE } from "../../scripts/demo/containers.js";
 import { demoSignals, observeRouting, send, waitForAnswer, type ObservedRow } from "../../scripts/demo/observe.js";
 import { startDemoRouter, type DemoRouter } from "../../scripts/demo/router.js";
@@ -15,9 +16,10 @@ import { ecsClient } from "../emulators/ecs/test-support.js";
 let ecs: EcsEmulator;
 let router: DemoRouter;
 let client: ECSClient;
+let auth: AuthServer;
 
-function seedCopy(base: BaseService, route: string, routerUrl: string): void {
-  const seed = baseServiceSeed(base, routerUrl);
+function seedCopy(base: BaseService, route: string, endpoints: DemoEndpoints): void {
+  const seed = baseServiceSeed(base, endpoints);
   const [container] = seed.taskDefinition.containerDefinitions ?? [];
   assert.ok(container);
   seed.taskDefinition.family = `${base.name}--${route}`;
@@ -26,7 +28,7 @@ function seedCopy(base: BaseService, route: string, routerUrl: string): void {
   container.dockerLabels = routeLabels({
     baseService: base.name,
     route,
-    baseLabels: baseLabels(base),
+    baseLabels: baseLabels(base, endpoints.authAddress),
     port: CONTAINER_PORT,
     protocol: "http",
     ruleSyntax: "v3",
@@ -43,17 +45,20 @@ function seedCopy(base: BaseService, route: string, routerUrl: string): void {
 before(async () => {
   ecs = await startEcsEmulator({ clusters: [CLUSTER], stabilizationMs: 100, drainMs: 100 });
   client = ecsClient(ecs);
+  auth = await startAuthServer();
   router = await startDemoRouter({ ecs: client, cluster: CLUSTER, refreshMs: 100 });
+  const endpoints: DemoEndpoints = { routerUrl: router.url, authAddress: auth.address };
   for (const base of BASE_SERVICES) {
-    ecs.seedService(baseServiceSeed(base, router.url));
-    seedCopy(base, "shadow", router.url);
+    ecs.seedService(baseServiceSeed(base, endpoints));
+    seedCopy(base, "shadow", endpoints);
   }
-  seedCopy(BASE_SERVICES[1] as BaseService, "pr-2", router.url);
+  seedCopy(BASE_SERVICES[1] as BaseService, "pr-2", endpoints);
   await router.refresh();
 });
 
 after(async () => {
   await router.close();
+  await auth.close();
   client.destroy();
   await ecs.close();
 });
@@ -87,6 +92,32 @@ test("routes every signal to the route's copy where there is one and to shadow e
   assert.deepEqual(none.answers.web?.chain, ["web", "orders", "payments"]);
 });
 
+test("two signals: the header beats the cookie, and the cookie beats baggage", async () => {
+  const rows = await observeRouting(router.url, demoSignals("pr-2", DEFAULT_SIGNAL_NAMES), BASE_SERVICES);
+  assert.equal(byLabel(rows, "two signals: header X-Route-Version: shadow + cookie").answers.orders?.service, "orders--shadow");
+  assert.equal(byLabel(rows, "two signals: cookie x-route-version=pr-2 + baggage").answers.orders?.service, "orders--pr-2");
+});
+
+test("the copy of a service behind auth refuses and serves exactly as its base: forwardAuth, stripPrefix and headers run on both", async () => {
+  for (const route of [undefined, "pr-2"]) {
+    const signal: Record<string, string> = route === undefined ? {} : { "X-Route-Version": route };
+    const refused = await send(`${router.url}/orders/`, signal);
+    assert.equal(refused.status, 401, `${route ?? "default"} without credentials`);
+    assert.equal(refused.service, undefined);
+    const served = await send(`${router.url}/orders/items?page=2`, { ...signal, ...CLIENT_CREDENTIALS });
+    assert.equal(served.status, 200, `${route ?? "default"} with credentials`);
+    assert.equal(served.service, route === undefined ? "orders" : `orders--${route}`);
+    assert.equal(typeof served.body === "string" ? undefined : served.body.path, "/items?page=2", "the prefix is stripped");
+    assert.equal(served.ownerHeader, "checkout");
+    // The health endpoint passes the auth server without credentials, for probes.
+    assert.equal((await send(`${router.url}/orders/health`, signal)).status, 200);
+  }
+  // web calls orders with the caller's credentials; without them the chain stops at orders' auth.
+  const chain = await send(`${router.url}/web/`, { baggage: "dynamic_route=pr-2" });
+  assert.equal(chain.status, 502);
+  assert.deepEqual(chain.chain, ["web--shadow", "(401)"]);
+});
+
 test("answers 404 as Traefik does when no router matches", async () => {
   const answer = await send(`${router.url}/unknown`);
   assert.equal(answer.status, 404);
@@ -97,7 +128,7 @@ test("forgets a copy's routers once its tasks stop running: the request falls th
   await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "payments--shadow", desiredCount: 0 }));
   const answer = await waitForAnswer(
     `${router.url}/payments/`,
-    { "X-Route-Version": "pr-2" },
+    { ...CLIENT_CREDENTIALS, "X-Route-Version": "pr-2" },
     // A container's answer other than the shadow copy's; a 502 while the stopped task's stand-in is
     // gone but the router has not refreshed yet is the moment in between, not the outcome.
     (candidate) => candidate.service !== undefined && candidate.service !== "payments--shadow",

@@ -13,8 +13,10 @@ import { labelList, traefikObjects, type TraefikKind } from "../../src/routing/t
  * Modelled: per-container router/service/middleware labels, `traefik.enable`, a router's implicit
  * service, merging across ECS services (same-named routers or middlewares defined differently are
  * dropped; same-named services pool their servers), priorities (default: rule length in bytes),
- * entrypoints, and the headers middleware's custom response headers. Not modelled: the
- * provider's `defaultRule` template for containers without a router rule, TLS, TCP/UDP.
+ * entrypoints, and three middleware types: headers (custom request and response headers),
+ * stripPrefix and forwardAuth. Not modelled: the provider's `defaultRule` template for containers
+ * without a router rule, TLS, TCP/UDP, other middleware types (kept, with `unmodelled` set, so a
+ * router using one fails closed instead of skipping it).
  */
 
 /** The dockerLabels of one ECS service's routed container, as the provider reads them. */
@@ -45,6 +47,14 @@ export interface TraefikMiddleware {
   name: string;
   /** `headers.customresponseheaders.<name>=<value>`. */
   responseHeaders: Record<string, string>;
+  /** `headers.customrequestheaders.<name>=<value>`. */
+  requestHeaders: Record<string, string>;
+  /** `stripprefix.prefixes`: the first that begins the path is removed. */
+  stripPrefixes: string[];
+  /** `forwardauth.address` and `forwardauth.authresponseheaders`. */
+  forwardAuth?: { address: string; authResponseHeaders: string[] };
+  /** The type of a middleware this model does not implement (e.g. `basicauth`), so callers can refuse it. */
+  unmodelled?: string;
 }
 
 export interface RoutingTable {
@@ -75,6 +85,8 @@ type Kind = TraefikKind;
 
 const SERVER_FIELD = /^loadbalancer\.server\./;
 const RESPONSE_HEADERS = "headers.customresponseheaders.";
+const REQUEST_HEADERS = "headers.customrequestheaders.";
+const MODELLED_MIDDLEWARES = new Set(["headers", "stripprefix", "forwardauth"]);
 const OWN_PROVIDER = "@ecs";
 
 /** Objects of one kind in one container's labels, by name. */
@@ -83,9 +95,10 @@ function objectsOf(labels: Record<string, string>, kind: Kind): Map<string, Fiel
   for (const [name, labelsOfObject] of traefikObjects(labels, kind)) {
     const fields: Fields = new Map();
     for (const { field, value } of labelsOfObject) {
-      // Traefik matches label field names case-insensitively; response header names keep their case.
+      // Traefik matches label field names case-insensitively; header names keep their case.
       const lower = field.toLowerCase();
-      fields.set(lower.startsWith(RESPONSE_HEADERS) ? RESPONSE_HEADERS + field.slice(RESPONSE_HEADERS.length) : lower, value);
+      const header = [RESPONSE_HEADERS, REQUEST_HEADERS].find((prefix) => lower.startsWith(prefix));
+      fields.set(header === undefined ? lower : header + field.slice(header.length), value);
     }
     objects.set(name, fields);
   }
@@ -132,6 +145,25 @@ function reference(name: string): string | undefined {
   return name.slice(at) === OWN_PROVIDER ? name.slice(0, at) : undefined;
 }
 
+function middlewareOf(name: string, fields: Fields): TraefikMiddleware {
+  const responseHeaders: Record<string, string> = {};
+  const requestHeaders: Record<string, string> = {};
+  for (const [field, value] of fields) {
+    if (field.startsWith(RESPONSE_HEADERS)) responseHeaders[field.slice(RESPONSE_HEADERS.length)] = value;
+    if (field.startsWith(REQUEST_HEADERS)) requestHeaders[field.slice(REQUEST_HEADERS.length)] = value;
+  }
+  const address = fields.get("forwardauth.address");
+  const unmodelled = [...fields.keys()].map((field) => field.split(".")[0] ?? "").find((type) => !MODELLED_MIDDLEWARES.has(type));
+  return {
+    name,
+    responseHeaders,
+    requestHeaders,
+    stripPrefixes: labelList(fields.get("stripprefix.prefixes")),
+    ...(address === undefined ? {} : { forwardAuth: { address, authResponseHeaders: labelList(fields.get("forwardauth.authresponseheaders")) } }),
+    ...(unmodelled === undefined ? {} : { unmodelled }),
+  };
+}
+
 /** The routers, services and middlewares Traefik builds from these ECS services' labels. */
 export function buildRoutingTable(ecsServices: EcsServiceLabels[], options: RoutingTableOptions = {}): RoutingTable {
   const defaultSyntax = options.defaultRuleSyntax ?? "v3";
@@ -167,13 +199,7 @@ export function buildRoutingTable(ecsServices: EcsServiceLabels[], options: Rout
   const services = new Map<string, TraefikService>();
   for (const [name, definition] of serviceDefinitions) services.set(name, { name, servers: definition.definedBy });
   const middlewares = new Map<string, TraefikMiddleware>();
-  for (const [name, definition] of middlewareDefinitions) {
-    const responseHeaders: Record<string, string> = {};
-    for (const [field, value] of definition.fields) {
-      if (field.startsWith(RESPONSE_HEADERS)) responseHeaders[field.slice(RESPONSE_HEADERS.length)] = value;
-    }
-    middlewares.set(name, { name, responseHeaders });
-  }
+  for (const [name, definition] of middlewareDefinitions) middlewares.set(name, middlewareOf(name, definition.fields));
 
   const routers: TraefikRouter[] = [];
   for (const [name, { fields, definedBy }] of routerDefinitions) {
@@ -229,6 +255,8 @@ export function buildRoutingTable(ecsServices: EcsServiceLabels[], options: Rout
 export interface RouterSelection {
   router: TraefikRouter;
   service: TraefikService;
+  /** The router's middlewares, in chain order (the first wraps the others). */
+  middlewares: TraefikMiddleware[];
   /** Response headers the router's headers middlewares set. */
   responseHeaders: Record<string, string>;
   /** The `X-Served-By-Route` value the answer would carry, when a middleware sets it. */
@@ -250,17 +278,26 @@ export function selectRouter(table: RoutingTable, request: HttpRequest, entryPoi
   if (router === undefined) return undefined;
   const service = table.services.get(router.service);
   if (service === undefined) throw new Error(`router ${router.name} targets unknown service ${router.service}`);
-  const responseHeaders: Record<string, string> = {};
-  // The first middleware of the chain wraps the others, so it sets a response header last.
-  for (const name of [...router.middlewares].reverse()) {
-    Object.assign(responseHeaders, table.middlewares.get(name)?.responseHeaders);
-  }
+  const middlewares = router.middlewares.map((name) => {
+    const middleware = table.middlewares.get(name);
+    if (middleware === undefined) throw new Error(`router ${router.name} uses unknown middleware ${name}`);
+    return middleware;
+  });
+  const responseHeaders = chainResponseHeaders(middlewares);
   const servedBy = Object.entries(responseHeaders).find(([header]) => header.toLowerCase() === SERVED_BY_HEADER.toLowerCase());
   return {
     router,
     service,
+    middlewares,
     responseHeaders,
     servedByRoute: servedBy?.[1],
     ambiguousWith: matching.filter((other) => other !== router && other.priority === router.priority).map((other) => other.name),
   };
+}
+
+/** The response headers a chain of middlewares sets: the first wraps the others, so it writes last. */
+export function chainResponseHeaders(middlewares: readonly TraefikMiddleware[]): Record<string, string> {
+  const responseHeaders: Record<string, string> = {};
+  for (const middleware of [...middlewares].reverse()) Object.assign(responseHeaders, middleware.responseHeaders);
+  return responseHeaders;
 }
