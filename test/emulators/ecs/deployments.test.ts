@@ -85,17 +85,20 @@ describe("ECS emulator: deployments", () => {
     });
   });
 
-  it("runs every new task for the last steadyStateMs of a rollout before it is COMPLETED", () =>
-    withEmulator({ stabilizationMs: 400, steadyStateMs: 300 }, async (_emulator, ecs) => {
+  it("runs every new task for the last steadyStateMs of a rollout before it is COMPLETED", () => {
+    const clock = new ManualClock();
+    return withEmulator({ stabilizationMs: 400, steadyStateMs: 300, clock: clock.now }, async (_emulator, ecs) => {
       await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("orders", "orders:1")));
       await ecs.send(new CreateServiceCommand({ serviceName: "orders", taskDefinition: "orders", desiredCount: 2, networkConfiguration: awsvpc }));
-      const finishing = await eventually(async () => {
-        const deployment = (await describeOne(ecs, "orders")).deployments?.[0];
-        return deployment?.runningCount === 2 ? deployment : undefined;
-      });
-      assert.equal(finishing.rolloutState, "IN_PROGRESS");
-      await untilRollout(ecs, "orders", "COMPLETED");
-    }));
+      const deployment = async () => (await describeOne(ecs, "orders")).deployments?.[0];
+      clock.advance(150);
+      const finishing = await deployment();
+      assert.deepEqual([finishing?.runningCount, finishing?.rolloutState], [2, "IN_PROGRESS"]);
+      clock.advance(251);
+      const completed = await deployment();
+      assert.deepEqual([completed?.runningCount, completed?.rolloutState], [2, "COMPLETED"]);
+    });
+  });
 
   it("reports running tasks with ENI addresses and the service group through ListTasks/DescribeTasks", () =>
     withEmulator({ stabilizationMs: 20 }, async (emulator, ecs) => {
@@ -147,8 +150,9 @@ describe("ECS emulator: deployments", () => {
       assert.deepEqual(byFamily.taskArns?.sort(), [...(listed.taskArns ?? [])].sort());
     }));
 
-  it("fails a deployment of a failing image through the circuit breaker and rolls back", () =>
-    withEmulator({ stabilizationMs: 60 }, async (emulator, ecs) => {
+  it("fails a deployment of a failing image through the circuit breaker and rolls back", () => {
+    const clock = new ManualClock();
+    return withEmulator({ stabilizationMs: 60, clock: clock.now }, async (emulator, ecs) => {
       await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("orders", "orders:good")));
       await ecs.send(
         new CreateServiceCommand({
@@ -159,15 +163,14 @@ describe("ECS emulator: deployments", () => {
           deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
         }),
       );
-      await untilRollout(ecs, "orders", "COMPLETED");
+      clock.advance(61);
+      assert.equal((await describeOne(ecs, "orders")).deployments?.[0]?.rolloutState, "COMPLETED");
       emulator.failImage("orders:bad");
       const bad = await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("orders", "orders:bad")));
       await ecs.send(new UpdateServiceCommand({ service: "orders", taskDefinition: bad.taskDefinition?.taskDefinitionArn }));
-
-      const rolledBack = await eventually(async () => {
-        const service = await describeOne(ecs, "orders");
-        return service.deployments?.some((deployment) => deployment.rolloutState === "FAILED") ? service : undefined;
-      });
+      // The breaker trips stabilizationMs after the failing deployment starts.
+      clock.advance(61);
+      const rolledBack = await describeOne(ecs, "orders");
       const failed = rolledBack.deployments?.find((deployment) => deployment.rolloutState === "FAILED");
       assert.equal(failed?.taskDefinition, bad.taskDefinition?.taskDefinitionArn);
       assert.equal(failed?.status, "ACTIVE");
@@ -189,9 +192,11 @@ describe("ECS emulator: deployments", () => {
         assert.equal(task.stopCode, "EssentialContainerExited");
         assert.equal(task.containers?.[0]?.exitCode, 1);
       }
-      const restored = await untilRollout(ecs, "orders", "COMPLETED");
-      assert.deepEqual(restored.deployments?.map((deployment) => deployment.taskDefinition?.split("/")[1]), ["orders:1"]);
-    }));
+      clock.advance(61);
+      const restored = await describeOne(ecs, "orders");
+      assert.deepEqual(restored.deployments?.map((deployment) => [deployment.taskDefinition?.split("/")[1], deployment.rolloutState]), [["orders:1", "COMPLETED"]]);
+    });
+  });
 
   it("leaves a failed deployment PRIMARY and FAILED without rollback, with the custom stopped reason", () =>
     withEmulator({ stabilizationMs: 30 }, async (emulator, ecs) => {

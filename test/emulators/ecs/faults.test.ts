@@ -11,8 +11,10 @@ import {
 import { ecsClient, fargateTaskDefinition, withEmulator } from "./test-support.js";
 
 describe("ECS emulator: fault injection and call log", () => {
-  it("throttles with a token bucket; the SDK's standard retry gets every call through", () =>
-    withEmulator({ throttle: { ratePerSecond: 50, burst: 4 } }, async (emulator) => {
+  it("throttles with a token bucket; the SDK's standard retry gets every call through", () => {
+    // Emulated time moves 10 ms per call, whatever the machine's load: half a token per call.
+    let now = Date.UTC(2026, 0, 1);
+    return withEmulator({ throttle: { ratePerSecond: 50, burst: 4 }, clock: () => (now += 10) }, async (emulator) => {
       const ecs = ecsClient(emulator, { maxAttempts: 10 });
       try {
         const results = await Promise.all(Array.from({ length: 12 }, () => ecs.send(new ListServicesCommand({}))));
@@ -27,7 +29,8 @@ describe("ECS emulator: fault injection and call log", () => {
       assert.ok(throttled.every((call) => call.errorType === "ThrottlingException" && call.operation === "ListServices"));
       assert.equal(calls.filter((call) => call.outcome === "ok").length, 12);
       assert.equal(emulator.callCounts().ListServices, calls.length);
-    }));
+    });
+  });
 
   it("keeps a separate bucket for each operation named in perOperation", () =>
     withEmulator(

@@ -123,7 +123,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
   let serverErrorAfterRate = options.serverErrorAfterRate ?? 0;
   const failingOperations = new Map<string, { after: number; seen: number; error: EcsApiError }>();
   let random = seededRandom(options.seed ?? 1);
-  let buckets = throttleBuckets(options.throttle);
+  let buckets = throttleBuckets(options.throttle, clock());
   let callLog: EcsCall[] = [];
 
   let waiters: { matches: (call: EcsCall, calls: readonly EcsCall[]) => boolean; resolve: () => void }[] = [];
@@ -222,7 +222,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       if (changes.serverErrorAfterRate !== undefined) serverErrorAfterRate = changes.serverErrorAfterRate;
       if (changes.steadyStateMs !== undefined) settings.steadyStateMs = changes.steadyStateMs;
       if (changes.seed !== undefined) random = seededRandom(changes.seed);
-      if ("throttle" in changes) buckets = throttleBuckets(changes.throttle);
+      if ("throttle" in changes) buckets = throttleBuckets(changes.throttle, clock());
       if (changes.stabilizationMs !== undefined) settings.stabilizationMs = changes.stabilizationMs;
       if (changes.drainMs !== undefined) settings.drainMs = changes.drainMs;
       for (const name of changes.clusters ?? []) model.createCluster({ clusterName: name });
@@ -261,11 +261,12 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
   };
 }
 
+/** Buckets full at `now`, on the emulator's clock like every other timing of the emulator. */
 function throttleBuckets(
   throttle: EcsEmulatorOptions["throttle"],
+  now: number,
 ): { shared: TokenBucket; perOperation: Map<string, TokenBucket> } | undefined {
   if (!throttle) return undefined;
-  const now = Date.now();
   return {
     shared: new TokenBucket(throttle.ratePerSecond, throttle.burst, now),
     perOperation: new Map(
