@@ -9,7 +9,7 @@ import { buildRoutingTable, selectRouter } from "../traefik-simulator/table.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { ecsClient } from "../emulators/ecs/test-support.js";
-import { assertSucceeded, describeTaskDefinition, mutatingCalls, runDeployEphemeral, SUBNETS, REPOSITORY } from "./fixtures.js";
+import { assertSucceeded, baseTaskDefinition, describeTaskDefinition, mutatingCalls, runDeployEphemeral, seedBaseService, REPOSITORY } from "./fixtures.js";
 
 const token = "ghs_baseBehaviourTestToken";
 const headSha = "3333333333333333333333333333333333333333";
@@ -36,29 +36,16 @@ const SECURED_LABELS: Record<string, string> = {
   "traefik.http.services.orders.loadbalancer.healthcheck.interval": "10s",
 };
 
+/** A base whose routed container has an ECS health check, beside an essential Envoy sidecar. */
 function seedBase(name: string, labels: Record<string, string>): void {
-  emulator.seedService({
-    taskDefinition: {
-      family: name,
-      networkMode: "awsvpc",
-      requiresCompatibilities: ["FARGATE"],
-      cpu: "256",
-      memory: "512",
-      containerDefinitions: [
-        {
-          name: "app",
-          image: `registry.example.com/${name}:main-1`,
-          essential: true,
-          portMappings: [{ containerPort: 8080, protocol: "tcp" }],
-          healthCheck: HEALTH_CHECK,
-          dockerLabels: labels,
-        },
-        { name: "envoy", image: "public.ecr.aws/appmesh/aws-appmesh-envoy:v1", essential: true, dockerLabels: { "traefik.enable": "false" } },
-      ],
-    },
-    service: { serviceName: name, desiredCount: 1, launchType: "FARGATE", networkConfiguration: SUBNETS },
-    stable: true,
-  });
+  const taskDefinition = baseTaskDefinition(name, labels);
+  const [app] = taskDefinition.containerDefinitions ?? [];
+  assert.ok(app);
+  taskDefinition.containerDefinitions = [
+    { ...app, healthCheck: HEALTH_CHECK },
+    { name: "envoy", image: "public.ecr.aws/appmesh/aws-appmesh-envoy:v1", essential: true, dockerLabels: { "traefik.enable": "false" } },
+  ];
+  seedBaseService(emulator, name, { desiredCount: 1, taskDefinition });
 }
 
 function deploy(number: number, inputs: Record<string, string>) {

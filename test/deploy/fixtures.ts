@@ -1,5 +1,13 @@
 // Base services seeded into the ECS emulator, and a real SDK client to inspect what the actions made.
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ListTagsForResourceCommand, type ECSClient, type Service, type TaskDefinition } from "@aws-sdk/client-ecs";
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListTagsForResourceCommand,
+  type ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type TaskDefinition,
+} from "@aws-sdk/client-ecs";
 import assert from "node:assert/strict";
 import { fromEcsTags } from "../../src/ecs/route-tags.js";
 import type { EcsEmulator } from "../emulators/ecs/index.js";
@@ -9,33 +17,42 @@ import { pullRequestEvent } from "../helpers/webhooks.js";
 
 export const SUBNETS = { awsvpcConfiguration: { subnets: ["subnet-0a1b2c3d"], securityGroups: ["sg-0a1b2c3d"], assignPublicIp: "DISABLED" as const } };
 
+/** The task definition of a Fargate base service: the routed container `app` with its own Traefik router, and a log router. */
+export function baseTaskDefinition(name: string, labels?: Record<string, string>): RegisterTaskDefinitionCommandInput {
+  return {
+    family: name,
+    networkMode: "awsvpc",
+    requiresCompatibilities: ["FARGATE"],
+    cpu: "256",
+    memory: "512",
+    executionRoleArn: "arn:aws:iam::123456789012:role/ecs-task-execution",
+    containerDefinitions: [
+      {
+        name: "app",
+        image: `registry.example.com/${name}:main-1`,
+        essential: true,
+        portMappings: [{ containerPort: 8080, protocol: "tcp" }],
+        environment: [{ name: "OTEL_RESOURCE_ATTRIBUTES", value: `service.name=${name}` }],
+        dockerLabels: labels ?? {
+          "traefik.enable": "true",
+          [`traefik.http.routers.${name}.rule`]: `Host(\`${name}.dev.internal\`)`,
+          [`traefik.http.services.${name}.loadbalancer.server.port`]: "8080",
+        },
+      },
+      { name: "log-router", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", essential: false },
+    ],
+  };
+}
+
 /** A Fargate base service like the ones teams deploy by hand, with its own Traefik router. */
-export function seedBaseService(emulator: EcsEmulator, name: string, options: { desiredCount?: number; cluster?: string } = {}): { serviceArn: string; taskDefinitionArn: string } {
+export function seedBaseService(
+  emulator: EcsEmulator,
+  name: string,
+  options: { desiredCount?: number; cluster?: string; taskDefinition?: RegisterTaskDefinitionCommandInput } = {},
+): { serviceArn: string; taskDefinitionArn: string } {
   return emulator.seedService({
     ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
-    taskDefinition: {
-      family: name,
-      networkMode: "awsvpc",
-      requiresCompatibilities: ["FARGATE"],
-      cpu: "256",
-      memory: "512",
-      executionRoleArn: "arn:aws:iam::123456789012:role/ecs-task-execution",
-      containerDefinitions: [
-        {
-          name: "app",
-          image: `registry.example.com/${name}:main-1`,
-          essential: true,
-          portMappings: [{ containerPort: 8080, protocol: "tcp" }],
-          environment: [{ name: "OTEL_RESOURCE_ATTRIBUTES", value: `service.name=${name}` }],
-          dockerLabels: {
-            "traefik.enable": "true",
-            [`traefik.http.routers.${name}.rule`]: `Host(\`${name}.dev.internal\`)`,
-            [`traefik.http.services.${name}.loadbalancer.server.port`]: "8080",
-          },
-        },
-        { name: "log-router", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", essential: false },
-      ],
-    },
+    taskDefinition: options.taskDefinition ?? baseTaskDefinition(name),
     service: {
       serviceName: name,
       desiredCount: options.desiredCount ?? 2,
