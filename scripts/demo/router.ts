@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { createProxyServer } from "http-proxy-3";
-import type { HttpRequest } from "../../test/traefik-simulator/request.js";
+import type { HttpRequest } from "../../src/routing/rule/request.js";
 import { buildRoutingTable, selectRouter, type RoutingTable, type TraefikService } from "../../test/traefik-simulator/table.js";
 import { ContainerFleet } from "./containers.js";
 import { runMiddlewareChain } from "./middlewares.js";

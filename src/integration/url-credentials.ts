@@ -3,7 +3,7 @@
  * URL, and a log line or job summary must never show the password: the credentials travel as an
  * Authorization header instead, and the URL is shown with `***` in their place.
  */
-export interface ProbeTarget {
+export interface UrlCredentials {
   /** What is requested: the URL without credentials. */
   url: string;
   /** What logs and the summary show: the URL with its credentials replaced by `***`. */
@@ -15,7 +15,7 @@ export interface ProbeTarget {
 }
 
 /** Pure: splits a parsed http(s) URL's credentials from it. */
-export function probeTarget(url: string): ProbeTarget {
+export function splitCredentials(url: string): UrlCredentials {
   const parsed = new URL(url);
   if (parsed.username === "" && parsed.password === "") {
     return { url, shown: url, authorization: undefined, secrets: [] };

@@ -5,7 +5,6 @@ import { after, before, describe, it } from "node:test";
 import { MemoryLogger } from "../../src/common/logger.js";
 import { probeRequestHeaders } from "../../src/integration/environment.js";
 import {
-  describeAnswer,
   explainAnswer,
   isLive,
   RouteNotLiveError,
@@ -49,7 +48,7 @@ describe("waitUntilRouteLive", () => {
       if (clock.sleeps.length === 2) traefik.live.add("pr-2");
       await originalSleep(ms);
     };
-    const [result] = await waitUntilRouteLive({ urls: [traefik.url()], route: "pr-2", headers, timeoutMs: 300_000, intervalMs: 2_000, logger, clock });
+    const [result] = await waitUntilRouteLive({ targets: [{ url: traefik.url() }], route: "pr-2", headers, timeoutMs: 300_000, intervalMs: 2_000, logger, clock });
     assert.deepEqual(clock.sleeps, [2_000, 2_000, 2_000]);
     assert.equal(result?.ready, true);
     assert.equal(result?.attempts, 4);
@@ -71,7 +70,7 @@ describe("waitUntilRouteLive", () => {
     const clock = new FakeClock();
     const logger = new MemoryLogger();
     await assert.rejects(
-      waitUntilRouteLive({ urls: [traefik.url()], route: "pr-2", headers, timeoutMs: 30_000, intervalMs: 5_000, logger, clock, progressEveryMs: 10_000 }),
+      waitUntilRouteLive({ targets: [{ url: traefik.url() }], route: "pr-2", headers, timeoutMs: 30_000, intervalMs: 5_000, logger, clock, progressEveryMs: 10_000 }),
       RouteNotLiveError,
     );
     // Attempts at 0, 5, 10, 15, 20, 25, 30 s: logged at 0, 10 and 20 s; the last one fails the wait.
@@ -81,14 +80,14 @@ describe("waitUntilRouteLive", () => {
   it("fails at the timeout naming what each late URL last saw and why", async () => {
     traefik.live.delete("pr-2");
     const clock = new FakeClock();
-    const error = await waitUntilRouteLive({ urls: [traefik.url()], route: "pr-2", headers, timeoutMs: 5_000, intervalMs: 2_000, logger: new MemoryLogger(), clock }).then(
+    const error = await waitUntilRouteLive({ targets: [{ url: traefik.url() }], route: "pr-2", headers, timeoutMs: 5_000, intervalMs: 2_000, logger: new MemoryLogger(), clock }).then(
       () => assert.fail("the route is not live"),
       (thrown: unknown) => thrown,
     );
     assert.ok(error instanceof RouteNotLiveError);
     assert.equal(
       error.message,
-      `route pr-2 not live after 5 s: ${traefik.url()} answered 200 by shadow: the route's tasks are not routed yet (Traefik picks up new tasks within its refreshSeconds)`,
+      `route pr-2 not live after 5 s: ${traefik.url()} answered 200 by shadow: route pr-2 has no copy of this service, or Traefik has not picked the copy up yet (refreshSeconds); give entrypoint-url (and cluster) to tell which`,
     );
     // Attempts at 0, 2, 4 and 5 s: the last sleep is cut to the deadline.
     assert.deepEqual(clock.sleeps, [2_000, 2_000, 1_000]);
@@ -97,7 +96,7 @@ describe("waitUntilRouteLive", () => {
   });
 
   it("names an answer without X-Served-By-Route as not coming through a route's router", async () => {
-    const error = await waitUntilRouteLive({ urls: [traefik.url()], route: "pr-2", headers: {}, timeoutMs: 0, intervalMs: 2_000, logger: new MemoryLogger(), clock: new FakeClock() }).catch(
+    const error = await waitUntilRouteLive({ targets: [{ url: traefik.url() }], route: "pr-2", headers: {}, timeoutMs: 0, intervalMs: 2_000, logger: new MemoryLogger(), clock: new FakeClock() }).catch(
       (thrown: unknown) => thrown,
     );
     assert.ok(error instanceof RouteNotLiveError);
@@ -110,7 +109,7 @@ describe("waitUntilRouteLive", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await waitUntilRouteLive({ urls: [`http://127.0.0.1:${port}/health`], route: "pr-2", headers, timeoutMs: 4_000, intervalMs: 2_000, logger: new MemoryLogger(), clock: new FakeClock() }).catch(
+    const error = await waitUntilRouteLive({ targets: [{ url: `http://127.0.0.1:${port}/health` }], route: "pr-2", headers, timeoutMs: 4_000, intervalMs: 2_000, logger: new MemoryLogger(), clock: new FakeClock() }).catch(
       (thrown: unknown) => thrown,
     );
     assert.ok(error instanceof RouteNotLiveError);
@@ -122,7 +121,7 @@ describe("waitUntilRouteLive", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
-      const error = await waitUntilRouteLive({ urls: [url], route: "pr-2", headers, timeoutMs: 0, intervalMs: 1_000, requestTimeoutMs: 50, logger: new MemoryLogger(), clock: new FakeClock() }).catch(
+      const error = await waitUntilRouteLive({ targets: [{ url: url }], route: "pr-2", headers, timeoutMs: 0, intervalMs: 1_000, requestTimeoutMs: 50, logger: new MemoryLogger(), clock: new FakeClock() }).catch(
         (thrown: unknown) => thrown,
       );
       assert.ok(error instanceof RouteNotLiveError);
@@ -143,9 +142,9 @@ describe("waitUntilRouteLive", () => {
         other.live.add("pr-2");
         await originalSleep(ms);
       };
-      const results = await waitUntilRouteLive({ urls: [traefik.url(), other.url("/ready")], route: "pr-2", headers, timeoutMs: 60_000, intervalMs: 2_000, logger: new MemoryLogger(), clock });
+      const results = await waitUntilRouteLive({ targets: [{ url: traefik.url() }, { url: other.url("/ready") }], route: "pr-2", headers, timeoutMs: 60_000, intervalMs: 2_000, logger: new MemoryLogger(), clock });
       assert.deepEqual(
-        results.map((result) => [result.url, result.ready, result.attempts]),
+        results.map((result) => [result.name, result.ready, result.attempts]),
         [
           [traefik.url(), true, 1],
           [other.url("/ready"), true, 2],
@@ -168,8 +167,13 @@ describe("isLive", () => {
     assert.equal(isLive({ kind: "failed", reason: "ECONNREFUSED" }, "pr-2"), false);
   });
 
-  it("explains a 5xx from the route as its tasks not answering yet", () => {
-    const answer = { kind: "answered", status: 502, servedBy: "pr-2" } as const;
-    assert.equal(`${describeAnswer(answer)}: ${explainAnswer(answer, "pr-2")}`, "answered 502 by pr-2: the route's router exists but its tasks do not answer yet");
+  it("tells a copy that answers with an error from one Traefik has not picked up, and from no copy at all", () => {
+    const fromRoute = { kind: "answered", status: 502, servedBy: "pr-2" } as const;
+    const fromShadow = { kind: "answered", status: 200, servedBy: "shadow" } as const;
+    const copy = { url: "https://traefik.dev.internal/", host: "orders.dev.internal", copy: "orders--pr-2" };
+    assert.match(explainAnswer(fromRoute, "pr-2", copy), /^the copy answers with an error \(HTTP 502\)/);
+    assert.match(explainAnswer(fromShadow, "pr-2", copy), /^the copy orders--pr-2 exists but Traefik has not picked it up yet \(it routes a new task within its refreshSeconds/);
+    // Without the copies read from ECS, an answer from shadow can be either.
+    assert.match(explainAnswer(fromShadow, "pr-2", { url: "https://orders.dev.internal/" }), /^route pr-2 has no copy of this service, or Traefik has not picked the copy up yet/);
   });
 });

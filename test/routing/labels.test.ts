@@ -9,7 +9,7 @@ import {
   signalRule,
   type RouteLabelOptions,
 } from "../../src/routing/labels.js";
-import { matchesRule } from "../traefik-simulator/evaluate.js";
+import { matchesRule } from "../../src/routing/rule/evaluate.js";
 import { parseRule } from "../../src/routing/rule/parser.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RuleSyntax } from "../../src/routing/rule/ast.js";
-import { matchesRule } from "../traefik-simulator/evaluate.js";
+import { matchesRule } from "../../src/routing/rule/evaluate.js";
 import { parseRule, RuleSyntaxError } from "../../src/routing/rule/parser.js";
-import type { HttpRequest } from "../traefik-simulator/request.js";
+import type { HttpRequest } from "../../src/routing/rule/request.js";
 
 function request(parts: Partial<HttpRequest> = {}): HttpRequest {
   return { method: "GET", host: "example.com", path: "/", headers: {}, ...parts };

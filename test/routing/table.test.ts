@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_PRIORITIES, routeLabels, type Fallback } from "../../src/routing/labels.js";
 import type { RuleSyntax } from "../../src/routing/rule/ast.js";
-import type { HttpRequest } from "../traefik-simulator/request.js";
+import type { HttpRequest } from "../../src/routing/rule/request.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 import { buildRoutingTable, selectRouter, type EcsServiceLabels, type RoutingTable } from "../traefik-simulator/table.js";
 

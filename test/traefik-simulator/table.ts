@@ -1,8 +1,8 @@
 import type { ParsedRule, RuleSyntax } from "../../src/routing/rule/ast.js";
 import { parseRule } from "../../src/routing/rule/parser.js";
 import { SERVED_BY_HEADER } from "../../src/routing/signal.js";
-import { matchesRule } from "./evaluate.js";
-import type { HttpRequest } from "./request.js";
+import { matchesRule } from "../../src/routing/rule/evaluate.js";
+import type { HttpRequest } from "../../src/routing/rule/request.js";
 import { labelList, traefikObjects, type TraefikKind } from "../../src/routing/traefik-labels.js";
 
 /**

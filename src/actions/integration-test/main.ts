@@ -1,96 +1,40 @@
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { ExitCodeError } from "../common/action.js";
 import { formatDuration } from "../../common/duration.js";
-import { ConfigurationError, errorMessage } from "../../common/errors.js";
+import { errorMessage } from "../../common/errors.js";
 import { escapeHtml } from "../../common/html.js";
 import { inertText } from "../../common/inert-text.js";
 import type { Logger } from "../../common/logger.js";
-import { Inputs } from "../../config/inputs.js";
-import { readWorkflowEvent, routeFromEvent } from "../../github/event.js";
+import { readIntegrationTestSettings, type IntegrationTestSettings } from "../../config/integration-test-inputs.js";
+import { asClusterInputError, checkAwsConfiguration, createEcsClient } from "../../ecs/client.js";
+import { findRouteCopies } from "../../integration/copies.js";
+import { copyReachedBy, deriveProbeTarget, type ProbeTarget } from "../../integration/probe-targets.js";
 import { commandEnvironment, runCommand, type CommandRun } from "../../integration/command.js";
 import { probeRequestHeaders, routingEnvironment, type RoutingSignal } from "../../integration/environment.js";
 import { startRoutingProxy } from "../../integration/proxy.js";
-import { probeTarget, redactCredentials } from "../../integration/url-credentials.js";
+import { redactCredentials } from "../../integration/url-credentials.js";
 import {
   describeAnswer,
   RouteNotLiveError,
   waitUntilRouteLive,
   type ProbeResult,
 } from "../../integration/readiness.js";
-import { validateRoute } from "../../routing/route.js";
-import { extraBaggageEntries } from "../../routing/signal.js";
-import { readSignalNames } from "../../config/signal-inputs.js";
-
-interface IntegrationTestInputs {
-  run: string;
-  workingDirectory: string;
-  signal: RoutingSignal;
-  probeUrls: string[];
-  probeTimeoutMs: number;
-  probeIntervalMs: number;
-  proxy: boolean;
-}
-
-function readInputs(inputs: Inputs): IntegrationTestInputs {
-  const run = inputs.text("run");
-  if (run === undefined) {
-    throw new ConfigurationError("is required; give the test command, e.g. npm run test:integration", "run");
-  }
-  const names = readSignalNames(inputs);
-  const givenRoute = inputs.optionalString("route");
-  const route = givenRoute === undefined ? routeFromEvent(readWorkflowEvent()) : validateRoute(givenRoute);
-  const extraBaggage = extraBaggageEntries(inputs.text("baggage") ?? "");
-  return {
-    run,
-    workingDirectory: workingDirectory(inputs.string("working-directory", ".")),
-    signal: { route, names, extraBaggage },
-    probeUrls: probeUrls(inputs.text("probe-urls") ?? ""),
-    probeTimeoutMs: inputs.number("probe-timeout", 300, { min: 0, max: 86_400 }) * 1000,
-    probeIntervalMs: inputs.number("probe-interval", 2, { min: 0.05, max: 3_600 }) * 1000,
-    proxy: inputs.boolean("proxy", false),
-  };
-}
-
-function workingDirectory(path: string): string {
-  const absolute = resolve(path);
-  if (!statSync(absolute, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new ConfigurationError(`'${path}' is not a directory; check out the code first or fix the path`, "working-directory");
-  }
-  return absolute;
-}
-
-/** One URL a line (a URL may contain commas, so only newlines separate). */
-function probeUrls(text: string): string[] {
-  const urls = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-  for (const url of urls) {
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      throw new ConfigurationError(
-        `'${redactCredentials(url)}' is not an http(s) URL; write one URL a line, e.g. https://orders.dev.example.com/health`,
-        "probe-urls",
-      );
-    }
-    // user:password@ in a probe URL is sent as basic auth and never shown.
-    for (const secret of probeTarget(url).secrets) core.setSecret(secret);
-  }
-  return urls;
-}
 
 interface Report {
-  inputs: IntegrationTestInputs;
+  inputs: IntegrationTestSettings;
+  /** Explicit probe URLs the route has no copy behind, with why. */
+  notProbed: string[];
   probes: ProbeResult[];
   command: CommandRun | undefined;
   failure: string | undefined;
 }
 
-async function writeSummary({ inputs, probes, command, failure }: Report): Promise<void> {
+async function writeSummary(report: Report): Promise<void> {
+  const { inputs, probes, command, failure } = report;
   const summary = core.summary.addHeading(`Integration tests on route ${inputs.signal.route}`, 2);
+  for (const line of report.notProbed) summary.addRaw(`<p>${inertText(line)}</p>`, true);
   if (probes.length === 0) {
-    summary.addRaw("No probe URLs: the command started without waiting for the route.", true);
+    summary.addRaw("Nothing to probe: the command started without waiting for the route.", true);
   } else {
     summary.addTable([
       [
@@ -101,7 +45,7 @@ async function writeSummary({ inputs, probes, command, failure }: Report): Promi
         { data: "last answer", header: true },
       ],
       ...probes.map((probe) => [
-        inertText(probe.url),
+        inertText(probe.name),
         probe.ready ? "yes" : "no",
         formatDuration(probe.elapsedMs, "seconds"),
         String(probe.attempts),
@@ -132,19 +76,51 @@ function warnAboutNoProxy(environment: NodeJS.ProcessEnv, signal: RoutingSignal,
   }
 }
 
+/**
+ * What to probe. With an entrypoint, the route's copies are read from ECS: explicit probe URLs are
+ * kept when a copy's rule takes them (the others have no copy of their service on the route and
+ * are not probed), else one probe per copy is derived from its rule. Without one, the URLs as given.
+ */
+async function probeTargets(inputs: IntegrationTestSettings, headers: Record<string, string>, report: Report, logger: Logger): Promise<ProbeTarget[]> {
+  const { entrypointUrl, signal } = inputs;
+  if (entrypointUrl === undefined) return inputs.probeUrls.map((url) => ({ url }));
+  const ecs = createEcsClient();
+  await checkAwsConfiguration(ecs);
+  const copies = await findRouteCopies({ ecs, cluster: inputs.cluster, route: signal.route, repository: inputs.repository, logger }).catch((error: unknown) => {
+    throw asClusterInputError(error, inputs.cluster);
+  });
+  logger.info(`route ${signal.route} has ${copies.length} ${copies.length === 1 ? "copy" : "copies"} in cluster ${inputs.cluster}${copies.length > 0 ? `: ${copies.map((copy) => copy.service).join(", ")}` : ""}`);
+  if (inputs.probeUrls.length === 0) return copies.map((copy) => deriveProbeTarget(copy, entrypointUrl, inputs.probePath));
+  const targets: ProbeTarget[] = [];
+  for (const url of inputs.probeUrls) {
+    const copy = copyReachedBy(url, headers, copies);
+    if (copy === undefined) {
+      const line = `${redactCredentials(url)}: not probed: route ${signal.route} has no copy of this service (no copy's rule takes the URL); requests to it reach shadow or the default service`;
+      logger.info(line);
+      report.notProbed.push(line);
+    } else {
+      targets.push({ url, copy: copy.service });
+    }
+  }
+  return targets;
+}
+
 /** Waits for the route, runs the test command with the routing environment, reports. */
 export async function integrationTest(logger: Logger): Promise<void> {
-  const inputs = readInputs(new Inputs());
+  const inputs = readIntegrationTestSettings();
+  for (const secret of inputs.secrets) core.setSecret(secret);
   const { signal } = inputs;
-  const report: Report = { inputs, probes: [], command: undefined, failure: undefined };
+  const report: Report = { inputs, notProbed: [], probes: [], command: undefined, failure: undefined };
   try {
-    if (inputs.probeUrls.length === 0) {
-      logger.info(`no probe-urls: starting without checking that route ${signal.route} is live`);
+    const headers = probeRequestHeaders(signal);
+    const targets = await probeTargets(inputs, headers, report, logger);
+    if (targets.length === 0) {
+      logger.info(`nothing to probe: starting without checking that route ${signal.route} is live`);
     } else {
       report.probes = await waitUntilRouteLive({
-        urls: inputs.probeUrls,
+        targets,
         route: signal.route,
-        headers: probeRequestHeaders(signal),
+        headers,
         timeoutMs: inputs.probeTimeoutMs,
         intervalMs: inputs.probeIntervalMs,
         logger,

@@ -4,7 +4,7 @@ import { compileGoRegexp, escapeRegexp } from "./regexp.js";
 
 /**
  * One Traefik HTTP matcher as the parser knows it: its arguments' shape and their checks when
- * Traefik builds the router. What a matcher matches is the simulator's (test/traefik-simulator/).
+ * Traefik builds the router. What a matcher matches is semantics.ts.
  */
 export interface MatcherDefinition {
   name: string;

@@ -1,9 +1,10 @@
-// What each Traefik HTTP matcher matches, for the simulator. The parser's side of a matcher (its
-// arguments and their checks) is src/routing/rule/matchers.ts, which the bundles include; this is not.
+// What each Traefik HTTP matcher matches: integration-test uses it to tell which copy an explicit
+// probe URL reaches, the simulator (test/traefik-simulator/) to route. The parser's side of a
+// matcher (its arguments and their checks) is matchers.ts.
 import { isIP } from "node:net";
-import type { RuleSyntax } from "../../src/routing/rule/ast.js";
-import { clientRange, muxTemplate, pairsOf } from "../../src/routing/rule/matchers.js";
-import { compileGoRegexp } from "../../src/routing/rule/regexp.js";
+import type { RuleSyntax } from "./ast.js";
+import { clientRange, muxTemplate, pairsOf } from "./matchers.js";
+import { compileGoRegexp } from "./regexp.js";
 import { headerValues, type HttpRequest } from "./request.js";
 
 type Semantics = (args: string[], request: HttpRequest) => boolean;

@@ -1,4 +1,4 @@
-import { isToken } from "../../src/routing/token.js";
+import { isToken } from "../token.js";
 
 /**
  * The parts of an HTTP request Traefik's HTTP matchers look at, as Go's net/http presents them:

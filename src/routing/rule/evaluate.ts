@@ -1,6 +1,6 @@
-import type { ParsedRule, RuleExpression } from "../../src/routing/rule/ast.js";
-import { findMatcher } from "../../src/routing/rule/matchers.js";
-import { matcherSemantics } from "./matchers.js";
+import type { ParsedRule, RuleExpression } from "./ast.js";
+import { findMatcher } from "./matchers.js";
+import { matcherSemantics } from "./semantics.js";
 import type { HttpRequest } from "./request.js";
 
 /** Whether Traefik's router with this rule matches the request. */
