@@ -64,8 +64,11 @@ function concretePath(path: string): string {
 export function deriveProbeTarget(copy: RouteCopy, entrypoint: URL, probePath: string | undefined): ProbeTarget {
   const { expression } = parseRule(copy.rule, copy.ruleSyntax);
   const host = firstArgument(expression, ["host", "hostheader"]);
-  const path = probePath ?? concretePath(firstArgument(expression, ["path", "pathprefix"]) ?? "/");
-  const url = new URL(path, entrypoint.origin);
+  // The entrypoint URL's own credentials (basic auth in front of Traefik) stay on every probe.
+  const url = new URL(entrypoint.href);
+  url.pathname = probePath ?? concretePath(firstArgument(expression, ["path", "pathprefix"]) ?? "/");
+  url.search = "";
+  url.hash = "";
   return { url: url.href, ...(host !== undefined ? { host } : {}), copy: copy.service };
 }
 

@@ -119,7 +119,7 @@ describe("integration-test action", () => {
     const run = await runIntegrationTest({ "probe-urls": traefik.url("/health"), "probe-timeout": "0.3", run: `touch '${marker}'` });
     assert.equal(run.exitCode, 1);
     assert.deepEqual(run.errors, [
-      `route pr-2 not live after 0.3 s: ${traefik.url("/health")} answered 200 by shadow: the route's tasks are not routed yet (Traefik picks up new tasks within its refreshSeconds)`,
+      `route pr-2 not live after 0.3 s: ${traefik.url("/health")} answered 200 by shadow: route pr-2 has no copy of this service, or Traefik has not picked the copy up yet (refreshSeconds); give entrypoint-url (and cluster) to tell which`,
     ]);
     assert.equal(existsSync(marker), false);
     assert.equal(run.outputs["exit-code"], undefined);
