@@ -18,7 +18,7 @@ import type { CreateServiceRequest, RegisterTaskDefinitionRequest } from "@aws-s
 import { EcsApiError } from "./errors.js";
 import { seededRandom, TokenBucket } from "./faults.js";
 import { operations, unknownOperation } from "./operations.js";
-import { EcsModel, type ModelSettings } from "./services.js";
+import { EcsModel, type ModelSettings, type RunTaskOutcome } from "./services.js";
 import { TaskDefinitionStore } from "./task-definitions.js";
 import { mergeTags } from "./tags.js";
 
@@ -56,6 +56,11 @@ export interface EcsEmulatorOptions {
   clusters?: string[];
   /** Epoch ms now (default Date.now): a test that moves it itself never races the wall clock. */
   clock?: () => number;
+  /**
+   * How tasks started by RunTask from now on go (default: 0 ms to start, 1000 ms running, exit code 0):
+   * RUNNING after startMs, then STOPPED with the essential container's exitCode after runMs.
+   */
+  runTask?: Partial<RunTaskOutcome>;
 }
 
 export interface EcsCall {
@@ -112,6 +117,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     stabilizationMs: options.stabilizationMs ?? 1000,
     steadyStateMs: options.steadyStateMs ?? 0,
     drainMs: options.drainMs ?? 1000,
+    runTask: { startMs: 0, runMs: 1000, exitCode: 0, ...options.runTask },
   };
   const clock = options.clock ?? Date.now;
   const model = new EcsModel(settings, new TaskDefinitionStore(settings.region, settings.accountId));
@@ -225,6 +231,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       if ("throttle" in changes) buckets = throttleBuckets(changes.throttle, clock());
       if (changes.stabilizationMs !== undefined) settings.stabilizationMs = changes.stabilizationMs;
       if (changes.drainMs !== undefined) settings.drainMs = changes.drainMs;
+      if (changes.runTask !== undefined) settings.runTask = { ...settings.runTask, ...changes.runTask };
       for (const name of changes.clusters ?? []) model.createCluster({ clusterName: name });
     },
     failImage: (image, stoppedReason) => model.failImage(image, stoppedReason),

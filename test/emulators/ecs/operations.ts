@@ -1,6 +1,7 @@
 import type {
   CreateServiceRequest,
   RegisterTaskDefinitionRequest,
+  RunTaskRequest,
   UpdateServiceRequest,
 } from "@aws-sdk/client-ecs";
 import { EcsApiError } from "./errors.js";
@@ -131,6 +132,20 @@ export const operations: Record<string, { mutating: boolean; handle: Handler }> 
         tasks: result.tasks.map((task) => model.renderTask(task, now, includesTags(body))),
         failures: result.failures,
       };
+    },
+  },
+  RunTask: {
+    mutating: true,
+    handle: (model, body, now) => {
+      const tasks = model.runTask(body as unknown as RunTaskRequest, now);
+      return { tasks: tasks.map((task) => model.renderTask(task, now, true)), failures: [] };
+    },
+  },
+  StopTask: {
+    mutating: true,
+    handle: (model, body, now) => {
+      const task = model.stopTaskByUser(body.cluster as string | undefined, body.task as string | undefined, body.reason as string | undefined, now);
+      return { task: model.renderTask(task, now, false) };
     },
   },
   TagResource: {

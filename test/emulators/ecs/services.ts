@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { CreateServiceRequest, UpdateServiceRequest } from "@aws-sdk/client-ecs";
+import type { ContainerOverride, CreateServiceRequest, RunTaskRequest, UpdateServiceRequest } from "@aws-sdk/client-ecs";
 import {
   clientError,
   clusterNotFound,
@@ -20,6 +20,14 @@ export interface ModelSettings {
   /** The last `steadyStateMs` of a rollout run all new tasks while the old ones stop (default 0). */
   steadyStateMs?: number;
   drainMs: number;
+  /** How a task started by RunTask goes: PROVISIONING/PENDING for startMs, RUNNING for runMs, then its essential container exits with exitCode. */
+  runTask: RunTaskOutcome;
+}
+
+export interface RunTaskOutcome {
+  startMs: number;
+  runMs: number;
+  exitCode: number;
 }
 
 export type ServiceStatus = "ACTIVE" | "DRAINING" | "INACTIVE";
@@ -82,8 +90,18 @@ interface DeploymentRecord {
 interface TaskRecord {
   id: string;
   arn: string;
-  service: ServiceRecord;
-  deployment: DeploymentRecord;
+  cluster: ClusterRecord;
+  taskDefinition: TaskDefinitionRecord;
+  /** The service whose deployment started it; undefined for a task started by RunTask. */
+  service?: ServiceRecord;
+  launchType: string | undefined;
+  /** `service:<name>` or, for RunTask, the given group (default `family:<family>`). */
+  group: string;
+  /** The deployment id for a service's task; RunTask's startedBy. */
+  startedBy?: string;
+  enableExecuteCommand: boolean;
+  /** RunTask's containerOverrides, as given. */
+  containerOverrides?: ContainerOverride[];
   createdAt: number;
   startedAt: number;
   /** From this time the task's desiredStatus is STOPPED; it is STOPPED at stoppedAt. */
@@ -482,12 +500,82 @@ export class EcsModel {
       if (task.createdAt > now) continue;
       // A task's desiredStatus is RUNNING or STOPPED, so filtering on PENDING lists nothing, as in ECS.
       if (desiredStatusOf(task, now) !== desiredStatus) continue;
-      if (input.family !== undefined && task.deployment.taskDefinition.family !== input.family) continue;
-      if (input.startedBy !== undefined && task.deployment.id !== input.startedBy) continue;
-      if (input.launchType !== undefined && launchTypeOf(task.service.settings) !== input.launchType) continue;
+      if (input.family !== undefined && task.taskDefinition.family !== input.family) continue;
+      if (input.startedBy !== undefined && task.startedBy !== input.startedBy) continue;
+      if (input.launchType !== undefined && task.launchType !== input.launchType) continue;
       arns.push(task.arn);
     }
     return paginate(arns, (arn) => arn, input, { defaultMax: 100, max: 100 });
+  }
+
+  /** RunTask: `count` tasks of an ACTIVE task definition, outside any service; they end as `settings.runTask` says. */
+  runTask(input: RunTaskRequest, now: number): TaskRecord[] {
+    const cluster = this.requireCluster(input.cluster);
+    const taskDefinition = this.taskDefinitions.find(input.taskDefinition);
+    if (taskDefinition === undefined || taskDefinition.status !== "ACTIVE") {
+      throw clientError(`TaskDefinition not found.`);
+    }
+    const count = input.count ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 10) throw invalidParameter("count must be between 1 and 10.");
+    if (input.startedBy !== undefined && !/^[A-Za-z0-9_-]{1,128}$/.test(input.startedBy)) {
+      throw invalidParameter("startedBy may contain up to 128 letters, numbers, hyphens and underscores.");
+    }
+    validatePlacement(input, taskDefinition);
+    const containerNames = new Set(taskDefinition.containerDefinitions.map((container) => container.name));
+    for (const override of input.overrides?.containerOverrides ?? []) {
+      if (!containerNames.has(override.name)) throw invalidParameter(`Override for container named ${String(override.name)} is not a container in the TaskDefinition.`);
+    }
+    const tags = mergeTags([], input.tags as Tag[] | undefined);
+    const { startMs, runMs, exitCode } = this.settings.runTask;
+    const tasks: TaskRecord[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const id = randomBytes(16).toString("hex");
+      this.ipCounter += 1;
+      const startedAt = now + startMs;
+      const exitsAt = startedAt + runMs;
+      const task: TaskRecord = {
+        id,
+        arn: `${this.arnPrefix()}:task/${cluster.name}/${id}`,
+        cluster,
+        taskDefinition,
+        launchType: input.launchType ?? (input.capacityProviderStrategy?.length ? undefined : "EC2"),
+        group: input.group ?? `family:${taskDefinition.family}`,
+        ...(input.startedBy !== undefined ? { startedBy: input.startedBy } : {}),
+        enableExecuteCommand: input.enableExecuteCommand ?? false,
+        ...(input.overrides?.containerOverrides !== undefined ? { containerOverrides: input.overrides.containerOverrides } : {}),
+        createdAt: now,
+        startedAt,
+        // The essential container exits on its own at exitsAt unless StopTask comes first.
+        stopRequestedAt: exitsAt,
+        stoppedAt: exitsAt,
+        stoppedReason: ESSENTIAL_EXITED,
+        stopCode: "EssentialContainerExited",
+        exitCode,
+        tags,
+        privateIp: `10.0.${(this.ipCounter >> 8) & 255}.${(this.ipCounter & 255) || 1}`,
+        subnetId: input.networkConfiguration?.awsvpcConfiguration?.subnets?.[0],
+      };
+      cluster.tasks.set(id, task);
+      tasks.push(task);
+    }
+    return tasks;
+  }
+
+  /** StopTask: the task is STOPPED at once with the given reason; a container still running gets SIGTERM (exit 143). */
+  stopTaskByUser(clusterReference: string | undefined, reference: string | undefined, reason: string | undefined, now: number): TaskRecord {
+    const cluster = this.requireCluster(clusterReference);
+    if (typeof reference !== "string" || reference === "") throw invalidParameter("task cannot be empty.");
+    const task = cluster.tasks.get(reference.split("/").at(-1) ?? reference);
+    if (task === undefined || task.createdAt > now) throw invalidParameter("The referenced task was not found.");
+    if (reason !== undefined && reason.length > 255) throw invalidParameter("reason can be at most 255 characters.");
+    if (task.stoppedAt !== undefined && task.stoppedAt <= now) return task;
+    task.stopRequestedAt = now;
+    task.stoppedAt = now;
+    task.stoppedReason = reason ?? "Task stopped by user";
+    task.stopCode = "UserInitiated";
+    task.exitCode = 143;
+    if (task.startedAt > now) task.startedAt = now;
+    return task;
   }
 
   describeTasks(
@@ -511,13 +599,13 @@ export class EcsModel {
   }
 
   renderTask(task: TaskRecord, now: number, includeTags: boolean): Record<string, unknown> {
-    const definition = task.deployment.taskDefinition;
+    const definition = task.taskDefinition;
     const status = lastStatus(task, now);
     const stopped = status === "STOPPED";
     const started = task.startedAt <= now;
     const awsvpc = definition.request.networkMode === "awsvpc";
     const attachmentId = task.id.slice(0, 8) + "-" + task.id.slice(8, 12) + "-" + task.id.slice(12, 16) + "-" + task.id.slice(16, 20) + "-" + task.id.slice(20, 32);
-    const launchType = launchTypeOf(task.service.settings);
+    const { launchType } = task;
     return withoutUndefined({
       attachments: awsvpc
         ? [
@@ -536,12 +624,12 @@ export class EcsModel {
           ]
         : [],
       availabilityZone: `${this.settings.region}a`,
-      clusterArn: task.service.cluster.arn,
+      clusterArn: task.cluster.arn,
       connectivity: started && !stopped ? "CONNECTED" : undefined,
       connectivityAt: started ? task.startedAt / 1000 : undefined,
-      containers: task.deployment.taskDefinition.containerDefinitions.map((container) =>
+      containers: definition.containerDefinitions.map((container) =>
         withoutUndefined({
-          containerArn: `${this.arnPrefix()}:container/${task.service.cluster.name}/${task.id}/${containerIdOf(task.id, container.name ?? "")}`,
+          containerArn: `${this.arnPrefix()}:container/${task.cluster.name}/${task.id}/${containerIdOf(task.id, container.name ?? "")}`,
           taskArn: task.arn,
           name: container.name,
           image: container.image,
@@ -566,8 +654,8 @@ export class EcsModel {
       memory: definition.request.memory,
       createdAt: task.createdAt / 1000,
       desiredStatus: desiredStatusOf(task, now),
-      enableExecuteCommand: task.service.settings.enableExecuteCommand ?? false,
-      group: `service:${task.service.name}`,
+      enableExecuteCommand: task.enableExecuteCommand,
+      group: task.group,
       healthStatus: "UNKNOWN",
       lastStatus: status,
       launchType,
@@ -576,7 +664,7 @@ export class EcsModel {
       pullStartedAt: started ? task.createdAt / 1000 : undefined,
       pullStoppedAt: started ? task.startedAt / 1000 : undefined,
       startedAt: started ? task.startedAt / 1000 : undefined,
-      startedBy: task.deployment.id,
+      startedBy: task.startedBy,
       stopCode: stopped ? task.stopCode : undefined,
       stoppedAt: stopped && task.stoppedAt !== undefined ? task.stoppedAt / 1000 : undefined,
       stoppedReason: task.stopRequestedAt !== undefined && task.stopRequestedAt <= now ? task.stoppedReason : undefined,
@@ -584,7 +672,10 @@ export class EcsModel {
       taskArn: task.arn,
       taskDefinitionArn: definition.arn,
       version: stopped ? 4 : started ? 2 : 1,
-      overrides: { containerOverrides: definition.containerDefinitions.map((container) => ({ name: container.name })), inferenceAcceleratorOverrides: [] },
+      overrides: {
+        containerOverrides: task.containerOverrides ?? definition.containerDefinitions.map((container) => ({ name: container.name })),
+        inferenceAcceleratorOverrides: [],
+      },
       tags: includeTags ? task.tags : undefined,
     });
   }
@@ -750,8 +841,13 @@ export class EcsModel {
     const task: TaskRecord = {
       id,
       arn: `${this.arnPrefix()}:task/${service.cluster.name}/${id}`,
+      cluster: service.cluster,
+      taskDefinition: deployment.taskDefinition,
       service,
-      deployment,
+      launchType: launchTypeOf(service.settings),
+      group: `service:${service.name}`,
+      startedBy: deployment.id,
+      enableExecuteCommand: service.settings.enableExecuteCommand ?? false,
       createdAt,
       startedAt,
       privateIp: `10.0.${(this.ipCounter >> 8) & 255}.${(this.ipCounter & 255) || 1}`,
