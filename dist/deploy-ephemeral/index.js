@@ -65745,6 +65745,8 @@ const INPUT = {
     run: "run",
     workingDirectory: "working-directory",
     probeUrls: "probe-urls",
+    entrypointUrl: "entrypoint-url",
+    probePath: "probe-path",
     probeTimeout: "probe-timeout",
     probeInterval: "probe-interval",
     proxy: "proxy",

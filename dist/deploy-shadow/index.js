@@ -64941,6 +64941,8 @@ const action_io_INPUT = {
     run: "run",
     workingDirectory: "working-directory",
     probeUrls: "probe-urls",
+    entrypointUrl: "entrypoint-url",
+    probePath: "probe-path",
     probeTimeout: "probe-timeout",
     probeInterval: "probe-interval",
     proxy: "proxy",
