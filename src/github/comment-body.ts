@@ -49,10 +49,18 @@ export function routeMarker(route: Route): string {
   return `${MARKER_PREFIX}${route} -->`;
 }
 
+/**
+ * `text` percent-encoded as one URL component, `(`, `)`, `!`, `'` and `*` included: encodeURIComponent
+ * leaves those, and a `)` would end the Markdown link it is written in.
+ */
+function urlComponent(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /** The ECS console page of a service (its health tab). */
 export function ecsConsoleUrl(region: string, cluster: string, service: string): string {
-  const r = encodeURIComponent(region);
-  return `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}/health?region=${r}`;
+  const r = urlComponent(region);
+  return `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${urlComponent(cluster)}/services/${urlComponent(service)}/health?region=${r}`;
 }
 
 /** The tag of an image reference: what follows the last `@` (a digest) or the last `:` after the last `/`. */
@@ -116,7 +124,7 @@ function serviceTable(model: RouteCommentModel): string[] {
       inertText(row.routeService),
       inertText(imageTag(row.image)),
       status,
-      `[console](${row.consoleUrl.replace(/[()\s|]/g, encodeURIComponent)})`,
+      `[console](${row.consoleUrl.replace(/[()\s|]/g, urlComponent)})`,
     ];
   });
   return [

@@ -125,6 +125,27 @@ describe("route comment", () => {
   });
 });
 
+describe("the ECS console link", () => {
+  /** The href of each link in the rendered comment. */
+  const links = (body: string) => [...renderGfm(body).matchAll(/<a href="([^"]*)"/g)].map((match) => match[1]);
+
+  it("encodes every part, brackets included, so a ')' in a region or cluster cannot end the Markdown link early", () => {
+    const url = ecsConsoleUrl("eu-west-1) [x](https://evil.example", "dev (blue)|*!'", "orders--pr-123");
+    assert.equal(
+      url,
+      "https://eu-west-1%29%20%5Bx%5D%28https%3A%2F%2Fevil.example.console.aws.amazon.com/ecs/v2/clusters/dev%20%28blue%29%7C%2A%21%27/services/orders--pr-123/health?region=eu-west-1%29%20%5Bx%5D%28https%3A%2F%2Fevil.example",
+    );
+    const body = renderRouteComment(model({ services: [{ ...(model().services[0] as RouteServiceRow), consoleUrl: url }] }));
+    assert.deepEqual(links(body), [url]);
+  });
+
+  it("stays one link when a console URL given to the comment holds brackets, spaces or pipes", () => {
+    const consoleUrl = "https://console.example/a (b)|c\td";
+    const body = renderRouteComment(model({ services: [{ ...(model().services[0] as RouteServiceRow), consoleUrl }] }));
+    assert.deepEqual(links(body), ["https://console.example/a%20%28b%29%7Cc%09d"]);
+  });
+});
+
 describe("comment helpers", () => {
   it("takes the tag after the last ':' or '@', never a registry port", () => {
     assert.equal(imageTag("nginx:1.27"), "1.27");
