@@ -17,13 +17,15 @@ import { Stryker } from "@stryker-mutator/core";
 type MutantResult = Awaited<ReturnType<Stryker["runMutationTest"]>>[number];
 type StrykerOptions = ConstructorParameters<typeof Stryker>[0];
 
-/** The pure core (issue 16): routing, reap selection, ECS definition transforms, rendering. */
+/** The pure core (issue 16): routing, reap selection, ECS definition transforms, the deploy plan, rendering. */
 const MUTATION_SCOPE = [
   "src/routing/route.ts",
   "src/routing/labels.ts",
+  "src/routing/traefik-labels.ts",
   "src/reap/select.ts",
   "src/ecs/task-definition.ts",
   "src/ecs/service-definition.ts",
+  "src/deploy/plan.ts",
   "src/github/comment-body.ts",
   "src/deploy/report.ts",
 ];
