@@ -617,3 +617,71 @@ describe("a base setting a copy cannot reproduce stops the deploy, naming it", (
     assert.ok(copyOf(fallback, { route: "shadow", priority: 20000, fallback: "default", match: "Host(`a`)" }));
   });
 });
+
+describe("where priorities meet: Traefik orders equal priorities at random, so equal is refused (docs/design.md §2)", () => {
+  test("the shadow fallback router at the shadow router's priority, or above it", () => {
+    for (const fallbackPriority of [20000, 20001]) {
+      assertConfigurationError(
+        () => routeLabels(options({ route: "shadow", priority: 20000, fallbackPriority })),
+        "fallback-priority",
+        new RegExp(`^${fallbackPriority} must be below priority 20000, or the fallback router would win over the shadow router$`),
+      );
+    }
+    assert.ok(routeLabels(options({ route: "shadow", priority: 20000, fallbackPriority: 19999 })));
+    // Without a fallback router there is nothing to order.
+    assert.ok(routeLabels(options({ route: "shadow", priority: 20000, fallbackPriority: 20000, fallback: "default" })));
+  });
+
+  test("a base router at the lowest of the copy's priorities takes its requests; at the route's own, priority is the input to raise", () => {
+    const withBasePriority = (priority: string) => ({ ...BASE_LABELS, "traefik.http.routers.orders.priority": priority });
+    assertConfigurationError(() => routeLabels(options({ baseLabels: withBasePriority("30000") })), "priority", /^the base router orders has priority 30000, so Traefik would send every request to the default service; set priority \(and fallback-priority\) above 30000$/);
+    assert.ok(routeLabels(options({ baseLabels: withBasePriority("29999") })));
+    const shadow = (priority: string) => routeLabels(options({ route: "shadow", priority: 20000, baseLabels: withBasePriority(priority) }));
+    assertConfigurationError(() => shadow("10000"), "fallback-priority", /base router orders has priority 10000/);
+    assertConfigurationError(() => shadow("20000"), "priority", /base router orders has priority 20000/);
+    assert.ok(shadow("9999"));
+  });
+});
+
+describe("Traefik names and fields, read exactly", () => {
+  /** The router name of the copy: what routeTraefikName gave the base service. */
+  const routerOf = (baseService: string) => Object.keys(routeLabels(options({ baseService }))).find((key) => key.endsWith(".rule"))?.split(".")[3];
+
+  test("a base name is used as it is only when every character is [a-z0-9-]; a run of others becomes one '-'", () => {
+    assert.match(routerOf("Orders") ?? "", /^orders-[0-9a-f]{6}--pr-123$/);
+    assert.match(routerOf("orders_V2") ?? "", /^orders-v2-[0-9a-f]{6}--pr-123$/);
+    assert.match(routerOf("orders__v2") ?? "", /^orders-v2-[0-9a-f]{6}--pr-123$/);
+  });
+
+  test("router and service fields are copied only when the whole field is one the action knows", () => {
+    for (const field of ["mytls", "tlsx", "x.observability.accesslogs"]) {
+      assertConfigurationError(() => copyOf({ [`traefik.http.routers.orders.${field}`]: "true" }), "service", /is a Traefik router setting this action does not copy/);
+    }
+    for (const field of ["x.loadbalancer.passhostheader", "loadbalancer.passhostheaderx", "x.loadbalancer.server.port", "loadbalancer.server.portx"]) {
+      assertConfigurationError(() => copyOf({ [`traefik.http.services.orders.${field}`]: "true" }), "service", /is a Traefik service setting this action does not copy/);
+    }
+  });
+
+  test("two base routers with the same TLS settings in another label order are one behaviour", () => {
+    const labels = copyOf(
+      {
+        "traefik.http.routers.orders.tls.certresolver": "le",
+        "traefik.http.routers.orders.tls.options": "modern",
+        "traefik.http.routers.admin.rule": "Host(`admin`)",
+        "traefik.http.routers.admin.tls.options": "modern",
+        "traefik.http.routers.admin.tls.certResolver": "le",
+      },
+      { match: "Host(`a`)" },
+    );
+    assert.deepEqual(under(labels, `${ROUTER}tls.`), { certresolver: "le", options: "modern" });
+  });
+
+  test("the refusal of entrypoints no base router listens on lists them all", () => {
+    assertConfigurationError(() => copyOf({ "traefik.http.routers.orders.entrypoints": "web" }, { entrypoints: ["internal", "admin"] }), "entrypoints", /^no base router listens on internal, admin, so/);
+  });
+
+  test("a base without routers gives a copy on every entrypoint unless the input names some", () => {
+    const labels = routeLabels(options({ match: "Host(`a`)", baseLabels: { "traefik.http.services.orders.loadbalancer.server.port": "8080" } }));
+    assert.equal(labels[`${ROUTER}entrypoints`], undefined);
+  });
+});
