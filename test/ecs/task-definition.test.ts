@@ -317,3 +317,40 @@ describe("routeTaskDefinition (labels, environment and read-only fields)", () =>
     );
   });
 });
+
+describe("Traefik labels are those whose key starts with traefik.", () => {
+  it("keeps a label that only mentions traefik further in, on the routed container and the others", () => {
+    const base = baseTaskDefinition();
+    const [app, collector] = base.containerDefinitions ?? [];
+    if (app === undefined || collector === undefined) throw new Error("fixture has two containers");
+    app.dockerLabels = { ...app.dockerLabels, "com.example.traefik.note": "kept" };
+    collector.dockerLabels = { "io.traefik.http.routers.note": "kept" };
+    const [routedApp, routedCollector] = routeTaskDefinition(base, { route: "pr-12", container: "app", image: undefined, labels: {}, tags: {} }).input.containerDefinitions ?? [];
+    assert.equal(routedApp?.dockerLabels?.["com.example.traefik.note"], "kept");
+    assert.deepEqual(routedCollector?.dockerLabels, { "io.traefik.http.routers.note": "kept", "traefik.enable": "false" });
+  });
+
+  it("does not take a sidecar for the routed container because a label of its mentions traefik.http further in", () => {
+    const sidecar = { name: "envoy", portMappings: [{ containerPort: 9901 }], dockerLabels: { "io.traefik.http.routers.note": "x" } };
+    const app = { name: "app", portMappings: [{ containerPort: 8080 }], dockerLabels: { "traefik.http.routers.app.rule": "Host(`app`)" } };
+    assert.equal(selectContainer({ family: "orders", containerDefinitions: [sidecar, app] }, undefined, "container").name, "app");
+  });
+
+  it("reads the port only from a key that is exactly traefik.http.services.<name>.loadbalancer.server.port", () => {
+    const container = {
+      name: "app",
+      portMappings: [{ containerPort: 8080 }, { containerPort: 9090 }],
+      dockerLabels: {
+        "io.traefik.http.services.a.loadbalancer.server.port": "9090",
+        "traefik.http.services.a.loadbalancer.server.port.note": "9090",
+      },
+    };
+    assert.equal(resolvePort(container, undefined, "port"), 8080);
+  });
+
+  it("counts a container without a portMappings field as one without ports", () => {
+    const worker = { name: "worker", image: "worker:1" };
+    const app = { name: "app", image: "app:1", portMappings: [{ containerPort: 8080 }] };
+    assert.equal(selectContainer({ family: "orders", containerDefinitions: [worker, app] }, undefined, "container").name, "app");
+  });
+});
