@@ -70679,10 +70679,17 @@ const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
 function comment_body_routeMarker(route) {
     return `${MARKER_PREFIX}${route} -->`;
 }
+/**
+ * `text` percent-encoded as one URL component, `(`, `)`, `!`, `'` and `*` included: encodeURIComponent
+ * leaves those, and a `)` would end the Markdown link it is written in.
+ */
+function urlComponent(text) {
+    return encodeURIComponent(text).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+}
 /** The ECS console page of a service (its health tab). */
 function ecsConsoleUrl(region, cluster, service) {
-    const r = encodeURIComponent(region);
-    return `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}/health?region=${r}`;
+    const r = urlComponent(region);
+    return `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${urlComponent(cluster)}/services/${urlComponent(service)}/health?region=${r}`;
 }
 /** The tag of an image reference: what follows the last `@` (a digest) or the last `:` after the last `/`. */
 function imageTag(image) {
@@ -70737,7 +70744,7 @@ function serviceTable(model) {
             inertText(row.routeService),
             inertText(imageTag(row.image)),
             status,
-            `[console](${row.consoleUrl.replace(/[()\s|]/g, encodeURIComponent)})`,
+            `[console](${row.consoleUrl.replace(/[()\s|]/g, urlComponent)})`,
         ];
     });
     return [
