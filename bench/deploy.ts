@@ -84,7 +84,7 @@ function options(client: ECSClient, route: string, services: string[], image: st
     wait: true,
     timeoutMs: 15 * 60_000,
     maxConcurrency: 5,
-    tags: { repository: "acme/shop", commit: image, pullRequest: 1, expiresAt: undefined, userTags: {} },
+    tags: { repository: "acme/shop", repositoryId: "1296269", cluster: "default", sharedRoute: false, commit: image, pullRequest: 1, expiresAt: undefined, userTags: {} },
     logger: silentLogger,
   };
 }

@@ -5,6 +5,7 @@
 //   npm run bench -- reap
 import { paginateListServices, paginateListTaskDefinitions } from "@aws-sdk/client-ecs";
 import { MemoryLogger } from "../src/common/logger.js";
+import { createTaggingClient } from "../src/ecs/tagged-revisions.js";
 import { createEcsClient } from "../src/ecs/client.js";
 import { MANAGED_BY, TAG } from "../src/ecs/tags.js";
 import { createGitHubClient } from "../src/github/client.js";
@@ -72,6 +73,7 @@ export async function runReapBench(): Promise<ReapBenchResult> {
       [TAG.kind]: route === "shadow" ? "shadow" : "ephemeral",
       [TAG.baseService]: base,
       [TAG.repository]: repository,
+      [TAG.cluster]: CLUSTER,
       [TAG.commit]: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
       [TAG.createdAt]: new Date(now - 24 * HOUR).toISOString(),
       [TAG.pullRequest]: pr,
@@ -97,13 +99,15 @@ export async function runReapBench(): Promise<ReapBenchResult> {
 
   const previousEndpoint = process.env.AWS_ENDPOINT_URL_ECS;
   process.env.AWS_ENDPOINT_URL_ECS = ecsEmulator.url;
+  const previousTaggingEndpoint = process.env.AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API;
+  process.env.AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API = ecsEmulator.url;
   process.env.AWS_REGION ??= "us-east-1";
   process.env.AWS_ACCESS_KEY_ID ??= "AKIDEXAMPLE";
   process.env.AWS_SECRET_ACCESS_KEY ??= "emulator-secret-key";
   const ecs = createEcsClient();
   const plan: ReapPlan = {
     cluster: CLUSTER,
-    repository: REPOSITORY,
+    repository: { name: REPOSITORY, id: undefined },
     owner: "Codertocat",
     repo: "Hello-World",
     mode: { kind: "sweep", maxAgeMs: undefined },
@@ -122,7 +126,7 @@ export async function runReapBench(): Promise<ReapBenchResult> {
   const started = Date.now();
   const tearDown: TearDown = ({ route, pullRequest, removed, reason }) =>
     tearDownRoute({ octokit, owner: plan.owner, repo: plan.repo, pullRequest, route, logger, removed, reason });
-  const report = await reap(plan, { ecs, github: octokit, tearDown, logger });
+  const report = await reap(plan, { ecs, tagging: createTaggingClient(), github: octokit, tearDown, logger });
   const wallMs = Date.now() - started;
   const calls = ecsEmulator.calls();
   ecsEmulator.configure({ throttle: undefined });
@@ -152,6 +156,8 @@ export async function runReapBench(): Promise<ReapBenchResult> {
   await Promise.all([ecsEmulator.close(), github.close()]);
   if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_ECS;
   else process.env.AWS_ENDPOINT_URL_ECS = previousEndpoint;
+  if (previousTaggingEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API;
+  else process.env.AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API = previousTaggingEndpoint;
 
   const count = (names: Set<string>, predicate: (name: string) => boolean): number => [...names].filter(predicate).length;
   const errors = logger.lines.filter((line) => line.level === "error");

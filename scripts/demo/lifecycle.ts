@@ -169,7 +169,7 @@ async function runRootAction(
     GITHUB_WORKSPACE: runDir,
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_API_URL: lifecycle.github.url,
-    AWS_ENDPOINT_URL_ECS: lifecycle.ecs.url,
+    ...lifecycle.ecs.endpointEnv(),
   };
   const run = await runComposite(join(repositoryRoot, "action.yml"), {
     github: {

@@ -28,3 +28,12 @@ export function routeServiceName(baseService: string, route: Route): string {
 export function routeFamily(baseFamily: string, route: Route): string {
   return `${baseFamily}--${route}`;
 }
+
+/**
+ * The name of a cluster given by name or ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`): what
+ * the cluster tag records, so a copy deployed with either spelling is found by both.
+ */
+export function clusterName(cluster: string): string {
+  const arn = /^arn:[^:]+:ecs:[^:]*:\d*:cluster\/(.+)$/.exec(cluster);
+  return arn?.[1] ?? cluster;
+}

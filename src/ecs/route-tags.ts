@@ -9,6 +9,12 @@ export interface RouteTagContext {
   kind: RouteKind;
   /** `owner/repo` */
   repository: string;
+  /** GITHUB_REPOSITORY_ID; undefined only outside a workflow run. */
+  repositoryId: string | undefined;
+  /** The cluster's name (clusterName of the input). */
+  cluster: string;
+  /** The route came from a template with {branch} and no {number}: other repositories may share it. */
+  sharedRoute: boolean;
   commit: string;
   /** The pull request, for ephemeral routes from a pull request. */
   pullRequest: number | undefined;
@@ -18,7 +24,10 @@ export interface RouteTagContext {
   userTags: Record<string, string>;
 }
 
-/** Pure: the tags of one route service and its task definition. */
+/**
+ * Pure: the tags of one route service and of each revision registered for it. `now` is both
+ * created-at and updated-at: an existing copy keeps its created-at (refreshedTags).
+ */
 export function routeTags(context: RouteTagContext, baseService: string, now: Date): Record<string, string> {
   const own: Record<string, string> = {
     [TAG.managedBy]: MANAGED_BY,
@@ -26,9 +35,13 @@ export function routeTags(context: RouteTagContext, baseService: string, now: Da
     [TAG.kind]: context.kind,
     [TAG.baseService]: baseService,
     [TAG.repository]: context.repository,
+    [TAG.cluster]: context.cluster,
     [TAG.commit]: context.commit,
     [TAG.createdAt]: now.toISOString(),
+    [TAG.updatedAt]: now.toISOString(),
   };
+  if (context.repositoryId !== undefined) own[TAG.repositoryId] = context.repositoryId;
+  if (context.sharedRoute) own[TAG.sharedRoute] = "true";
   if (context.pullRequest !== undefined) own[TAG.pullRequest] = String(context.pullRequest);
   if (context.expiresAt !== undefined) own[TAG.expiresAt] = context.expiresAt.toISOString();
   const total = Object.keys(own).length + Object.keys(context.userTags).length;

@@ -4,11 +4,21 @@ export const TAG = {
   route: "dynamic-routing:route",
   kind: "dynamic-routing:kind",
   baseService: "dynamic-routing:base-service",
+  /** `owner/repo` as it was named when the copy was deployed. */
   repository: "dynamic-routing:repository",
+  /** GitHub's numeric repository id: unlike the name, it survives a rename. */
+  repositoryId: "dynamic-routing:repository-id",
+  /** The cluster's name: task-definition families are account-wide, so a revision records its cluster. */
+  cluster: "dynamic-routing:cluster",
   commit: "dynamic-routing:commit",
+  /** When the copy was first created; never refreshed. */
   createdAt: "dynamic-routing:created-at",
+  /** When a deploy last touched the copy; a sweep's max-age counts from it. */
+  updatedAt: "dynamic-routing:updated-at",
   pullRequest: "dynamic-routing:pull-request",
   expiresAt: "dynamic-routing:expires-at",
+  /** `true` when the route came from a template with {branch} and no {number}: other repositories may join it. */
+  sharedRoute: "dynamic-routing:shared-route",
 } as const;
 
 export const MANAGED_BY = "ecs-dynamic-routing";

@@ -203,6 +203,13 @@ export function renderRouteComment(model: RouteCommentModel): string {
 }
 
 /** What the comment becomes when the route is deleted. */
+const TORN_DOWN_HEADING = /^### 🧹 Route `[^`]*` was torn down$/m;
+
+/** Whether a route comment already is the torn-down note. */
+export function isTornDownComment(body: string): boolean {
+  return TORN_DOWN_HEADING.test(body);
+}
+
 export function renderTornDownComment(model: TornDownCommentModel): string {
   const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inertText(name)).join(", ")}`;
   return [

@@ -10,7 +10,7 @@ export interface RouteDeploymentTarget {
 /** Creates the deployment of `ref` to `environment` and marks it in progress; returns its id. */
 export async function startRouteDeployment(
   octokit: GitHubClient,
-  options: RouteDeploymentTarget & { environment: string; ref: string; description?: string; logUrl?: string },
+  options: RouteDeploymentTarget & { environment: string; ref: string; description?: string; logUrl?: string; pullRequest: number },
 ): Promise<number> {
   const { data } = await octokit.rest.repos.createDeployment({
     owner: options.owner,
@@ -18,6 +18,9 @@ export async function startRouteDeployment(
     ref: options.ref,
     environment: options.environment,
     description: options.description,
+    // Whose deployment it is: one route name may serve another pull request later, and tearing down
+    // one pull request's route must leave the other's deployments alone.
+    payload: { pull_request: options.pullRequest },
     // The route deploys exactly this commit: no merge of the default branch, no status checks
     // (the PR's own checks are still running while it deploys).
     auto_merge: false,
@@ -56,10 +59,13 @@ export async function finishRouteDeployment(
   });
 }
 
-/** Marks every deployment of `environment` inactive (already inactive ones are left as they are). */
+/**
+ * Marks the deployments of `environment` inactive (already inactive ones are left as they are): those
+ * of `pullRequest`, and those that name no pull request (made before deployments recorded it).
+ */
 export async function deactivateRouteDeployments(
   octokit: GitHubClient,
-  options: RouteDeploymentTarget & { environment: string; description?: string },
+  options: RouteDeploymentTarget & { environment: string; pullRequest: number; description?: string },
 ): Promise<number> {
   const deployments = await octokit.paginate(octokit.rest.repos.listDeployments, {
     owner: options.owner,
@@ -69,6 +75,9 @@ export async function deactivateRouteDeployments(
   });
   let deactivated = 0;
   for (const deployment of deployments) {
+    const payload = deployment.payload;
+    const owner = typeof payload === "object" && payload !== null ? (payload as { pull_request?: unknown }).pull_request : undefined;
+    if (owner !== undefined && owner !== options.pullRequest) continue;
     const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
       owner: options.owner,
       repo: options.repo,

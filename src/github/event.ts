@@ -12,6 +12,10 @@ export interface WorkflowEvent {
   repository: string;
   owner: string;
   repo: string;
+  /** GitHub's numeric repository id (`GITHUB_REPOSITORY_ID`, else the payload's): stable across renames. */
+  repositoryId: string | undefined;
+  /** The repository's default branch, when the payload names it. */
+  defaultBranch: string | undefined;
   /** The commit under test: the PR head for pull requests, `GITHUB_SHA` otherwise. */
   sha: string;
   /** The branch for push/workflow_dispatch (from `GITHUB_REF`), the head branch for pull requests. */
@@ -61,10 +65,24 @@ export function parseWorkflowEvent(env: NodeJS.ProcessEnv, payload: Record<strin
     repository,
     owner,
     repo,
+    repositoryId: repositoryIdOf(env, payload),
+    defaultBranch: defaultBranchOf(payload),
     sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
     branch,
     pullRequest,
   };
+}
+
+function repositoryIdOf(env: NodeJS.ProcessEnv, payload: Record<string, unknown>): string | undefined {
+  const fromEnv = env.GITHUB_REPOSITORY_ID?.trim();
+  if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return fromEnv;
+  const id = (payload.repository as { id?: unknown } | undefined)?.id;
+  return typeof id === "number" && Number.isSafeInteger(id) ? String(id) : undefined;
+}
+
+function defaultBranchOf(payload: Record<string, unknown>): string | undefined {
+  const branch = (payload.repository as { default_branch?: unknown } | undefined)?.default_branch;
+  return typeof branch === "string" && branch !== "" ? branch : undefined;
 }
 
 function repositoryFromPayload(payload: Record<string, unknown>): string | undefined {

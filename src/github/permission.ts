@@ -55,8 +55,21 @@ export async function writeOrWarn<T>(
   what: { doing: string; permission: GitHubPermission; input: string },
   write: () => Promise<T>,
 ): Promise<T | undefined> {
+  const outcome = await attemptWrite(logger, what, write);
+  return outcome.ok ? outcome.value : undefined;
+}
+
+/** A GitHub write's outcome: `retryable` when another run may succeed (a 5xx, 429 or rate limit), not a 403 or 404. */
+export type WriteOutcome<T> = { ok: true; value: T } | { ok: false; retryable: boolean };
+
+/** writeOrWarn, telling a failure that a re-run may fix from one it never will. */
+export async function attemptWrite<T>(
+  logger: Logger,
+  what: { doing: string; permission: GitHubPermission; input: string },
+  write: () => Promise<T>,
+): Promise<WriteOutcome<T>> {
   try {
-    return await write();
+    return { ok: true, value: await write() };
   } catch (error) {
     const failure = httpFailure(error);
     if (failure === undefined) {
@@ -71,10 +84,10 @@ export async function writeOrWarn<T>(
           `Grant the workflow token \`${what.permission}\` (permissions: in the workflow or job), or set ${what.input}: false. ` +
           "Pull requests from forks always get a read-only token.",
       );
-    } else {
-      logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
+      return { ok: false, retryable: false };
     }
-    return undefined;
+    logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
+    return { ok: false, retryable: failure.status >= 500 || failure.status === 429 || failure.status === 403 };
   }
 }
 

@@ -3,9 +3,9 @@
 import type { Logger } from "../common/logger.js";
 import type { Route } from "../routing/route.js";
 import type { GitHubClient } from "./client.js";
-import { renderRouteComment, renderTornDownComment, routeMarker, type RouteCommentModel } from "./comment-body.js";
+import { isTornDownComment, renderRouteComment, renderTornDownComment, routeMarker, type RouteCommentModel } from "./comment-body.js";
 import { deactivateRouteDeployments, finishRouteDeployment, startRouteDeployment } from "./deployments.js";
-import { writeOrWarn } from "./permission.js";
+import { attemptWrite, writeOrWarn } from "./permission.js";
 import { findStickyComment, updateStickyComment, upsertStickyComment } from "./sticky-comment.js";
 
 export interface PullRequestExperienceOptions {
@@ -48,6 +48,7 @@ export async function beginRoute(options: PullRequestExperienceOptions): Promise
           ref: options.commit,
           description: `Route ${route} on the shared ECS cluster`,
           logUrl: options.logUrl,
+          pullRequest: options.pullRequest,
         }),
       )
     : undefined;
@@ -86,26 +87,39 @@ export async function beginRoute(options: PullRequestExperienceOptions): Promise
   };
 }
 
-/** After the route's services are deleted: the comment (if we wrote one) becomes a short note, the deployments inactive. */
+/**
+ * After the route's services are deleted: the comment (if we wrote one) becomes a short note, this pull
+ * request's deployments of the route inactive. False when a step failed in a way a re-run may fix (a
+ * 5xx): the reaper then keeps the route pending so the next run tries again.
+ */
 export async function tearDownRoute(
   options: Omit<PullRequestExperienceOptions, "commit" | "comment" | "deployment"> & { removed: string[]; reason?: string },
-): Promise<void> {
+): Promise<boolean> {
   const { octokit, owner, repo, route, logger } = options;
   const target = { owner, repo, issueNumber: options.pullRequest, marker: routeMarker(route), logger };
-  await writeOrWarn(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
+  const comment = await attemptWrite(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
     const existing = await findStickyComment(octokit, target);
     if (existing === undefined) {
       logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
       return;
     }
+    // A re-run that found nothing left keeps the note an earlier run wrote, with what that run removed.
+    if (options.removed.length === 0 && isTornDownComment(existing.body)) return;
     await updateStickyComment(
       octokit,
       { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) },
       existing,
     );
   });
-  await writeOrWarn(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
-    const count = await deactivateRouteDeployments(octokit, { owner, repo, environment: route, description: `Route ${route} was torn down` });
+  const deployments = await attemptWrite(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
+    const count = await deactivateRouteDeployments(octokit, {
+      owner,
+      repo,
+      environment: route,
+      pullRequest: options.pullRequest,
+      description: `Route ${route} was torn down`,
+    });
     logger.info(`Marked ${count} GitHub deployment(s) of environment ${route} inactive.`);
   });
+  return !((!comment.ok && comment.retryable) || (!deployments.ok && deployments.retryable));
 }

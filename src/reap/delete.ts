@@ -4,15 +4,15 @@ import {
   DeleteServiceCommand,
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
-  paginateListTaskDefinitions,
+  ServiceNotActiveException,
+  ServiceNotFoundException,
   type ECSClient,
-  type TaskDefinitionStatus,
 } from "@aws-sdk/client-ecs";
-import pLimit, { type LimitFunction } from "p-limit";
+import pLimit from "p-limit";
 import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { chunk } from "../ecs/batch.js";
-import { taskDefinitionFamily } from "../ecs/names.js";
+import type { TaggedRevision } from "../ecs/tagged-revisions.js";
 import type { Decision } from "./select.js";
 
 /** DeleteTaskDefinitions accepts at most 10 ARNs a call. */
@@ -44,6 +44,11 @@ export async function deleteServices(
           options.logger.info(`deleted service ${decision.service} (${decision.reason})`);
           return { decision, error: undefined };
         } catch (error) {
+          // Deleted since it was listed (another reap, a person): the step is done all the same.
+          if (error instanceof ServiceNotFoundException || error instanceof ServiceNotActiveException) {
+            options.logger.info(`service ${decision.service} was already deleted`);
+            return { decision, error: undefined };
+          }
           options.logger.error(`could not delete service ${decision.service}: ${errorMessage(error)}`);
           return { decision, error: errorMessage(error) };
         }
@@ -62,38 +67,43 @@ export interface FamilyRetirement {
 }
 
 /**
- * Deregisters every ACTIVE revision of each family and, when asked, deletes them and the family's
- * earlier INACTIVE revisions (DeleteTaskDefinitions takes only INACTIVE ones).
+ * Deregisters the ACTIVE ones of exactly these revisions and, when asked, deletes them and the
+ * INACTIVE ones (DeleteTaskDefinitions takes only INACTIVE revisions). Each revision is its own step:
+ * one that fails is reported and stays for the next run, the others go on.
  */
-export async function retireTaskDefinitions(
+export async function retireRevisions(
   ecs: ECSClient,
-  families: readonly string[],
+  revisions: readonly TaggedRevision[],
   options: { deleteTaskDefinitions: boolean; concurrency: number; dryRun: boolean; logger: Logger },
 ): Promise<FamilyRetirement[]> {
   const limit = pLimit(options.concurrency);
   const said = (done: string, wouldDo: string): string => (options.dryRun ? `would ${wouldDo}` : done);
-  const retirements = new Map<string, FamilyRetirement>(
-    families.map((family) => [family, { family, deregistered: [], deleted: [], error: undefined }]),
-  );
-  const fail = (family: string, error: unknown): void => {
-    const retirement = retirements.get(family) as FamilyRetirement;
-    retirement.error ??= errorMessage(error);
-    options.logger.error(`could not retire task definitions of ${family}: ${errorMessage(error)}`);
+  const retirements = new Map<string, FamilyRetirement>();
+  for (const revision of revisions) {
+    if (!retirements.has(revision.family)) retirements.set(revision.family, { family: revision.family, deregistered: [], deleted: [], error: undefined });
+  }
+  const familyOf = new Map(revisions.map((revision) => [revision.arn, revision.family]));
+  const fail = (arn: string, error: unknown): void => {
+    const family = familyOf.get(arn) ?? arn;
+    const retirement = retirements.get(family);
+    if (retirement !== undefined) retirement.error ??= errorMessage(error);
+    options.logger.error(`could not retire task definition ${arn}: ${errorMessage(error)}`);
   };
-  const active = await listRevisions(ecs, families, "ACTIVE", limit, fail);
+  const inactive = revisions.filter((revision) => revision.status === "INACTIVE").map((revision) => revision.arn);
   await Promise.all(
-    [...active].flatMap(([family, arns]) =>
-      arns.map((arn) =>
+    revisions
+      .filter((revision) => revision.status === "ACTIVE")
+      .map((revision) =>
         limit(async () => {
           try {
-            if (!options.dryRun) await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
-            retirements.get(family)?.deregistered.push(arn);
+            if (!options.dryRun) await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: revision.arn }));
+            retirements.get(revision.family)?.deregistered.push(revision.arn);
+            inactive.push(revision.arn);
           } catch (error) {
-            fail(family, error);
+            fail(revision.arn, error);
           }
         }),
       ),
-    ),
   );
   for (const retirement of retirements.values()) {
     if (retirement.deregistered.length > 0) {
@@ -102,24 +112,18 @@ export async function retireTaskDefinitions(
   }
 
   if (options.deleteTaskDefinitions) {
-    const inactive = await listRevisions(ecs, families, "INACTIVE", limit, fail);
-    // Deregistered just now, plus what earlier runs only deregistered; only revisions of healthy families.
-    const toDelete = [...retirements.values()]
-      .filter((retirement) => retirement.error === undefined)
-      .flatMap((retirement) => [...new Set([...retirement.deregistered, ...(inactive.get(retirement.family) ?? [])])]);
-    const familyOf = (arn: string): string => taskDefinitionFamily(arn) as string;
     await Promise.all(
-      chunk(toDelete, DELETE_TASK_DEFINITIONS_BATCH).map((taskDefinitions) =>
+      chunk(inactive.sort(), DELETE_TASK_DEFINITIONS_BATCH).map((taskDefinitions) =>
         limit(async () => {
           try {
             const failures = options.dryRun
               ? []
               : ((await ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions }))).failures ?? []);
             const failed = new Set(failures.map((failure) => failure.arn));
-            for (const failure of failures) fail(familyOf(failure.arn ?? ""), `${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
-            for (const arn of taskDefinitions) if (!failed.has(arn)) retirements.get(familyOf(arn))?.deleted.push(arn);
+            for (const failure of failures) fail(failure.arn ?? "", `${failure.reason ?? "failed"}`);
+            for (const arn of taskDefinitions) if (!failed.has(arn)) retirements.get(familyOf.get(arn) ?? "")?.deleted.push(arn);
           } catch (error) {
-            for (const arn of taskDefinitions) fail(familyOf(arn), error);
+            for (const arn of taskDefinitions) fail(arn, error);
           }
         }),
       ),
@@ -130,41 +134,7 @@ export async function retireTaskDefinitions(
       }
     }
   }
-  return [...retirements.values()].map((retirement) => ({
-    ...retirement,
-    deregistered: [...retirement.deregistered].sort(),
-    deleted: [...retirement.deleted].sort(),
-  }));
-}
-
-/**
- * family → its revisions of `status`, one listing (all pages) per family. ECS documents
- * `familyPrefix` of ListTaskDefinitions as the full family name, but the parameter's name says
- * prefix and `orders--pr-1` is a prefix of `orders--pr-12`: every ARN is checked against the exact
- * family before anything is done to it.
- */
-async function listRevisions(
-  ecs: ECSClient,
-  families: readonly string[],
-  status: TaskDefinitionStatus,
-  limit: LimitFunction,
-  fail: (family: string, error: unknown) => void,
-): Promise<Map<string, string[]>> {
-  const revisions = new Map<string, string[]>();
-  await Promise.all(
-    families.map((family) =>
-      limit(async () => {
-        try {
-          const arns: string[] = [];
-          for await (const page of paginateListTaskDefinitions({ client: ecs, pageSize: 100 }, { familyPrefix: family, status })) {
-            arns.push(...(page.taskDefinitionArns ?? []).filter((arn) => taskDefinitionFamily(arn) === family));
-          }
-          revisions.set(family, arns);
-        } catch (error) {
-          fail(family, error);
-        }
-      }),
-    ),
-  );
-  return revisions;
+  return [...retirements.values()]
+    .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0))
+    .map((retirement) => ({ ...retirement, deregistered: [...retirement.deregistered].sort(), deleted: [...retirement.deleted].sort() }));
 }

@@ -63,6 +63,9 @@ function toClusterService(service: Service): ClusterService {
     serviceArn: service.serviceArn ?? "",
     status: service.status ?? "UNKNOWN",
     taskDefinition: service.taskDefinition,
+    taskDefinitions: [
+      ...new Set([service.taskDefinition, ...(service.deployments ?? []).map((deployment) => deployment.taskDefinition)].filter((arn): arn is string => arn !== undefined)),
+    ],
     tags: fromEcsTags(service.tags),
     desiredCount: service.desiredCount,
     createdAt: service.createdAt,

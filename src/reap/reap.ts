@@ -1,13 +1,24 @@
-// One reap from start to end: discover, select, delete, retire task definitions, tear down the PR
-// side. Knows nothing of @actions/core: the action's main reads inputs into a ReapPlan and writes
-// the ReapReport out.
-import type { ECSClient } from "@aws-sdk/client-ecs";
+// One reap from start to end: discover services and revisions, select, delete services, tear down
+// each removed route (PR side, on-reap hook), then retire its revisions. Knows nothing of
+// @actions/core: the action's main reads inputs into a ReapPlan and writes the ReapReport out.
+//
+// The order makes every step retryable on its own: a route's revisions are retired last, so a run
+// killed or failed at any point leaves ACTIVE revisions from which the next run finds the route
+// again, with no service left to find it by (docs: ownership, "teardown order").
+import { TagResourceCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
+import { errorMessage } from "../common/errors.js";
 import { inGroup, type Logger } from "../common/logger.js";
+import { clusterName } from "../ecs/names.js";
+import { identityTags, type RepositoryIdentity } from "../ecs/ownership.js";
+import { toEcsTags } from "../ecs/route-tags.js";
+import { findTaggedRevisions } from "../ecs/tagged-revisions.js";
 import { pullRequestOfRoute } from "../routing/route.js";
-import { deleteServices, retireTaskDefinitions, type FamilyRetirement } from "./delete.js";
+import { TAG } from "../ecs/tags.js";
+import { deleteServices, retireRevisions, type FamilyRetirement } from "./delete.js";
 import { discoverServices, readPullRequestStates, type PullRequestsApi } from "./discover.js";
+import { revisionPullRequests, selectRevisions, type RevisionSelection } from "./revisions.js";
 import {
-  familiesToDeregister,
   pullRequestsToLookUp,
   routesTornDown,
   selectServices,
@@ -17,12 +28,12 @@ import {
   type ReapMode,
   type RouteTearDown,
   type Selection,
+  type SelectionOptions,
 } from "./select.js";
 
 export interface ReapPlan {
   cluster: string;
-  /** `owner/repo` */
-  repository: string;
+  repository: RepositoryIdentity;
   owner: string;
   repo: string;
   mode: ReapMode;
@@ -34,14 +45,27 @@ export interface ReapPlan {
   now: Date;
 }
 
-/** Turns a PR route's comment into a "torn down" note and its deployments inactive. */
-export type TearDown = (route: RouteTearDown & { pullRequest: number }) => Promise<void>;
+/**
+ * Turns a PR route's comment into a "torn down" note and its deployments inactive; false when it
+ * failed in a way a re-run may fix.
+ */
+export type TearDown = (route: RouteTearDown & { pullRequest: number }) => Promise<boolean>;
+
+/** A route whose copies (of one pull request, or of none) this run removed or found removed. */
+export type RemovedRoute = RouteTearDown;
 
 export interface ReapDependencies {
   ecs: ECSClient;
+  tagging: ResourceGroupsTaggingAPIClient;
   /** Undefined without a GitHub token: PR states are then unknown and nothing is torn down. */
   github: PullRequestsApi | undefined;
   tearDown: TearDown | undefined;
+  /**
+   * Runs once per removed route, after its PR side is torn down and before its revisions are retired
+   * (the on-reap hook). Throwing keeps the route pending: its revisions stay ACTIVE and the next reap
+   * or sweep finds the route again and calls this again.
+   */
+  onRouteRemoved?: (route: RemovedRoute) => Promise<void>;
   logger: Logger;
 }
 
@@ -51,6 +75,7 @@ export interface ReapReport {
   /** Kept, each with its reason; a service whose deletion failed is here too. */
   kept: Decision[];
   selection: Selection;
+  revisions: RevisionSelection;
   taskDefinitions: FamilyRetirement[];
   /** Services whose DeleteService failed. */
   failedDeletions: number;
@@ -58,21 +83,85 @@ export interface ReapReport {
   failedFamilies: number;
   /** Routes whose PR comment and deployments were torn down (or would be). */
   tornDown: string[];
+  /** Routes left pending (GitHub teardown or the on-reap hook failed): the next run retries them. */
+  pending: string[];
   /** This repository's copies that still run after the run (the kept ones), as discovered. */
   running: ClusterService[];
 }
 
 export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Promise<ReapReport> {
-  const { ecs, github, logger } = dependencies;
-  const services = await discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger);
-  const options = {
+  const { ecs, logger } = dependencies;
+  const cluster = clusterName(plan.cluster);
+  const [services, revisions] = await Promise.all([
+    discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger),
+    findTaggedRevisions(
+      { ecs, tagging: dependencies.tagging },
+      { cluster, ...(plan.mode.kind !== "sweep" ? { route: plan.mode.route } : {}) },
+      plan.maxConcurrency,
+    ),
+  ]);
+  const options: SelectionOptions = {
     repository: plan.repository,
     mode: plan.mode,
     includeShadow: plan.includeShadow,
     maxDeletions: plan.maxDeletions,
     now: plan.now,
   };
-  const numbers = pullRequestsToLookUp(services, options);
+  const numbers = [...new Set([...pullRequestsToLookUp(services, options), ...revisionPullRequests(revisions, options)])].sort((a, b) => a - b);
+  const states = await pullRequestStates(plan, dependencies, numbers);
+  const selection = selectServices(services, states, options);
+  logger.info(
+    `${services.length} service(s) in cluster ${plan.cluster}: ${selection.delete.length} to delete, ${selection.keep.length} kept, ` +
+      `${selection.unmanaged} unmanaged, ${selection.otherRepository} of other repositories` +
+      (plan.mode.kind === "route" ? `, ${selection.otherRoutes} of other routes, ${selection.otherPullRequests} of other pull requests` : "") +
+      (plan.mode.kind === "prune" ? `, ${selection.otherRoutes} of other routes or this deploy's` : "") +
+      " (untouched)",
+  );
+
+  const deletions = await inGroup(logger, `${plan.dryRun ? "Would delete" : "Delete"} ${selection.delete.length} service(s)`, () =>
+    deleteServices(ecs, plan.cluster, selection.delete, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }),
+  );
+  const deleted = deletions.filter((deletion) => deletion.error === undefined).map((deletion) => deletion.decision);
+  const failed = deletions.filter((deletion) => deletion.error !== undefined);
+  const kept = [
+    ...selection.keep,
+    ...failed.map((deletion) => ({ ...deletion.decision, reason: `delete failed: ${deletion.error ?? ""}` })),
+  ];
+  const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
+  const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
+  const revisionSelection = selectRevisions(revisions, remaining, states, options);
+
+  const routes = routesTornDown(deleted, kept, revisionSelection.retire);
+  const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
+  const pendingKeys = new Set(pending.map((route) => `${route.route}#${route.pullRequest ?? ""}`));
+  const retiring = revisionSelection.retire.filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
+  const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () =>
+    retireRevisions(ecs, retiring.map((decision) => decision.revision), {
+      deleteTaskDefinitions: plan.deleteTaskDefinitions,
+      concurrency: plan.maxConcurrency,
+      dryRun: plan.dryRun,
+      logger,
+    }),
+  );
+  const keptArns = new Set(kept.map((decision) => decision.serviceArn));
+  if (!plan.dryRun) await migrateIdentity(ecs, plan.repository, kept, revisionSelection, logger);
+  return {
+    deleted,
+    kept,
+    selection,
+    revisions: revisionSelection,
+    taskDefinitions,
+    failedDeletions: failed.length,
+    failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
+    tornDown,
+    pending: pending.map((route) => route.route),
+    running: services.filter((service) => keptArns.has(service.serviceArn)),
+  };
+}
+
+/** Asks GitHub about each pull request once; says once, with the fix, when some could not be read. */
+async function pullRequestStates(plan: ReapPlan, dependencies: ReapDependencies, numbers: number[]): Promise<Map<number, PullRequestState>> {
+  const { github, logger } = dependencies;
   const states =
     github === undefined
       ? new Map<number, PullRequestState>(numbers.map((number) => [number, { kind: "unknown", reason: "no github-token to ask" }]))
@@ -91,79 +180,92 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
       `could not read ${unreadable.length} pull request(s) (#${number}: ${state.reason}); their copies are reaped only by expires-at or max-age.${fix}`,
     );
   }
-  const selection = selectServices(services, states, options);
-  logger.info(
-    `${services.length} service(s) in cluster ${plan.cluster}: ${selection.delete.length} to delete, ${selection.keep.length} kept, ` +
-      `${selection.unmanaged} unmanaged, ${selection.otherRepository} of other repositories` +
-      (plan.mode.kind === "route" ? `, ${selection.otherRoutes} of other routes` : "") +
-      " (untouched)",
-  );
-
-  const deletions = await inGroup(logger, `${plan.dryRun ? "Would delete" : "Delete"} ${selection.delete.length} service(s)`, () =>
-    deleteServices(ecs, plan.cluster, selection.delete, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }),
-  );
-  const deleted = deletions.filter((deletion) => deletion.error === undefined).map((deletion) => deletion.decision);
-  const failed = deletions.filter((deletion) => deletion.error !== undefined);
-  const kept = [
-    ...selection.keep,
-    ...failed.map((deletion) => ({ ...deletion.decision, reason: `delete failed: ${deletion.error ?? ""}` })),
-  ];
-
-  const families = familiesToDeregister(services, deleted);
-  const taskDefinitions = await inGroup(logger, `Task definitions of ${families.length} family(ies)`, () =>
-    retireTaskDefinitions(ecs, families, {
-      deleteTaskDefinitions: plan.deleteTaskDefinitions,
-      concurrency: plan.maxConcurrency,
-      dryRun: plan.dryRun,
-      logger,
-    }),
-  );
-
-  const tornDown = await tearDownRoutes(plan, dependencies, { ...selection, delete: deleted, keep: kept });
-  const keptNames = new Set(kept.map((decision) => decision.service));
-  return {
-    deleted,
-    kept,
-    selection,
-    taskDefinitions,
-    failedDeletions: failed.length,
-    failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
-    tornDown,
-    running: services.filter((service) => keptNames.has(service.serviceName)),
-  };
+  return states;
 }
 
 /**
- * The PR side of every route left with no copy: in route mode the asked route even when nothing
- * was deployed (so a rerun after a half-finished reap still fixes the comment), in a sweep each
- * route whose copies were all deleted.
+ * The PR side and the on-reap hook of every removed route: in route mode the asked route even when
+ * nothing was found (so a rerun after a half-finished reap still fixes the comment), in a sweep each
+ * route whose copies are all gone. A route whose GitHub teardown failed in a retryable way, or whose
+ * hook threw, is pending.
  */
-async function tearDownRoutes(plan: ReapPlan, dependencies: ReapDependencies, outcome: Selection): Promise<string[]> {
-  const routes = routesTornDown(outcome);
+async function tearDownRoutes(
+  plan: ReapPlan,
+  dependencies: ReapDependencies,
+  routes: RouteTearDown[],
+  kept: readonly Decision[],
+): Promise<{ tornDown: string[]; pending: RouteTearDown[] }> {
+  const { logger } = dependencies;
   const mode = plan.mode;
-  if (mode.kind === "route" && routes.length === 0 && !outcome.keep.some((decision) => decision.route === mode.route)) {
+  if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
     const number = mode.pullRequest ?? pullRequestOfRoute(mode.route);
-    if (number !== undefined && Number.isSafeInteger(number)) routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
+    if (number !== undefined) routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
   }
   if (mode.kind === "route" && mode.pullRequest !== undefined) {
     for (const route of routes) route.pullRequest ??= mode.pullRequest;
   }
-  const pullRequestRoutes = routes.filter(
-    (route): route is RouteTearDown & { pullRequest: number } => route.pullRequest !== undefined,
-  );
-  if (pullRequestRoutes.length === 0) return [];
+  const tornDown: string[] = [];
+  const pending: RouteTearDown[] = [];
+  // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
+  const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
   if (plan.dryRun) {
-    for (const route of pullRequestRoutes) {
-      dependencies.logger.info(`would mark route ${route.route} torn down on pull request #${route.pullRequest}`);
+    for (const route of routes) {
+      if (route.pullRequest !== undefined && mode.kind !== "prune") {
+        logger.info(`would mark route ${route.route} torn down on pull request #${route.pullRequest}`);
+        tornDown.push(route.route);
+      }
     }
-    return pullRequestRoutes.map((route) => route.route);
+    return { tornDown, pending };
   }
-  const tearDown = dependencies.tearDown;
-  if (tearDown === undefined) {
-    dependencies.logger.warning("no github-token: the pull request comments and deployments were left as they were");
-    return [];
+  if (tearDown === undefined && mode.kind !== "prune" && routes.some((route) => route.pullRequest !== undefined)) {
+    logger.warning("no github-token: the pull request comments and deployments were left as they were");
   }
   // Sequential: a handful of routes, and each teardown already makes several GitHub calls.
-  for (const route of pullRequestRoutes) await tearDown(route);
-  return pullRequestRoutes.map((route) => route.route);
+  for (const route of routes) {
+    if (route.pullRequest !== undefined && tearDown !== undefined) {
+      if (!(await tearDown({ ...route, pullRequest: route.pullRequest }))) {
+        logger.error(`route ${route.route}: the pull request side could not be torn down; its task definitions are kept so that a re-run retries`);
+        pending.push(route);
+        continue;
+      }
+      tornDown.push(route.route);
+    }
+    if (dependencies.onRouteRemoved !== undefined) {
+      try {
+        await dependencies.onRouteRemoved(route);
+      } catch (error) {
+        logger.error(`route ${route.route}: ${errorMessage(error)}; its task definitions are kept so that a re-run retries`);
+        pending.push(route);
+      }
+    }
+  }
+  return { tornDown, pending };
+}
+
+/**
+ * The migration path for copies tagged before the repository id was recorded: each one of ours that
+ * stays gets the id, so a later rename of the repository keeps it ours. Best effort: a failure here
+ * only means the next run tries again.
+ */
+async function migrateIdentity(
+  ecs: ECSClient,
+  repository: RepositoryIdentity,
+  kept: readonly Decision[],
+  revisions: RevisionSelection,
+  logger: Logger,
+): Promise<void> {
+  const tags = toEcsTags(identityTags(repository));
+  if (tags.length === 0) return;
+  const arns = [
+    ...kept.filter((decision) => decision.migrate).map((decision) => decision.serviceArn),
+    ...revisions.keep.filter((decision) => decision.revision.tags[TAG.repositoryId] === undefined).map((decision) => decision.revision.arn),
+  ];
+  for (const resourceArn of arns) {
+    try {
+      await ecs.send(new TagResourceCommand({ resourceArn, tags }));
+    } catch (error) {
+      logger.debug(`could not record the repository id on ${resourceArn}: ${errorMessage(error)}`);
+    }
+  }
+  if (arns.length > 0) logger.info(`recorded the repository id on ${arns.length} copy(ies) and revision(s) tagged before it was kept`);
 }

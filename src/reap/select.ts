@@ -1,7 +1,7 @@
 // Which route services to reap, decided from tags alone (docs/design.md §4: tags are the only source of
 // truth for ownership). Pure: the same cluster, PR states, clock and options give the same answer.
-import { taskDefinitionFamily } from "../ecs/names.js";
-import { MANAGED_BY, TAG } from "../ecs/tags.js";
+import { ownerOf, type RepositoryIdentity } from "../ecs/ownership.js";
+import { TAG } from "../ecs/tags.js";
 import { SHADOW_ROUTE, isValidRoute, pullRequestOfRoute, type Route } from "../routing/route.js";
 
 /** One service as discovered in the cluster, with its tags as a map. */
@@ -12,6 +12,8 @@ export interface ClusterService {
   status: string;
   /** The ARN of the service's current task definition. */
   taskDefinition: string | undefined;
+  /** Every revision the service's deployments run (the current one and any still rolling out or back). */
+  taskDefinitions: readonly string[];
   tags: Readonly<Record<string, string>>;
   /** Tasks it runs and since when, for what the copies cost (the sweep's summary). */
   desiredCount?: number | undefined;
@@ -27,14 +29,22 @@ export type PullRequestState =
   | { kind: "unknown"; reason: string; permissionDenied?: boolean };
 
 export type ReapMode =
-  /** Exactly one route's services, e.g. when `pullRequest` closed. */
+  /**
+   * Exactly one route's services, e.g. when `pullRequest` closed: then only the copies of that pull
+   * request (another PR of this repository may have deployed to the same route name).
+   */
   | { kind: "route"; route: Route; because: string; pullRequest?: number }
-  /** Every stale copy: PR closed or merged, `expires-at` passed, or older than `maxAgeMs`. */
-  | { kind: "sweep"; maxAgeMs: number | undefined };
+  /** Every stale copy: PR closed or merged, `expires-at` passed, or no deploy for longer than `maxAgeMs`. */
+  | { kind: "sweep"; maxAgeMs: number | undefined }
+  /**
+   * A deploy's prune: this repository's copies of `route` other than the ones it just made (`keep`);
+   * the route lives on, so its pull request's comment and deployment are the deploy's to write.
+   */
+  | { kind: "prune"; route: Route; because: string; keep: readonly string[] };
 
 export interface SelectionOptions {
-  /** `owner/repo`: only services tagged with this repository are ever candidates. */
-  repository: string;
+  /** Only copies tagged with this repository (by id, or by name before ids were recorded) are ever candidates. */
+  repository: RepositoryIdentity;
   mode: ReapMode;
   includeShadow: boolean;
   maxDeletions: number;
@@ -48,8 +58,10 @@ export interface Decision {
   route: Route | undefined;
   /** The pull request the copy belongs to, when tagged. */
   pullRequest: number | undefined;
-  /** The route's own task-definition family (`<family>--<route>`), when the service runs one. */
-  taskDefinitionFamily: string | undefined;
+  /** The base service tag. */
+  baseService: string | undefined;
+  /** Tagged before the repository id was recorded: gets the id tag when kept. */
+  migrate: boolean;
   reason: string;
 }
 
@@ -62,8 +74,10 @@ export interface Selection {
   unmanaged: number;
   /** Managed services of another repository: never touched, only counted. */
   otherRepository: number;
-  /** In route mode, this repository's managed services of other routes: only counted. */
+  /** In route and prune mode, this repository's managed services of other routes (or, pruning, the deploy's own): only counted. */
   otherRoutes: number;
+  /** In route mode, this repository's copies of the route that belong to another pull request: only counted. */
+  otherPullRequests: number;
   /** This repository's managed services already DRAINING or INACTIVE: nothing left to do. */
   alreadyDeleting: number;
   /** How many stale copies were kept because of `maxDeletions`. */
@@ -71,15 +85,6 @@ export interface Selection {
 }
 
 export const OVER_MAX_DELETIONS = "over max-deletions";
-
-/**
- * A route's copy runs in its own family `<base family>--<route>`; anything else (say, a service
- * someone pointed back at the base family by hand) must never have its revisions deregistered.
- */
-export function routeTaskDefinitionFamily(taskDefinition: string | undefined, route: Route): string | undefined {
-  const family = taskDefinition === undefined ? undefined : taskDefinitionFamily(taskDefinition);
-  return family !== undefined && family.endsWith(`--${route}`) && family.length > route.length + 2 ? family : undefined;
-}
 
 /** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
 export function parseTimestamp(text: string): Date | undefined {
@@ -105,7 +110,16 @@ export function selectServices(
   pullRequests: ReadonlyMap<number, PullRequestState>,
   options: SelectionOptions,
 ): Selection {
-  const selection: Selection = { delete: [], keep: [], unmanaged: 0, otherRepository: 0, otherRoutes: 0, alreadyDeleting: 0, overMaxDeletions: 0 };
+  const selection: Selection = {
+    delete: [],
+    keep: [],
+    unmanaged: 0,
+    otherRepository: 0,
+    otherRoutes: 0,
+    otherPullRequests: 0,
+    alreadyDeleting: 0,
+    overMaxDeletions: 0,
+  };
   const stale: Decision[] = [];
   for (const service of [...services].sort((a, b) => compare(a.serviceName, b.serviceName))) {
     const owned = ownership(service, options);
@@ -121,6 +135,10 @@ export function selectServices(
       selection.otherRoutes++;
       continue;
     }
+    if (owned.kind === "other-pull-request") {
+      selection.otherPullRequests++;
+      continue;
+    }
     if (owned.kind === "already-deleting") {
       selection.alreadyDeleting++;
       continue;
@@ -130,15 +148,15 @@ export function selectServices(
       serviceArn: service.serviceArn,
       route: owned.route,
       pullRequest: owned.kind === "candidate" ? owned.pullRequest : undefined,
-      taskDefinitionFamily:
-        owned.route === undefined ? undefined : routeTaskDefinitionFamily(service.taskDefinition, owned.route),
+      baseService: service.tags[TAG.baseService],
+      migrate: owned.migrate,
       reason,
     });
     if (owned.kind === "keep") {
       selection.keep.push(decision(owned.reason));
       continue;
     }
-    const verdict = options.mode.kind === "route" ? { stale: true, reason: options.mode.because } : staleness(owned, pullRequests, options);
+    const verdict = options.mode.kind !== "sweep" ? { stale: true, reason: options.mode.because } : staleness(owned, pullRequests, options.mode.maxAgeMs, options.now);
     (verdict.stale ? stale : selection.keep).push(decision(verdict.reason));
   }
   selection.delete = stale.slice(0, options.maxDeletions);
@@ -153,25 +171,30 @@ type Ownership =
   | { kind: "unmanaged" }
   | { kind: "other-repository" }
   | { kind: "other-route" }
+  | { kind: "other-pull-request" }
   | { kind: "already-deleting" }
-  | { kind: "keep"; route: Route | undefined; reason: string }
-  | {
-      kind: "candidate";
-      route: Route;
-      pullRequest: number | undefined;
-      expiresAt: Date | undefined;
-      createdAt: Date | undefined;
-    };
+  | { kind: "keep"; route: Route | undefined; migrate: boolean; reason: string }
+  | ({ kind: "candidate"; route: Route; migrate: boolean } & CopyDates);
+
+/** What a copy's tags say about when it goes: its pull request, its expiry, its last update. */
+export interface CopyDates {
+  pullRequest: number | undefined;
+  expiresAt: Date | undefined;
+  /** updated-at, or created-at for copies deployed before updated-at was recorded. */
+  lastDeployed: { at: Date; tag: "updated" | "created" } | undefined;
+}
 
 /** Whether a service is ours to judge, and the tags it is judged by; any doubt keeps it. */
 function ownership(service: ClusterService, options: SelectionOptions): Ownership {
   const tags = service.tags;
-  if (tags[TAG.managedBy] !== MANAGED_BY) return { kind: "unmanaged" };
-  if (tags[TAG.repository] !== options.repository) return { kind: "other-repository" };
+  const owner = ownerOf(tags, options.repository);
+  if (owner.kind === "unmanaged") return { kind: "unmanaged" };
+  if (owner.kind === "other") return { kind: "other-repository" };
   const routeTag = tags[TAG.route];
   const route = routeTag !== undefined && isValidRoute(routeTag) ? routeTag : undefined;
-  if (options.mode.kind === "route" && route !== options.mode.route) return { kind: "other-route" };
-  const keep = (reason: string): Ownership => ({ kind: "keep", route, reason });
+  if (options.mode.kind !== "sweep" && route !== options.mode.route) return { kind: "other-route" };
+  if (options.mode.kind === "prune" && options.mode.keep.includes(service.serviceName)) return { kind: "other-route" };
+  const keep = (reason: string): Ownership => ({ kind: "keep", route, migrate: owner.migrate, reason });
 
   if (route === undefined) return keep(`route tag ${describeTag(routeTag)} is not a valid route`);
   if (!service.serviceName.endsWith(`--${route}`)) {
@@ -180,37 +203,54 @@ function ownership(service: ClusterService, options: SelectionOptions): Ownershi
   const shadow = route === SHADOW_ROUTE || tags[TAG.kind] === "shadow";
   if (shadow && !options.includeShadow) return keep("shadow (set include-shadow: true to reap it)");
   if (service.status !== "ACTIVE") return { kind: "already-deleting" };
+  const dates = copyDates(tags, route);
+  if ("unreadable" in dates) return keep(dates.unreadable);
+  if (options.mode.kind === "route" && options.mode.pullRequest !== undefined && dates.pullRequest !== undefined && dates.pullRequest !== options.mode.pullRequest) {
+    return { kind: "other-pull-request" };
+  }
+  return { kind: "candidate", route, migrate: owner.migrate, ...dates };
+}
 
+/** Reads the pull request and the dates of a copy (service or revision) of `route`; an unreadable tag is a reason to keep it. */
+export function copyDates(tags: Readonly<Record<string, string>>, route: Route): CopyDates | { unreadable: string } {
   const pullRequestTag = tags[TAG.pullRequest];
   let pullRequest: number | undefined;
   if (pullRequestTag !== undefined) {
-    if (!/^[1-9]\d{0,9}$/.test(pullRequestTag)) return keep(`pull-request tag ${describeTag(pullRequestTag)} is not a number`);
+    if (!/^[1-9]\d{0,9}$/.test(pullRequestTag)) return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
     pullRequest = Number(pullRequestTag);
   }
   const fromRoute = pullRequestOfRoute(route);
   if (fromRoute !== undefined) {
     if (pullRequest !== undefined && fromRoute !== pullRequest) {
-      return keep(`pull-request tag #${pullRequest} disagrees with route ${route}`);
+      return { unreadable: `pull-request tag #${pullRequest} disagrees with route ${route}` };
     }
     pullRequest = fromRoute;
   }
   const expiresAtTag = tags[TAG.expiresAt];
   const expiresAt = expiresAtTag === undefined ? undefined : parseTimestamp(expiresAtTag);
   if (expiresAtTag !== undefined && expiresAt === undefined) {
-    return keep(`expires-at tag ${describeTag(expiresAtTag)} is not a timestamp`);
+    return { unreadable: `expires-at tag ${describeTag(expiresAtTag)} is not a timestamp` };
   }
-  const createdAtTag = tags[TAG.createdAt];
-  const createdAt = createdAtTag === undefined ? undefined : parseTimestamp(createdAtTag);
-  if (createdAtTag !== undefined && createdAt === undefined) {
-    return keep(`created-at tag ${describeTag(createdAtTag)} is not a timestamp`);
+  let lastDeployed: CopyDates["lastDeployed"];
+  for (const [key, tag] of [[TAG.updatedAt, "updated"], [TAG.createdAt, "created"]] as const) {
+    const text = tags[key];
+    if (text === undefined) continue;
+    const at = parseTimestamp(text);
+    if (at === undefined) return { unreadable: `${tag}-at tag ${describeTag(text)} is not a timestamp` };
+    lastDeployed ??= { at, tag };
   }
-  return { kind: "candidate", route, pullRequest, expiresAt, createdAt };
+  return { pullRequest, expiresAt, lastDeployed };
 }
 
-function staleness(
-  candidate: Extract<Ownership, { kind: "candidate" }>,
+/**
+ * Whether a copy is stale in a sweep: its pull request closed or merged, its expires-at passed, or no
+ * deploy touched it for longer than max-age (updated-at, so a copy a push refreshed yesterday stays).
+ */
+export function staleness(
+  candidate: CopyDates,
   pullRequests: ReadonlyMap<number, PullRequestState>,
-  options: SelectionOptions,
+  maxAgeMs: number | undefined,
+  now: Date,
 ): { stale: boolean; reason: string } {
   const reasons: string[] = [];
   const notes: string[] = [];
@@ -224,17 +264,16 @@ function staleness(
     else if (state.kind === "not-found") notes.push(`pull request #${number} not found`);
     else notes.push(`pull request #${number} unknown: ${state.reason}`);
   }
-  const now = options.now.getTime();
   if (candidate.expiresAt !== undefined) {
-    if (candidate.expiresAt.getTime() <= now) reasons.push(`expired at ${candidate.expiresAt.toISOString()}`);
+    if (candidate.expiresAt.getTime() <= now.getTime()) reasons.push(`expired at ${candidate.expiresAt.toISOString()}`);
     else notes.push(`expires at ${candidate.expiresAt.toISOString()}`);
   }
-  const maxAgeMs = options.mode.kind === "sweep" ? options.mode.maxAgeMs : undefined;
   if (maxAgeMs !== undefined) {
-    if (candidate.createdAt === undefined) notes.push("no created-at tag for max-age");
-    else if (now - candidate.createdAt.getTime() > maxAgeMs) {
-      reasons.push(`older than max-age (created ${candidate.createdAt.toISOString()})`);
-    } else notes.push(`created ${candidate.createdAt.toISOString()}`);
+    const last = candidate.lastDeployed;
+    if (last === undefined) notes.push("no updated-at or created-at tag for max-age");
+    else if (now.getTime() - last.at.getTime() > maxAgeMs) {
+      reasons.push(`older than max-age (${last.tag} ${last.at.toISOString()})`);
+    } else notes.push(`${last.tag} ${last.at.toISOString()}`);
   }
   if (reasons.length > 0) return { stale: true, reason: reasons.join("; ") };
   return { stale: false, reason: notes.length > 0 ? notes.join("; ") : "nothing marks it stale" };
@@ -249,46 +288,35 @@ function compare(a: string, b: string): number {
 }
 
 /**
- * Task-definition families that may be deregistered after the deletions: those of deleted
- * services that no remaining service in the cluster (managed or not) still runs.
+ * The routes (each with its pull request) whose copies are all gone after this run: services deleted
+ * now, or revisions retired now whose copy had gone before (a re-run after a teardown that stopped
+ * half-way). A route with a copy of the same pull request still kept is not torn down. Their PR
+ * comment and deployments are torn down, the on-reap hook runs, and only then their revisions go.
  */
-export function familiesToDeregister(services: readonly ClusterService[], deleted: readonly Decision[]): string[] {
-  const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
-  const stillUsed = new Set<string>();
-  for (const service of services) {
-    if (deletedArns.has(service.serviceArn) || service.taskDefinition === undefined) continue;
-    const family = taskDefinitionFamily(service.taskDefinition);
-    if (family !== undefined) stillUsed.add(family);
-  }
-  const families = new Set<string>();
-  for (const decision of deleted) {
-    if (decision.taskDefinitionFamily !== undefined && !stillUsed.has(decision.taskDefinitionFamily)) {
-      families.add(decision.taskDefinitionFamily);
-    }
-  }
-  return [...families].sort(compare);
-}
-
-/**
- * Routes whose copies are all gone after the deletions (nothing of the route kept), so their PR
- * comment and deployments can be torn down, with the deleted services and why.
- */
-export function routesTornDown(selection: Selection): RouteTearDown[] {
-  const keptRoutes = new Set(selection.keep.map((decision) => decision.route));
-  const routes = new Map<Route, RouteTearDown>();
-  for (const decision of selection.delete) {
-    if (decision.route === undefined || keptRoutes.has(decision.route)) continue;
-    const entry = routes.get(decision.route) ?? { route: decision.route, pullRequest: decision.pullRequest, removed: [], reason: decision.reason };
-    entry.pullRequest ??= decision.pullRequest;
-    entry.removed.push(decision.service);
-    routes.set(decision.route, entry);
-  }
+export function routesTornDown(
+  deleted: readonly Decision[],
+  kept: readonly Decision[],
+  retiring: readonly { route: Route; pullRequest: number | undefined; service: string; reason: string }[],
+): RouteTearDown[] {
+  const key = (route: Route | undefined, pullRequest: number | undefined): string => `${route ?? ""}#${pullRequest ?? ""}`;
+  const keptKeys = new Set(kept.map((decision) => key(decision.route, decision.pullRequest)));
+  const routes = new Map<string, RouteTearDown>();
+  const add = (route: Route | undefined, pullRequest: number | undefined, service: string, reason: string): void => {
+    if (route === undefined || keptKeys.has(key(route, pullRequest))) return;
+    const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason };
+    if (!entry.removed.includes(service)) entry.removed.push(service);
+    routes.set(key(route, pullRequest), entry);
+  };
+  for (const decision of deleted) add(decision.route, decision.pullRequest, decision.service, decision.reason);
+  for (const revision of retiring) add(revision.route, revision.pullRequest, revision.service, revision.reason);
+  for (const route of routes.values()) route.removed.sort(compare);
   return [...routes.values()];
 }
 
 export interface RouteTearDown {
   route: Route;
   pullRequest: number | undefined;
+  /** The copies (service names) removed, now or by an earlier run that stopped half-way. */
   removed: string[];
   reason: string;
 }

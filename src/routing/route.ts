@@ -76,3 +76,77 @@ export function routeForBranch(branch: string): Route {
   // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
   return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
 }
+
+export const DEFAULT_ROUTE_TEMPLATE = "pr-{number}";
+const TEMPLATE_PLACEHOLDERS = ["number", "branch", "repository"] as const;
+type TemplatePlaceholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
+
+/** A checked `route-template`: pull-request routes rendered from it with routeFromTemplate. */
+export interface RouteTemplate {
+  readonly text: string;
+  /** {branch} and no {number}: the same branch of several repositories meets on one route, on purpose. */
+  readonly shared: boolean;
+}
+
+/**
+ * Checks a `route-template` given by a user: literal text of lowercase letters, digits and `-`, the
+ * placeholders {number}, {branch} and {repository}, and at least {number} or {branch} (otherwise
+ * every pull request would get the same route).
+ */
+export function parseRouteTemplate(text: string, input = "route-template"): RouteTemplate {
+  const placeholders = [...text.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1] as string);
+  const unknown = placeholders.find((name) => !(TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name));
+  if (unknown !== undefined) {
+    throw new ConfigurationError(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
+  }
+  const literal = text.replace(/\{(number|branch|repository)\}/g, "");
+  if (!/^[a-z0-9-]*$/.test(literal)) {
+    throw new ConfigurationError(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
+  }
+  const uses = (name: TemplatePlaceholder): boolean => placeholders.includes(name);
+  if (!uses("number") && !uses("branch")) {
+    throw new ConfigurationError(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
+  }
+  return { text, shared: uses("branch") && !uses("number") };
+}
+
+/** Lowercase, every run of characters outside `[a-z0-9]` becomes `-`, trimmed. */
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+/**
+ * Pure: the route of a pull request from a template. Each placeholder is slugged; a result longer than
+ * a route may be keeps a prefix plus `-` and six hex characters of a hash of the whole result, so the
+ * same branch in two repositories still gives one route. The result is validated like any route.
+ */
+export function routeFromTemplate(
+  template: RouteTemplate,
+  values: { number: number; branch: string; repository: string },
+  input = "route-template",
+): Route {
+  if (!Number.isSafeInteger(values.number) || values.number <= 0) {
+    throw new ConfigurationError(`pull request number '${values.number}' must be a positive integer`);
+  }
+  const rendered = template.text
+    .replace(/\{number\}/g, String(values.number))
+    .replace(/\{branch\}/g, slug(values.branch))
+    .replace(/\{repository\}/g, slug(values.repository))
+    .replace(/-{2,}/g, "-")
+    .replace(/^-+|-+$/g, "");
+  let route = rendered;
+  if (route.length > ROUTE_MAX_LENGTH) {
+    const hash = createHash("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
+    route = `${rendered.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "")}-${hash}`;
+  }
+  if (route === "") {
+    throw new ConfigurationError(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
+  }
+  if (route === SHADOW_ROUTE) {
+    throw new ConfigurationError(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
+  }
+  return validateRoute(route, input);
+}

@@ -106,7 +106,7 @@ describe("deploy-ephemeral with a bad input", () => {
       const run = await runBundle("deploy-ephemeral", {
         inputs: { "github-token": token, ...testCase.inputs },
         event: { name: "pull_request", payload: testCase.event ?? pullRequestEvent("opened", { number: 7 }) },
-        env: { AWS_ENDPOINT_URL_ECS: emulator.url, GITHUB_API_URL: github.url, ...testCase.env },
+        env: { ...emulator.endpointEnv(), GITHUB_API_URL: github.url, ...testCase.env },
       });
       assert.equal(run.exitCode, 1, run.stdout);
       assert.equal(run.errors.length, 1, run.stdout);

@@ -178,7 +178,7 @@ describe("deploy-ephemeral outside a pull request", () => {
     return runBundle("deploy-ephemeral", {
       inputs: { "github-token": token, service: "payments", image: "registry.example.com/payments:branch" },
       event,
-      env: { AWS_ENDPOINT_URL_ECS: emulator.url, GITHUB_API_URL: github.url, GITHUB_REF: ref },
+      env: { ...emulator.endpointEnv(), GITHUB_API_URL: github.url, GITHUB_REF: ref },
     });
   }
 

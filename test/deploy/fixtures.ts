@@ -100,7 +100,7 @@ export function runDeployEphemeral(
       name: "pull_request",
       payload: pullRequestEvent(pullRequest.action ?? "opened", { number, headSha, fork: pullRequest.fork ?? false, draft: pullRequest.draft ?? false }),
     },
-    env: { AWS_ENDPOINT_URL_ECS: emulators.ecs.url, GITHUB_API_URL: emulators.github.url },
+    env: { ...emulators.ecs.endpointEnv(), GITHUB_API_URL: emulators.github.url },
   });
 }
 

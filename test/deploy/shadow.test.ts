@@ -26,7 +26,7 @@ describe("deploy-shadow", () => {
     const run = await runBundle("deploy-shadow", {
       inputs: { service: "orders", image: "registry.example.com/orders:main-2", route: "pr-9" },
       event: { name: "push", payload: webhookExample("push") },
-      env: { AWS_ENDPOINT_URL_ECS: emulator.url },
+      env: emulator.endpointEnv(),
     });
     assert.equal(run.exitCode, 0, run.stdout);
     assert.equal(run.outputs.route, "shadow");
@@ -53,7 +53,7 @@ describe("deploy-shadow", () => {
     const run = await runBundle("deploy-shadow", {
       inputs: { service: "orders", fallback: "default", "desired-count": "2" },
       event: { name: "push", payload: webhookExample("push") },
-      env: { AWS_ENDPOINT_URL_ECS: emulator.url },
+      env: emulator.endpointEnv(),
     });
     assert.equal(run.exitCode, 0, run.stdout);
     const { taskDefinition } = await describeTaskDefinition(client, "orders--shadow");

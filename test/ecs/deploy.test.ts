@@ -38,7 +38,7 @@ function options(route: string, services: string[], overrides: Partial<DeployRou
     wait: true,
     timeoutMs: 60_000,
     maxConcurrency: 5,
-    tags: { repository: "acme/shop", commit: "abc", pullRequest: 1, expiresAt: undefined, userTags: {} },
+    tags: { repository: "acme/shop", repositoryId: "1", cluster: "default", sharedRoute: false, commit: "abc", pullRequest: 1, expiresAt: undefined, userTags: {} },
     logger: new MemoryLogger(),
     // This file tests the wait loop, not its pacing: poll fast.
     pollIntervalMs: 100,

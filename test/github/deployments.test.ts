@@ -16,7 +16,7 @@ describe("route deployments", () => {
 
   it("creates a transient deployment of the exact commit, in progress then success", async () => {
     const octokit = client(github, ACTIONS_TOKEN);
-    const id = await startRouteDeployment(octokit, { ...target, environment: "pr-123", ref: HEAD_SHA, description: "Route pr-123", logUrl: "https://github.com/run/1" });
+    const id = await startRouteDeployment(octokit, { ...target, environment: "pr-123", ref: HEAD_SHA, pullRequest: 123, description: "Route pr-123", logUrl: "https://github.com/run/1" });
     await finishRouteDeployment(octokit, { ...target, id, state: "success", environmentUrl: "https://shop.dev.example.com/" });
     const [deployment] = github.deployments(REPOSITORY);
     assert.ok(deployment !== undefined);
@@ -35,7 +35,7 @@ describe("route deployments", () => {
 
   it("records a failure", async () => {
     const octokit = client(github, ACTIONS_TOKEN);
-    const id = await startRouteDeployment(octokit, { ...target, environment: "pr-123", ref: HEAD_SHA });
+    const id = await startRouteDeployment(octokit, { ...target, environment: "pr-123", ref: HEAD_SHA, pullRequest: 123 });
     await finishRouteDeployment(octokit, { ...target, id, state: "failure", description: "orders failed" });
     assert.deepEqual(
       github.deployments(REPOSITORY)[0]?.statuses.map((status) => status.state),
@@ -47,18 +47,29 @@ describe("route deployments", () => {
     const octokit = client(github, ACTIONS_TOKEN);
     const ids: number[] = [];
     for (let push = 0; push < 3; push++) {
-      const id = await startRouteDeployment(octokit, { ...target, environment: "pr-123", ref: HEAD_SHA });
+      const id = await startRouteDeployment(octokit, { ...target, environment: "pr-123", ref: HEAD_SHA, pullRequest: 123 });
       await finishRouteDeployment(octokit, { ...target, id, state: push === 1 ? "failure" : "success" });
       ids.push(id);
     }
-    const other = await startRouteDeployment(octokit, { ...target, environment: "pr-7", ref: HEAD_SHA });
-    assert.equal(await deactivateRouteDeployments(octokit, { ...target, environment: "pr-123" }), 3);
+    const other = await startRouteDeployment(octokit, { ...target, environment: "pr-7", ref: HEAD_SHA, pullRequest: 7 });
+    assert.equal(await deactivateRouteDeployments(octokit, { ...target, environment: "pr-123", pullRequest: 123 }), 3);
     for (const deployment of github.deployments(REPOSITORY)) {
       const last = deployment.statuses.at(-1)?.state;
       assert.equal(last, deployment.id === other ? "in_progress" : "inactive", `deployment ${deployment.id}`);
     }
     // Already inactive: nothing more to write.
-    assert.equal(await deactivateRouteDeployments(octokit, { ...target, environment: "pr-123" }), 0);
+    assert.equal(await deactivateRouteDeployments(octokit, { ...target, environment: "pr-123", pullRequest: 123 }), 0);
     assert.equal(github.deployments(REPOSITORY).filter((deployment) => ids.includes(deployment.id)).every((deployment) => deployment.statuses.length === 3), true);
+  });
+
+  it("leaves the deployments another pull request made to the same route name", async () => {
+    const octokit = client(github, ACTIONS_TOKEN);
+    const mine = await startRouteDeployment(octokit, { ...target, environment: "demo", ref: HEAD_SHA, pullRequest: 7 });
+    const theirs = await startRouteDeployment(octokit, { ...target, environment: "demo", ref: HEAD_SHA, pullRequest: 8 });
+    assert.deepEqual(github.deployments(REPOSITORY).find((deployment) => deployment.id === mine)?.payload, { pull_request: 7 });
+    assert.equal(await deactivateRouteDeployments(octokit, { ...target, environment: "demo", pullRequest: 7 }), 1);
+    const last = (id: number): string | undefined => github.deployments(REPOSITORY).find((deployment) => deployment.id === id)?.statuses.at(-1)?.state;
+    assert.equal(last(mine), "inactive");
+    assert.equal(last(theirs), "in_progress");
   });
 });

@@ -16,7 +16,7 @@ export interface BundleRun {
   errors: string[];
   /** The messages of `::warning::` workflow commands, in order. */
   warnings: string[];
-  /** Killed by `killAfterMs` before it ended. */
+  /** Killed by `killAfterMs` or `killWhen` before it ended. */
   killed: boolean;
 }
 
@@ -29,6 +29,8 @@ export interface BundleRunOptions {
   cwd?: string;
   /** SIGKILL the process this long after its start, as a cancelled job or a lost runner would. */
   killAfterMs?: number;
+  /** When this settles, the process is killed (SIGKILL), as a cancelled or crashed runner would end it. */
+  killWhen?: Promise<unknown>;
 }
 
 const repositoryRoot = resolve(import.meta.dirname, "..", "..");
@@ -134,6 +136,9 @@ export async function runBundle(name: string, options: BundleRunOptions = {}): P
       : setTimeout(() => {
           killed = child.kill("SIGKILL");
         }, options.killAfterMs);
+  void options.killWhen?.then(() => {
+    killed = child.kill("SIGKILL");
+  });
   const exitCode = await new Promise<number>((resolveExit) => child.on("close", (code) => resolveExit(code ?? 1)));
   clearTimeout(killer);
   return {

@@ -50,6 +50,7 @@ async function seedCopy(copy: Copy): Promise<void> {
     [TAG.kind]: copy.route === "shadow" ? "shadow" : "ephemeral",
     [TAG.baseService]: copy.base,
     [TAG.repository]: REPOSITORY,
+    [TAG.cluster]: CLUSTER,
     [TAG.commit]: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
     [TAG.createdAt]: new Date(now - HOUR).toISOString(),
     [TAG.pullRequest]: pr,
@@ -93,7 +94,7 @@ function reapBundle(options: { inputs?: Record<string, string>; event: { name: s
   return runBundle("reap", {
     inputs: { cluster: CLUSTER, "github-token": TOKEN, ...options.inputs },
     event: options.event,
-    env: { AWS_ENDPOINT_URL_ECS: ecsEmulator.url, GITHUB_API_URL: github.url },
+    env: { ...ecsEmulator.endpointEnv(), GITHUB_API_URL: github.url },
   });
 }
 

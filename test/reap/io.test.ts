@@ -7,11 +7,13 @@ import { MemoryLogger, silentLogger } from "../../src/common/logger.js";
 import { ConfigurationError } from "../../src/common/errors.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import { createGitHubClient } from "../../src/github/client.js";
-import { deleteServices, retireTaskDefinitions } from "../../src/reap/delete.js";
+import { deleteServices, retireRevisions } from "../../src/reap/delete.js";
+import { findTaggedRevisions, type TaggedRevision } from "../../src/ecs/tagged-revisions.js";
 import { discoverServices, readPullRequestStates } from "../../src/reap/discover.js";
 import type { Decision } from "../../src/reap/select.js";
-import { ecsClient, fargateTaskDefinition, withEmulator } from "../emulators/ecs/test-support.js";
+import { ecsClient, fargateTaskDefinition, taggingClient, withEmulator } from "../emulators/ecs/test-support.js";
 import { startGitHubEmulator } from "../emulators/github/index.js";
+
 
 async function revisions(ecs: ECSClient, family: string, status: "ACTIVE" | "INACTIVE"): Promise<string[]> {
   const listed = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status }));
@@ -24,7 +26,7 @@ function bridgeTaskDefinition(family: string): RegisterTaskDefinitionCommandInpu
 }
 
 function decision(service: string, serviceArn: string): Decision {
-  return { service, serviceArn, route: "pr-1", pullRequest: 1, taskDefinitionFamily: `${service}`, reason: "pull request #1 closed" };
+  return { service, serviceArn, route: "pr-1", pullRequest: 1, baseService: service.split("--")[0], migrate: false, reason: "pull request #1 closed" };
 }
 
 describe("discoverServices", () => {
@@ -94,55 +96,85 @@ describe("discoverServices", () => {
   });
 });
 
-describe("retireTaskDefinitions", () => {
+describe("findTaggedRevisions and retireRevisions", () => {
+  const ours = (route: string, cluster = "dev"): { key: string; value: string }[] => [
+    { key: TAG.managedBy, value: MANAGED_BY },
+    { key: TAG.cluster, value: cluster },
+    { key: TAG.route, value: route },
+  ];
+
   async function seedFamilies(ecs: ECSClient): Promise<void> {
-    for (const family of ["orders--pr-1", "orders--pr-1", "orders--pr-1", "orders--pr-12", "orders--pr-12"]) {
-      await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition(family)));
+    for (const [family, cluster] of [
+      ["orders--pr-1", "dev"],
+      ["orders--pr-1", "dev"],
+      ["orders--pr-1", "staging"],
+      ["orders--pr-12", "dev"],
+      ["orders--pr-12", "dev"],
+    ] as const) {
+      await ecs.send(new RegisterTaskDefinitionCommand({ ...fargateTaskDefinition(family), tags: ours(family.split("--")[1] as string, cluster) }));
     }
+    // Not ours: no tags at all.
+    await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("orders--pr-1")));
     // An earlier run only deregistered revision 1.
     await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: "orders--pr-1:1" }));
   }
 
-  it("deregisters and deletes every revision of exactly the family, never orders--pr-12", async () => {
+  it("finds by the cluster and route tags through the Tagging API, with each revision's status from ECS", async () => {
+    await withEmulator({}, async (emulator, ecs) => {
+      await seedFamilies(ecs);
+      const tagging = taggingClient(emulator);
+      const found = await findTaggedRevisions({ ecs, tagging }, { cluster: "dev", route: "pr-1" }, 3);
+      assert.deepEqual(found.map((revision) => [revision.arn.split("/").pop(), revision.status]).sort(), [
+        ["orders--pr-1:1", "INACTIVE"],
+        ["orders--pr-1:2", "ACTIVE"],
+      ]);
+      const sweep = await findTaggedRevisions({ ecs, tagging }, { cluster: "dev" }, 3);
+      assert.equal(sweep.length, 4);
+      assert.ok((emulator.callCounts().GetResources ?? 0) >= 1);
+      tagging.destroy();
+    });
+  });
+
+  it("deregisters and deletes exactly the revisions given, never another cluster's of the same family", async () => {
     await withEmulator({}, async (_emulator, ecs) => {
       await seedFamilies(ecs);
-      const [retirement] = await retireTaskDefinitions(ecs, ["orders--pr-1"], {
-        deleteTaskDefinitions: true,
-        concurrency: 3,
-        dryRun: false,
-        logger: silentLogger,
-      });
+      const tagging = taggingClient(_emulator);
+      const found = await findTaggedRevisions({ ecs, tagging }, { cluster: "dev", route: "pr-1" }, 3);
+      const [retirement] = await retireRevisions(ecs, found, { deleteTaskDefinitions: true, concurrency: 3, dryRun: false, logger: silentLogger });
       assert.equal(retirement?.error, undefined);
-      assert.deepEqual(retirement?.deregistered.map((arn) => arn.split("/").pop()), ["orders--pr-1:2", "orders--pr-1:3"]);
-      assert.deepEqual(retirement?.deleted.map((arn) => arn.split("/").pop()), ["orders--pr-1:1", "orders--pr-1:2", "orders--pr-1:3"]);
-      assert.deepEqual(await revisions(ecs, "orders--pr-1", "ACTIVE"), []);
+      assert.deepEqual(retirement?.deregistered.map((arn) => arn.split("/").pop()), ["orders--pr-1:2"]);
+      assert.deepEqual(retirement?.deleted.map((arn) => arn.split("/").pop()), ["orders--pr-1:1", "orders--pr-1:2"]);
+      assert.deepEqual((await revisions(ecs, "orders--pr-1", "ACTIVE")).map((arn) => arn.split("/").pop()), ["orders--pr-1:3", "orders--pr-1:4"]);
       assert.equal((await revisions(ecs, "orders--pr-12", "ACTIVE")).length, 2);
+      tagging.destroy();
     });
   });
 
   it("only deregisters by default, and a dry run makes no mutating call", async () => {
     await withEmulator({}, async (emulator, ecs) => {
       await seedFamilies(ecs);
+      const tagging = taggingClient(emulator);
+      const found: TaggedRevision[] = await findTaggedRevisions({ ecs, tagging }, { cluster: "dev", route: "pr-1" }, 3);
       emulator.resetCalls();
       const logger = new MemoryLogger();
-      const [dry] = await retireTaskDefinitions(ecs, ["orders--pr-1"], { deleteTaskDefinitions: true, concurrency: 3, dryRun: true, logger });
+      const [dry] = await retireRevisions(ecs, found, { deleteTaskDefinitions: true, concurrency: 3, dryRun: true, logger });
       assert.deepEqual(emulator.calls().filter((call) => call.mutating), []);
-      assert.equal(dry?.deregistered.length, 2);
-      assert.equal(dry?.deleted.length, 3);
+      assert.equal(dry?.deregistered.length, 1);
+      assert.equal(dry?.deleted.length, 2);
       assert.deepEqual(
         logger.lines.map((line) => line.message),
-        ["would deregister 2 revision(s) of orders--pr-1", "would delete 3 revision(s) of orders--pr-1"],
+        ["would deregister 1 revision(s) of orders--pr-1", "would delete 2 revision(s) of orders--pr-1"],
       );
-      await retireTaskDefinitions(ecs, ["orders--pr-1"], { deleteTaskDefinitions: false, concurrency: 3, dryRun: false, logger: silentLogger });
-      assert.deepEqual(await revisions(ecs, "orders--pr-1", "ACTIVE"), []);
-      assert.equal((await revisions(ecs, "orders--pr-1", "INACTIVE")).length, 3);
+      await retireRevisions(ecs, found, { deleteTaskDefinitions: false, concurrency: 3, dryRun: false, logger: silentLogger });
+      assert.equal((await revisions(ecs, "orders--pr-1", "INACTIVE")).length, 2);
       assert.deepEqual(emulator.callCounts().DeleteTaskDefinitions, undefined);
+      tagging.destroy();
     });
   });
 });
 
 describe("deleteServices", () => {
-  it("deletes with force and reports a failed deletion without stopping the others", async () => {
+  it("deletes with force; a service already gone counts as deleted, so a re-run goes on", async () => {
     await withEmulator({ clusters: ["dev"] }, async (emulator, ecs) => {
       const seeded = emulator.seedService({
         cluster: "dev",
@@ -157,8 +189,9 @@ describe("deleteServices", () => {
         { concurrency: 2, dryRun: false, logger },
       );
       assert.equal(results[0]?.error, undefined);
-      assert.match(results[1]?.error ?? "", /not found/i);
-      assert.equal(logger.lines.filter((line) => line.level === "error").length, 1);
+      assert.equal(results[1]?.error, undefined);
+      assert.ok(logger.lines.some((line) => line.message === "service gone--pr-1 was already deleted"));
+      assert.equal(logger.lines.filter((line) => line.level === "error").length, 0);
       assert.equal(emulator.callCounts().DeleteService, 2);
     });
   });

@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { taskDefinitionFamily } from "../../src/ecs/names.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
+import { selectRevisions } from "../../src/reap/revisions.js";
+import type { TaggedRevision } from "../../src/ecs/tagged-revisions.js";
 import {
   OVER_MAX_DELETIONS,
-  familiesToDeregister,
   pullRequestsToLookUp,
-  routeTaskDefinitionFamily,
   routesTornDown,
   selectServices,
   type ClusterService,
@@ -19,6 +19,7 @@ import {
 } from "../../src/reap/select.js";
 
 const REPOSITORY = "Codertocat/Hello-World";
+const IDENTITY = { name: REPOSITORY, id: undefined };
 const NOW = new Date("2026-11-22T12:00:00.000Z");
 const HOUR = 3_600_000;
 /** Fixed, so that a run that reaches the cap or multi-digit revisions does so every time. */
@@ -116,6 +117,7 @@ function render(intent: Intent, index: number): Generated {
       serviceArn: `arn:aws:ecs:us-east-1:123456789012:service/dev/${serviceName}-${index}`,
       status: intent.status,
       taskDefinition: `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${index + 1}`,
+      taskDefinitions: [`arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${index + 1}`],
       tags,
     },
   };
@@ -176,7 +178,7 @@ const optionsArbitrary = fc.record({
 
 function sweepOptions(options: { includeShadow: boolean; maxDeletions: number; maxAge: boolean }): SelectionOptions {
   return {
-    repository: REPOSITORY,
+    repository: IDENTITY,
     mode: { kind: "sweep", maxAgeMs: options.maxAge ? 7 * 24 * HOUR : undefined },
     includeShadow: options.includeShadow,
     maxDeletions: options.maxDeletions,
@@ -263,20 +265,28 @@ describe("selectServices (property)", () => {
     );
   });
 
-  it("never deregisters a family a remaining service runs, nor one that is not the route's own", () => {
+  it("never retires a revision a remaining service runs, another repository's, or one of a live copy in a sweep", () => {
     fc.assert(
       fc.property(clusterArbitrary, prStatesArbitrary, optionsArbitrary, (cluster, states, flags) => {
         const services = cluster.map((entry) => entry.service);
-        const selection = selectServices(services, states, { ...sweepOptions(flags), includeShadow: true });
-        const families = familiesToDeregister(services, selection.delete);
+        const options = { ...sweepOptions(flags), includeShadow: true };
+        const selection = selectServices(services, states, options);
         const deleted = new Set(selection.delete.map((decision) => decision.serviceArn));
-        for (const service of services) {
-          if (deleted.has(service.serviceArn)) continue;
-          assert.ok(!families.includes(taskDefinitionFamily(service.taskDefinition ?? "") ?? ""), `${service.serviceName} still runs it`);
-        }
-        for (const family of families) {
-          const owner = selection.delete.find((decision) => decision.taskDefinitionFamily === family);
-          assert.ok(owner?.route !== undefined && family.endsWith(`--${owner.route}`));
+        const remaining = services.filter((service) => !deleted.has(service.serviceArn));
+        // Every service's revision, as the Tagging API would find it with the service's own tags.
+        const revisions: TaggedRevision[] = services.flatMap((service) => {
+          const arn = service.taskDefinition ?? "";
+          const match = /task-definition\/(.+):(\d+)$/.exec(arn);
+          return match === null ? [] : [{ arn, family: match[1] as string, revision: Number(match[2]), status: "ACTIVE" as const, tags: { ...service.tags, [TAG.baseService]: service.serviceName.split("--")[0] as string } }];
+        });
+        const retired = selectRevisions(revisions, remaining, states, options).retire;
+        for (const decision of retired) {
+          assert.equal(decision.revision.tags[TAG.repository], REPOSITORY);
+          assert.ok(decision.revision.family.endsWith(`--${decision.route}`));
+          for (const service of remaining) {
+            if (service.status === "ACTIVE") assert.ok(!service.taskDefinitions.includes(decision.revision.arn), `${service.serviceName} still runs it`);
+            if (service.status === "ACTIVE" && service.tags[TAG.repository] === REPOSITORY) assert.notEqual(service.serviceName, decision.service);
+          }
         }
       }),
       { seed: SEED, numRuns: 200 },
@@ -290,13 +300,14 @@ describe("selectServices (examples)", () => {
     serviceArn: `arn:aws:ecs:us-east-1:1:service/dev/${name}`,
     status: "ACTIVE",
     taskDefinition: `arn:aws:ecs:us-east-1:1:task-definition/${name}:3`,
+    taskDefinitions: [`arn:aws:ecs:us-east-1:1:task-definition/${name}:3`],
     tags: { [TAG.managedBy]: MANAGED_BY, [TAG.repository]: REPOSITORY, [TAG.route]: route, ...extra },
   });
 
-  it("reaping pr-1 leaves pr-12 alone and deregisters only the exact family", () => {
+  it("reaping pr-1 leaves pr-12 alone", () => {
     const services = [managed("orders--pr-1", "pr-1"), managed("orders--pr-12", "pr-12")];
     const selection = selectServices(services, new Map(), {
-      repository: REPOSITORY,
+      repository: IDENTITY,
       mode: { kind: "route", route: "pr-1", because: "pull request #1 closed" },
       includeShadow: false,
       maxDeletions: 25,
@@ -304,13 +315,12 @@ describe("selectServices (examples)", () => {
     });
     assert.deepEqual(selection.delete.map((decision) => decision.service), ["orders--pr-1"]);
     assert.equal(selection.otherRoutes, 1);
-    assert.deepEqual(familiesToDeregister(services, selection.delete), ["orders--pr-1"]);
-    assert.deepEqual(routesTornDown(selection), [{ route: "pr-1", pullRequest: 1, removed: ["orders--pr-1"], reason: "pull request #1 closed" }]);
+    assert.deepEqual(routesTornDown(selection.delete, selection.keep, []), [{ route: "pr-1", pullRequest: 1, removed: ["orders--pr-1"], reason: "pull request #1 closed" }]);
   });
 
   it("a sweep keeps an open, fresh PR copy and names why", () => {
     const services = [managed("orders--pr-3", "pr-3", { [TAG.expiresAt]: "2026-11-23T00:00:00Z", [TAG.createdAt]: "2026-11-22T00:00:00Z" })];
-    const options: SelectionOptions = { repository: REPOSITORY, mode: { kind: "sweep", maxAgeMs: 7 * 24 * HOUR }, includeShadow: false, maxDeletions: 25, now: NOW };
+    const options: SelectionOptions = { repository: IDENTITY, mode: { kind: "sweep", maxAgeMs: 7 * 24 * HOUR }, includeShadow: false, maxDeletions: 25, now: NOW };
     assert.deepEqual(pullRequestsToLookUp(services, options), [3]);
     const selection = selectServices(services, new Map([[3, { kind: "open" }]]), options);
     assert.deepEqual(selection.delete, []);
@@ -329,7 +339,7 @@ describe("selectServices (examples)", () => {
         [4, { kind: "closed", merged: true }],
         [5, { kind: "closed", merged: false }],
       ]),
-      { repository: REPOSITORY, mode: { kind: "sweep", maxAgeMs: 7 * 24 * HOUR }, includeShadow: false, maxDeletions: 25, now: NOW },
+      { repository: IDENTITY, mode: { kind: "sweep", maxAgeMs: 7 * 24 * HOUR }, includeShadow: false, maxDeletions: 25, now: NOW },
     );
     assert.deepEqual(
       selection.delete.map((decision) => [decision.service, decision.reason]),
@@ -348,6 +358,7 @@ describe("selectServices (unreadable pull requests)", () => {
     serviceArn: `arn:aws:ecs:us-east-1:1:service/dev/${name}`,
     status: "ACTIVE",
     taskDefinition: `arn:aws:ecs:us-east-1:1:task-definition/${name}:1`,
+    taskDefinitions: [`arn:aws:ecs:us-east-1:1:task-definition/${name}:1`],
     tags: { [TAG.managedBy]: MANAGED_BY, [TAG.repository]: REPOSITORY, [TAG.route]: route, [TAG.expiresAt]: expiresAt },
   });
 
@@ -359,7 +370,7 @@ describe("selectServices (unreadable pull requests)", () => {
         [8, { kind: "not-found" }],
         [9, { kind: "unknown", reason: "HTTP 403" }],
       ]),
-      { repository: REPOSITORY, mode: { kind: "sweep", maxAgeMs: undefined }, includeShadow: false, maxDeletions: 25, now: NOW },
+      { repository: IDENTITY, mode: { kind: "sweep", maxAgeMs: undefined }, includeShadow: false, maxDeletions: 25, now: NOW },
     );
     assert.deepEqual(
       selection.delete.map((decision) => [decision.service, decision.reason]),
@@ -375,13 +386,9 @@ describe("selectServices (unreadable pull requests)", () => {
 });
 
 describe("task-definition families", () => {
-  it("reads the family from an ARN and accepts only the route's own", () => {
+  it("reads the family from an ARN", () => {
     assert.equal(taskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-12:7"), "orders--pr-12");
     assert.equal(taskDefinitionFamily("orders:3"), "orders");
     assert.equal(taskDefinitionFamily("orders"), undefined);
-    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-12:7", "pr-1"), undefined);
-    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:7", "pr-1"), "orders--pr-1");
-    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders:7", "pr-1"), undefined);
-    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/--pr-1:7", "pr-1"), undefined);
   });
 });

@@ -10,6 +10,7 @@ import type { RouteRead } from "../../deploy/read.js";
 import { HookFailure, runHook } from "../../hooks/run-hook.js";
 import { deployOutputs, deploySummary } from "../../deploy/report.js";
 import { createEcsClient } from "../../ecs/client.js";
+import { clusterName } from "../../ecs/names.js";
 import type { RouteKind } from "../../ecs/tags.js";
 import type { WorkflowEvent } from "../../github/event.js";
 import type { Route } from "../../routing/route.js";
@@ -45,6 +46,9 @@ export function deployOptions(run: DeployRun, logger: Logger): DeployRouteOption
     maxConcurrency: settings.maxConcurrency,
     tags: {
       repository: event.repository,
+      repositoryId: event.repositoryId,
+      cluster: clusterName(settings.cluster),
+      sharedRoute: false,
       commit: event.sha,
       pullRequest: pullRequestNumber(run),
       expiresAt: expiresAt(run),

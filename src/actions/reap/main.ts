@@ -9,6 +9,7 @@ import { readCopiesUsage } from "../../cost/read.js";
 import { clusterCostSection } from "../../cost/render.js";
 import { usageByRoute, usageOf, type CopyUsage, type Prices } from "../../cost/usage.js";
 import { checkAwsConfiguration, createEcsClient } from "../../ecs/client.js";
+import { createTaggingClient } from "../../ecs/tagged-revisions.js";
 import { createGitHubClient } from "../../github/client.js";
 import { readWorkflowEvent } from "../../github/event.js";
 import { tearDownRoute } from "../../github/pull-request-experience.js";
@@ -30,7 +31,7 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
   if (mode.kind === "route" && settings.maxAgeMs !== undefined) logger.warning("max-age applies to a sweep only; reaping one route ignores it");
   const plan: ReapPlan = {
     cluster: settings.cluster,
-    repository: event.repository,
+    repository: { name: event.repository, id: event.repositoryId },
     owner: event.owner,
     repo: event.repo,
     mode,
@@ -45,7 +46,8 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
   if (token !== undefined) core.setSecret(token);
 
   const ecs = createEcsClient();
-  await checkAwsConfiguration(ecs);
+  const { region } = await checkAwsConfiguration(ecs);
+  const tagging = createTaggingClient(region);
   const github = token === undefined ? undefined : createGitHubClient(token);
   const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
   const logUrl = env.GITHUB_RUN_ID === undefined ? undefined : `${serverUrl}/${event.repository}/actions/runs/${env.GITHUB_RUN_ID}`;
@@ -56,7 +58,7 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
           tearDownRoute({ octokit: github, owner: event.owner, repo: event.repo, pullRequest, route, logUrl, logger, removed, reason });
 
   if (plan.dryRun) logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub");
-  const report = await reap(plan, { ecs, github, tearDown, logger });
+  const report = await reap(plan, { ecs, tagging, github, tearDown, logger });
 
   writeOutputs({
     [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
@@ -71,6 +73,10 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
 
   if (mode.kind === "route" && report.deleted.length === 0 && report.kept.length === 0) {
     logger.info(`route ${mode.route} has no services in cluster ${plan.cluster}: nothing was deployed, nothing to reap`);
+  }
+  if (report.pending.length > 0) {
+    const routes = report.pending.map(({ route, why }) => `${route} (${why})`).join("; ");
+    throw new Error(`route(s) ${routes} could not be torn down completely; run the reap again to retry what is left`);
   }
   if (report.failedDeletions > 0 || report.failedFamilies > 0) {
     throw new Error(

@@ -67,7 +67,7 @@ const options: EcsEmulatorOptions = {
 const emulator = await startEcsEmulator(options);
 console.log(`Amazon ECS emulator listening on ${emulator.url}`);
 console.log(`Point the AWS SDK at it with:`);
-console.log(`  export AWS_ENDPOINT_URL_ECS=${emulator.url}`);
+console.log(`  export AWS_ENDPOINT_URL_ECS=${emulator.url} AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API=${emulator.url}`);
 console.log(`  export AWS_REGION=${options.region ?? "us-east-1"} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`);
 console.log(`Clusters: ${(options.clusters ?? ["default"]).join(", ")}. Ctrl-C to stop.`);
 

@@ -21,6 +21,7 @@ import { operations, unknownOperation } from "./operations.js";
 import { EcsModel, type ModelSettings, type RunTaskOutcome } from "./services.js";
 import { TaskDefinitionStore } from "./task-definitions.js";
 import { mergeTags } from "./tags.js";
+import { TAGGING_TARGET_PREFIX, taggingOperations } from "../tagging/operations.js";
 
 export interface EcsEmulatorOptions {
   /** 0 = random (default). */
@@ -104,6 +105,13 @@ export interface EcsEmulator {
   finishDraining(cluster: string, service: string): void;
   /** Epoch ms the latest PRIMARY deployment became COMPLETED. */
   deploymentCompletedAt(cluster: string, service: string): number | undefined;
+  /**
+   * The `nth` next call of `operation` takes effect and is never answered, as if the caller were killed
+   * right after that step; resolves when it has happened (the test then kills the caller).
+   */
+  haltAfter(operation: string, nth?: number): Promise<void>;
+  /** The variables that point the AWS SDK's ECS and Resource Groups Tagging API clients here. */
+  endpointEnv(): { AWS_ENDPOINT_URL_ECS: string; AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: string };
   /** Registers the task definition and creates the service directly, without HTTP. */
   seedService(input: SeedServiceInput): { serviceArn: string; taskDefinitionArn: string };
 }
@@ -131,6 +139,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
   let random = seededRandom(options.seed ?? 1);
   let buckets = throttleBuckets(options.throttle, clock());
   let callLog: EcsCall[] = [];
+  const halts: { operation: string; remaining: number; halted: () => void }[] = [];
 
   let waiters: { matches: (call: EcsCall, calls: readonly EcsCall[]) => boolean; resolve: () => void }[] = [];
   const record = (call: EcsCall): void => {
@@ -164,8 +173,9 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     const body = await readBody(request);
     if (latencyMs > 0) await delay(latencyMs);
     const target = String(request.headers["x-amz-target"] ?? "");
-    const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
-    const operation = operations[operationName];
+    const operationName = [TARGET_PREFIX, TAGGING_TARGET_PREFIX].reduce((name, prefix) => (name.startsWith(prefix) ? name.slice(prefix.length) : name), target);
+    const taggingOperation = target.startsWith(TAGGING_TARGET_PREFIX) ? taggingOperations[operationName] : undefined;
+    const operation = taggingOperation !== undefined ? { mutating: false, handle: taggingOperation } : operations[operationName];
     const at = clock();
     const mutating = operation?.mutating ?? false;
     const fail = (outcome: EcsCall["outcome"], error: EcsApiError): void => {
@@ -202,6 +212,12 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
         return fail("server-error-after-effect", new EcsApiError("ServerException", "Service unavailable. Try again later.", 500));
       }
       record({ operation: operationName, at, mutating, outcome: "ok" });
+      const halt = halts.find((entry) => entry.operation === operationName);
+      if (halt !== undefined && --halt.remaining === 0) {
+        halts.splice(halts.indexOf(halt), 1);
+        halt.halted();
+        return;
+      }
       answer(response, 200, output);
     } catch (error) {
       if (error instanceof EcsApiError) return fail(error.statusCode >= 500 ? "server-error" : "error", error);
@@ -254,6 +270,11 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       }),
     finishDraining: (cluster, service) => model.finishDraining(cluster, service, clock()),
     deploymentCompletedAt: (cluster, service) => model.deploymentCompletedAt(cluster, service, clock()),
+    haltAfter: (operation, nth = 1) =>
+      new Promise<void>((halted) => {
+        halts.push({ operation, remaining: nth, halted });
+      }),
+    endpointEnv: () => ({ AWS_ENDPOINT_URL_ECS: url, AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: url }),
     seedService(input) {
       const now = clock();
       const taskDefinition = model.taskDefinitions.register(input.taskDefinition, now);

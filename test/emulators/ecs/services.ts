@@ -683,6 +683,27 @@ export class EcsModel {
   // ---- tags ----
 
   /**
+   * Every tagged resource of the account, as the Resource Groups Tagging API indexes it: clusters,
+   * services that are not INACTIVE, and task-definition revisions that are not being deleted.
+   */
+  taggedResources(now: number): { arn: string; type: string; tags: Tag[] }[] {
+    const resources: { arn: string; type: string; tags: Tag[] }[] = [];
+    for (const cluster of this.clusters.values()) {
+      resources.push({ arn: cluster.arn, type: "ecs:cluster", tags: cluster.tags });
+      for (const name of [...cluster.services.keys()]) {
+        const service = this.liveService(cluster, name, now);
+        if (service !== undefined && this.statusOf(service, now) !== "INACTIVE") {
+          resources.push({ arn: service.arn, type: "ecs:service", tags: service.tags });
+        }
+      }
+    }
+    for (const record of this.taskDefinitions.all()) {
+      if (record.status !== "DELETE_IN_PROGRESS") resources.push({ arn: record.arn, type: "ecs:task-definition", tags: record.tags });
+    }
+    return resources.filter((resource) => resource.tags.length > 0);
+  }
+
+  /**
    * The tags of the resource an ARN names. Tagging needs the long ARN format (`service/<cluster>/<name>`,
    * `task/<cluster>/<id>`); a resource that does not exist is a ResourceNotFoundException, as TagResource and
    * UntagResource document it.

@@ -161,6 +161,11 @@ export class TaskDefinitionStore {
     return paginate(all, (record) => record.arn, input, { defaultMax: 100, max: 100 });
   }
 
+  /** Every revision of every family, in registration order per family. */
+  all(): TaskDefinitionRecord[] {
+    return [...this.families.values()].flat();
+  }
+
   findByArn(arn: string): TaskDefinitionRecord | undefined {
     return /:\d+$/.test(arn) ? this.find(arn) : undefined;
   }

@@ -1,4 +1,5 @@
 import { ECSClient, type ECSClientConfig, type RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { setTimeout as delay } from "node:timers/promises";
 import { startEcsEmulator, type EcsEmulator, type EcsEmulatorOptions } from "./index.js";
 
@@ -9,6 +10,15 @@ export function ecsClient(emulator: EcsEmulator, config: Partial<ECSClientConfig
     region: "us-east-1",
     credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
     ...config,
+  });
+}
+
+/** A real Resource Groups Tagging API client pointed at the emulator, which answers it too. */
+export function taggingClient(emulator: EcsEmulator): ResourceGroupsTaggingAPIClient {
+  return new ResourceGroupsTaggingAPIClient({
+    endpoint: emulator.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
   });
 }
 

@@ -84,6 +84,8 @@ export interface GitHubEmulator {
   deployments(fullName: string): EmulatedDeployment[];
   calls(): GitHubCall[];
   resetCalls(): void;
+  /** The next `count` requests whose method and path match answer `status` (e.g. 502) without taking effect. */
+  failRequests(match: { method: string; path: RegExp }, status: number, count?: number): void;
 }
 
 const DOCS = "https://docs.github.com/rest";
@@ -192,6 +194,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const tokens = new Map<string, Caller>();
   const actors = new Map<string, Actor>();
   const log: GitHubCall[] = [];
+  const failures: { method: string; path: RegExp; status: number; remaining: number }[] = [];
   let nextId = 1000;
   // Every write moves the clock by a second at least, so created/updated times order like GitHub's.
   let lastTime = 0;
@@ -226,7 +229,13 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     let reply: Reply;
     try {
       const body = await readBody(request);
-      reply = route(request.method ?? "GET", url, request.headers.authorization, body);
+      const failure = failures.find((entry) => entry.method === request.method && entry.path.test(url.pathname));
+      if (failure !== undefined) {
+        if (--failure.remaining === 0) failures.splice(failures.indexOf(failure), 1);
+        reply = message(failure.status, "Server Error");
+      } else {
+        reply = route(request.method ?? "GET", url, request.headers.authorization, body);
+      }
     } catch (error) {
       reply = error instanceof Reply ? error : message(500, String(error));
     }
@@ -605,6 +614,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   return {
     url: listeningUrl,
     close,
+    failRequests(match, status, count = 1) {
+      failures.push({ ...match, status, remaining: count });
+    },
     addRepository(fullName) {
       const [owner, name] = fullName.split("/");
       if (owner === undefined || name === undefined || owner === "" || name === "") {
