@@ -115,13 +115,13 @@ describe("deployRoute", () => {
   });
 
   it("refuses, before any change, user tags that would take an existing copy past 50 tags (TagResource keeps the old ones)", async () => {
-    const userTags = (prefix: string): Record<string, string> => Object.fromEntries(Array.from({ length: 41 }, (_, index) => [`${prefix}${index}`, "v"]));
+    const userTags = (prefix: string): Record<string, string> => Object.fromEntries(Array.from({ length: 39 }, (_, index) => [`${prefix}${index}`, "v"]));
     const first = await deployRoute(options("pr-19", ["orders"], { wait: false, tags: { ...options("pr-19", []).tags, userTags: userTags("t") } }));
     assert.equal(first.failed, false);
     emulator.resetCalls();
     await assert.rejects(
       deployRoute(options("pr-19", ["orders"], { wait: false, tags: { ...options("pr-19", []).tags, userTags: userTags("u") } })),
-      (error: unknown) => error instanceof ConfigurationError && error.input === "tags" && /orders--pr-19 already has 49 tags; with these it would have 90, over ECS's limit of 50/.test(error.message),
+      (error: unknown) => error instanceof ConfigurationError && error.input === "tags" && /orders--pr-19 already has 50 tags; with these it would have 89, over ECS's limit of 50/.test(error.message),
     );
     assert.deepEqual(emulator.calls().filter((call) => call.mutating), []);
   });

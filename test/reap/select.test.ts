@@ -285,7 +285,8 @@ describe("selectServices (property)", () => {
           assert.ok(decision.revision.family.endsWith(`--${decision.route}`));
           for (const service of remaining) {
             if (service.status === "ACTIVE") assert.ok(!service.taskDefinitions.includes(decision.revision.arn), `${service.serviceName} still runs it`);
-            if (service.status === "ACTIVE" && service.tags[TAG.repository] === REPOSITORY) assert.notEqual(service.serviceName, decision.service);
+            const ours = service.tags[TAG.managedBy] === MANAGED_BY && service.tags[TAG.repository] === REPOSITORY;
+            if (service.status === "ACTIVE" && ours) assert.notEqual(service.serviceName, decision.service);
           }
         }
       }),
