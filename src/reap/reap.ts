@@ -83,8 +83,8 @@ export interface ReapReport {
   failedFamilies: number;
   /** Routes whose PR comment and deployments were torn down (or would be). */
   tornDown: string[];
-  /** Routes left pending (GitHub teardown or the on-reap hook failed): the next run retries them. */
-  pending: string[];
+  /** Routes left pending (GitHub teardown or the on-reap hook failed), each with why: the next run retries them. */
+  pending: { route: string; why: string }[];
   /** This repository's copies that still run after the run (the kept ones), as discovered. */
   running: ClusterService[];
 }
@@ -131,9 +131,9 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
   const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
   const revisionSelection = selectRevisions(revisions, remaining, states, options);
 
-  const routes = routesTornDown(deleted, kept, revisionSelection.retire);
+  const routes = routesTornDown(deleted, kept, revisionSelection.retire).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
   const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
-  const pendingKeys = new Set(pending.map((route) => `${route.route}#${route.pullRequest ?? ""}`));
+  const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
   const retiring = revisionSelection.retire.filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
   const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () =>
     retireRevisions(ecs, retiring.map((decision) => decision.revision), {
@@ -154,7 +154,7 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
     failedDeletions: failed.length,
     failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
     tornDown,
-    pending: pending.map((route) => route.route),
+    pending: pending.map(({ route, why }) => ({ route: route.route, why })),
     running: services.filter((service) => keptArns.has(service.serviceArn)),
   };
 }
@@ -194,18 +194,18 @@ async function tearDownRoutes(
   dependencies: ReapDependencies,
   routes: RouteTearDown[],
   kept: readonly Decision[],
-): Promise<{ tornDown: string[]; pending: RouteTearDown[] }> {
+): Promise<{ tornDown: string[]; pending: { route: RouteTearDown; why: string }[] }> {
   const { logger } = dependencies;
   const mode = plan.mode;
   if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
     const number = mode.pullRequest ?? pullRequestOfRoute(mode.route);
-    if (number !== undefined) routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
+    if (number !== undefined) routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because, partial: false });
   }
   if (mode.kind === "route" && mode.pullRequest !== undefined) {
     for (const route of routes) route.pullRequest ??= mode.pullRequest;
   }
   const tornDown: string[] = [];
-  const pending: RouteTearDown[] = [];
+  const pending: { route: RouteTearDown; why: string }[] = [];
   // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
   const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
   if (plan.dryRun) {
@@ -224,8 +224,9 @@ async function tearDownRoutes(
   for (const route of routes) {
     if (route.pullRequest !== undefined && tearDown !== undefined) {
       if (!(await tearDown({ ...route, pullRequest: route.pullRequest }))) {
-        logger.error(`route ${route.route}: the pull request side could not be torn down; its task definitions are kept so that a re-run retries`);
-        pending.push(route);
+        const why = "the pull request's comment or deployment could not be updated";
+        logger.error(`route ${route.route}: ${why}; its task definitions are kept so that a re-run retries`);
+        pending.push({ route, why });
         continue;
       }
       tornDown.push(route.route);
@@ -235,7 +236,7 @@ async function tearDownRoutes(
         await dependencies.onRouteRemoved(route);
       } catch (error) {
         logger.error(`route ${route.route}: ${errorMessage(error)}; its task definitions are kept so that a re-run retries`);
-        pending.push(route);
+        pending.push({ route, why: errorMessage(error).split("\n")[0] ?? "failed" });
       }
     }
   }

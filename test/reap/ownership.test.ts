@@ -180,7 +180,7 @@ describe("nothing is orphaned (14.2)", () => {
     github.failRequests({ method: "POST", path: /\/deployments\/\d+\/statuses$/ }, 502);
     const failed = await reapClosed({ cluster: "dev", number: 8 });
     assert.equal(failed.exitCode, 1);
-    assert.match(failed.errors.join("\n"), /route\(s\) pr-8 could not be torn down completely; run the reap again/);
+    assert.match(failed.errors.join("\n"), /route\(s\) pr-8 \(the pull request's comment or deployment could not be updated\) could not be torn down completely; run the reap again/);
     assert.deepEqual(await revisionStates("orders--pr-8", "payments--pr-8"), { "orders--pr-8:1": "ACTIVE", "payments--pr-8:1": "ACTIVE" });
 
     assertSucceeded(await reapClosed({ cluster: "dev", number: 8 }));
