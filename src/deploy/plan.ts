@@ -6,6 +6,7 @@ import { INPUT } from "../config/action-io.js";
 import { resolveEnvironment } from "../config/environment-overrides.js";
 import type { ServiceSpec } from "../config/services.js";
 import { ECS_NAME_PATTERN, routeFamily, routeServiceName } from "../ecs/names.js";
+import { ownerOf } from "../ecs/ownership.js";
 import { fromEcsTags, refreshedTags, routeTags } from "../ecs/route-tags.js";
 import { MANAGED_BY, TAG, TAG_LIMITS } from "../ecs/tags.js";
 import {
@@ -63,11 +64,12 @@ const OWNERSHIP_RULES: readonly ((copy: ExistingCopy, options: PlanOptions, spec
       ? undefined
       : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
   // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
+  // Known by its id as well as its name: a renamed repository keeps its copies, a new one of the old name gets none.
   (copy, options, spec) => {
-    const owner = copy.tags[TAG.repository];
-    return owner === undefined || owner === options.tags.repository
+    const owner = ownerOf(copy.tags, { name: options.tags.repository, id: options.tags.repositoryId });
+    return owner.kind !== "other"
       ? undefined
-      : `service '${copy.name}' is ${owner}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
+      : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
   },
 ];
 

@@ -5,6 +5,7 @@
 import { paginateListTaskDefinitions, type ECSClient, type TaskDefinitionStatus } from "@aws-sdk/client-ecs";
 import { ResourceGroupsTaggingAPIClient, paginateGetResources } from "@aws-sdk/client-resource-groups-tagging-api";
 import pLimit from "p-limit";
+import { taskDefinitionFamily } from "./names.js";
 import { MANAGED_BY, TAG } from "./tags.js";
 
 /**
@@ -25,9 +26,9 @@ export interface TaggedRevision {
 }
 
 /** `arn:…:task-definition/<family>:<revision>` → family and revision. */
-export function parseTaskDefinitionArn(arn: string): { family: string; revision: number } | undefined {
-  const match = /:task-definition\/([A-Za-z0-9_-]{1,255}):(\d+)$/.exec(arn);
-  return match === null ? undefined : { family: match[1] as string, revision: Number(match[2]) };
+function parseTaskDefinitionArn(arn: string): { family: string; revision: number } | undefined {
+  const family = taskDefinitionFamily(arn);
+  return family === undefined ? undefined : { family, revision: Number(arn.slice(arn.lastIndexOf(":") + 1)) };
 }
 
 /**
