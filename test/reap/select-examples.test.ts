@@ -6,17 +6,18 @@ import { taskDefinitionFamily } from "../../src/ecs/names.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import {
   OVER_MAX_DELETIONS,
-  familiesToDeregister,
   pullRequestsToLookUp,
-  routeTaskDefinitionFamily,
   routesTornDown,
   selectServices,
   type ClusterService,
   type PullRequestState,
   type SelectionOptions,
 } from "../../src/reap/select.js";
+import { selectRevisions } from "../../src/reap/revisions.js";
+import type { TaggedRevision } from "../../src/ecs/tagged-revisions.js";
 
 const REPOSITORY = "Codertocat/Hello-World";
+const IDENTITY = { name: REPOSITORY, id: undefined };
 const NOW = new Date("2026-11-22T12:00:00.000Z");
 const HOUR = 3_600_000;
 
@@ -27,10 +28,11 @@ describe("selectServices (what each tag and option decides)", () => {
     serviceArn: arn(name),
     status,
     taskDefinition: `arn:aws:ecs:us-east-1:1:task-definition/${name}:${revision}`,
+    taskDefinitions: [`arn:aws:ecs:us-east-1:1:task-definition/${name}:${revision}`],
     tags: { [TAG.managedBy]: MANAGED_BY, [TAG.repository]: REPOSITORY, ...tags },
   });
   const sweep = (overrides: Partial<SelectionOptions> = {}): SelectionOptions => ({
-    repository: REPOSITORY,
+    repository: IDENTITY,
     mode: { kind: "sweep", maxAgeMs: undefined },
     includeShadow: false,
     maxDeletions: 25,
@@ -51,7 +53,7 @@ describe("selectServices (what each tag and option decides)", () => {
     assert.ok(selection.keep[0]?.reason.startsWith(OVER_MAX_DELETIONS));
     assert.equal(selection.overMaxDeletions, 1);
     // A route partly kept by the cap is not torn down yet: its comment and deployment stay.
-    assert.deepEqual(routesTornDown(selection).map((entry) => entry.route), ["pr-1", "pr-2"]);
+    assert.deepEqual(routesTornDown(selection.delete, selection.keep, []).map((entry) => entry.route), ["pr-1", "pr-2"]);
   });
 
   it("ties only a route that is exactly pr-<n> to pull request n", () => {
@@ -147,7 +149,7 @@ describe("selectServices (what each tag and option decides)", () => {
     assert.deepEqual(reaped.delete.map((decision) => decision.service), ["orders--shadow", "web--main"]);
   });
 
-  it("expires a copy at its expires-at instant, and ages it out only past max-age", () => {
+  it("expires a copy at its expires-at instant, and ages it out only when no deploy touched it for max-age", () => {
     const maxAgeMs = 24 * HOUR;
     const services = [
       copy("a--pr-1", { [TAG.route]: "pr-1", [TAG.expiresAt]: "2026-11-22T12:00Z" }),
@@ -156,8 +158,9 @@ describe("selectServices (what each tag and option decides)", () => {
       copy("d--pr-4", { [TAG.route]: "pr-4", [TAG.createdAt]: "2026-11-21T11:59:59.999Z" }),
       copy("e--pr-5", { [TAG.route]: "pr-5", [TAG.expiresAt]: "2026-11-22T11:00:00+0000", [TAG.createdAt]: "2026-11-01T00:00:00Z" }),
       copy("f--pr-6", { [TAG.route]: "pr-6" }),
+      copy("g--pr-7", { [TAG.route]: "pr-7", [TAG.createdAt]: "2026-11-01T00:00:00Z", [TAG.updatedAt]: "2026-11-22T00:00:00Z" }),
     ];
-    const open = new Map<number, PullRequestState>([1, 2, 3, 4, 6].map((number) => [number, { kind: "open" }]));
+    const open = new Map<number, PullRequestState>([1, 2, 3, 4, 6, 7].map((number) => [number, { kind: "open" }]));
     open.set(5, { kind: "closed", merged: true });
     const selection = selectServices(services, open, sweep({ mode: { kind: "sweep", maxAgeMs } }));
     assert.deepEqual(reasons(selection.delete), [
@@ -166,9 +169,11 @@ describe("selectServices (what each tag and option decides)", () => {
       ["e--pr-5", "pull request #5 merged; expired at 2026-11-22T11:00:00.000Z; older than max-age (created 2026-11-01T00:00:00.000Z)"],
     ]);
     assert.deepEqual(reasons(selection.keep), [
-      ["b--pr-2", "pull request #2 open; expires at 2026-11-22T12:00:00.001Z; no created-at tag for max-age"],
+      ["b--pr-2", "pull request #2 open; expires at 2026-11-22T12:00:00.001Z; no updated-at or created-at tag for max-age"],
       ["c--pr-3", "pull request #3 open; created 2026-11-21T12:00:00.000Z"],
-      ["f--pr-6", "pull request #6 open; no created-at tag for max-age"],
+      ["f--pr-6", "pull request #6 open; no updated-at or created-at tag for max-age"],
+      // A deploy refreshes updated-at: a copy created long ago but deployed to within max-age stays.
+      ["g--pr-7", "pull request #7 open; updated 2026-11-22T00:00:00.000Z"],
     ]);
   });
 
@@ -182,42 +187,63 @@ describe("selectServices (what each tag and option decides)", () => {
   });
 });
 
-describe("task-definition families to deregister", () => {
-  const service = (name: string, taskDefinition: string | undefined): ClusterService => ({
+describe("task-definition revisions to retire (selectRevisions)", () => {
+  const arn = (family: string, revision: number) => `arn:aws:ecs:us-east-1:1:task-definition/${family}:${revision}`;
+  const revision = (family: string, number: number, tags: Record<string, string>): TaggedRevision => ({
+    arn: arn(family, number),
+    family,
+    revision: number,
+    status: "ACTIVE",
+    tags: { [TAG.managedBy]: MANAGED_BY, [TAG.repository]: REPOSITORY, [TAG.cluster]: "dev", ...tags },
+  });
+  const service = (name: string, taskDefinitions: string[], tags: Record<string, string> = {}): ClusterService => ({
     serviceName: name,
     serviceArn: `arn:aws:ecs:us-east-1:1:service/dev/${name}`,
     status: "ACTIVE",
-    taskDefinition,
-    tags: {},
+    taskDefinition: taskDefinitions[0],
+    taskDefinitions,
+    tags,
   });
-  const deleted = (name: string, family: string | undefined) => ({
-    service: name,
-    serviceArn: `arn:aws:ecs:us-east-1:1:service/dev/${name}`,
-    route: "pr-1",
-    pullRequest: 1,
-    taskDefinitionFamily: family,
-    reason: "pull request #1 closed",
-  });
+  const options = (mode: SelectionOptions["mode"]): SelectionOptions => ({ repository: IDENTITY, mode, includeShadow: false, maxDeletions: 25, now: NOW });
+  const summary = (decisions: { revision: TaggedRevision; service: string; reason: string }[]) =>
+    decisions.map((decision) => [decision.revision.arn.split("/")[1], decision.service, decision.reason]);
 
   it("reads families from multi-digit revisions and bare family:revision", () => {
     assert.equal(taskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:123"), "orders--pr-1");
     assert.equal(taskDefinitionFamily("orders_v2:10"), "orders_v2");
     assert.equal(taskDefinitionFamily("orders:10:x"), undefined);
     assert.equal(taskDefinitionFamily("task-definition/orders"), undefined);
-    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:10", "pr-1"), "orders--pr-1");
-    assert.equal(routeTaskDefinitionFamily("arn:aws:ecs:us-east-1:1:task-definition/x--pr-1:10", "pr-1"), "x--pr-1");
-    assert.equal(routeTaskDefinitionFamily(undefined, "pr-1"), undefined);
   });
 
-  it("deregisters the deleted copies' own families, sorted, unless a remaining service runs one", () => {
-    const services = [
-      service("web--pr-1", "arn:aws:ecs:us-east-1:1:task-definition/web--pr-1:10"),
-      service("api--pr-1", "arn:aws:ecs:us-east-1:1:task-definition/api--pr-1:11"),
-      service("orders--pr-1", "arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:12"),
-      service("pinned-by-hand", "arn:aws:ecs:us-east-1:1:task-definition/orders--pr-1:12"),
-      service("no-task-definition", undefined),
+  it("retires the route's own revisions, unless a remaining service runs one, and never another repository's", () => {
+    const revisions = [
+      revision("web--pr-1", 10, { [TAG.route]: "pr-1", [TAG.baseService]: "web" }),
+      revision("orders--pr-1", 12, { [TAG.route]: "pr-1", [TAG.baseService]: "orders" }),
+      revision("api--pr-1", 3, { [TAG.route]: "pr-1", [TAG.repository]: "Codertocat/Other" }),
+      revision("api--pr-2", 4, { [TAG.route]: "pr-2", [TAG.baseService]: "api" }),
     ];
-    const decisions = [deleted("web--pr-1", "web--pr-1"), deleted("api--pr-1", "api--pr-1"), deleted("orders--pr-1", "orders--pr-1"), deleted("stray", undefined)];
-    assert.deepEqual(familiesToDeregister(services, decisions), ["api--pr-1", "web--pr-1"]);
+    const remaining = [service("pinned-by-hand", [arn("orders--pr-1", 12)])];
+    const selection = selectRevisions(revisions, remaining, new Map(), options({ kind: "route", route: "pr-1", because: "pull request #1 closed" }));
+    assert.deepEqual(summary(selection.retire), [["web--pr-1:10", "web--pr-1", "pull request #1 closed"]]);
+    assert.deepEqual(summary(selection.keep), [["orders--pr-1:12", "orders--pr-1", "service pinned-by-hand runs it"]]);
+    assert.equal(selection.otherRepository, 1);
+  });
+
+  it("in a sweep keeps a live copy's superseded revisions and retires a gone copy's stale ones", () => {
+    const revisions = [
+      revision("web--pr-2", 1, { [TAG.route]: "pr-2", [TAG.baseService]: "web" }),
+      revision("web--pr-2", 2, { [TAG.route]: "pr-2", [TAG.baseService]: "web" }),
+      revision("web--pr-3", 1, { [TAG.route]: "pr-3", [TAG.baseService]: "web" }),
+      revision("web--pr-4", 1, { [TAG.route]: "pr-4", [TAG.baseService]: "web" }),
+    ];
+    const remaining = [service("web--pr-2", [arn("web--pr-2", 2)], { [TAG.managedBy]: MANAGED_BY, [TAG.repository]: REPOSITORY, [TAG.route]: "pr-2" })];
+    const states = new Map<number, PullRequestState>([[2, { kind: "closed", merged: false }], [3, { kind: "closed", merged: true }], [4, { kind: "open" }]]);
+    const selection = selectRevisions(revisions, remaining, states, options({ kind: "sweep", maxAgeMs: undefined }));
+    assert.deepEqual(summary(selection.retire), [["web--pr-3:1", "web--pr-3", "pull request #3 merged"]]);
+    assert.deepEqual(summary(selection.keep), [
+      ["web--pr-2:1", "web--pr-2", "its copy web--pr-2 is live"],
+      ["web--pr-2:2", "web--pr-2", "service web--pr-2 runs it"],
+      ["web--pr-4:1", "web--pr-4", "pull request #4 open"],
+    ]);
   });
 });
