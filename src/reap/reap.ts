@@ -134,7 +134,10 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
   const routes = routesTornDown(deleted, kept, revisionSelection.retire).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
   const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
   const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
-  const retiring = revisionSelection.retire.filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
+  // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
+  const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter(
+    (decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`),
+  );
   const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () =>
     retireRevisions(ecs, retiring.map((decision) => decision.revision), {
       deleteTaskDefinitions: plan.deleteTaskDefinitions,

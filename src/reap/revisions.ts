@@ -1,6 +1,8 @@
 // Which task-definition revisions to retire, decided from their own tags (14.1, 14.2). Pure. A revision
 // is retired only when this cluster and this repository registered it, no service left in the cluster
-// runs it, and its copy is being reaped or is already gone.
+// runs it, and its copy is being reaped or is already gone. Only ACTIVE revisions mean a route's
+// teardown is unfinished (docs/design.md §4, the journal); INACTIVE ones are what a finished teardown
+// leaves, with at most their deletion still to do.
 import { ownerOf } from "../ecs/ownership.js";
 import { TAG } from "../ecs/tags.js";
 import type { TaggedRevision } from "../ecs/tagged-revisions.js";
@@ -17,7 +19,13 @@ export interface RevisionDecision {
 }
 
 export interface RevisionSelection {
+  /** ACTIVE revisions to deregister: their route's teardown is not finished. */
   retire: RevisionDecision[];
+  /**
+   * INACTIVE revisions whose copy is gone: deregistered by a teardown that finished (their route is
+   * done, not torn down again); with delete-task-definitions, deleting them is all that is left.
+   */
+  deregistered: RevisionDecision[];
   /** Ours, kept, each with why. */
   keep: RevisionDecision[];
   /** Tagged for this cluster by another repository: never touched. */
@@ -34,7 +42,7 @@ export function selectRevisions(
   pullRequests: ReadonlyMap<number, PullRequestState>,
   options: SelectionOptions,
 ): RevisionSelection {
-  const selection: RevisionSelection = { retire: [], keep: [], otherRepository: 0 };
+  const selection: RevisionSelection = { retire: [], deregistered: [], keep: [], otherRepository: 0 };
   const active = remaining.filter((service) => service.status === "ACTIVE");
   const runBy = new Map<string, string>();
   for (const service of active) for (const arn of service.taskDefinitions) runBy.set(arn, service.serviceName);
@@ -71,13 +79,17 @@ export function selectRevisions(
       selection.keep.push(decision(dates.unreadable));
       continue;
     }
-    if (options.mode.kind !== "sweep") {
-      selection.retire.push(decision(options.mode.because));
-      continue;
-    }
-    if (liveCopies.has(service)) {
+    if (options.mode.kind === "sweep" && liveCopies.has(service)) {
       // A superseded revision of a live copy goes with its copy.
       selection.keep.push(decision(`its copy ${service} is live`));
+      continue;
+    }
+    if (revision.status !== "ACTIVE") {
+      selection.deregistered.push(decision(options.mode.kind === "sweep" ? "deregistered when its route was torn down" : options.mode.because));
+      continue;
+    }
+    if (options.mode.kind !== "sweep") {
+      selection.retire.push(decision(options.mode.because));
       continue;
     }
     const verdict = staleness(dates, pullRequests, options.mode.maxAgeMs, options.now);
@@ -86,13 +98,16 @@ export function selectRevisions(
   return selection;
 }
 
-/** The pull requests a sweep must ask about for revisions of ours whose copy may be gone. */
+/**
+ * The pull requests a sweep must ask about for ACTIVE revisions of ours whose copy may be gone (an
+ * INACTIVE one's route is done whatever its pull request says).
+ */
 export function revisionPullRequests(revisions: readonly TaggedRevision[], options: SelectionOptions): number[] {
   if (options.mode.kind !== "sweep") return [];
   const numbers = new Set<number>();
   for (const revision of revisions) {
     const route = revision.tags[TAG.route] ?? "";
-    if (ownerOf(revision.tags, options.repository).kind !== "ours" || !isValidRoute(route)) continue;
+    if (revision.status !== "ACTIVE" || ownerOf(revision.tags, options.repository).kind !== "ours" || !isValidRoute(route)) continue;
     const dates = copyDates(revision.tags, route);
     if (!("unreadable" in dates) && dates.pullRequest !== undefined) numbers.add(dates.pullRequest);
   }

@@ -289,8 +289,8 @@ function compare(a: string, b: string): number {
 
 /**
  * The routes (each with its pull request) whose copies are all gone after this run: services deleted
- * now, or revisions retired now whose copy had gone before (a re-run after a teardown that stopped
- * half-way). A route with a copy of the same pull request still kept is not torn down. Their PR
+ * now, or ACTIVE revisions retired now whose copy had gone before (a re-run after a teardown that
+ * stopped half-way; an INACTIVE revision's route is done and is not passed here). A route with a copy of the same pull request still kept is not torn down. Their PR
  * comment and deployments are torn down, the on-reap hook runs, and only then their revisions go.
  */
 export function routesTornDown(

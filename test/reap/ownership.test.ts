@@ -190,6 +190,53 @@ describe("nothing is orphaned (14.2)", () => {
   });
 });
 
+describe("a torn-down route stays done (14.2)", () => {
+  function sweep(inputs: Record<string, string> = {}): Promise<BundleRun> {
+    return runBundle("reap", {
+      inputs: { cluster: "dev", "github-token": TOKEN, ...inputs },
+      event: { name: "schedule", payload: { schedule: "0 3 * * *", repository: { id: Number(A.id), full_name: A.name } } },
+      env: repositoryEnv(A),
+    });
+  }
+  const writes = () => github.calls().filter((call) => call.method !== "GET");
+
+  it("a second sweep reports nothing for a route the first one tore down: its revisions are INACTIVE, it is done", async () => {
+    seedBaseService(ecsEmulator, "orders", { cluster: "dev" });
+    seedBaseService(ecsEmulator, "payments", { cluster: "dev" });
+    assertSucceeded(await deploy({ cluster: "dev", number: 11, services: ["orders", "payments"] }));
+    github.addPullRequest(A.name, { number: 11, state: "closed", headSha: HEAD });
+
+    const first = await sweep();
+    assertSucceeded(first);
+    assert.deepEqual(JSON.parse(first.outputs.deleted ?? "[]").map((entry: { service: string }) => entry.service), ["orders--pr-11", "payments--pr-11"]);
+    assert.match(first.summary, /marked torn down: pr-11/);
+    assert.deepEqual(await revisionStates("orders--pr-11", "payments--pr-11"), { "orders--pr-11:1": "INACTIVE", "payments--pr-11:1": "INACTIVE" });
+
+    github.resetCalls();
+    const second = await sweep();
+    assertSucceeded(second);
+    assert.deepEqual(JSON.parse(second.outputs.deleted ?? "[]"), []);
+    assert.doesNotMatch(second.summary, /torn down/);
+    assert.match(second.summary, /deregistered 0 revision\(s\) of 0 families/);
+    assert.deepEqual(writes(), [], "the second sweep writes nothing to GitHub");
+  });
+
+  it("a later sweep with delete-task-definitions deletes a done route's INACTIVE revisions without tearing the route down again", async () => {
+    seedBaseService(ecsEmulator, "orders", { cluster: "dev" });
+    assertSucceeded(await deploy({ cluster: "dev", number: 12 }));
+    assertSucceeded(await reapClosed({ cluster: "dev", number: 12 }));
+    assert.deepEqual(await revisionStates("orders--pr-12"), { "orders--pr-12:1": "INACTIVE" });
+
+    github.resetCalls();
+    const run = await sweep({ "delete-task-definitions": "true" });
+    assertSucceeded(run);
+    assert.deepEqual(await revisionStates("orders--pr-12"), {});
+    assert.match(run.summary, /deregistered 0 revision\(s\) of 1 family, deleted 1/);
+    assert.doesNotMatch(run.summary, /torn down/);
+    assert.deepEqual(writes(), []);
+  });
+});
+
 describe("the repository is known by its id as well as its name (14.2)", () => {
   it("a renamed repository still reaps its copies; a new repository under the old name does not", async () => {
     seedBaseService(ecsEmulator, "orders", { cluster: "dev" });

@@ -13,7 +13,7 @@ import {
   type PullRequestState,
   type SelectionOptions,
 } from "../../src/reap/select.js";
-import { selectRevisions } from "../../src/reap/revisions.js";
+import { revisionPullRequests, selectRevisions } from "../../src/reap/revisions.js";
 import type { TaggedRevision } from "../../src/ecs/tagged-revisions.js";
 
 const REPOSITORY = "Codertocat/Hello-World";
@@ -227,6 +227,16 @@ describe("task-definition revisions to retire (selectRevisions)", () => {
     assert.deepEqual(summary(selection.retire), [["web--pr-1:10", "web--pr-1", "pull request #1 closed"]]);
     assert.deepEqual(summary(selection.keep), [["orders--pr-1:12", "orders--pr-1", "service pinned-by-hand runs it"]]);
     assert.equal(selection.otherRepository, 1);
+  });
+
+  it("takes an INACTIVE revision of a gone copy as done: only deleting it is left, and its pull request is not asked about", () => {
+    const revisions = [{ ...revision("web--pr-5", 1, { [TAG.route]: "pr-5", [TAG.baseService]: "web" }), status: "INACTIVE" as const }];
+    const sweep = options({ kind: "sweep", maxAgeMs: undefined });
+    assert.deepEqual(revisionPullRequests(revisions, sweep), []);
+    const selection = selectRevisions(revisions, [], new Map([[5, { kind: "closed", merged: false }]]), sweep);
+    assert.deepEqual(selection.retire, []);
+    assert.deepEqual(summary(selection.deregistered), [["web--pr-5:1", "web--pr-5", "deregistered when its route was torn down"]]);
+    assert.deepEqual(routesTornDown([], [], selection.retire), []);
   });
 
   it("in a sweep keeps a live copy's superseded revisions and retires a gone copy's stale ones", () => {
