@@ -131,7 +131,7 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
   const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
   const revisionSelection = selectRevisions(revisions, remaining, states, options);
 
-  const routes = routesTornDown(deleted, kept, revisionSelection.retire).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
+  const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
   const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
   const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
   // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.

@@ -290,13 +290,17 @@ function compare(a: string, b: string): number {
 /**
  * The routes (each with its pull request) whose copies are all gone after this run: services deleted
  * now, or ACTIVE revisions retired now whose copy had gone before (a re-run after a teardown that
- * stopped half-way; an INACTIVE revision's route is done and is not passed here). A route with a copy of the same pull request still kept is not torn down. Their PR
- * comment and deployments are torn down, the on-reap hook runs, and only then their revisions go.
+ * stopped half-way). `deregistered` (INACTIVE) revisions never make a route torn down again, since
+ * their route is done, but name their copy among the removed ones of a route that is (a re-run after
+ * a kill between two deregistrations). A route with a copy of the same pull request still kept is not
+ * torn down. Their PR comment and deployments are torn down, the on-reap hook runs, and only then
+ * their revisions go.
  */
 export function routesTornDown(
   deleted: readonly Decision[],
   kept: readonly Decision[],
-  retiring: readonly { route: Route; pullRequest: number | undefined; service: string; reason: string }[],
+  retiring: readonly RevisionOfRoute[],
+  deregistered: readonly RevisionOfRoute[] = [],
 ): RouteTearDown[] {
   const key = (route: Route | undefined, pullRequest: number | undefined): string => `${route ?? ""}#${pullRequest ?? ""}`;
   const keptKeys = new Set(kept.map((decision) => key(decision.route, decision.pullRequest)));
@@ -309,8 +313,20 @@ export function routesTornDown(
   };
   for (const decision of deleted) add(decision.route, decision.pullRequest, decision.service, decision.reason);
   for (const revision of retiring) add(revision.route, revision.pullRequest, revision.service, revision.reason);
+  for (const revision of deregistered) {
+    const entry = routes.get(key(revision.route, revision.pullRequest));
+    if (entry !== undefined && !entry.removed.includes(revision.service)) entry.removed.push(revision.service);
+  }
   for (const route of routes.values()) route.removed.sort(compare);
   return [...routes.values()];
+}
+
+/** A task-definition revision as the teardown sees it: the copy and route it was registered for. */
+export interface RevisionOfRoute {
+  route: Route;
+  pullRequest: number | undefined;
+  service: string;
+  reason: string;
 }
 
 export interface RouteTearDown {

@@ -236,7 +236,16 @@ describe("task-definition revisions to retire (selectRevisions)", () => {
     const selection = selectRevisions(revisions, [], new Map([[5, { kind: "closed", merged: false }]]), sweep);
     assert.deepEqual(selection.retire, []);
     assert.deepEqual(summary(selection.deregistered), [["web--pr-5:1", "web--pr-5", "deregistered when its route was torn down"]]);
-    assert.deepEqual(routesTornDown([], [], selection.retire), []);
+    assert.deepEqual(routesTornDown([], [], selection.retire, selection.deregistered), []);
+  });
+
+  it("a route torn down again after a kill between two deregistrations names every copy it removed", () => {
+    const active = { route: "pr-6", pullRequest: 6, service: "web--pr-6", reason: "pull request #6 closed" };
+    const inactive = { ...active, service: "api--pr-6" };
+    const elsewhere = { ...active, route: "pr-7", pullRequest: 7, service: "api--pr-7" };
+    assert.deepEqual(routesTornDown([], [], [active], [inactive, elsewhere]), [
+      { route: "pr-6", pullRequest: 6, removed: ["api--pr-6", "web--pr-6"], reason: "pull request #6 closed", partial: false },
+    ]);
   });
 
   it("in a sweep keeps a live copy's superseded revisions and retires a gone copy's stale ones", () => {
