@@ -36,7 +36,7 @@ function options(overrides: Partial<PlanOptions> = {}): PlanOptions {
       fallback: "shadow",
     },
     desiredCount: 1,
-    tags: { repository: REPOSITORY, commit: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", pullRequest: 7, expiresAt: undefined, userTags: {} },
+    tags: { repository: REPOSITORY, repositoryId: "417", cluster: "dev", sharedRoute: false, commit: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", pullRequest: 7, expiresAt: undefined, userTags: {} },
     branch: "feature/checkout",
     ...overrides,
   };
@@ -159,12 +159,18 @@ describe("planRoute: ownership (docs/design.md §4)", () => {
 
   it("refuses to update another repository's copy of the same route", () => {
     assert.throws(
-      () => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "octo-org/other" }))]),
+      () => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "octo-org/other", [TAG.repositoryId]: "999" }))]),
       refuses(
         "route",
         "service 'orders--pr-7' is octo-org/other's copy of 'orders' for route pr-7, not octo-org/shop's; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)",
       ),
     );
+    // The id decides where both have one: a repository re-created under the same name is another one.
+    assert.throws(() => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repositoryId]: "999" }))]), refuses("route", /not octo-org\/shop's/));
+  });
+
+  it("updates its own copy made before the repository was renamed (same repository id)", () => {
+    assert.equal(only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "octo-org/old-name" }))]).change, "update");
   });
 
   it("updates a managed copy whose tags name no repository (made before the repository tag existed)", () => {
