@@ -64572,7 +64572,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1733);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6683);
 
 
 
@@ -64583,7 +64583,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1733:
+/***/ 6683:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64621,6 +64621,14 @@ function routeServiceName(baseService, route) {
 /** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
 function routeFamily(baseFamily, route) {
     return `${baseFamily}--${route}`;
+}
+/**
+ * The name of a cluster given by name or ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`): what
+ * the cluster tag records, so a copy deployed with either spelling is found by both.
+ */
+function clusterName(cluster) {
+    const arn = /^arn:[^:]+:ecs:[^:]*:\d*:cluster\/(.+)$/.exec(cluster);
+    return arn?.[1] ?? cluster;
 }
 
 ;// CONCATENATED MODULE: ./src/routing/rule/literal.ts
@@ -66081,16 +66089,26 @@ function readPrices(inputs) {
 
 ;// CONCATENATED MODULE: ./src/ecs/tags.ts
 /** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
-const TAG = {
+const tags_TAG = {
     managedBy: "dynamic-routing:managed-by",
     route: "dynamic-routing:route",
     kind: "dynamic-routing:kind",
     baseService: "dynamic-routing:base-service",
+    /** `owner/repo` as it was named when the copy was deployed. */
     repository: "dynamic-routing:repository",
+    /** GitHub's numeric repository id: unlike the name, it survives a rename. */
+    repositoryId: "dynamic-routing:repository-id",
+    /** The cluster's name: task-definition families are account-wide, so a revision records its cluster. */
+    cluster: "dynamic-routing:cluster",
     commit: "dynamic-routing:commit",
+    /** When the copy was first created; never refreshed. */
     createdAt: "dynamic-routing:created-at",
+    /** When a deploy last touched the copy; a sweep's max-age counts from it. */
+    updatedAt: "dynamic-routing:updated-at",
     pullRequest: "dynamic-routing:pull-request",
     expiresAt: "dynamic-routing:expires-at",
+    /** `true` when the route came from a template with {branch} and no {number}: other repositories may join it. */
+    sharedRoute: "dynamic-routing:shared-route",
 };
 const MANAGED_BY = "ecs-dynamic-routing";
 /** ECS limits on tags per resource. */
@@ -66746,21 +66764,30 @@ async function describeServices(client, cluster, names, options = {}) {
 ;// CONCATENATED MODULE: ./src/ecs/route-tags.ts
 
 
-/** Pure: the tags of one route service and its task definition. */
+/**
+ * Pure: the tags of one route service and of each revision registered for it. `now` is both
+ * created-at and updated-at: an existing copy keeps its created-at (refreshedTags).
+ */
 function routeTags(context, baseService, now) {
     const own = {
-        [TAG.managedBy]: MANAGED_BY,
-        [TAG.route]: context.route,
-        [TAG.kind]: context.kind,
-        [TAG.baseService]: baseService,
-        [TAG.repository]: context.repository,
-        [TAG.commit]: context.commit,
-        [TAG.createdAt]: now.toISOString(),
+        [tags_TAG.managedBy]: MANAGED_BY,
+        [tags_TAG.route]: context.route,
+        [tags_TAG.kind]: context.kind,
+        [tags_TAG.baseService]: baseService,
+        [tags_TAG.repository]: context.repository,
+        [tags_TAG.cluster]: context.cluster,
+        [tags_TAG.commit]: context.commit,
+        [tags_TAG.createdAt]: now.toISOString(),
+        [tags_TAG.updatedAt]: now.toISOString(),
     };
+    if (context.repositoryId !== undefined)
+        own[tags_TAG.repositoryId] = context.repositoryId;
+    if (context.sharedRoute)
+        own[tags_TAG.sharedRoute] = "true";
     if (context.pullRequest !== undefined)
-        own[TAG.pullRequest] = String(context.pullRequest);
+        own[tags_TAG.pullRequest] = String(context.pullRequest);
     if (context.expiresAt !== undefined)
-        own[TAG.expiresAt] = context.expiresAt.toISOString();
+        own[tags_TAG.expiresAt] = context.expiresAt.toISOString();
     const total = Object.keys(own).length + Object.keys(context.userTags).length;
     if (total > TAG_LIMITS.perResource) {
         throw new errors/* ConfigurationError */.j1(`gives ${Object.keys(context.userTags).length} tags; with the ${Object.keys(own).length} the action sets that is ${total}, over ECS's limit of ${TAG_LIMITS.perResource}; give at most ${TAG_LIMITS.perResource - Object.keys(own).length}`, "tags");
@@ -66775,7 +66802,7 @@ function routeTags(context, baseService, now) {
 }
 /** The tags refreshed on an existing route service: everything but its original `created-at`. */
 function refreshedTags(tags) {
-    return Object.fromEntries(Object.entries(tags).filter(([key]) => key !== TAG.createdAt));
+    return Object.fromEntries(Object.entries(tags).filter(([key]) => key !== tags_TAG.createdAt));
 }
 function toEcsTags(tags) {
     return Object.entries(tags).map(([key, value]) => ({ key, value }));
@@ -67333,6 +67360,31 @@ function routeToDeploy(event, settings) {
     return (0,github_event/* routeFromEvent */.Eo)(event);
 }
 
+;// CONCATENATED MODULE: ./src/ecs/ownership.ts
+// Whose a copy is, from its tags alone (DESIGN §4). Pure.
+
+/**
+ * The id decides when both sides have one: a renamed repository keeps its copies, and a repository
+ * deleted and re-created under the same name does not inherit the old one's. A copy tagged before
+ * the id was recorded is matched by name (and should be migrated: tagged with the id).
+ */
+function ownerOf(tags, repository) {
+    if (tags[tags_TAG.managedBy] !== MANAGED_BY)
+        return { kind: "unmanaged" };
+    const name = tags[tags_TAG.repository] ?? "";
+    const id = tags[tags_TAG.repositoryId];
+    if (id !== undefined && repository.id !== undefined) {
+        return id === repository.id ? { kind: "ours", migrate: false } : { kind: "other", repository: name || `repository id ${id}` };
+    }
+    if (name === repository.name)
+        return { kind: "ours", migrate: id === undefined && repository.id !== undefined };
+    return { kind: "other", repository: name === "" ? "(no repository tag)" : name };
+}
+/** The tags that record the identity on a copy of ours tagged before: the id, and the current name. */
+function identityTags(repository) {
+    return repository.id === undefined ? {} : { [TAG.repositoryId]: repository.id, [TAG.repository]: repository.name };
+}
+
 ;// CONCATENATED MODULE: ./src/ecs/task-definition.ts
 
 
@@ -67494,21 +67546,23 @@ function taskDefinitionBytes(input) {
 
 
 
+
 /**
  * The ownership rules (docs/design.md §4): an existing ACTIVE copy is updated only when its tags
  * prove this action and this repository made it. Each rule returns why not, or undefined.
  */
 const OWNERSHIP_RULES = [
     // Never take over a service someone else made.
-    (copy, options) => copy.tags[TAG.managedBy] === MANAGED_BY
+    (copy, options) => copy.tags[tags_TAG.managedBy] === MANAGED_BY
         ? undefined
-        : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
+        : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${tags_TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
     // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
+    // Known by its id as well as its name: a renamed repository keeps its copies, a new one of the old name gets none.
     (copy, options, spec) => {
-        const owner = copy.tags[TAG.repository];
-        return owner === undefined || owner === options.tags.repository
+        const owner = ownerOf(copy.tags, { name: options.tags.repository, id: options.tags.repositoryId });
+        return owner.kind !== "other"
             ? undefined
-            : `service '${copy.name}' is ${owner}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
+            : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
     },
 ];
 /** Plans route R's copy of every base service; the first mistake found throws. */
@@ -67987,6 +68041,11 @@ function renderRouteComment(model) {
     ].join("\n");
 }
 /** What the comment becomes when the route is deleted. */
+const TORN_DOWN_HEADING = /^### 🧹 Route `[^`]*` was torn down$/m;
+/** Whether a route comment already is the torn-down note. */
+function comment_body_isTornDownComment(body) {
+    return TORN_DOWN_HEADING.test(body);
+}
 function comment_body_renderTornDownComment(model) {
     const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inertText(name)).join(", ")}`;
     return [
@@ -73111,6 +73170,9 @@ async function startRouteDeployment(octokit, options) {
         ref: options.ref,
         environment: options.environment,
         description: options.description,
+        // Whose deployment it is: one route name may serve another pull request later, and tearing down
+        // one pull request's route must leave the other's deployments alone.
+        payload: { pull_request: options.pullRequest },
         // The route deploys exactly this commit: no merge of the default branch, no status checks
         // (the PR's own checks are still running while it deploys).
         auto_merge: false,
@@ -73144,7 +73206,10 @@ async function finishRouteDeployment(octokit, options) {
         description: options.description,
     });
 }
-/** Marks every deployment of `environment` inactive (already inactive ones are left as they are). */
+/**
+ * Marks the deployments of `environment` inactive (already inactive ones are left as they are): those
+ * of `pullRequest`, and those that name no pull request (made before deployments recorded it).
+ */
 async function deployments_deactivateRouteDeployments(octokit, options) {
     const deployments = await octokit.paginate(octokit.rest.repos.listDeployments, {
         owner: options.owner,
@@ -73154,6 +73219,10 @@ async function deployments_deactivateRouteDeployments(octokit, options) {
     });
     let deactivated = 0;
     for (const deployment of deployments) {
+        const payload = deployment.payload;
+        const owner = typeof payload === "object" && payload !== null ? payload.pull_request : undefined;
+        if (owner !== undefined && owner !== options.pullRequest)
+            continue;
         const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
             owner: options.owner,
             repo: options.repo,
@@ -73213,9 +73282,14 @@ function isBadCredentials(error) {
  * any other answer from GitHub (a 5xx, a 404) becomes a warning too. A 401 is the user's mistake
  * and ends the step with one line; an error that is not GitHub's answer is a bug and is thrown.
  */
-async function permission_writeOrWarn(logger, what, write) {
+async function writeOrWarn(logger, what, write) {
+    const outcome = await permission_attemptWrite(logger, what, write);
+    return outcome.ok ? outcome.value : undefined;
+}
+/** writeOrWarn, telling a failure that a re-run may fix from one it never will. */
+async function permission_attemptWrite(logger, what, write) {
     try {
-        return await write();
+        return { ok: true, value: await write() };
     }
     catch (error) {
         const failure = httpFailure(error);
@@ -73229,11 +73303,10 @@ async function permission_writeOrWarn(logger, what, write) {
             logger.warning(`Could not ${what.doing}: GitHub answered 403 "${gitHubMessage(failure)}". ` +
                 `Grant the workflow token \`${what.permission}\` (permissions: in the workflow or job), or set ${what.input}: false. ` +
                 "Pull requests from forks always get a read-only token.");
+            return { ok: false, retryable: false };
         }
-        else {
-            logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
-        }
-        return undefined;
+        logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
+        return { ok: false, retryable: failure.status >= 500 || failure.status === 429 || failure.status === 403 };
     }
 }
 /** The one line for a token GitHub does not accept (a 401). */
@@ -73336,13 +73409,14 @@ const DEPLOYMENT = { permission: "deployments: write", input: "deployment" };
 async function beginRoute(options) {
     const { octokit, owner, repo, route, logger } = options;
     const deploymentId = options.deployment
-        ? await permission_writeOrWarn(logger, { doing: `create the GitHub deployment for environment ${route}`, ...DEPLOYMENT }, () => startRouteDeployment(octokit, {
+        ? await writeOrWarn(logger, { doing: `create the GitHub deployment for environment ${route}`, ...DEPLOYMENT }, () => startRouteDeployment(octokit, {
             owner,
             repo,
             environment: route,
             ref: options.commit,
             description: `Route ${route} on the shared ECS cluster`,
             logUrl: options.logUrl,
+            pullRequest: options.pullRequest,
         }))
         : undefined;
     return {
@@ -73350,7 +73424,7 @@ async function beginRoute(options) {
         async finish(model, succeeded) {
             const environmentUrl = model.environmentUrl ?? options.environmentUrl;
             if (deploymentId !== undefined) {
-                await permission_writeOrWarn(logger, { doing: `mark the GitHub deployment for environment ${route} as ${succeeded ? "success" : "failure"}`, ...DEPLOYMENT }, () => finishRouteDeployment(octokit, {
+                await writeOrWarn(logger, { doing: `mark the GitHub deployment for environment ${route} as ${succeeded ? "success" : "failure"}`, ...DEPLOYMENT }, () => finishRouteDeployment(octokit, {
                     owner,
                     repo,
                     id: deploymentId,
@@ -73363,7 +73437,7 @@ async function beginRoute(options) {
             if (!options.comment) {
                 return {};
             }
-            const written = await permission_writeOrWarn(logger, { doing: `write the comment on pull request #${options.pullRequest}`, ...COMMENT }, () => upsertStickyComment(octokit, {
+            const written = await writeOrWarn(logger, { doing: `write the comment on pull request #${options.pullRequest}`, ...COMMENT }, () => upsertStickyComment(octokit, {
                 owner,
                 repo,
                 issueNumber: options.pullRequest,
@@ -73375,22 +73449,36 @@ async function beginRoute(options) {
         },
     };
 }
-/** After the route's services are deleted: the comment (if we wrote one) becomes a short note, the deployments inactive. */
+/**
+ * After the route's services are deleted: the comment (if we wrote one) becomes a short note, this pull
+ * request's deployments of the route inactive. False when a step failed in a way a re-run may fix (a
+ * 5xx): the reaper then keeps the route pending so the next run tries again.
+ */
 async function tearDownRoute(options) {
     const { octokit, owner, repo, route, logger } = options;
     const target = { owner, repo, issueNumber: options.pullRequest, marker: routeMarker(route), logger };
-    await writeOrWarn(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
+    const comment = await attemptWrite(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
         const existing = await findStickyComment(octokit, target);
         if (existing === undefined) {
             logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
             return;
         }
+        // A re-run that found nothing left keeps the note an earlier run wrote, with what that run removed.
+        if (options.removed.length === 0 && isTornDownComment(existing.body))
+            return;
         await updateStickyComment(octokit, { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) }, existing);
     });
-    await writeOrWarn(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
-        const count = await deactivateRouteDeployments(octokit, { owner, repo, environment: route, description: `Route ${route} was torn down` });
+    const deployments = await attemptWrite(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
+        const count = await deactivateRouteDeployments(octokit, {
+            owner,
+            repo,
+            environment: route,
+            pullRequest: options.pullRequest,
+            description: `Route ${route} was torn down`,
+        });
         logger.info(`Marked ${count} GitHub deployment(s) of environment ${route} inactive.`);
     });
+    return !((!comment.ok && comment.retryable) || (!deployments.ok && deployments.retryable));
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -73629,6 +73717,7 @@ var action = __nccwpck_require__(935);
 
 
 
+
 function expiresAt(run) {
     return run.settings.ttlMs === undefined ? undefined : new Date(run.startedAt.getTime() + run.settings.ttlMs);
 }
@@ -73648,6 +73737,9 @@ function deployOptions(run, logger) {
         maxConcurrency: settings.maxConcurrency,
         tags: {
             repository: event.repository,
+            repositoryId: event.repositoryId,
+            cluster: clusterName(settings.cluster),
+            sharedRoute: false,
             commit: event.sha,
             pullRequest: pullRequestNumber(run),
             expiresAt: expiresAt(run),
@@ -73896,10 +73988,23 @@ function parseWorkflowEvent(env, payload) {
         repository,
         owner,
         repo,
+        repositoryId: repositoryIdOf(env, payload),
+        defaultBranch: defaultBranchOf(payload),
         sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
         branch,
         pullRequest,
     };
+}
+function repositoryIdOf(env, payload) {
+    const fromEnv = env.GITHUB_REPOSITORY_ID?.trim();
+    if (fromEnv !== undefined && /^\d+$/.test(fromEnv))
+        return fromEnv;
+    const id = payload.repository?.id;
+    return typeof id === "number" && Number.isSafeInteger(id) ? String(id) : undefined;
+}
+function defaultBranchOf(payload) {
+    const branch = payload.repository?.default_branch;
+    return typeof branch === "string" && branch !== "" ? branch : undefined;
 }
 function repositoryFromPayload(payload) {
     const repository = payload.repository;
@@ -73972,7 +74077,7 @@ function routeFromEvent(event) {
 /* harmony export */   rf: () => (/* binding */ routeForBranch),
 /* harmony export */   wk: () => (/* binding */ SHADOW_FALLBACK_NAME)
 /* harmony export */ });
-/* unused harmony exports ROUTE_MAX_LENGTH, ROUTE_PATTERN, isValidRoute, pullRequestOfRoute */
+/* unused harmony exports ROUTE_MAX_LENGTH, ROUTE_PATTERN, isValidRoute, pullRequestOfRoute, DEFAULT_ROUTE_TEMPLATE, parseRouteTemplate, routeFromTemplate */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
@@ -74039,6 +74144,64 @@ function routeForBranch(branch) {
     const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
     // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
     return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
+}
+const DEFAULT_ROUTE_TEMPLATE = "pr-{number}";
+const TEMPLATE_PLACEHOLDERS = (/* unused pure expression or super */ null && (["number", "branch", "repository"]));
+/**
+ * Checks a `route-template` given by a user: literal text of lowercase letters, digits and `-`, the
+ * placeholders {number}, {branch} and {repository}, and at least {number} or {branch} (otherwise
+ * every pull request would get the same route).
+ */
+function parseRouteTemplate(text, input = "route-template") {
+    const placeholders = [...text.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]);
+    const unknown = placeholders.find((name) => !TEMPLATE_PLACEHOLDERS.includes(name));
+    if (unknown !== undefined) {
+        throw new ConfigurationError(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
+    }
+    const literal = text.replace(/\{(number|branch|repository)\}/g, "");
+    if (!/^[a-z0-9-]*$/.test(literal)) {
+        throw new ConfigurationError(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
+    }
+    const uses = (name) => placeholders.includes(name);
+    if (!uses("number") && !uses("branch")) {
+        throw new ConfigurationError(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
+    }
+    return { text, shared: uses("branch") && !uses("number") };
+}
+/** Lowercase, every run of characters outside `[a-z0-9]` becomes `-`, trimmed. */
+function slug(text) {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+}
+/**
+ * Pure: the route of a pull request from a template. Each placeholder is slugged; a result longer than
+ * a route may be keeps a prefix plus `-` and six hex characters of a hash of the whole result, so the
+ * same branch in two repositories still gives one route. The result is validated like any route.
+ */
+function routeFromTemplate(template, values, input = "route-template") {
+    if (!Number.isSafeInteger(values.number) || values.number <= 0) {
+        throw new ConfigurationError(`pull request number '${values.number}' must be a positive integer`);
+    }
+    const rendered = template.text
+        .replace(/\{number\}/g, String(values.number))
+        .replace(/\{branch\}/g, slug(values.branch))
+        .replace(/\{repository\}/g, slug(values.repository))
+        .replace(/-{2,}/g, "-")
+        .replace(/^-+|-+$/g, "");
+    let route = rendered;
+    if (route.length > ROUTE_MAX_LENGTH) {
+        const hash = createHash("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
+        route = `${rendered.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "")}-${hash}`;
+    }
+    if (route === "") {
+        throw new ConfigurationError(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
+    }
+    if (route === SHADOW_ROUTE) {
+        throw new ConfigurationError(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
+    }
+    return validateRoute(route, input);
 }
 
 
@@ -78100,7 +78263,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 4114:
+/***/ 1733:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -78282,7 +78445,7 @@ exports.visit = visit;
 
 
 var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(4114);
+var cstStringify = __nccwpck_require__(1733);
 var cstVisit = __nccwpck_require__(7715);
 
 /** The byte order mark */

@@ -67081,6 +67081,64 @@ function routeForBranch(branch) {
     // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
     return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
 }
+const DEFAULT_ROUTE_TEMPLATE = "pr-{number}";
+const TEMPLATE_PLACEHOLDERS = (/* unused pure expression or super */ null && (["number", "branch", "repository"]));
+/**
+ * Checks a `route-template` given by a user: literal text of lowercase letters, digits and `-`, the
+ * placeholders {number}, {branch} and {repository}, and at least {number} or {branch} (otherwise
+ * every pull request would get the same route).
+ */
+function parseRouteTemplate(text, input = "route-template") {
+    const placeholders = [...text.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]);
+    const unknown = placeholders.find((name) => !TEMPLATE_PLACEHOLDERS.includes(name));
+    if (unknown !== undefined) {
+        throw new ConfigurationError(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
+    }
+    const literal = text.replace(/\{(number|branch|repository)\}/g, "");
+    if (!/^[a-z0-9-]*$/.test(literal)) {
+        throw new ConfigurationError(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
+    }
+    const uses = (name) => placeholders.includes(name);
+    if (!uses("number") && !uses("branch")) {
+        throw new ConfigurationError(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
+    }
+    return { text, shared: uses("branch") && !uses("number") };
+}
+/** Lowercase, every run of characters outside `[a-z0-9]` becomes `-`, trimmed. */
+function slug(text) {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+}
+/**
+ * Pure: the route of a pull request from a template. Each placeholder is slugged; a result longer than
+ * a route may be keeps a prefix plus `-` and six hex characters of a hash of the whole result, so the
+ * same branch in two repositories still gives one route. The result is validated like any route.
+ */
+function routeFromTemplate(template, values, input = "route-template") {
+    if (!Number.isSafeInteger(values.number) || values.number <= 0) {
+        throw new ConfigurationError(`pull request number '${values.number}' must be a positive integer`);
+    }
+    const rendered = template.text
+        .replace(/\{number\}/g, String(values.number))
+        .replace(/\{branch\}/g, slug(values.branch))
+        .replace(/\{repository\}/g, slug(values.repository))
+        .replace(/-{2,}/g, "-")
+        .replace(/^-+|-+$/g, "");
+    let route = rendered;
+    if (route.length > ROUTE_MAX_LENGTH) {
+        const hash = createHash("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
+        route = `${rendered.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "")}-${hash}`;
+    }
+    if (route === "") {
+        throw new ConfigurationError(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
+    }
+    if (route === route_SHADOW_ROUTE) {
+        throw new ConfigurationError(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
+    }
+    return route_validateRoute(route, input);
+}
 
 ;// CONCATENATED MODULE: ./src/github/event.ts
 
@@ -67103,10 +67161,23 @@ function parseWorkflowEvent(env, payload) {
         repository,
         owner,
         repo,
+        repositoryId: repositoryIdOf(env, payload),
+        defaultBranch: defaultBranchOf(payload),
         sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
         branch,
         pullRequest,
     };
+}
+function repositoryIdOf(env, payload) {
+    const fromEnv = env.GITHUB_REPOSITORY_ID?.trim();
+    if (fromEnv !== undefined && /^\d+$/.test(fromEnv))
+        return fromEnv;
+    const id = payload.repository?.id;
+    return typeof id === "number" && Number.isSafeInteger(id) ? String(id) : undefined;
+}
+function defaultBranchOf(payload) {
+    const branch = payload.repository?.default_branch;
+    return typeof branch === "string" && branch !== "" ? branch : undefined;
 }
 function repositoryFromPayload(payload) {
     const repository = payload.repository;
@@ -67403,6 +67474,14 @@ function routeServiceName(baseService, route) {
 function routeFamily(baseFamily, route) {
     return `${baseFamily}--${route}`;
 }
+/**
+ * The name of a cluster given by name or ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`): what
+ * the cluster tag records, so a copy deployed with either spelling is found by both.
+ */
+function clusterName(cluster) {
+    const arn = /^arn:[^:]+:ecs:[^:]*:\d*:cluster\/(.+)$/.exec(cluster);
+    return arn?.[1] ?? cluster;
+}
 
 ;// CONCATENATED MODULE: ./src/config/cluster-input.ts
 
@@ -67668,11 +67747,21 @@ const tags_TAG = {
     route: "dynamic-routing:route",
     kind: "dynamic-routing:kind",
     baseService: "dynamic-routing:base-service",
+    /** `owner/repo` as it was named when the copy was deployed. */
     repository: "dynamic-routing:repository",
+    /** GitHub's numeric repository id: unlike the name, it survives a rename. */
+    repositoryId: "dynamic-routing:repository-id",
+    /** The cluster's name: task-definition families are account-wide, so a revision records its cluster. */
+    cluster: "dynamic-routing:cluster",
     commit: "dynamic-routing:commit",
+    /** When the copy was first created; never refreshed. */
     createdAt: "dynamic-routing:created-at",
+    /** When a deploy last touched the copy; a sweep's max-age counts from it. */
+    updatedAt: "dynamic-routing:updated-at",
     pullRequest: "dynamic-routing:pull-request",
     expiresAt: "dynamic-routing:expires-at",
+    /** `true` when the route came from a template with {branch} and no {number}: other repositories may join it. */
+    sharedRoute: "dynamic-routing:shared-route",
 };
 const tags_MANAGED_BY = "ecs-dynamic-routing";
 /** ECS limits on tags per resource. */
@@ -67971,8 +68060,13 @@ function permission_isBadCredentials(error) {
  * and ends the step with one line; an error that is not GitHub's answer is a bug and is thrown.
  */
 async function writeOrWarn(logger, what, write) {
+    const outcome = await attemptWrite(logger, what, write);
+    return outcome.ok ? outcome.value : undefined;
+}
+/** writeOrWarn, telling a failure that a re-run may fix from one it never will. */
+async function attemptWrite(logger, what, write) {
     try {
-        return await write();
+        return { ok: true, value: await write() };
     }
     catch (error) {
         const failure = httpFailure(error);
@@ -67986,11 +68080,10 @@ async function writeOrWarn(logger, what, write) {
             logger.warning(`Could not ${what.doing}: GitHub answered 403 "${gitHubMessage(failure)}". ` +
                 `Grant the workflow token \`${what.permission}\` (permissions: in the workflow or job), or set ${what.input}: false. ` +
                 "Pull requests from forks always get a read-only token.");
+            return { ok: false, retryable: false };
         }
-        else {
-            logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
-        }
-        return undefined;
+        logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
+        return { ok: false, retryable: failure.status >= 500 || failure.status === 429 || failure.status === 403 };
     }
 }
 /** The one line for a token GitHub does not accept (a 401). */
@@ -68003,7 +68096,10 @@ function permission_badCredentials(error) {
 ;// CONCATENATED MODULE: ./src/ecs/route-tags.ts
 
 
-/** Pure: the tags of one route service and its task definition. */
+/**
+ * Pure: the tags of one route service and of each revision registered for it. `now` is both
+ * created-at and updated-at: an existing copy keeps its created-at (refreshedTags).
+ */
 function routeTags(context, baseService, now) {
     const own = {
         [TAG.managedBy]: MANAGED_BY,
@@ -68011,9 +68107,15 @@ function routeTags(context, baseService, now) {
         [TAG.kind]: context.kind,
         [TAG.baseService]: baseService,
         [TAG.repository]: context.repository,
+        [TAG.cluster]: context.cluster,
         [TAG.commit]: context.commit,
         [TAG.createdAt]: now.toISOString(),
+        [TAG.updatedAt]: now.toISOString(),
     };
+    if (context.repositoryId !== undefined)
+        own[TAG.repositoryId] = context.repositoryId;
+    if (context.sharedRoute)
+        own[TAG.sharedRoute] = "true";
     if (context.pullRequest !== undefined)
         own[TAG.pullRequest] = String(context.pullRequest);
     if (context.expiresAt !== undefined)
@@ -68095,6 +68197,9 @@ function toClusterService(service) {
         serviceArn: service.serviceArn ?? "",
         status: service.status ?? "UNKNOWN",
         taskDefinition: service.taskDefinition,
+        taskDefinitions: [
+            ...new Set([service.taskDefinition, ...(service.deployments ?? []).map((deployment) => deployment.taskDefinition)].filter((arn) => arn !== undefined)),
+        ],
         tags: fromEcsTags(service.tags),
         desiredCount: service.desiredCount,
         createdAt: service.createdAt,

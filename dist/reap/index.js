@@ -7869,9 +7869,9 @@ __webpack_unused_export__ = ServiceDeploymentStatus;
 __webpack_unused_export__ = ServiceEvent$;
 __webpack_unused_export__ = ServiceField;
 __webpack_unused_export__ = ServiceManagedEBSVolumeConfiguration$;
-__webpack_unused_export__ = ServiceNotActiveException;
+exports.kDs = ServiceNotActiveException;
 __webpack_unused_export__ = ServiceNotActiveException$;
-__webpack_unused_export__ = ServiceNotFoundException;
+exports.kLd = ServiceNotFoundException;
 __webpack_unused_export__ = ServiceNotFoundException$;
 __webpack_unused_export__ = ServiceRegistry$;
 __webpack_unused_export__ = ServiceRevision$;
@@ -7916,7 +7916,7 @@ __webpack_unused_export__ = SubmitTaskStateChangeResponse$;
 __webpack_unused_export__ = SystemControl$;
 __webpack_unused_export__ = Tag$;
 __webpack_unused_export__ = TagResource$;
-__webpack_unused_export__ = TagResourceCommand;
+exports.eqU = TagResourceCommand;
 __webpack_unused_export__ = TagResourceRequest$;
 __webpack_unused_export__ = TagResourceResponse$;
 __webpack_unused_export__ = TargetNotConnectedException;
@@ -8050,6 +8050,840 @@ __webpack_unused_export__ = waitUntilServicesInactive;
 __webpack_unused_export__ = waitUntilServicesStable;
 __webpack_unused_export__ = waitUntilTasksRunning;
 __webpack_unused_export__ = waitUntilTasksStopped;
+
+
+/***/ }),
+
+/***/ 5059:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultResourceGroupsTaggingAPIHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "tagging",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultResourceGroupsTaggingAPIHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "tagging",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1141.0";
+var packageInfo = {
+	version: version};
+
+const k = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = { [k]: "Endpoint" }, h = { [k]: d }, i = {}, j = [{ [k]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [g]],
+        [c, j],
+        ["aws.partition", j, d],
+        [e, [{ [k]: "UseFIPS" }, b]],
+        [e, [{ [k]: "UseDualStack" }, b]],
+        [e, [{ fn: f, argv: [h, "supportsDualStack"] }, b]],
+        [e, [{ fn: f, argv: [h, "supportsFIPS"] }, b]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g, i],
+        ["https://tagging-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://tagging-fips.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://tagging.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://tagging.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 12, 3,
+    1, 4, r + 11,
+    2, 5, r + 11,
+    3, 8, 6,
+    4, 7, r + 10,
+    5, r + 8, r + 9,
+    4, 10, 9,
+    6, r + 6, r + 7,
+    5, 11, r + 5,
+    6, r + 4, r + 5,
+    3, r + 1, 13,
+    4, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class ResourceGroupsTaggingAPIServiceException extends ServiceException {
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, ResourceGroupsTaggingAPIServiceException.prototype);
+    }
+}
+
+class ConcurrentModificationException extends ResourceGroupsTaggingAPIServiceException {
+    name = "ConcurrentModificationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConcurrentModificationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentModificationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ConstraintViolationException extends ResourceGroupsTaggingAPIServiceException {
+    name = "ConstraintViolationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConstraintViolationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConstraintViolationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InternalServiceException extends ResourceGroupsTaggingAPIServiceException {
+    name = "InternalServiceException";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InternalServiceException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalServiceException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InvalidParameterException extends ResourceGroupsTaggingAPIServiceException {
+    name = "InvalidParameterException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidParameterException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ThrottledException extends ResourceGroupsTaggingAPIServiceException {
+    name = "ThrottledException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ThrottledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ThrottledException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class PaginationTokenExpiredException extends ResourceGroupsTaggingAPIServiceException {
+    name = "PaginationTokenExpiredException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "PaginationTokenExpiredException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PaginationTokenExpiredException.prototype);
+        this.Message = opts.Message;
+    }
+}
+
+const _CD = "ComplianceDetails";
+const _CFRT = "CloudFormationResourceTypes";
+const _CME = "ConcurrentModificationException";
+const _CS = "ComplianceStatus";
+const _CVE = "ConstraintViolationException";
+const _DRC = "DescribeReportCreation";
+const _DRCI = "DescribeReportCreationInput";
+const _DRCO = "DescribeReportCreationOutput";
+const _EC = "ErrorCode";
+const _ECR = "ExcludeCompliantResources";
+const _EM = "ErrorMessage";
+const _FI = "FailureInfo";
+const _FRM = "FailedResourcesMap";
+const _GB = "GroupBy";
+const _GCS = "GetComplianceSummary";
+const _GCSI = "GetComplianceSummaryInput";
+const _GCSO = "GetComplianceSummaryOutput";
+const _GR = "GetResources";
+const _GRI = "GetResourcesInput";
+const _GRO = "GetResourcesOutput";
+const _GTK = "GetTagKeys";
+const _GTKI = "GetTagKeysInput";
+const _GTKO = "GetTagKeysOutput";
+const _GTV = "GetTagValues";
+const _GTVI = "GetTagValuesInput";
+const _GTVO = "GetTagValuesOutput";
+const _ICD = "IncludeComplianceDetails";
+const _IPE = "InvalidParameterException";
+const _ISE = "InternalServiceException";
+const _K = "Key";
+const _KWNV = "KeysWithNoncompliantValues";
+const _LRT = "ListRequiredTags";
+const _LRTI = "ListRequiredTagsInput";
+const _LRTO = "ListRequiredTagsOutput";
+const _LU = "LastUpdated";
+const _M = "Message";
+const _MR = "MaxResults";
+const _MTK = "MissingTagKeys";
+const _NCR = "NonCompliantResources";
+const _NK = "NoncompliantKeys";
+const _NT = "NextToken";
+const _PT = "PaginationToken";
+const _PTEE = "PaginationTokenExpiredException";
+const _R = "Region";
+const _RARN = "ResourceARN";
+const _RARNL = "ResourceARNList";
+const _RF = "RegionFilters";
+const _RPP = "ResourcesPerPage";
+const _RT = "RequiredTags";
+const _RTF = "ResourceTypeFilters";
+const _RTFLRT = "RequiredTagsForListRequiredTags";
+const _RTK = "ReportingTagKeys";
+const _RTM = "ResourceTagMapping";
+const _RTML = "ResourceTagMappingList";
+const _RTe = "RequiredTag";
+const _RTes = "ResourceType";
+const _S = "Status";
+const _SB = "S3Bucket";
+const _SC = "StatusCode";
+const _SD = "StartDate";
+const _SL = "S3Location";
+const _SLu = "SummaryList";
+const _SRC = "StartReportCreation";
+const _SRCI = "StartReportCreationInput";
+const _SRCO = "StartReportCreationOutput";
+const _Su = "Summary";
+const _T = "Tags";
+const _TE = "ThrottledException";
+const _TF = "TagFilters";
+const _TFL = "TagFilterList";
+const _TFa = "TagFilter";
+const _TI = "TargetId";
+const _TIF = "TargetIdFilters";
+const _TIT = "TargetIdType";
+const _TK = "TagKeys";
+const _TKF = "TagKeyFilters";
+const _TL = "TagList";
+const _TPP = "TagsPerPage";
+const _TR = "TagResources";
+const _TRI = "TagResourcesInput";
+const _TRO = "TagResourcesOutput";
+const _TV = "TagValues";
+const _Ta = "Tag";
+const _UR = "UntagResources";
+const _URI = "UntagResourcesInput";
+const _URO = "UntagResourcesOutput";
+const _V = "Value";
+const _Va = "Values";
+const _c = "client";
+const _e = "error";
+const _h = "http";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.resourcegroupstaggingapi";
+const _se = "server";
+const n0 = "com.amazonaws.resourcegroupstaggingapi";
+const _s_registry = new TypeRegistry(_s);
+var ResourceGroupsTaggingAPIServiceException$ = [-3, _s, "ResourceGroupsTaggingAPIServiceException", 0, [], []];
+_s_registry.registerError(ResourceGroupsTaggingAPIServiceException$, ResourceGroupsTaggingAPIServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ConcurrentModificationException$ = [-3, n0, _CME,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConcurrentModificationException$, ConcurrentModificationException);
+var ConstraintViolationException$ = [-3, n0, _CVE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConstraintViolationException$, ConstraintViolationException);
+var InternalServiceException$ = [-3, n0, _ISE,
+    { [_e]: _se },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InternalServiceException$, InternalServiceException);
+var InvalidParameterException$ = [-3, n0, _IPE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InvalidParameterException$, InvalidParameterException);
+var PaginationTokenExpiredException$ = [-3, n0, _PTEE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(PaginationTokenExpiredException$, PaginationTokenExpiredException);
+var ThrottledException$ = [-3, n0, _TE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ThrottledException$, ThrottledException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var ComplianceDetails$ = [3, n0, _CD,
+    0,
+    [_NK, _KWNV, _MTK, _CS],
+    [64 | 0, 64 | 0, 64 | 0, 2]
+];
+var DescribeReportCreationInput$ = [3, n0, _DRCI,
+    0,
+    [],
+    []
+];
+var DescribeReportCreationOutput$ = [3, n0, _DRCO,
+    0,
+    [_S, _SL, _SD, _EM],
+    [0, 0, 0, 0]
+];
+var FailureInfo$ = [3, n0, _FI,
+    0,
+    [_SC, _EC, _EM],
+    [1, 0, 0]
+];
+var GetComplianceSummaryInput$ = [3, n0, _GCSI,
+    0,
+    [_TIF, _RF, _RTF, _TKF, _GB, _MR, _PT],
+    [64 | 0, 64 | 0, 64 | 0, 64 | 0, 64 | 0, 1, 0]
+];
+var GetComplianceSummaryOutput$ = [3, n0, _GCSO,
+    0,
+    [_SLu, _PT],
+    [() => SummaryList, 0]
+];
+var GetResourcesInput$ = [3, n0, _GRI,
+    0,
+    [_PT, _TF, _RPP, _TPP, _RTF, _ICD, _ECR, _RARNL],
+    [0, () => TagFilterList, 1, 1, 64 | 0, 2, 2, 64 | 0]
+];
+var GetResourcesOutput$ = [3, n0, _GRO,
+    0,
+    [_PT, _RTML],
+    [0, () => ResourceTagMappingList]
+];
+var GetTagKeysInput$ = [3, n0, _GTKI,
+    0,
+    [_PT],
+    [0]
+];
+var GetTagKeysOutput$ = [3, n0, _GTKO,
+    0,
+    [_PT, _TK],
+    [0, 64 | 0]
+];
+var GetTagValuesInput$ = [3, n0, _GTVI,
+    0,
+    [_K, _PT],
+    [0, 0], 1
+];
+var GetTagValuesOutput$ = [3, n0, _GTVO,
+    0,
+    [_PT, _TV],
+    [0, 64 | 0]
+];
+var ListRequiredTagsInput$ = [3, n0, _LRTI,
+    0,
+    [_NT, _MR],
+    [0, 1]
+];
+var ListRequiredTagsOutput$ = [3, n0, _LRTO,
+    0,
+    [_RT, _NT],
+    [() => RequiredTagsForListRequiredTags, 0]
+];
+var RequiredTag$ = [3, n0, _RTe,
+    0,
+    [_RTes, _CFRT, _RTK],
+    [0, 64 | 0, 64 | 0]
+];
+var ResourceTagMapping$ = [3, n0, _RTM,
+    0,
+    [_RARN, _T, _CD],
+    [0, () => TagList, () => ComplianceDetails$]
+];
+var StartReportCreationInput$ = [3, n0, _SRCI,
+    0,
+    [_SB],
+    [0], 1
+];
+var StartReportCreationOutput$ = [3, n0, _SRCO,
+    0,
+    [],
+    []
+];
+var Summary$ = [3, n0, _Su,
+    0,
+    [_LU, _TI, _TIT, _R, _RTes, _NCR],
+    [0, 0, 0, 0, 0, 1]
+];
+var Tag$ = [3, n0, _Ta,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+var TagFilter$ = [3, n0, _TFa,
+    0,
+    [_K, _Va],
+    [0, 64 | 0]
+];
+var TagResourcesInput$ = [3, n0, _TRI,
+    0,
+    [_RARNL, _T],
+    [64 | 0, 128 | 0], 2
+];
+var TagResourcesOutput$ = [3, n0, _TRO,
+    0,
+    [_FRM],
+    [() => FailedResourcesMap]
+];
+var UntagResourcesInput$ = [3, n0, _URI,
+    0,
+    [_RARNL, _TK],
+    [64 | 0, 64 | 0], 2
+];
+var UntagResourcesOutput$ = [3, n0, _URO,
+    0,
+    [_FRM],
+    [() => FailedResourcesMap]
+];
+var RequiredTagsForListRequiredTags = [1, n0, _RTFLRT,
+    0, () => RequiredTag$
+];
+var ResourceTagMappingList = [1, n0, _RTML,
+    0, () => ResourceTagMapping$
+];
+var SummaryList = [1, n0, _SLu,
+    0, () => Summary$
+];
+var TagFilterList = [1, n0, _TFL,
+    0, () => TagFilter$
+];
+var TagList = [1, n0, _TL,
+    0, () => Tag$
+];
+var FailedResourcesMap = [2, n0, _FRM,
+    0, 0, () => FailureInfo$
+];
+var DescribeReportCreation$ = [9, n0, _DRC,
+    { [_h]: ["POST", "/DescribeReportCreation", 200] }, () => DescribeReportCreationInput$, () => DescribeReportCreationOutput$
+];
+var GetComplianceSummary$ = [9, n0, _GCS,
+    { [_h]: ["POST", "/GetComplianceSummary", 200] }, () => GetComplianceSummaryInput$, () => GetComplianceSummaryOutput$
+];
+var GetResources$ = [9, n0, _GR,
+    { [_h]: ["POST", "/GetResources", 200] }, () => GetResourcesInput$, () => GetResourcesOutput$
+];
+var GetTagKeys$ = [9, n0, _GTK,
+    { [_h]: ["POST", "/GetTagKeys", 200] }, () => GetTagKeysInput$, () => GetTagKeysOutput$
+];
+var GetTagValues$ = [9, n0, _GTV,
+    { [_h]: ["POST", "/GetTagValues", 200] }, () => GetTagValuesInput$, () => GetTagValuesOutput$
+];
+var ListRequiredTags$ = [9, n0, _LRT,
+    { [_h]: ["POST", "/ListRequiredTags", 200] }, () => ListRequiredTagsInput$, () => ListRequiredTagsOutput$
+];
+var StartReportCreation$ = [9, n0, _SRC,
+    { [_h]: ["POST", "/StartReportCreation", 200] }, () => StartReportCreationInput$, () => StartReportCreationOutput$
+];
+var TagResources$ = [9, n0, _TR,
+    { [_h]: ["POST", "/TagResources", 200] }, () => TagResourcesInput$, () => TagResourcesOutput$
+];
+var UntagResources$ = [9, n0, _UR,
+    { [_h]: ["POST", "/UntagResources", 200] }, () => UntagResourcesInput$, () => UntagResourcesOutput$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2017-01-26",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultResourceGroupsTaggingAPIHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.resourcegroupstaggingapi",
+            errorTypeRegistries,
+            version: "2017-01-26",
+            serviceTarget: "ResourceGroupsTaggingAPI_20170126",
+        },
+        serviceId: config?.serviceId ?? "Resource Groups Tagging API",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class ResourceGroupsTaggingAPIClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultResourceGroupsTaggingAPIHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "ResourceGroupsTaggingAPI_20170126", "ResourceGroupsTaggingAPIClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class DescribeReportCreationCommand extends command(_ep0, _mw0, "DescribeReportCreation", DescribeReportCreation$) {
+}
+
+class GetComplianceSummaryCommand extends command(_ep0, _mw0, "GetComplianceSummary", GetComplianceSummary$) {
+}
+
+class GetResourcesCommand extends command(_ep0, _mw0, "GetResources", GetResources$) {
+}
+
+class GetTagKeysCommand extends command(_ep0, _mw0, "GetTagKeys", GetTagKeys$) {
+}
+
+class GetTagValuesCommand extends command(_ep0, _mw0, "GetTagValues", GetTagValues$) {
+}
+
+class ListRequiredTagsCommand extends command(_ep0, _mw0, "ListRequiredTags", ListRequiredTags$) {
+}
+
+class StartReportCreationCommand extends command(_ep0, _mw0, "StartReportCreation", StartReportCreation$) {
+}
+
+class TagResourcesCommand extends command(_ep0, _mw0, "TagResources", TagResources$) {
+}
+
+class UntagResourcesCommand extends command(_ep0, _mw0, "UntagResources", UntagResources$) {
+}
+
+const paginateGetComplianceSummary = createPaginator(ResourceGroupsTaggingAPIClient, GetComplianceSummaryCommand, "PaginationToken", "PaginationToken", "MaxResults");
+
+const paginateGetResources = createPaginator(ResourceGroupsTaggingAPIClient, GetResourcesCommand, "PaginationToken", "PaginationToken", "ResourcesPerPage");
+
+const paginateGetTagKeys = createPaginator(ResourceGroupsTaggingAPIClient, GetTagKeysCommand, "PaginationToken", "PaginationToken", "");
+
+const paginateGetTagValues = createPaginator(ResourceGroupsTaggingAPIClient, GetTagValuesCommand, "PaginationToken", "PaginationToken", "");
+
+const paginateListRequiredTags = createPaginator(ResourceGroupsTaggingAPIClient, ListRequiredTagsCommand, "NextToken", "NextToken", "MaxResults");
+
+const commands = {
+    DescribeReportCreationCommand,
+    GetComplianceSummaryCommand,
+    GetResourcesCommand,
+    GetTagKeysCommand,
+    GetTagValuesCommand,
+    ListRequiredTagsCommand,
+    StartReportCreationCommand,
+    TagResourcesCommand,
+    UntagResourcesCommand,
+};
+const paginators = {
+    paginateGetComplianceSummary,
+    paginateGetResources,
+    paginateGetTagKeys,
+    paginateGetTagValues,
+    paginateListRequiredTags,
+};
+class ResourceGroupsTaggingAPI extends ResourceGroupsTaggingAPIClient {
+}
+createAggregatedClient(commands, ResourceGroupsTaggingAPI, { paginators });
+
+const ErrorCode = {
+    INTERNAL_SERVICE_EXCEPTION: "InternalServiceException",
+    INVALID_PARAMETER_EXCEPTION: "InvalidParameterException",
+};
+const GroupByAttribute = {
+    REGION: "REGION",
+    RESOURCE_TYPE: "RESOURCE_TYPE",
+    TARGET_ID: "TARGET_ID",
+};
+const TargetIdType = {
+    ACCOUNT: "ACCOUNT",
+    OU: "OU",
+    ROOT: "ROOT",
+};
+
+__webpack_unused_export__ = ComplianceDetails$;
+__webpack_unused_export__ = ConcurrentModificationException;
+__webpack_unused_export__ = ConcurrentModificationException$;
+__webpack_unused_export__ = ConstraintViolationException;
+__webpack_unused_export__ = ConstraintViolationException$;
+__webpack_unused_export__ = DescribeReportCreation$;
+__webpack_unused_export__ = DescribeReportCreationCommand;
+__webpack_unused_export__ = DescribeReportCreationInput$;
+__webpack_unused_export__ = DescribeReportCreationOutput$;
+__webpack_unused_export__ = ErrorCode;
+__webpack_unused_export__ = FailureInfo$;
+__webpack_unused_export__ = GetComplianceSummary$;
+__webpack_unused_export__ = GetComplianceSummaryCommand;
+__webpack_unused_export__ = GetComplianceSummaryInput$;
+__webpack_unused_export__ = GetComplianceSummaryOutput$;
+__webpack_unused_export__ = GetResources$;
+__webpack_unused_export__ = GetResourcesCommand;
+__webpack_unused_export__ = GetResourcesInput$;
+__webpack_unused_export__ = GetResourcesOutput$;
+__webpack_unused_export__ = GetTagKeys$;
+__webpack_unused_export__ = GetTagKeysCommand;
+__webpack_unused_export__ = GetTagKeysInput$;
+__webpack_unused_export__ = GetTagKeysOutput$;
+__webpack_unused_export__ = GetTagValues$;
+__webpack_unused_export__ = GetTagValuesCommand;
+__webpack_unused_export__ = GetTagValuesInput$;
+__webpack_unused_export__ = GetTagValuesOutput$;
+__webpack_unused_export__ = GroupByAttribute;
+__webpack_unused_export__ = InternalServiceException;
+__webpack_unused_export__ = InternalServiceException$;
+__webpack_unused_export__ = InvalidParameterException;
+__webpack_unused_export__ = InvalidParameterException$;
+__webpack_unused_export__ = ListRequiredTags$;
+__webpack_unused_export__ = ListRequiredTagsCommand;
+__webpack_unused_export__ = ListRequiredTagsInput$;
+__webpack_unused_export__ = ListRequiredTagsOutput$;
+__webpack_unused_export__ = PaginationTokenExpiredException;
+__webpack_unused_export__ = PaginationTokenExpiredException$;
+__webpack_unused_export__ = RequiredTag$;
+__webpack_unused_export__ = ResourceGroupsTaggingAPI;
+exports.DE = ResourceGroupsTaggingAPIClient;
+__webpack_unused_export__ = ResourceGroupsTaggingAPIServiceException;
+__webpack_unused_export__ = ResourceGroupsTaggingAPIServiceException$;
+__webpack_unused_export__ = ResourceTagMapping$;
+__webpack_unused_export__ = StartReportCreation$;
+__webpack_unused_export__ = StartReportCreationCommand;
+__webpack_unused_export__ = StartReportCreationInput$;
+__webpack_unused_export__ = StartReportCreationOutput$;
+__webpack_unused_export__ = Summary$;
+__webpack_unused_export__ = Tag$;
+__webpack_unused_export__ = TagFilter$;
+__webpack_unused_export__ = TagResources$;
+__webpack_unused_export__ = TagResourcesCommand;
+__webpack_unused_export__ = TagResourcesInput$;
+__webpack_unused_export__ = TagResourcesOutput$;
+__webpack_unused_export__ = TargetIdType;
+__webpack_unused_export__ = ThrottledException;
+__webpack_unused_export__ = ThrottledException$;
+__webpack_unused_export__ = UntagResources$;
+__webpack_unused_export__ = UntagResourcesCommand;
+__webpack_unused_export__ = UntagResourcesInput$;
+__webpack_unused_export__ = UntagResourcesOutput$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateGetComplianceSummary;
+exports.OE = paginateGetResources;
+__webpack_unused_export__ = paginateGetTagKeys;
+__webpack_unused_export__ = paginateGetTagValues;
+__webpack_unused_export__ = paginateListRequiredTags;
 
 
 /***/ }),
@@ -64572,7 +65406,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2258);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4572);
 
 
 
@@ -64583,7 +65417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2258:
+/***/ 4572:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64898,6 +65732,14 @@ function routeServiceName(baseService, route) {
 function routeFamily(baseFamily, route) {
     return `${baseFamily}--${route}`;
 }
+/**
+ * The name of a cluster given by name or ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`): what
+ * the cluster tag records, so a copy deployed with either spelling is found by both.
+ */
+function clusterName(cluster) {
+    const arn = /^arn:[^:]+:ecs:[^:]*:\d*:cluster\/(.+)$/.exec(cluster);
+    return arn?.[1] ?? cluster;
+}
 
 ;// CONCATENATED MODULE: ./src/config/cluster-input.ts
 
@@ -65198,11 +66040,21 @@ const tags_TAG = {
     route: "dynamic-routing:route",
     kind: "dynamic-routing:kind",
     baseService: "dynamic-routing:base-service",
+    /** `owner/repo` as it was named when the copy was deployed. */
     repository: "dynamic-routing:repository",
+    /** GitHub's numeric repository id: unlike the name, it survives a rename. */
+    repositoryId: "dynamic-routing:repository-id",
+    /** The cluster's name: task-definition families are account-wide, so a revision records its cluster. */
+    cluster: "dynamic-routing:cluster",
     commit: "dynamic-routing:commit",
+    /** When the copy was first created; never refreshed. */
     createdAt: "dynamic-routing:created-at",
+    /** When a deploy last touched the copy; a sweep's max-age counts from it. */
+    updatedAt: "dynamic-routing:updated-at",
     pullRequest: "dynamic-routing:pull-request",
     expiresAt: "dynamic-routing:expires-at",
+    /** `true` when the route came from a template with {branch} and no {number}: other repositories may join it. */
+    sharedRoute: "dynamic-routing:shared-route",
 };
 const tags_MANAGED_BY = "ecs-dynamic-routing";
 /** ECS limits on tags per resource. */
@@ -65491,6 +66343,67 @@ function asClusterInputError(error, cluster) {
     return error instanceof dist_cjs/* ClusterNotFoundException */.zQo
         ? new errors/* ConfigurationError */.j1(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the services run in`, "cluster")
         : error;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-resource-groups-tagging-api/dist-cjs/index.js
+var client_resource_groups_tagging_api_dist_cjs = __nccwpck_require__(5059);
+;// CONCATENATED MODULE: ./src/ecs/tagged-revisions.ts
+// Task-definition revisions found by their tags, account-wide (families are not per cluster, and a
+// revision whose service was never created, or is already gone, is reachable through no service).
+// ECS has no tag filter on ListTaskDefinitions; the Resource Groups Tagging API (`tag:GetResources`)
+// filters by tags on the server. It only says whose a revision is: its status is read from ECS.
+
+
+
+
+
+/**
+ * The Tagging API client every action uses, paced like the ECS client. The SDK honours
+ * `AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API`, then `AWS_ENDPOINT_URL` (how tests reach the emulator).
+ */
+function createTaggingClient(region) {
+    return new client_resource_groups_tagging_api_dist_cjs/* ResourceGroupsTaggingAPIClient */.DE({ ...(region !== undefined ? { region } : {}), retryMode: "adaptive", maxAttempts: 10 });
+}
+/** `arn:…:task-definition/<family>:<revision>` → family and revision. */
+function parseTaskDefinitionArn(arn) {
+    const family = taskDefinitionFamily(arn);
+    return family === undefined ? undefined : { family, revision: Number(arn.slice(arn.lastIndexOf(":") + 1)) };
+}
+/**
+ * The revisions this action registered for `cluster` (and `route`, when given), with their tags and
+ * current status. A revision the Tagging API does not know yet (it is eventually consistent) is simply
+ * not found this time: the safe side for a reaper. Revisions being deleted are in neither listing.
+ */
+async function findTaggedRevisions(clients, filter, concurrency) {
+    const tagged = new Map();
+    const tagFilters = [
+        { Key: tags_TAG.managedBy, Values: [tags_MANAGED_BY] },
+        { Key: tags_TAG.cluster, Values: [filter.cluster] },
+        ...(filter.route === undefined ? [] : [{ Key: tags_TAG.route, Values: [filter.route] }]),
+    ];
+    for await (const page of (0,client_resource_groups_tagging_api_dist_cjs/* paginateGetResources */.OE)({ client: clients.tagging, pageSize: 100 }, { ResourceTypeFilters: ["ecs:task-definition"], TagFilters: tagFilters })) {
+        for (const mapping of page.ResourceTagMappingList ?? []) {
+            if (mapping.ResourceARN === undefined)
+                continue;
+            tagged.set(mapping.ResourceARN, Object.fromEntries((mapping.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])));
+        }
+    }
+    const families = [...new Set([...tagged.keys()].flatMap((arn) => parseTaskDefinitionArn(arn)?.family ?? []))].sort();
+    const limit = pLimit(concurrency);
+    const statuses = new Map();
+    await Promise.all(families.flatMap((family) => ["ACTIVE", "INACTIVE"].map((status) => limit(async () => {
+        // familyPrefix is documented as the family, but filter on the exact family all the same.
+        for await (const page of (0,dist_cjs/* paginateListTaskDefinitions */.XPO)({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, status })) {
+            for (const arn of page.taskDefinitionArns ?? [])
+                if (parseTaskDefinitionArn(arn)?.family === family)
+                    statuses.set(arn, status);
+        }
+    }))));
+    return [...tagged].flatMap(([arn, tags]) => {
+        const parsed = parseTaskDefinitionArn(arn);
+        const status = statuses.get(arn);
+        return parsed === undefined || status === undefined ? [] : [{ arn, ...parsed, status, tags }];
+    });
 }
 
 // EXTERNAL MODULE: external "fs"
@@ -70818,6 +71731,11 @@ function comment_body_renderRouteComment(model) {
     ].join("\n");
 }
 /** What the comment becomes when the route is deleted. */
+const TORN_DOWN_HEADING = /^### 🧹 Route `[^`]*` was torn down$/m;
+/** Whether a route comment already is the torn-down note. */
+function isTornDownComment(body) {
+    return TORN_DOWN_HEADING.test(body);
+}
 function renderTornDownComment(model) {
     const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inert_text_inertText(name)).join(", ")}`;
     return [
@@ -70838,6 +71756,9 @@ async function deployments_startRouteDeployment(octokit, options) {
         ref: options.ref,
         environment: options.environment,
         description: options.description,
+        // Whose deployment it is: one route name may serve another pull request later, and tearing down
+        // one pull request's route must leave the other's deployments alone.
+        payload: { pull_request: options.pullRequest },
         // The route deploys exactly this commit: no merge of the default branch, no status checks
         // (the PR's own checks are still running while it deploys).
         auto_merge: false,
@@ -70871,7 +71792,10 @@ async function deployments_finishRouteDeployment(octokit, options) {
         description: options.description,
     });
 }
-/** Marks every deployment of `environment` inactive (already inactive ones are left as they are). */
+/**
+ * Marks the deployments of `environment` inactive (already inactive ones are left as they are): those
+ * of `pullRequest`, and those that name no pull request (made before deployments recorded it).
+ */
 async function deactivateRouteDeployments(octokit, options) {
     const deployments = await octokit.paginate(octokit.rest.repos.listDeployments, {
         owner: options.owner,
@@ -70881,6 +71805,10 @@ async function deactivateRouteDeployments(octokit, options) {
     });
     let deactivated = 0;
     for (const deployment of deployments) {
+        const payload = deployment.payload;
+        const owner = typeof payload === "object" && payload !== null ? payload.pull_request : undefined;
+        if (owner !== undefined && owner !== options.pullRequest)
+            continue;
         const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
             owner: options.owner,
             repo: options.repo,
@@ -70941,8 +71869,13 @@ function isBadCredentials(error) {
  * and ends the step with one line; an error that is not GitHub's answer is a bug and is thrown.
  */
 async function permission_writeOrWarn(logger, what, write) {
+    const outcome = await attemptWrite(logger, what, write);
+    return outcome.ok ? outcome.value : undefined;
+}
+/** writeOrWarn, telling a failure that a re-run may fix from one it never will. */
+async function attemptWrite(logger, what, write) {
     try {
-        return await write();
+        return { ok: true, value: await write() };
     }
     catch (error) {
         const failure = httpFailure(error);
@@ -70956,11 +71889,10 @@ async function permission_writeOrWarn(logger, what, write) {
             logger.warning(`Could not ${what.doing}: GitHub answered 403 "${gitHubMessage(failure)}". ` +
                 `Grant the workflow token \`${what.permission}\` (permissions: in the workflow or job), or set ${what.input}: false. ` +
                 "Pull requests from forks always get a read-only token.");
+            return { ok: false, retryable: false };
         }
-        else {
-            logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
-        }
-        return undefined;
+        logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
+        return { ok: false, retryable: failure.status >= 500 || failure.status === 429 || failure.status === 403 };
     }
 }
 /** The one line for a token GitHub does not accept (a 401). */
@@ -71070,6 +72002,7 @@ async function beginRoute(options) {
             ref: options.commit,
             description: `Route ${route} on the shared ECS cluster`,
             logUrl: options.logUrl,
+            pullRequest: options.pullRequest,
         }))
         : undefined;
     return {
@@ -71102,22 +72035,36 @@ async function beginRoute(options) {
         },
     };
 }
-/** After the route's services are deleted: the comment (if we wrote one) becomes a short note, the deployments inactive. */
+/**
+ * After the route's services are deleted: the comment (if we wrote one) becomes a short note, this pull
+ * request's deployments of the route inactive. False when a step failed in a way a re-run may fix (a
+ * 5xx): the reaper then keeps the route pending so the next run tries again.
+ */
 async function tearDownRoute(options) {
     const { octokit, owner, repo, route, logger } = options;
     const target = { owner, repo, issueNumber: options.pullRequest, marker: comment_body_routeMarker(route), logger };
-    await permission_writeOrWarn(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
+    const comment = await attemptWrite(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
         const existing = await findStickyComment(octokit, target);
         if (existing === undefined) {
             logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
             return;
         }
+        // A re-run that found nothing left keeps the note an earlier run wrote, with what that run removed.
+        if (options.removed.length === 0 && isTornDownComment(existing.body))
+            return;
         await updateStickyComment(octokit, { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) }, existing);
     });
-    await permission_writeOrWarn(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
-        const count = await deactivateRouteDeployments(octokit, { owner, repo, environment: route, description: `Route ${route} was torn down` });
+    const deployments = await attemptWrite(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
+        const count = await deactivateRouteDeployments(octokit, {
+            owner,
+            repo,
+            environment: route,
+            pullRequest: options.pullRequest,
+            description: `Route ${route} was torn down`,
+        });
         logger.info(`Marked ${count} GitHub deployment(s) of environment ${route} inactive.`);
     });
+    return !((!comment.ok && comment.retryable) || (!deployments.ok && deployments.retryable));
 }
 
 ;// CONCATENATED MODULE: ./src/reap/mode.ts
@@ -71206,139 +72153,38 @@ const silentLogger = {
     endGroup: () => undefined,
 };
 
-;// CONCATENATED MODULE: ./src/ecs/batch.ts
-/** DescribeServices takes at most 10 services a call. */
-const DESCRIBE_SERVICES_BATCH = 10;
-/** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
-function chunk(items, size) {
-    const groups = [];
-    for (let start = 0; start < items.length; start += size) {
-        groups.push(items.slice(start, start + size));
-    }
-    return groups;
-}
+;// CONCATENATED MODULE: ./src/ecs/ownership.ts
+// Whose a copy is, from its tags alone (DESIGN §4). Pure.
 
-;// CONCATENATED MODULE: ./src/reap/delete.ts
-// The only part of the reaper that changes ECS. It is handed decisions already made by
-// select.ts and never widens them: services by ARN, task definitions only of exact families.
-
-
-
-
-
-/** DeleteTaskDefinitions accepts at most 10 ARNs a call. */
-const DELETE_TASK_DEFINITIONS_BATCH = 10;
-/** DeleteService with `force` (no scale-down first: the copy serves no one once reaped), bounded. */
-async function deleteServices(ecs, cluster, decisions, options) {
-    const limit = pLimit(options.concurrency);
-    return Promise.all(decisions.map((decision) => limit(async () => {
-        if (options.dryRun) {
-            options.logger.info(`would delete service ${decision.service} (${decision.reason})`);
-            return { decision, error: undefined };
-        }
-        try {
-            await ecs.send(new dist_cjs/* DeleteServiceCommand */.o6q({ cluster, service: decision.serviceArn, force: true }));
-            options.logger.info(`deleted service ${decision.service} (${decision.reason})`);
-            return { decision, error: undefined };
-        }
-        catch (error) {
-            options.logger.error(`could not delete service ${decision.service}: ${(0,errors/* errorMessage */.gJ)(error)}`);
-            return { decision, error: (0,errors/* errorMessage */.gJ)(error) };
-        }
-    })));
-}
 /**
- * Deregisters every ACTIVE revision of each family and, when asked, deletes them and the family's
- * earlier INACTIVE revisions (DeleteTaskDefinitions takes only INACTIVE ones).
+ * The id decides when both sides have one: a renamed repository keeps its copies, and a repository
+ * deleted and re-created under the same name does not inherit the old one's. A copy tagged before
+ * the id was recorded is matched by name (and should be migrated: tagged with the id).
  */
-async function retireTaskDefinitions(ecs, families, options) {
-    const limit = pLimit(options.concurrency);
-    const said = (done, wouldDo) => (options.dryRun ? `would ${wouldDo}` : done);
-    const retirements = new Map(families.map((family) => [family, { family, deregistered: [], deleted: [], error: undefined }]));
-    const fail = (family, error) => {
-        const retirement = retirements.get(family);
-        retirement.error ??= (0,errors/* errorMessage */.gJ)(error);
-        options.logger.error(`could not retire task definitions of ${family}: ${(0,errors/* errorMessage */.gJ)(error)}`);
-    };
-    const active = await listRevisions(ecs, families, "ACTIVE", limit, fail);
-    await Promise.all([...active].flatMap(([family, arns]) => arns.map((arn) => limit(async () => {
-        try {
-            if (!options.dryRun)
-                await ecs.send(new dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: arn }));
-            retirements.get(family)?.deregistered.push(arn);
-        }
-        catch (error) {
-            fail(family, error);
-        }
-    }))));
-    for (const retirement of retirements.values()) {
-        if (retirement.deregistered.length > 0) {
-            options.logger.info(`${said("deregistered", "deregister")} ${retirement.deregistered.length} revision(s) of ${retirement.family}`);
-        }
+function ownerOf(tags, repository) {
+    if (tags[tags_TAG.managedBy] !== tags_MANAGED_BY)
+        return { kind: "unmanaged" };
+    const name = tags[tags_TAG.repository] ?? "";
+    const id = tags[tags_TAG.repositoryId];
+    if (id !== undefined && repository.id !== undefined) {
+        return id === repository.id ? { kind: "ours", migrate: false } : { kind: "other", repository: name || `repository id ${id}` };
     }
-    if (options.deleteTaskDefinitions) {
-        const inactive = await listRevisions(ecs, families, "INACTIVE", limit, fail);
-        // Deregistered just now, plus what earlier runs only deregistered; only revisions of healthy families.
-        const toDelete = [...retirements.values()]
-            .filter((retirement) => retirement.error === undefined)
-            .flatMap((retirement) => [...new Set([...retirement.deregistered, ...(inactive.get(retirement.family) ?? [])])]);
-        const familyOf = (arn) => taskDefinitionFamily(arn);
-        await Promise.all(chunk(toDelete, DELETE_TASK_DEFINITIONS_BATCH).map((taskDefinitions) => limit(async () => {
-            try {
-                const failures = options.dryRun
-                    ? []
-                    : ((await ecs.send(new dist_cjs/* DeleteTaskDefinitionsCommand */.WeT({ taskDefinitions }))).failures ?? []);
-                const failed = new Set(failures.map((failure) => failure.arn));
-                for (const failure of failures)
-                    fail(familyOf(failure.arn ?? ""), `${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
-                for (const arn of taskDefinitions)
-                    if (!failed.has(arn))
-                        retirements.get(familyOf(arn))?.deleted.push(arn);
-            }
-            catch (error) {
-                for (const arn of taskDefinitions)
-                    fail(familyOf(arn), error);
-            }
-        })));
-        for (const retirement of retirements.values()) {
-            if (retirement.deleted.length > 0) {
-                options.logger.info(`${said("deleted", "delete")} ${retirement.deleted.length} revision(s) of ${retirement.family}`);
-            }
-        }
-    }
-    return [...retirements.values()].map((retirement) => ({
-        ...retirement,
-        deregistered: [...retirement.deregistered].sort(),
-        deleted: [...retirement.deleted].sort(),
-    }));
+    if (name === repository.name)
+        return { kind: "ours", migrate: id === undefined && repository.id !== undefined };
+    return { kind: "other", repository: name === "" ? "(no repository tag)" : name };
 }
-/**
- * family → its revisions of `status`, one listing (all pages) per family. ECS documents
- * `familyPrefix` of ListTaskDefinitions as the full family name, but the parameter's name says
- * prefix and `orders--pr-1` is a prefix of `orders--pr-12`: every ARN is checked against the exact
- * family before anything is done to it.
- */
-async function listRevisions(ecs, families, status, limit, fail) {
-    const revisions = new Map();
-    await Promise.all(families.map((family) => limit(async () => {
-        try {
-            const arns = [];
-            for await (const page of (0,dist_cjs/* paginateListTaskDefinitions */.XPO)({ client: ecs, pageSize: 100 }, { familyPrefix: family, status })) {
-                arns.push(...(page.taskDefinitionArns ?? []).filter((arn) => taskDefinitionFamily(arn) === family));
-            }
-            revisions.set(family, arns);
-        }
-        catch (error) {
-            fail(family, error);
-        }
-    })));
-    return revisions;
+/** The tags that record the identity on a copy of ours tagged before: the id, and the current name. */
+function identityTags(repository) {
+    return repository.id === undefined ? {} : { [tags_TAG.repositoryId]: repository.id, [tags_TAG.repository]: repository.name };
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/route-tags.ts
 
 
-/** Pure: the tags of one route service and its task definition. */
+/**
+ * Pure: the tags of one route service and of each revision registered for it. `now` is both
+ * created-at and updated-at: an existing copy keeps its created-at (refreshedTags).
+ */
 function routeTags(context, baseService, now) {
     const own = {
         [TAG.managedBy]: MANAGED_BY,
@@ -71346,9 +72192,15 @@ function routeTags(context, baseService, now) {
         [TAG.kind]: context.kind,
         [TAG.baseService]: baseService,
         [TAG.repository]: context.repository,
+        [TAG.cluster]: context.cluster,
         [TAG.commit]: context.commit,
         [TAG.createdAt]: now.toISOString(),
+        [TAG.updatedAt]: now.toISOString(),
     };
+    if (context.repositoryId !== undefined)
+        own[TAG.repositoryId] = context.repositoryId;
+    if (context.sharedRoute)
+        own[TAG.sharedRoute] = "true";
     if (context.pullRequest !== undefined)
         own[TAG.pullRequest] = String(context.pullRequest);
     if (context.expiresAt !== undefined)
@@ -71374,6 +72226,120 @@ function toEcsTags(tags) {
 }
 function fromEcsTags(tags) {
     return Object.fromEntries((tags ?? []).filter((tag) => tag.key !== undefined).map((tag) => [tag.key, tag.value ?? ""]));
+}
+
+;// CONCATENATED MODULE: ./src/ecs/batch.ts
+/** DescribeServices takes at most 10 services a call. */
+const DESCRIBE_SERVICES_BATCH = 10;
+/** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
+function chunk(items, size) {
+    const groups = [];
+    for (let start = 0; start < items.length; start += size) {
+        groups.push(items.slice(start, start + size));
+    }
+    return groups;
+}
+
+;// CONCATENATED MODULE: ./src/reap/delete.ts
+// The only part of the reaper that changes ECS. It is handed decisions already made by
+// select.ts and never widens them: services by ARN, task definitions only of exact families.
+
+
+
+
+/** DeleteTaskDefinitions accepts at most 10 ARNs a call. */
+const DELETE_TASK_DEFINITIONS_BATCH = 10;
+/** DeleteService with `force` (no scale-down first: the copy serves no one once reaped), bounded. */
+async function deleteServices(ecs, cluster, decisions, options) {
+    const limit = pLimit(options.concurrency);
+    return Promise.all(decisions.map((decision) => limit(async () => {
+        if (options.dryRun) {
+            options.logger.info(`would delete service ${decision.service} (${decision.reason})`);
+            return { decision, error: undefined };
+        }
+        try {
+            await ecs.send(new dist_cjs/* DeleteServiceCommand */.o6q({ cluster, service: decision.serviceArn, force: true }));
+            options.logger.info(`deleted service ${decision.service} (${decision.reason})`);
+            return { decision, error: undefined };
+        }
+        catch (error) {
+            // Deleted since it was listed (another reap, a person): the step is done all the same.
+            if (error instanceof dist_cjs/* ServiceNotFoundException */.kLd || error instanceof dist_cjs/* ServiceNotActiveException */.kDs) {
+                options.logger.info(`service ${decision.service} was already deleted`);
+                return { decision, error: undefined };
+            }
+            options.logger.error(`could not delete service ${decision.service}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            return { decision, error: (0,errors/* errorMessage */.gJ)(error) };
+        }
+    })));
+}
+/**
+ * Deregisters the ACTIVE ones of exactly these revisions and, when asked, deletes them and the
+ * INACTIVE ones (DeleteTaskDefinitions takes only INACTIVE revisions). Each revision is its own step:
+ * one that fails is reported and stays for the next run, the others go on.
+ */
+async function retireRevisions(ecs, revisions, options) {
+    const limit = pLimit(options.concurrency);
+    const said = (done, wouldDo) => (options.dryRun ? `would ${wouldDo}` : done);
+    const retirements = new Map();
+    for (const revision of revisions) {
+        if (!retirements.has(revision.family))
+            retirements.set(revision.family, { family: revision.family, deregistered: [], deleted: [], error: undefined });
+    }
+    const familyOf = new Map(revisions.map((revision) => [revision.arn, revision.family]));
+    const fail = (arn, error) => {
+        const family = familyOf.get(arn) ?? arn;
+        const retirement = retirements.get(family);
+        if (retirement !== undefined)
+            retirement.error ??= (0,errors/* errorMessage */.gJ)(error);
+        options.logger.error(`could not retire task definition ${arn}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    };
+    const inactive = revisions.filter((revision) => revision.status === "INACTIVE").map((revision) => revision.arn);
+    await Promise.all(revisions
+        .filter((revision) => revision.status === "ACTIVE")
+        .map((revision) => limit(async () => {
+        try {
+            if (!options.dryRun)
+                await ecs.send(new dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: revision.arn }));
+            retirements.get(revision.family)?.deregistered.push(revision.arn);
+            inactive.push(revision.arn);
+        }
+        catch (error) {
+            fail(revision.arn, error);
+        }
+    })));
+    for (const retirement of retirements.values()) {
+        if (retirement.deregistered.length > 0) {
+            options.logger.info(`${said("deregistered", "deregister")} ${retirement.deregistered.length} revision(s) of ${retirement.family}`);
+        }
+    }
+    if (options.deleteTaskDefinitions) {
+        await Promise.all(chunk(inactive.sort(), DELETE_TASK_DEFINITIONS_BATCH).map((taskDefinitions) => limit(async () => {
+            try {
+                const failures = options.dryRun
+                    ? []
+                    : ((await ecs.send(new dist_cjs/* DeleteTaskDefinitionsCommand */.WeT({ taskDefinitions }))).failures ?? []);
+                const failed = new Set(failures.map((failure) => failure.arn));
+                for (const failure of failures)
+                    fail(failure.arn ?? "", `${failure.reason ?? "failed"}`);
+                for (const arn of taskDefinitions)
+                    if (!failed.has(arn))
+                        retirements.get(familyOf.get(arn) ?? "")?.deleted.push(arn);
+            }
+            catch (error) {
+                for (const arn of taskDefinitions)
+                    fail(arn, error);
+            }
+        })));
+        for (const retirement of retirements.values()) {
+            if (retirement.deleted.length > 0) {
+                options.logger.info(`${said("deleted", "delete")} ${retirement.deleted.length} revision(s) of ${retirement.family}`);
+            }
+        }
+    }
+    return [...retirements.values()]
+        .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0))
+        .map((retirement) => ({ ...retirement, deregistered: [...retirement.deregistered].sort(), deleted: [...retirement.deleted].sort() }));
 }
 
 ;// CONCATENATED MODULE: ./src/reap/discover.ts
@@ -71430,6 +72396,9 @@ function toClusterService(service) {
         serviceArn: service.serviceArn ?? "",
         status: service.status ?? "UNKNOWN",
         taskDefinition: service.taskDefinition,
+        taskDefinitions: [
+            ...new Set([service.taskDefinition, ...(service.deployments ?? []).map((deployment) => deployment.taskDefinition)].filter((arn) => arn !== undefined)),
+        ],
         tags: fromEcsTags(service.tags),
         desiredCount: service.desiredCount,
         createdAt: service.createdAt,
@@ -71472,14 +72441,6 @@ async function readPullRequestStates(github, owner, repo, numbers, concurrency) 
 
 
 const OVER_MAX_DELETIONS = "over max-deletions";
-/**
- * A route's copy runs in its own family `<base family>--<route>`; anything else (say, a service
- * someone pointed back at the base family by hand) must never have its revisions deregistered.
- */
-function routeTaskDefinitionFamily(taskDefinition, route) {
-    const family = taskDefinition === undefined ? undefined : taskDefinitionFamily(taskDefinition);
-    return family !== undefined && family.endsWith(`--${route}`) && family.length > route.length + 2 ? family : undefined;
-}
 /** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
 function parseTimestamp(text) {
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text))
@@ -71501,7 +72462,16 @@ function pullRequestsToLookUp(services, options) {
 }
 /** Decides, for every service in the cluster, whether to delete it and why. */
 function selectServices(services, pullRequests, options) {
-    const selection = { delete: [], keep: [], unmanaged: 0, otherRepository: 0, otherRoutes: 0, alreadyDeleting: 0, overMaxDeletions: 0 };
+    const selection = {
+        delete: [],
+        keep: [],
+        unmanaged: 0,
+        otherRepository: 0,
+        otherRoutes: 0,
+        otherPullRequests: 0,
+        alreadyDeleting: 0,
+        overMaxDeletions: 0,
+    };
     const stale = [];
     for (const service of [...services].sort((a, b) => compare(a.serviceName, b.serviceName))) {
         const owned = ownership(service, options);
@@ -71517,6 +72487,10 @@ function selectServices(services, pullRequests, options) {
             selection.otherRoutes++;
             continue;
         }
+        if (owned.kind === "other-pull-request") {
+            selection.otherPullRequests++;
+            continue;
+        }
         if (owned.kind === "already-deleting") {
             selection.alreadyDeleting++;
             continue;
@@ -71526,14 +72500,15 @@ function selectServices(services, pullRequests, options) {
             serviceArn: service.serviceArn,
             route: owned.route,
             pullRequest: owned.kind === "candidate" ? owned.pullRequest : undefined,
-            taskDefinitionFamily: owned.route === undefined ? undefined : routeTaskDefinitionFamily(service.taskDefinition, owned.route),
+            baseService: service.tags[tags_TAG.baseService],
+            migrate: owned.migrate,
             reason,
         });
         if (owned.kind === "keep") {
             selection.keep.push(decision(owned.reason));
             continue;
         }
-        const verdict = options.mode.kind === "route" ? { stale: true, reason: options.mode.because } : staleness(owned, pullRequests, options);
+        const verdict = options.mode.kind !== "sweep" ? { stale: true, reason: options.mode.because } : staleness(owned, pullRequests, options.mode.maxAgeMs, options.now);
         (verdict.stale ? stale : selection.keep).push(decision(verdict.reason));
     }
     selection.delete = stale.slice(0, options.maxDeletions);
@@ -71546,15 +72521,18 @@ function selectServices(services, pullRequests, options) {
 /** Whether a service is ours to judge, and the tags it is judged by; any doubt keeps it. */
 function ownership(service, options) {
     const tags = service.tags;
-    if (tags[tags_TAG.managedBy] !== tags_MANAGED_BY)
+    const owner = ownerOf(tags, options.repository);
+    if (owner.kind === "unmanaged")
         return { kind: "unmanaged" };
-    if (tags[tags_TAG.repository] !== options.repository)
+    if (owner.kind === "other")
         return { kind: "other-repository" };
     const routeTag = tags[tags_TAG.route];
     const route = routeTag !== undefined && (0,routing_route/* isValidRoute */.CV)(routeTag) ? routeTag : undefined;
-    if (options.mode.kind === "route" && route !== options.mode.route)
+    if (options.mode.kind !== "sweep" && route !== options.mode.route)
         return { kind: "other-route" };
-    const keep = (reason) => ({ kind: "keep", route, reason });
+    if (options.mode.kind === "prune" && options.mode.keep.includes(service.serviceName))
+        return { kind: "other-route" };
+    const keep = (reason) => ({ kind: "keep", route, migrate: owner.migrate, reason });
     if (route === undefined)
         return keep(`route tag ${describeTag(routeTag)} is not a valid route`);
     if (!service.serviceName.endsWith(`--${route}`)) {
@@ -71565,33 +72543,52 @@ function ownership(service, options) {
         return keep("shadow (set include-shadow: true to reap it)");
     if (service.status !== "ACTIVE")
         return { kind: "already-deleting" };
+    const dates = copyDates(tags, route);
+    if ("unreadable" in dates)
+        return keep(dates.unreadable);
+    if (options.mode.kind === "route" && options.mode.pullRequest !== undefined && dates.pullRequest !== undefined && dates.pullRequest !== options.mode.pullRequest) {
+        return { kind: "other-pull-request" };
+    }
+    return { kind: "candidate", route, migrate: owner.migrate, ...dates };
+}
+/** Reads the pull request and the dates of a copy (service or revision) of `route`; an unreadable tag is a reason to keep it. */
+function copyDates(tags, route) {
     const pullRequestTag = tags[tags_TAG.pullRequest];
     let pullRequest;
     if (pullRequestTag !== undefined) {
         if (!/^[1-9]\d{0,9}$/.test(pullRequestTag))
-            return keep(`pull-request tag ${describeTag(pullRequestTag)} is not a number`);
+            return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
         pullRequest = Number(pullRequestTag);
     }
     const fromRoute = (0,routing_route/* pullRequestOfRoute */.HY)(route);
     if (fromRoute !== undefined) {
         if (pullRequest !== undefined && fromRoute !== pullRequest) {
-            return keep(`pull-request tag #${pullRequest} disagrees with route ${route}`);
+            return { unreadable: `pull-request tag #${pullRequest} disagrees with route ${route}` };
         }
         pullRequest = fromRoute;
     }
     const expiresAtTag = tags[tags_TAG.expiresAt];
     const expiresAt = expiresAtTag === undefined ? undefined : parseTimestamp(expiresAtTag);
     if (expiresAtTag !== undefined && expiresAt === undefined) {
-        return keep(`expires-at tag ${describeTag(expiresAtTag)} is not a timestamp`);
+        return { unreadable: `expires-at tag ${describeTag(expiresAtTag)} is not a timestamp` };
     }
-    const createdAtTag = tags[tags_TAG.createdAt];
-    const createdAt = createdAtTag === undefined ? undefined : parseTimestamp(createdAtTag);
-    if (createdAtTag !== undefined && createdAt === undefined) {
-        return keep(`created-at tag ${describeTag(createdAtTag)} is not a timestamp`);
+    let lastDeployed;
+    for (const [key, tag] of [[tags_TAG.updatedAt, "updated"], [tags_TAG.createdAt, "created"]]) {
+        const text = tags[key];
+        if (text === undefined)
+            continue;
+        const at = parseTimestamp(text);
+        if (at === undefined)
+            return { unreadable: `${tag}-at tag ${describeTag(text)} is not a timestamp` };
+        lastDeployed ??= { at, tag };
     }
-    return { kind: "candidate", route, pullRequest, expiresAt, createdAt };
+    return { pullRequest, expiresAt, lastDeployed };
 }
-function staleness(candidate, pullRequests, options) {
+/**
+ * Whether a copy is stale in a sweep: its pull request closed or merged, its expires-at passed, or no
+ * deploy touched it for longer than max-age (updated-at, so a copy a push refreshed yesterday stays).
+ */
+function staleness(candidate, pullRequests, maxAgeMs, now) {
     const reasons = [];
     const notes = [];
     if (candidate.pullRequest !== undefined) {
@@ -71608,22 +72605,21 @@ function staleness(candidate, pullRequests, options) {
         else
             notes.push(`pull request #${number} unknown: ${state.reason}`);
     }
-    const now = options.now.getTime();
     if (candidate.expiresAt !== undefined) {
-        if (candidate.expiresAt.getTime() <= now)
+        if (candidate.expiresAt.getTime() <= now.getTime())
             reasons.push(`expired at ${candidate.expiresAt.toISOString()}`);
         else
             notes.push(`expires at ${candidate.expiresAt.toISOString()}`);
     }
-    const maxAgeMs = options.mode.kind === "sweep" ? options.mode.maxAgeMs : undefined;
     if (maxAgeMs !== undefined) {
-        if (candidate.createdAt === undefined)
-            notes.push("no created-at tag for max-age");
-        else if (now - candidate.createdAt.getTime() > maxAgeMs) {
-            reasons.push(`older than max-age (created ${candidate.createdAt.toISOString()})`);
+        const last = candidate.lastDeployed;
+        if (last === undefined)
+            notes.push("no updated-at or created-at tag for max-age");
+        else if (now.getTime() - last.at.getTime() > maxAgeMs) {
+            reasons.push(`older than max-age (${last.tag} ${last.at.toISOString()})`);
         }
         else
-            notes.push(`created ${candidate.createdAt.toISOString()}`);
+            notes.push(`${last.tag} ${last.at.toISOString()}`);
     }
     if (reasons.length > 0)
         return { stale: true, reason: reasons.join("; ") };
@@ -71636,54 +72632,162 @@ function compare(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 /**
- * Task-definition families that may be deregistered after the deletions: those of deleted
- * services that no remaining service in the cluster (managed or not) still runs.
+ * The routes (each with its pull request) whose copies are all gone after this run: services deleted
+ * now, or ACTIVE revisions retired now whose copy had gone before (a re-run after a teardown that
+ * stopped half-way). `deregistered` (INACTIVE) revisions never make a route torn down again, since
+ * their route is done, but name their copy among the removed ones of a route that is (a re-run after
+ * a kill between two deregistrations). A route with a copy of the same pull request still kept is not
+ * torn down. Their PR comment and deployments are torn down, the on-reap hook runs, and only then
+ * their revisions go.
  */
-function familiesToDeregister(services, deleted) {
-    const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
-    const stillUsed = new Set();
-    for (const service of services) {
-        if (deletedArns.has(service.serviceArn) || service.taskDefinition === undefined)
-            continue;
-        const family = taskDefinitionFamily(service.taskDefinition);
-        if (family !== undefined)
-            stillUsed.add(family);
-    }
-    const families = new Set();
-    for (const decision of deleted) {
-        if (decision.taskDefinitionFamily !== undefined && !stillUsed.has(decision.taskDefinitionFamily)) {
-            families.add(decision.taskDefinitionFamily);
-        }
-    }
-    return [...families].sort(compare);
-}
-/**
- * Routes whose copies are all gone after the deletions (nothing of the route kept), so their PR
- * comment and deployments can be torn down, with the deleted services and why.
- */
-function routesTornDown(selection) {
-    const keptRoutes = new Set(selection.keep.map((decision) => decision.route));
+function routesTornDown(deleted, kept, retiring, deregistered = []) {
+    const key = (route, pullRequest) => `${route ?? ""}#${pullRequest ?? ""}`;
+    const keptKeys = new Set(kept.map((decision) => key(decision.route, decision.pullRequest)));
     const routes = new Map();
-    for (const decision of selection.delete) {
-        if (decision.route === undefined || keptRoutes.has(decision.route))
-            continue;
-        const entry = routes.get(decision.route) ?? { route: decision.route, pullRequest: decision.pullRequest, removed: [], reason: decision.reason };
-        entry.pullRequest ??= decision.pullRequest;
-        entry.removed.push(decision.service);
-        routes.set(decision.route, entry);
+    const add = (route, pullRequest, service, reason) => {
+        if (route === undefined || keptKeys.has(key(route, pullRequest)))
+            return;
+        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason, partial: false };
+        if (!entry.removed.includes(service))
+            entry.removed.push(service);
+        routes.set(key(route, pullRequest), entry);
+    };
+    for (const decision of deleted)
+        add(decision.route, decision.pullRequest, decision.service, decision.reason);
+    for (const revision of retiring)
+        add(revision.route, revision.pullRequest, revision.service, revision.reason);
+    for (const revision of deregistered) {
+        const entry = routes.get(key(revision.route, revision.pullRequest));
+        if (entry !== undefined && !entry.removed.includes(revision.service))
+            entry.removed.push(revision.service);
     }
+    for (const route of routes.values())
+        route.removed.sort(compare);
     return [...routes.values()];
 }
 
+;// CONCATENATED MODULE: ./src/reap/revisions.ts
+// Which task-definition revisions to retire, decided from their own tags (14.1, 14.2). Pure. A revision
+// is retired only when this cluster and this repository registered it, no service left in the cluster
+// runs it, and its copy is being reaped or is already gone. Only ACTIVE revisions mean a route's
+// teardown is unfinished (docs/design.md §4, the journal); INACTIVE ones are what a finished teardown
+// leaves, with at most their deletion still to do.
+
+
+
+
+/**
+ * `remaining` are the cluster's services after this run's deletions (ACTIVE ones run revisions; any
+ * service of ours with the copy's name means the copy is alive).
+ */
+function selectRevisions(revisions, remaining, pullRequests, options) {
+    const selection = { retire: [], deregistered: [], keep: [], otherRepository: 0 };
+    const active = remaining.filter((service) => service.status === "ACTIVE");
+    const runBy = new Map();
+    for (const service of active)
+        for (const arn of service.taskDefinitions)
+            runBy.set(arn, service.serviceName);
+    const liveCopies = new Set(active.filter((service) => ownerOf(service.tags, options.repository).kind === "ours").map((service) => service.serviceName));
+    for (const revision of [...revisions].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0))) {
+        const owner = ownerOf(revision.tags, options.repository);
+        if (owner.kind !== "ours") {
+            if (owner.kind === "other")
+                selection.otherRepository++;
+            continue;
+        }
+        const route = revision.tags[tags_TAG.route] ?? "";
+        if (!(0,routing_route/* isValidRoute */.CV)(route) || !revision.family.endsWith(`--${route}`))
+            continue;
+        if (options.mode.kind !== "sweep" && route !== options.mode.route)
+            continue;
+        const service = `${revision.tags[tags_TAG.baseService] ?? revision.family.slice(0, -route.length - 2)}--${route}`;
+        if (options.mode.kind === "prune" && options.mode.keep.includes(service))
+            continue;
+        const dates = copyDates(revision.tags, route);
+        const pullRequest = "unreadable" in dates ? undefined : dates.pullRequest;
+        const decision = (reason) => ({ revision, route, pullRequest, service, reason });
+        if (options.mode.kind === "route" && options.mode.pullRequest !== undefined && pullRequest !== undefined && pullRequest !== options.mode.pullRequest) {
+            continue;
+        }
+        const shadow = route === routing_route/* SHADOW_ROUTE */.R5 || revision.tags[tags_TAG.kind] === "shadow";
+        if (shadow && !options.includeShadow) {
+            selection.keep.push(decision("shadow (set include-shadow: true to reap it)"));
+            continue;
+        }
+        const runner = runBy.get(revision.arn);
+        if (runner !== undefined) {
+            selection.keep.push(decision(`service ${runner} runs it`));
+            continue;
+        }
+        if ("unreadable" in dates) {
+            selection.keep.push(decision(dates.unreadable));
+            continue;
+        }
+        if (options.mode.kind === "sweep" && liveCopies.has(service)) {
+            // A superseded revision of a live copy goes with its copy.
+            selection.keep.push(decision(`its copy ${service} is live`));
+            continue;
+        }
+        if (revision.status !== "ACTIVE") {
+            selection.deregistered.push(decision(options.mode.kind === "sweep" ? "deregistered when its route was torn down" : options.mode.because));
+            continue;
+        }
+        if (options.mode.kind !== "sweep") {
+            selection.retire.push(decision(options.mode.because));
+            continue;
+        }
+        const verdict = staleness(dates, pullRequests, options.mode.maxAgeMs, options.now);
+        (verdict.stale ? selection.retire : selection.keep).push(decision(verdict.reason));
+    }
+    return selection;
+}
+/**
+ * The pull requests a sweep must ask about for ACTIVE revisions of ours whose copy may be gone (an
+ * INACTIVE one's route is done whatever its pull request says).
+ */
+function revisionPullRequests(revisions, options) {
+    if (options.mode.kind !== "sweep")
+        return [];
+    const numbers = new Set();
+    for (const revision of revisions) {
+        const route = revision.tags[tags_TAG.route] ?? "";
+        if (revision.status !== "ACTIVE" || ownerOf(revision.tags, options.repository).kind !== "ours" || !(0,routing_route/* isValidRoute */.CV)(route))
+            continue;
+        const dates = copyDates(revision.tags, route);
+        if (!("unreadable" in dates) && dates.pullRequest !== undefined)
+            numbers.add(dates.pullRequest);
+    }
+    return [...numbers];
+}
+
 ;// CONCATENATED MODULE: ./src/reap/reap.ts
+// One reap from start to end: discover services and revisions, select, delete services, tear down
+// each removed route (PR side, on-reap hook), then retire its revisions. Knows nothing of
+// @actions/core: the action's main reads inputs into a ReapPlan and writes the ReapReport out.
+//
+// The order makes every step retryable on its own: a route's revisions are retired last, so a run
+// killed or failed at any point leaves ACTIVE revisions from which the next run finds the route
+// again, with no service left to find it by (docs: ownership, "teardown order").
+
+
+
+
+
+
+
+
 
 
 
 
 
 async function reap(plan, dependencies) {
-    const { ecs, github, logger } = dependencies;
-    const services = await discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger);
+    const { ecs, logger } = dependencies;
+    const cluster = clusterName(plan.cluster);
+    const [services, revisions] = await Promise.all([
+        discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger),
+        findTaggedRevisions({ ecs, tagging: dependencies.tagging }, { cluster, ...(plan.mode.kind !== "sweep" ? { route: plan.mode.route } : {}) }, plan.maxConcurrency),
+    ]);
     const options = {
         repository: plan.repository,
         mode: plan.mode,
@@ -71691,7 +72795,54 @@ async function reap(plan, dependencies) {
         maxDeletions: plan.maxDeletions,
         now: plan.now,
     };
-    const numbers = pullRequestsToLookUp(services, options);
+    const numbers = [...new Set([...pullRequestsToLookUp(services, options), ...revisionPullRequests(revisions, options)])].sort((a, b) => a - b);
+    const states = await pullRequestStates(plan, dependencies, numbers);
+    const selection = selectServices(services, states, options);
+    logger.info(`${services.length} service(s) in cluster ${plan.cluster}: ${selection.delete.length} to delete, ${selection.keep.length} kept, ` +
+        `${selection.unmanaged} unmanaged, ${selection.otherRepository} of other repositories` +
+        (plan.mode.kind === "route" ? `, ${selection.otherRoutes} of other routes, ${selection.otherPullRequests} of other pull requests` : "") +
+        (plan.mode.kind === "prune" ? `, ${selection.otherRoutes} of other routes or this deploy's` : "") +
+        " (untouched)");
+    const deletions = await inGroup(logger, `${plan.dryRun ? "Would delete" : "Delete"} ${selection.delete.length} service(s)`, () => deleteServices(ecs, plan.cluster, selection.delete, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }));
+    const deleted = deletions.filter((deletion) => deletion.error === undefined).map((deletion) => deletion.decision);
+    const failed = deletions.filter((deletion) => deletion.error !== undefined);
+    const kept = [
+        ...selection.keep,
+        ...failed.map((deletion) => ({ ...deletion.decision, reason: `delete failed: ${deletion.error ?? ""}` })),
+    ];
+    const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
+    const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
+    const revisionSelection = selectRevisions(revisions, remaining, states, options);
+    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
+    const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
+    const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
+    // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
+    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
+    const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () => retireRevisions(ecs, retiring.map((decision) => decision.revision), {
+        deleteTaskDefinitions: plan.deleteTaskDefinitions,
+        concurrency: plan.maxConcurrency,
+        dryRun: plan.dryRun,
+        logger,
+    }));
+    const keptArns = new Set(kept.map((decision) => decision.serviceArn));
+    if (!plan.dryRun)
+        await migrateIdentity(ecs, plan.repository, kept, revisionSelection, logger);
+    return {
+        deleted,
+        kept,
+        selection,
+        revisions: revisionSelection,
+        taskDefinitions,
+        failedDeletions: failed.length,
+        failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
+        tornDown,
+        pending: pending.map(({ route, why }) => ({ route: route.route, why })),
+        running: services.filter((service) => keptArns.has(service.serviceArn)),
+    };
+}
+/** Asks GitHub about each pull request once; says once, with the fix, when some could not be read. */
+async function pullRequestStates(plan, dependencies, numbers) {
+    const { github, logger } = dependencies;
     const states = github === undefined
         ? new Map(numbers.map((number) => [number, { kind: "unknown", reason: "no github-token to ask" }]))
         : await readPullRequestStates(github, plan.owner, plan.repo, numbers, plan.maxConcurrency);
@@ -71705,78 +72856,94 @@ async function reap(plan, dependencies) {
                 : "";
         logger.warning(`could not read ${unreadable.length} pull request(s) (#${number}: ${state.reason}); their copies are reaped only by expires-at or max-age.${fix}`);
     }
-    const selection = selectServices(services, states, options);
-    logger.info(`${services.length} service(s) in cluster ${plan.cluster}: ${selection.delete.length} to delete, ${selection.keep.length} kept, ` +
-        `${selection.unmanaged} unmanaged, ${selection.otherRepository} of other repositories` +
-        (plan.mode.kind === "route" ? `, ${selection.otherRoutes} of other routes` : "") +
-        " (untouched)");
-    const deletions = await inGroup(logger, `${plan.dryRun ? "Would delete" : "Delete"} ${selection.delete.length} service(s)`, () => deleteServices(ecs, plan.cluster, selection.delete, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }));
-    const deleted = deletions.filter((deletion) => deletion.error === undefined).map((deletion) => deletion.decision);
-    const failed = deletions.filter((deletion) => deletion.error !== undefined);
-    const kept = [
-        ...selection.keep,
-        ...failed.map((deletion) => ({ ...deletion.decision, reason: `delete failed: ${deletion.error ?? ""}` })),
-    ];
-    const families = familiesToDeregister(services, deleted);
-    const taskDefinitions = await inGroup(logger, `Task definitions of ${families.length} family(ies)`, () => retireTaskDefinitions(ecs, families, {
-        deleteTaskDefinitions: plan.deleteTaskDefinitions,
-        concurrency: plan.maxConcurrency,
-        dryRun: plan.dryRun,
-        logger,
-    }));
-    const tornDown = await tearDownRoutes(plan, dependencies, { ...selection, delete: deleted, keep: kept });
-    const keptNames = new Set(kept.map((decision) => decision.service));
-    return {
-        deleted,
-        kept,
-        selection,
-        taskDefinitions,
-        failedDeletions: failed.length,
-        failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
-        tornDown,
-        running: services.filter((service) => keptNames.has(service.serviceName)),
-    };
+    return states;
 }
 /**
- * The PR side of every route left with no copy: in route mode the asked route even when nothing
- * was deployed (so a rerun after a half-finished reap still fixes the comment), in a sweep each
- * route whose copies were all deleted.
+ * The PR side and the on-reap hook of every removed route: in route mode the asked route even when
+ * nothing was found (so a rerun after a half-finished reap still fixes the comment), in a sweep each
+ * route whose copies are all gone. A route whose GitHub teardown failed in a retryable way, or whose
+ * hook threw, is pending.
  */
-async function tearDownRoutes(plan, dependencies, outcome) {
-    const routes = routesTornDown(outcome);
+async function tearDownRoutes(plan, dependencies, routes, kept) {
+    const { logger } = dependencies;
     const mode = plan.mode;
-    if (mode.kind === "route" && routes.length === 0 && !outcome.keep.some((decision) => decision.route === mode.route)) {
+    if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
         const number = mode.pullRequest ?? (0,routing_route/* pullRequestOfRoute */.HY)(mode.route);
-        if (number !== undefined && Number.isSafeInteger(number))
-            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
+        if (number !== undefined)
+            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because, partial: false });
     }
     if (mode.kind === "route" && mode.pullRequest !== undefined) {
         for (const route of routes)
             route.pullRequest ??= mode.pullRequest;
     }
-    const pullRequestRoutes = routes.filter((route) => route.pullRequest !== undefined);
-    if (pullRequestRoutes.length === 0)
-        return [];
+    const tornDown = [];
+    const pending = [];
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
+    const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
     if (plan.dryRun) {
-        for (const route of pullRequestRoutes) {
-            dependencies.logger.info(`would mark route ${route.route} torn down on pull request #${route.pullRequest}`);
+        for (const route of routes) {
+            if (route.pullRequest !== undefined && mode.kind !== "prune") {
+                logger.info(`would mark route ${route.route} torn down on pull request #${route.pullRequest}`);
+                tornDown.push(route.route);
+            }
         }
-        return pullRequestRoutes.map((route) => route.route);
+        return { tornDown, pending };
     }
-    const tearDown = dependencies.tearDown;
-    if (tearDown === undefined) {
-        dependencies.logger.warning("no github-token: the pull request comments and deployments were left as they were");
-        return [];
+    if (tearDown === undefined && mode.kind !== "prune" && routes.some((route) => route.pullRequest !== undefined)) {
+        logger.warning("no github-token: the pull request comments and deployments were left as they were");
     }
     // Sequential: a handful of routes, and each teardown already makes several GitHub calls.
-    for (const route of pullRequestRoutes)
-        await tearDown(route);
-    return pullRequestRoutes.map((route) => route.route);
+    for (const route of routes) {
+        if (route.pullRequest !== undefined && tearDown !== undefined) {
+            if (!(await tearDown({ ...route, pullRequest: route.pullRequest }))) {
+                const why = "the pull request's comment or deployment could not be updated";
+                logger.error(`route ${route.route}: ${why}; its task definitions are kept so that a re-run retries`);
+                pending.push({ route, why });
+                continue;
+            }
+            tornDown.push(route.route);
+        }
+        if (dependencies.onRouteRemoved !== undefined) {
+            try {
+                await dependencies.onRouteRemoved(route);
+            }
+            catch (error) {
+                logger.error(`route ${route.route}: ${(0,errors/* errorMessage */.gJ)(error)}; its task definitions are kept so that a re-run retries`);
+                pending.push({ route, why: (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed" });
+            }
+        }
+    }
+    return { tornDown, pending };
+}
+/**
+ * The migration path for copies tagged before the repository id was recorded: each one of ours that
+ * stays gets the id, so a later rename of the repository keeps it ours. Best effort: a failure here
+ * only means the next run tries again.
+ */
+async function migrateIdentity(ecs, repository, kept, revisions, logger) {
+    const tags = toEcsTags(identityTags(repository));
+    if (tags.length === 0)
+        return;
+    const arns = [
+        ...kept.filter((decision) => decision.migrate).map((decision) => decision.serviceArn),
+        ...revisions.keep.filter((decision) => decision.revision.tags[tags_TAG.repositoryId] === undefined).map((decision) => decision.revision.arn),
+    ];
+    for (const resourceArn of arns) {
+        try {
+            await ecs.send(new dist_cjs/* TagResourceCommand */.eqU({ resourceArn, tags }));
+        }
+        catch (error) {
+            logger.debug(`could not record the repository id on ${resourceArn}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        }
+    }
+    if (arns.length > 0)
+        logger.info(`recorded the repository id on ${arns.length} copy(ies) and revision(s) tagged before it was kept`);
 }
 
 // EXTERNAL MODULE: ./src/actions/common/action.ts
 var action = __nccwpck_require__(935);
 ;// CONCATENATED MODULE: ./src/actions/reap/main.ts
+
 
 
 
@@ -71806,7 +72973,7 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
         logger.warning("max-age applies to a sweep only; reaping one route ignores it");
     const plan = {
         cluster: settings.cluster,
-        repository: event.repository,
+        repository: { name: event.repository, id: event.repositoryId },
         owner: event.owner,
         repo: event.repo,
         mode,
@@ -71821,7 +72988,8 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
     if (token !== undefined)
         core/* setSecret */.Pq(token);
     const ecs = createEcsClient();
-    await checkAwsConfiguration(ecs);
+    const { region } = await checkAwsConfiguration(ecs);
+    const tagging = createTaggingClient(region);
     const github = token === undefined ? undefined : createGitHubClient(token);
     const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
     const logUrl = env.GITHUB_RUN_ID === undefined ? undefined : `${serverUrl}/${event.repository}/actions/runs/${env.GITHUB_RUN_ID}`;
@@ -71830,7 +72998,7 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
         : ({ route, pullRequest, removed, reason }) => tearDownRoute({ octokit: github, owner: event.owner, repo: event.repo, pullRequest, route, logUrl, logger, removed, reason });
     if (plan.dryRun)
         logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub");
-    const report = await reap(plan, { ecs, github, tearDown, logger });
+    const report = await reap(plan, { ecs, tagging, github, tearDown, logger });
     (0,action/* writeOutputs */.Kn)({
         [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
         [OUTPUT.kept]: JSON.stringify(report.kept.slice(0, KEPT_OUTPUT_ENTRIES).map((decision) => outputEntry(decision, false))),
@@ -71842,6 +73010,10 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
     await writeSummary(plan, report, costLines);
     if (mode.kind === "route" && report.deleted.length === 0 && report.kept.length === 0) {
         logger.info(`route ${mode.route} has no services in cluster ${plan.cluster}: nothing was deployed, nothing to reap`);
+    }
+    if (report.pending.length > 0) {
+        const routes = report.pending.map(({ route, why }) => `${route} (${why})`).join("; ");
+        throw new Error(`route(s) ${routes} could not be torn down completely; run the reap again to retry what is left`);
     }
     if (report.failedDeletions > 0 || report.failedFamilies > 0) {
         throw new Error(`could not delete ${count(report.failedDeletions, "service", "services")} and retire the task definitions of ${count(report.failedFamilies, "family", "families")}; see the errors above`);
@@ -71978,10 +73150,23 @@ function parseWorkflowEvent(env, payload) {
         repository,
         owner,
         repo,
+        repositoryId: repositoryIdOf(env, payload),
+        defaultBranch: defaultBranchOf(payload),
         sha: pullRequest?.headSha ?? env.GITHUB_SHA ?? "",
         branch,
         pullRequest,
     };
+}
+function repositoryIdOf(env, payload) {
+    const fromEnv = env.GITHUB_REPOSITORY_ID?.trim();
+    if (fromEnv !== undefined && /^\d+$/.test(fromEnv))
+        return fromEnv;
+    const id = payload.repository?.id;
+    return typeof id === "number" && Number.isSafeInteger(id) ? String(id) : undefined;
+}
+function defaultBranchOf(payload) {
+    const branch = payload.repository?.default_branch;
+    return typeof branch === "string" && branch !== "" ? branch : undefined;
 }
 function repositoryFromPayload(payload) {
     const repository = payload.repository;
@@ -72054,7 +73239,7 @@ function routeFromEvent(event) {
 /* harmony export */   T6: () => (/* binding */ routeForPullRequest),
 /* harmony export */   eo: () => (/* binding */ validateRoute)
 /* harmony export */ });
-/* unused harmony exports SHADOW_FALLBACK_NAME, ROUTE_MAX_LENGTH, ROUTE_PATTERN, routeForBranch */
+/* unused harmony exports SHADOW_FALLBACK_NAME, ROUTE_MAX_LENGTH, ROUTE_PATTERN, routeForBranch, DEFAULT_ROUTE_TEMPLATE, parseRouteTemplate, routeFromTemplate */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
@@ -72121,6 +73306,64 @@ function routeForBranch(branch) {
     const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
     // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
     return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
+}
+const DEFAULT_ROUTE_TEMPLATE = "pr-{number}";
+const TEMPLATE_PLACEHOLDERS = (/* unused pure expression or super */ null && (["number", "branch", "repository"]));
+/**
+ * Checks a `route-template` given by a user: literal text of lowercase letters, digits and `-`, the
+ * placeholders {number}, {branch} and {repository}, and at least {number} or {branch} (otherwise
+ * every pull request would get the same route).
+ */
+function parseRouteTemplate(text, input = "route-template") {
+    const placeholders = [...text.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]);
+    const unknown = placeholders.find((name) => !TEMPLATE_PLACEHOLDERS.includes(name));
+    if (unknown !== undefined) {
+        throw new ConfigurationError(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
+    }
+    const literal = text.replace(/\{(number|branch|repository)\}/g, "");
+    if (!/^[a-z0-9-]*$/.test(literal)) {
+        throw new ConfigurationError(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
+    }
+    const uses = (name) => placeholders.includes(name);
+    if (!uses("number") && !uses("branch")) {
+        throw new ConfigurationError(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
+    }
+    return { text, shared: uses("branch") && !uses("number") };
+}
+/** Lowercase, every run of characters outside `[a-z0-9]` becomes `-`, trimmed. */
+function slug(text) {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+}
+/**
+ * Pure: the route of a pull request from a template. Each placeholder is slugged; a result longer than
+ * a route may be keeps a prefix plus `-` and six hex characters of a hash of the whole result, so the
+ * same branch in two repositories still gives one route. The result is validated like any route.
+ */
+function routeFromTemplate(template, values, input = "route-template") {
+    if (!Number.isSafeInteger(values.number) || values.number <= 0) {
+        throw new ConfigurationError(`pull request number '${values.number}' must be a positive integer`);
+    }
+    const rendered = template.text
+        .replace(/\{number\}/g, String(values.number))
+        .replace(/\{branch\}/g, slug(values.branch))
+        .replace(/\{repository\}/g, slug(values.repository))
+        .replace(/-{2,}/g, "-")
+        .replace(/^-+|-+$/g, "");
+    let route = rendered;
+    if (route.length > ROUTE_MAX_LENGTH) {
+        const hash = createHash("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
+        route = `${rendered.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "")}-${hash}`;
+    }
+    if (route === "") {
+        throw new ConfigurationError(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
+    }
+    if (route === SHADOW_ROUTE) {
+        throw new ConfigurationError(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
+    }
+    return validateRoute(route, input);
 }
 
 
