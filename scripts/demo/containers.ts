@@ -5,7 +5,7 @@
 // carries the incoming W3C baggage to that call; it does not forward the routing header or cookie,
 // because instrumentation does not either. It passes the caller's Authorization on, as services
 // behind one gateway's auth do, so a call to a service behind auth is the caller's. A container with a STORE_DIR writes each POST to its
-// "database" there, a directory per route that the on-deploy hook creates.
+// "database" there, a directory per route that the on-deploy hook creates and on-reap drops.
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

@@ -73,7 +73,7 @@ export interface AuthCheck {
 /** One route's "database" of orders, as the demo found it. */
 export interface StoreState {
   route: string;
-  /** False when there is no store directory for the route. */
+  /** False when there is no store directory for the route (never made, or dropped by on-reap). */
   exists: boolean;
   writes: StoredWrite[];
 }
@@ -90,8 +90,8 @@ export interface DemoResult {
   /** Services left in the cluster after the close, with their status. */
   servicesLeft: { name: string; status: string }[];
   defaultTraffic: DefaultTrafficReport;
-  /** The stores of orders after the pull request's writes. */
-  stores: { afterWrites: StoreState[] };
+  /** The stores of orders after the pull request's writes, and after its close. */
+  stores: { afterWrites: StoreState[]; afterClose: StoreState[] };
   /** Requests to orders (behind auth) by default and by the pull request's route, without and with credentials. */
   auth: AuthCheck[];
   seconds: number;
@@ -280,9 +280,9 @@ async function servicesInCluster(client: ECSClient): Promise<{ name: string; sta
 
 /**
  * The demo's hooks: on-deploy creates the route's store and seeds it (idempotent: it runs on every
- * deploy). A real team's would create a schema, a table prefix or a queue.
+ * deploy), on-reap drops it. A real team's would create a schema, a table prefix or a queue.
  */
-function hooks(storesDir: string): { "on-deploy": string } {
+function hooks(storesDir: string): { "on-deploy": string; "on-reap": string } {
   return {
     "on-deploy": [
       `store="${storesDir}/$ROUTE"`,
@@ -290,6 +290,7 @@ function hooks(storesDir: string): { "on-deploy": string } {
       `[ -e "$store/${STORE_FILE}" ] || echo '{"service":"seed","route":"'"$ROUTE"'","body":"seed order"}' > "$store/${STORE_FILE}"`,
       'echo "store $store ready for $ROUTE_SERVICES"',
     ].join("\n"),
+    "on-reap": [`rm -rf "${storesDir}/$ROUTE"`, 'echo "dropped the store of $ROUTE"'].join("\n"),
   };
 }
 
@@ -504,7 +505,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       lifecycle,
       `pull request #${PULL_REQUEST} closed`,
       { name: "pull_request", payload: closed, ref: `refs/pull/${PULL_REQUEST}/merge`, sha: PR_HEAD_SHA },
-      { cluster: CLUSTER },
+      { cluster: CLUSTER, "on-reap": hooks(storesDir)["on-reap"] },
     );
     const deleted = JSON.parse(reap.run.outputs.deleted || "[]") as DeletedService[];
     print("", "  THE REAPER DELETED");
@@ -514,6 +515,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print("", `  SERVICES LEFT IN CLUSTER ${CLUSTER}`);
     print(...formatTable(["service", "status"], servicesLeft.map((service) => [service.name, service.status])));
     routing.push({ stage: "close", rows: await observe(lifecycle, `after the close (${ROUTE} falls back to shadow)`) });
+    const storesAfterClose = storeRoutes.map((route) => readStore(storesDir, route));
+    printStores(lifecycle, `STORES OF ORDERS after the close (on-reap dropped ${ROUTE}'s)`, storesAfterClose);
     const afterClose = botComments(lifecycle).at(-1);
     printComment(lifecycle, "PULL REQUEST COMMENT after the close", afterClose);
     const deployments = printDeployments(lifecycle);
@@ -537,7 +540,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       deleted,
       servicesLeft,
       defaultTraffic,
-      stores: { afterWrites },
+      stores: { afterWrites, afterClose: storesAfterClose },
       auth: authChecks,
       seconds: seconds(started),
     };

@@ -31,11 +31,12 @@ export const INPUT = {
   ttl: "ttl",
   tags: "tags",
   maxConcurrency: "max-concurrency",
-  // Per-route data: a shell command run before the copies are made.
+  // Per-route data: shell commands run before the copies are made and after they are removed.
   onDeploy: "on-deploy",
   // What copies cost (deploy-shadow, deploy-ephemeral, reap).
   priceVcpuHour: "price-vcpu-hour",
   priceGibHour: "price-gib-hour",
+  onReap: "on-reap",
   // The pull-request side (deploy-ephemeral, reap).
   githubToken: "github-token",
   comment: "comment",

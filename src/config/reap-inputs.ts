@@ -5,6 +5,8 @@ import { INPUT } from "./action-io.js";
 import type { Prices } from "../cost/usage.js";
 import { readCluster } from "./cluster-input.js";
 import { readPrices } from "./price-inputs.js";
+import type { SignalNames } from "../routing/signal.js";
+import { readSignalNames } from "./signal-inputs.js";
 import type { Inputs } from "./inputs.js";
 
 export interface ReapInputs {
@@ -24,6 +26,10 @@ export interface ReapInputs {
   githubToken: string | undefined;
   /** For the amounts of the sweep's cost figures; none given, hours only. */
   prices: Prices;
+  /** A shell command run after each route's copies are removed; undefined = none. */
+  onReap: string | undefined;
+  /** How requests name a route: for the on-reap hook's ROUTE_HEADER and ROUTE_BAGGAGE. */
+  signal: SignalNames;
 }
 
 export function readReapInputs(inputs: Inputs): ReapInputs {
@@ -42,5 +48,7 @@ export function readReapInputs(inputs: Inputs): ReapInputs {
     maxConcurrency: inputs.integer(INPUT.maxConcurrency, 10, { min: 1, max: 100 }),
     githubToken: inputs.optionalString(INPUT.githubToken),
     prices: readPrices(inputs),
+    onReap: inputs.text(INPUT.onReap),
+    signal: readSignalNames(inputs),
   };
 }

@@ -24,6 +24,12 @@ export function routeServiceName(baseService: string, route: Route): string {
   return `${baseService}--${route}`;
 }
 
+/** The base service of a route's copy (`orders--pr-123` → `orders`); a name without the suffix as it is. */
+export function baseServiceName(routeService: string, route: Route): string {
+  const suffix = `--${route}`;
+  return routeService.endsWith(suffix) && routeService.length > suffix.length ? routeService.slice(0, -suffix.length) : routeService;
+}
+
 /** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
 export function routeFamily(baseFamily: string, route: Route): string {
   return `${baseFamily}--${route}`;

@@ -73,6 +73,11 @@ export interface RunHookOptions {
   logger: Logger;
 }
 
+/** Where a step runs its hooks: the workspace, the job's environment, the runner's temporary directory. */
+export function workspaceHookOptions(env: NodeJS.ProcessEnv, logger: Logger): RunHookOptions {
+  return { cwd: env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: env, tempDir: env.RUNNER_TEMP || undefined, logger };
+}
+
 /**
  * Runs a hook's shell command as a `run:` step runs (bash, -e, pipefail) in the workspace, with the
  * route's variables; on-deploy also gets ROUTE_ENV_FILE, an empty file whose NAME=value lines

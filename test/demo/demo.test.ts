@@ -149,3 +149,11 @@ test("orders writes to its route's own store: default, shadow and pr-2 each hold
   assert.deepEqual(stores["pr-2"]?.writes.map((write) => [write.service, write.route]), [["seed", "pr-2"], ["orders--pr-2", "pr-2"]]);
   assert.ok(printed.some((line) => line.includes("STORES OF ORDERS")));
 });
+
+test("on-reap dropped pr-2's store at the close; the default and shadow stores stay", () => {
+  const stores = Object.fromEntries(result.stores.afterClose.map((store) => [store.route, store]));
+  assert.equal(stores["pr-2"]?.exists, false);
+  assert.equal(stores.default?.writes.length, 1);
+  assert.equal(stores.shadow?.writes.length, 2);
+  assert.ok(printed.some((line) => line.includes("STORES OF ORDERS after the close (on-reap dropped pr-2's)")));
+});

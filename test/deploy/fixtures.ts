@@ -3,6 +3,7 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ListTagsForResourceCommand,
+  ListTaskDefinitionsCommand,
   type ECSClient,
   type RegisterTaskDefinitionCommandInput,
   type Service,
@@ -10,8 +11,9 @@ import {
 } from "@aws-sdk/client-ecs";
 import assert from "node:assert/strict";
 import { fromEcsTags } from "../../src/ecs/route-tags.js";
-import type { EcsEmulator } from "../emulators/ecs/index.js";
-import type { GitHubEmulator } from "../emulators/github/index.js";
+import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
+import { ecsClient } from "../emulators/ecs/test-support.js";
+import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
 
@@ -107,4 +109,38 @@ export function runDeployEphemeral(
 export function assertSucceeded(run: BundleRun): void {
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
   assert.deepEqual(run.errors, []);
+}
+
+/** What a deploy-and-reap test runs against: the ECS (and tagging) and GitHub emulators, and a client. */
+export interface RouteEmulators {
+  ecs: EcsEmulator;
+  github: GitHubEmulator;
+  client: ECSClient;
+  close(): Promise<void>;
+}
+
+/** The emulators with REPOSITORY, an Actions token `token` and the base services seeded. */
+export async function startRouteEmulators(token: string, baseServices: readonly string[]): Promise<RouteEmulators> {
+  const ecs = await startEcsEmulator({ stabilizationMs: 100, drainMs: 100 });
+  const github = await startGitHubEmulator();
+  github.addRepository(REPOSITORY);
+  github.addToken(token, { login: "github-actions[bot]", type: "Bot", installation: true });
+  const client = ecsClient(ecs);
+  for (const name of baseServices) seedBaseService(ecs, name);
+  return {
+    ecs,
+    github,
+    client,
+    close: async () => {
+      client.destroy();
+      await ecs.close();
+      await github.close();
+    },
+  };
+}
+
+/** The ACTIVE revisions of exactly `family`: a route's copy is torn down when there are none. */
+export async function activeRevisions(client: ECSClient, family: string): Promise<string[]> {
+  const answer = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE" }));
+  return (answer.taskDefinitionArns ?? []).filter((arn) => arn.includes(`/${family}:`));
 }

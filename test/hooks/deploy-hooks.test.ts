@@ -5,36 +5,17 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import type { KeyValuePair } from "@aws-sdk/client-ecs";
-import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
-import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent, pushEvent } from "../helpers/webhooks.js";
-import { assertSucceeded, describeService, describeTaskDefinition, mutatingCalls, REPOSITORY, seedBaseService } from "../deploy/fixtures.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
+import { assertSucceeded, describeService, describeTaskDefinition, mutatingCalls, REPOSITORY, startRouteEmulators } from "../deploy/fixtures.js";
 
 const token = "ghs_hookTestToken";
-let emulator: EcsEmulator;
-let github: GitHubEmulator;
-let client: ReturnType<typeof ecsClient>;
-let workspace: string;
-
-before(async () => {
-  emulator = await startEcsEmulator({ stabilizationMs: 100, drainMs: 100 });
-  github = await startGitHubEmulator();
-  github.addRepository(REPOSITORY);
-  github.addToken(token, { login: "github-actions[bot]", type: "Bot", installation: true });
-  client = ecsClient(emulator);
-  for (const name of ["orders", "payments", "catalog"]) seedBaseService(emulator, name);
-  workspace = mkdtempSync(join(tmpdir(), "hook-workspace-"));
-});
-
-after(async () => {
-  client.destroy();
-  await emulator.close();
-  await github.close();
-});
+const emulators = await startRouteEmulators(token, ["orders", "payments", "catalog"]);
+const { ecs: emulator, github, client } = emulators;
+const workspace = mkdtempSync(join(tmpdir(), "hook-workspace-"));
+after(() => emulators.close());
 
 function deployPullRequest(number: number, inputs: Record<string, string>, headRef = "feature/orders-v2"): Promise<BundleRun> {
   const headSha = String(number).repeat(40).slice(0, 40);
@@ -43,7 +24,7 @@ function deployPullRequest(number: number, inputs: Record<string, string>, headR
     inputs: { "github-token": token, wait: "false", ...inputs },
     event: { name: "pull_request", payload: pullRequestEvent("opened", { number, headSha, headRef }) },
     env: {
-      AWS_ENDPOINT_URL_ECS: emulator.url,
+      ...emulator.endpointEnv(),
       GITHUB_API_URL: github.url,
       GITHUB_WORKSPACE: workspace,
       // What the runner gives a JavaScript action and a hook must never see.
@@ -193,7 +174,7 @@ describe("on-deploy and overrides through deploy-shadow", () => {
     return runBundle("deploy-shadow", {
       inputs: { wait: "false", ...inputs },
       event: { name: "push", payload: pushEvent({ branch: "main" }) },
-      env: { AWS_ENDPOINT_URL_ECS: emulator.url, GITHUB_REF: "refs/heads/main", GITHUB_WORKSPACE: workspace },
+      env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/heads/main", GITHUB_WORKSPACE: workspace },
     });
   }
 

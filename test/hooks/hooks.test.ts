@@ -6,6 +6,8 @@ import { describe, it } from "node:test";
 import { ConfigurationError } from "../../src/common/errors.js";
 import { MemoryLogger } from "../../src/common/logger.js";
 import { hookEnvironment, parseRouteEnvFile, type HookRoute } from "../../src/hooks/hook-environment.js";
+import { baseServiceName } from "../../src/ecs/names.js";
+import { onReapHook } from "../../src/hooks/on-reap.js";
 import { HookFailure, HOOK_TAIL_LINES, outputTail, runHook } from "../../src/hooks/run-hook.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 
@@ -160,5 +162,40 @@ describe("runHook", () => {
     assert.equal(outcome.exitCode, 4);
     assert.equal(readFileSync(marker, "utf8"), "unset on-reap\n");
     assert.ok(existsSync(marker));
+  });
+});
+
+describe("onReapHook", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "on-reap-test-"));
+  const context = { signal: DEFAULT_SIGNAL_NAMES, repository: "Codertocat/Hello-World", cluster: "dev" };
+  const options = { cwd: scratch, jobEnvironment: { PATH: process.env.PATH }, tempDir: scratch, logger: new MemoryLogger() };
+  const removed = (route: string, pullRequest: number | undefined, services: string[]) => ({ route, pullRequest, removed: services, reason: "test", partial: false });
+
+  it("runs once per removed route with the base services of the removed copies", async () => {
+    const seen = join(scratch, "seen");
+    const hook = onReapHook(`echo "$ROUTE|$ROUTE_PULL_REQUEST|$ROUTE_SERVICES|$ROUTE_HOOK|\${ROUTE_ENV_FILE:-none}" >> '${seen}'`, context, options);
+    await hook(removed("pr-9", 9, ["payments--pr-9", "orders--pr-9", "orders--pr-9"]));
+    await hook(removed("feature-x", undefined, ["orders--feature-x"]));
+    assert.equal(readFileSync(seen, "utf8"), "pr-9|9|orders payments|on-reap|none\nfeature-x||orders|on-reap|none\n");
+  });
+
+  it("throws a HookFailure saying the copies are gone and the route stays pending", async () => {
+    await assert.rejects(onReapHook('echo "drop failed" >&2; exit 2', context, options)(removed("pr-9", undefined, [])), (error) => {
+      assert.ok(error instanceof HookFailure);
+      assert.equal(
+        error.message,
+        "on-reap exited with code 2 (last output: drop failed); the copies of route pr-9 are removed; it stays teardown pending and the next reap or sweep runs on-reap again\nlast 1 line(s) of its output:\ndrop failed",
+      );
+      return true;
+    });
+  });
+});
+
+describe("baseServiceName", () => {
+  it("strips the route suffix, and only it", () => {
+    assert.equal(baseServiceName("orders--pr-9", "pr-9"), "orders");
+    assert.equal(baseServiceName("orders--pr-90", "pr-9"), "orders--pr-90");
+    assert.equal(baseServiceName("--pr-9", "pr-9"), "--pr-9");
+    assert.equal(baseServiceName("a--pr-9", "pr-9"), "a");
   });
 });

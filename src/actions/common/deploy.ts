@@ -7,7 +7,7 @@ import type { DeployRouteResult } from "../../deploy/apply.js";
 import type { DeployRouteOptions } from "../../deploy/options.js";
 import { planRoute, type RoutePlan } from "../../deploy/plan.js";
 import type { RouteRead } from "../../deploy/read.js";
-import { HookFailure, runHook } from "../../hooks/run-hook.js";
+import { HookFailure, runHook, workspaceHookOptions } from "../../hooks/run-hook.js";
 import { deployOutputs, deploySummary } from "../../deploy/report.js";
 import { createEcsClient } from "../../ecs/client.js";
 import { clusterName } from "../../ecs/names.js";
@@ -83,7 +83,7 @@ export async function runOnDeploy(run: DeployRun, options: DeployRouteOptions, r
       pullRequest: pullRequestNumber(run),
       services: plan.services.map((service) => service.spec.service),
     },
-    { cwd: process.env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: process.env, tempDir: process.env.RUNNER_TEMP || undefined, logger },
+    workspaceHookOptions(process.env, logger),
   );
   if (outcome.exitCode !== 0) {
     throw new HookFailure("on-deploy", outcome.exitCode, outcome.tail, "nothing was created or changed in ECS; fix the hook (it must be idempotent) and run again");

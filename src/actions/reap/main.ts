@@ -13,6 +13,8 @@ import { createTaggingClient } from "../../ecs/tagged-revisions.js";
 import { createGitHubClient } from "../../github/client.js";
 import { readWorkflowEvent } from "../../github/event.js";
 import { tearDownRoute } from "../../github/pull-request-experience.js";
+import { onReapHook } from "../../hooks/on-reap.js";
+import { workspaceHookOptions } from "../../hooks/run-hook.js";
 import { reapMode } from "../../reap/mode.js";
 import { reap, type ReapPlan, type ReapReport, type TearDown } from "../../reap/reap.js";
 import type { Decision } from "../../reap/select.js";
@@ -57,8 +59,18 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
       : ({ route, pullRequest, removed, reason }) =>
           tearDownRoute({ octokit: github, owner: event.owner, repo: event.repo, pullRequest, route, logUrl, logger, removed, reason });
 
-  if (plan.dryRun) logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub");
-  const report = await reap(plan, { ecs, tagging, github, tearDown, logger });
+  // The reaper calls it for no route in a dry run: dry-run runs no hook.
+  const onRouteRemoved =
+    settings.onReap === undefined
+      ? undefined
+      : onReapHook(
+          settings.onReap,
+          { signal: settings.signal, repository: event.repository, cluster: settings.cluster },
+          workspaceHookOptions(env, logger),
+        );
+
+  if (plan.dryRun) logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub, and no hook runs");
+  const report = await reap(plan, { ecs, tagging, github, tearDown, logger, ...(onRouteRemoved !== undefined ? { onRouteRemoved } : {}) });
 
   writeOutputs({
     [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
@@ -139,6 +151,8 @@ async function writeSummary(plan: ReapPlan, report: ReapReport, costLines: strin
     ...(report.tornDown.length > 0
       ? [`pull request comment and deployments ${plan.dryRun ? "would be marked" : "marked"} torn down: ${report.tornDown.join(", ")}`]
       : []),
+    // The why may end with a hook's last output line: shown as text.
+    ...report.pending.map(({ route, why }) => `teardown pending (the next reap or sweep retries it): ${inertText(route)}: ${inertText(why)}`),
   ]);
   if (costLines.length > 0) summary.addRaw(costLines.join("\n"), true);
   await summary.write();
