@@ -33,10 +33,12 @@ export const INPUT = {
   maxConcurrency: "max-concurrency",
   // Per-route data: shell commands run before the copies are made and after they are removed.
   onDeploy: "on-deploy",
+  onReap: "on-reap",
+  // A pull-request route is its current change set (deploy-ephemeral).
+  prune: "prune",
   // What copies cost (deploy-shadow, deploy-ephemeral, reap).
   priceVcpuHour: "price-vcpu-hour",
   priceGibHour: "price-gib-hour",
-  onReap: "on-reap",
   // The pull-request side (deploy-ephemeral, reap).
   githubToken: "github-token",
   comment: "comment",

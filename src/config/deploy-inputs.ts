@@ -49,6 +49,11 @@ export interface DeployInputs {
   pullRequest: PullRequestSettings | undefined;
   /** A shell command run before any copy is created or updated; undefined = none. */
   onDeploy: string | undefined;
+  /**
+   * Ephemeral only: remove the route's other copies of this repository after the deploy. Shadow never
+   * prunes: a push deploys only the services changed since the last one.
+   */
+  prune: boolean;
 }
 
 export function readPullRequestFilter(inputs: Inputs): PullRequestFilter {
@@ -91,6 +96,7 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
     prices: readPrices(inputs),
     pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
     onDeploy: inputs.text(INPUT.onDeploy),
+    prune: kind === "ephemeral" && inputs.boolean(INPUT.prune, true),
   };
 }
 

@@ -5,7 +5,7 @@ import { OUTPUT } from "../config/action-io.js";
 import { inertText } from "../common/inert-text.js";
 import { routeCostSection } from "../cost/render.js";
 import { usageOf, type Prices, type UsageFigures } from "../cost/usage.js";
-import { imageTag } from "../github/comment-body.js";
+import { imageTag, prunedLines, type PrunedCopies } from "../github/comment-body.js";
 import { setCookieCommand } from "../routing/cookie.js";
 import { cookiePair, headerLine, mergeBaggage, routingHeaders, type SignalNames } from "../routing/signal.js";
 import type { DeployRouteResult } from "./apply.js";
@@ -48,7 +48,7 @@ export function failureLine(result: DeployRouteResult): string {
 }
 
 /** The job summary of one deploy, in GitHub-flavoured Markdown. */
-export function deploySummary(result: DeployRouteResult, settings: SummarySettings, now: Date): string {
+export function deploySummary(result: DeployRouteResult, settings: SummarySettings, now: Date, pruned?: PrunedCopies): string {
   const { signal } = settings;
   const lines = [
     `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
@@ -67,6 +67,8 @@ export function deploySummary(result: DeployRouteResult, settings: SummarySettin
   if (failures.length > 0) {
     lines.push("### Why", "", ...failures.map((service) => `- ${inertText(service.routeService)}: ${inertText(service.reason as string)}`), "");
   }
+  const prunedList = prunedLines(pruned);
+  if (prunedList.length > 0) lines.push("### Pruned", "", ...prunedList, "");
   lines.push(...routeCostSection(routeUsage(result, settings.prices, now), settings.prices, "### What the route runs"));
   lines.push(
     "### Reach the route",

@@ -30,7 +30,29 @@ export interface RouteCommentModel {
   failure?: string;
   /** What the route's copies run and have used, and the prices the amounts are at. */
   cost?: { figures: UsageFigures; prices: Prices };
+  /** The route's other copies this deploy pruned, and those it could not. */
+  pruned?: PrunedCopies;
   updatedAt: Date;
+}
+
+/** A deploy's prune as the comment and the summary show it. */
+export interface PrunedCopies {
+  removed: readonly string[];
+  left: readonly { service: string; reason: string }[];
+  /** Why the prune could not run at all. */
+  error?: string;
+}
+
+/** Pure: the lines that say what a deploy's prune removed and left; none when it touched nothing. */
+export function prunedLines(pruned: PrunedCopies | undefined): string[] {
+  if (pruned === undefined) return [];
+  return [
+    ...(pruned.removed.length === 0
+      ? []
+      : [`- removed ${pruned.removed.map(inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
+    ...pruned.left.map((left) => `- not removed ${inertText(left.service)}: ${inertText(left.reason)}; the next deploy tries again`),
+    ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inertText(pruned.error)}; the next deploy tries again`]),
+  ];
 }
 
 export interface TornDownCommentModel {
@@ -134,6 +156,11 @@ function serviceTable(model: RouteCommentModel): string[] {
   ];
 }
 
+function prunedSection(model: RouteCommentModel): string[] {
+  const lines = prunedLines(model.pruned);
+  return lines.length === 0 ? [] : ["", "**Pruned from the route**", "", ...lines];
+}
+
 function failureSection(model: RouteCommentModel): string[] {
   const reasons = model.services
     .filter((row) => row.status === "failed" && row.reason !== undefined)
@@ -195,6 +222,7 @@ export function renderRouteComment(model: RouteCommentModel): string {
     ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inertText(model.environmentUrl)}`]),
     "",
     ...serviceTable(model),
+    ...prunedSection(model),
     ...failureSection(model),
     ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
     ...reachSection(model),

@@ -205,3 +205,22 @@ describe("outside text in the comment", () => {
     );
   });
 });
+
+describe("route comment: a deploy's prune", () => {
+  it("lists the copies removed and those left with why, as inert text", () => {
+    const body = renderRouteComment(
+      model({ pruned: { removed: ["payments--pr-123"], left: [{ service: "web--pr-123", reason: "delete failed: <img src=x> @octocat" }] } }),
+    );
+    const html = renderGfm(body);
+    assert.match(body, /\*\*Pruned from the route\*\*/);
+    assert.ok(codeTexts(html).includes("payments--pr-123"));
+    assert.ok(codeTexts(html).includes("delete failed: <img src=x> @\u2060octocat"));
+    assert.match(body, /the next deploy tries again/);
+    assert.doesNotMatch(withoutCode(html), /<img|@octocat/);
+  });
+
+  it("says nothing when the prune removed and left nothing, or did not run", () => {
+    assert.doesNotMatch(renderRouteComment(model({ pruned: { removed: [], left: [] } })), /Pruned/);
+    assert.doesNotMatch(renderRouteComment(model()), /Pruned/);
+  });
+});

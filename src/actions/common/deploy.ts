@@ -1,6 +1,7 @@
 // What deploy-shadow and deploy-ephemeral share around the deploy itself: the library call their
 // settings describe, and writing its outputs and summary.
 import * as core from "@actions/core";
+import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
 import type { DeployInputs } from "../../config/deploy-inputs.js";
 import type { DeployRouteResult } from "../../deploy/apply.js";
@@ -11,8 +12,10 @@ import { HookFailure, runHook, workspaceHookOptions } from "../../hooks/run-hook
 import { deployOutputs, deploySummary } from "../../deploy/report.js";
 import { createEcsClient } from "../../ecs/client.js";
 import { clusterName } from "../../ecs/names.js";
+import { createTaggingClient } from "../../ecs/tagged-revisions.js";
 import type { RouteKind } from "../../ecs/tags.js";
 import type { WorkflowEvent } from "../../github/event.js";
+import { pruneRoute, type PruneReport } from "../../reap/prune.js";
 import type { Route } from "../../routing/route.js";
 import { writeOutputs } from "./action.js";
 
@@ -94,9 +97,43 @@ export async function runOnDeploy(run: DeployRun, options: DeployRouteOptions, r
   return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
 
+/**
+ * With `prune` on, after a deploy whose copies all came up: removes the route's other copies of this
+ * repository through the reaper's path (docs/design.md §3.5). A failed deploy prunes nothing, so it
+ * changes no more than it must; the next deploy prunes.
+ */
+export async function runPrune(run: DeployRun, options: DeployRouteOptions, result: DeployRouteResult, logger: Logger): Promise<PruneReport | undefined> {
+  if (!run.settings.prune) return undefined;
+  if (result.failed) {
+    logger.info("prune: skipped, the deploy failed; the next deploy that succeeds removes the route's other copies");
+    return undefined;
+  }
+  try {
+    return await pruneRoute(
+      {
+        cluster: run.settings.cluster,
+        repository: { name: run.event.repository, id: run.event.repositoryId },
+        owner: run.event.owner,
+        repo: run.event.repo,
+        route: run.route,
+        keep: result.services.map((service) => service.routeService),
+        maxConcurrency: run.settings.maxConcurrency,
+        now: run.startedAt,
+      },
+      { ecs: options.client, tagging: createTaggingClient(result.region), logger },
+    );
+  } catch (error) {
+    // The copies are deployed: a prune that could not run (a missing permission, say) must not undo
+    // that or leave the comment unfinished. The next deploy tries again.
+    const why = errorMessage(error).split("\n")[0] ?? "failed";
+    logger.warning(`prune: could not remove the route's other copies (${why}); the next deploy tries again`);
+    return { removed: [], left: [], failedFamilies: 0, error: why };
+  }
+}
+
 /** The step's outputs and job summary. */
-export async function reportDeploy(result: DeployRouteResult, settings: DeployInputs, now: Date): Promise<void> {
+export async function reportDeploy(result: DeployRouteResult, settings: DeployInputs, now: Date, pruned?: PruneReport): Promise<void> {
   writeOutputs(deployOutputs(result, settings.routing.signal));
   const summarySettings = { signal: settings.routing.signal, prices: settings.prices, environmentUrl: settings.pullRequest?.environmentUrl };
-  await core.summary.addRaw(deploySummary(result, summarySettings, now)).write();
+  await core.summary.addRaw(deploySummary(result, summarySettings, now, pruned)).write();
 }

@@ -13,7 +13,8 @@ import { ecsConsoleUrl, type RouteCommentModel, type RouteServiceRow } from "../
 import { readWorkflowEvent } from "../../github/event.js";
 import { pullRequestSkip } from "../../github/guard.js";
 import { beginRoute, type RouteReport } from "../../github/pull-request-experience.js";
-import { deployOptions, expiresAt, reportDeploy, runOnDeploy, type DeployRun } from "../common/deploy.js";
+import type { PruneReport } from "../../reap/prune.js";
+import { deployOptions, expiresAt, reportDeploy, runOnDeploy, runPrune, type DeployRun } from "../common/deploy.js";
 
 const ROW_STATUS = { running: "running", failed: "failed", deployed: "deploying" } as const;
 
@@ -23,6 +24,7 @@ function commentModel(
   rows: RouteServiceRow[],
   failure: string | undefined,
   result?: DeployRouteResult,
+  pruned?: PruneReport,
 ): RouteCommentModel {
   const expires = expiresAt(run);
   const now = new Date();
@@ -37,6 +39,7 @@ function commentModel(
     ...(expires !== undefined ? { expiresAt: expires } : {}),
     ...(failure !== undefined ? { failure } : {}),
     ...(result !== undefined ? { cost: { figures: routeUsage(result, run.settings.prices, now), prices: run.settings.prices } } : {}),
+    ...(pruned !== undefined ? { pruned } : {}),
     updatedAt: now,
   };
 }
@@ -126,9 +129,10 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
     await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), reason), false);
     throw error;
   }
-  await reportDeploy(result, settings, new Date());
+  const pruned = await runPrune(run, options, result, logger);
+  await reportDeploy(result, settings, new Date(), pruned);
   const failure = result.failed ? failureLine(result) : undefined;
-  const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure, result), !result.failed);
+  const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure, result, pruned), !result.failed);
   if (finished?.commentUrl !== undefined) core.info(`Pull request comment: ${finished.commentUrl}`);
   if (failure !== undefined) throw new Error(failure);
 }
