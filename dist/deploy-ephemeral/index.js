@@ -7426,11 +7426,11 @@ __webpack_unused_export__ = DeleteGatewayCommand;
 __webpack_unused_export__ = DeleteGatewayRequest$;
 __webpack_unused_export__ = DeleteGatewayResponse$;
 __webpack_unused_export__ = DeleteService$;
-__webpack_unused_export__ = DeleteServiceCommand;
+exports.o6q = DeleteServiceCommand;
 __webpack_unused_export__ = DeleteServiceRequest$;
 __webpack_unused_export__ = DeleteServiceResponse$;
 __webpack_unused_export__ = DeleteTaskDefinitions$;
-__webpack_unused_export__ = DeleteTaskDefinitionsCommand;
+exports.WeT = DeleteTaskDefinitionsCommand;
 __webpack_unused_export__ = DeleteTaskDefinitionsRequest$;
 __webpack_unused_export__ = DeleteTaskDefinitionsResponse$;
 __webpack_unused_export__ = DeleteTaskSet$;
@@ -7459,7 +7459,7 @@ __webpack_unused_export__ = DeregisterContainerInstanceCommand;
 __webpack_unused_export__ = DeregisterContainerInstanceRequest$;
 __webpack_unused_export__ = DeregisterContainerInstanceResponse$;
 __webpack_unused_export__ = DeregisterTaskDefinition$;
-__webpack_unused_export__ = DeregisterTaskDefinitionCommand;
+exports.sjB = DeregisterTaskDefinitionCommand;
 __webpack_unused_export__ = DeregisterTaskDefinitionRequest$;
 __webpack_unused_export__ = DeregisterTaskDefinitionResponse$;
 __webpack_unused_export__ = DescribeCapacityProviders$;
@@ -7869,9 +7869,9 @@ __webpack_unused_export__ = ServiceDeploymentStatus;
 __webpack_unused_export__ = ServiceEvent$;
 __webpack_unused_export__ = ServiceField;
 __webpack_unused_export__ = ServiceManagedEBSVolumeConfiguration$;
-__webpack_unused_export__ = ServiceNotActiveException;
+exports.kDs = ServiceNotActiveException;
 __webpack_unused_export__ = ServiceNotActiveException$;
-__webpack_unused_export__ = ServiceNotFoundException;
+exports.kLd = ServiceNotFoundException;
 __webpack_unused_export__ = ServiceNotFoundException$;
 __webpack_unused_export__ = ServiceRegistry$;
 __webpack_unused_export__ = ServiceRevision$;
@@ -8027,10 +8027,10 @@ __webpack_unused_export__ = paginateListContainerInstances;
 __webpack_unused_export__ = paginateListGatewayClusterAssociations;
 __webpack_unused_export__ = paginateListGatewayRoutes;
 __webpack_unused_export__ = paginateListGateways;
-__webpack_unused_export__ = paginateListServices;
+exports.wjm = paginateListServices;
 __webpack_unused_export__ = paginateListServicesByNamespace;
 __webpack_unused_export__ = paginateListTaskDefinitionFamilies;
-__webpack_unused_export__ = paginateListTaskDefinitions;
+exports.XPO = paginateListTaskDefinitions;
 __webpack_unused_export__ = paginateListTasks;
 __webpack_unused_export__ = waitForDaemonActive;
 __webpack_unused_export__ = waitForDaemonDeploymentStopped;
@@ -8050,6 +8050,840 @@ __webpack_unused_export__ = waitUntilServicesInactive;
 __webpack_unused_export__ = waitUntilServicesStable;
 __webpack_unused_export__ = waitUntilTasksRunning;
 __webpack_unused_export__ = waitUntilTasksStopped;
+
+
+/***/ }),
+
+/***/ 5059:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultResourceGroupsTaggingAPIHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "tagging",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultResourceGroupsTaggingAPIHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "tagging",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1141.0";
+var packageInfo = {
+	version: version};
+
+const k = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = { [k]: "Endpoint" }, h = { [k]: d }, i = {}, j = [{ [k]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [g]],
+        [c, j],
+        ["aws.partition", j, d],
+        [e, [{ [k]: "UseFIPS" }, b]],
+        [e, [{ [k]: "UseDualStack" }, b]],
+        [e, [{ fn: f, argv: [h, "supportsDualStack"] }, b]],
+        [e, [{ fn: f, argv: [h, "supportsFIPS"] }, b]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g, i],
+        ["https://tagging-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://tagging-fips.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://tagging.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://tagging.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 12, 3,
+    1, 4, r + 11,
+    2, 5, r + 11,
+    3, 8, 6,
+    4, 7, r + 10,
+    5, r + 8, r + 9,
+    4, 10, 9,
+    6, r + 6, r + 7,
+    5, 11, r + 5,
+    6, r + 4, r + 5,
+    3, r + 1, 13,
+    4, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class ResourceGroupsTaggingAPIServiceException extends ServiceException {
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, ResourceGroupsTaggingAPIServiceException.prototype);
+    }
+}
+
+class ConcurrentModificationException extends ResourceGroupsTaggingAPIServiceException {
+    name = "ConcurrentModificationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConcurrentModificationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentModificationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ConstraintViolationException extends ResourceGroupsTaggingAPIServiceException {
+    name = "ConstraintViolationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConstraintViolationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConstraintViolationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InternalServiceException extends ResourceGroupsTaggingAPIServiceException {
+    name = "InternalServiceException";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InternalServiceException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalServiceException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InvalidParameterException extends ResourceGroupsTaggingAPIServiceException {
+    name = "InvalidParameterException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidParameterException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ThrottledException extends ResourceGroupsTaggingAPIServiceException {
+    name = "ThrottledException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ThrottledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ThrottledException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class PaginationTokenExpiredException extends ResourceGroupsTaggingAPIServiceException {
+    name = "PaginationTokenExpiredException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "PaginationTokenExpiredException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PaginationTokenExpiredException.prototype);
+        this.Message = opts.Message;
+    }
+}
+
+const _CD = "ComplianceDetails";
+const _CFRT = "CloudFormationResourceTypes";
+const _CME = "ConcurrentModificationException";
+const _CS = "ComplianceStatus";
+const _CVE = "ConstraintViolationException";
+const _DRC = "DescribeReportCreation";
+const _DRCI = "DescribeReportCreationInput";
+const _DRCO = "DescribeReportCreationOutput";
+const _EC = "ErrorCode";
+const _ECR = "ExcludeCompliantResources";
+const _EM = "ErrorMessage";
+const _FI = "FailureInfo";
+const _FRM = "FailedResourcesMap";
+const _GB = "GroupBy";
+const _GCS = "GetComplianceSummary";
+const _GCSI = "GetComplianceSummaryInput";
+const _GCSO = "GetComplianceSummaryOutput";
+const _GR = "GetResources";
+const _GRI = "GetResourcesInput";
+const _GRO = "GetResourcesOutput";
+const _GTK = "GetTagKeys";
+const _GTKI = "GetTagKeysInput";
+const _GTKO = "GetTagKeysOutput";
+const _GTV = "GetTagValues";
+const _GTVI = "GetTagValuesInput";
+const _GTVO = "GetTagValuesOutput";
+const _ICD = "IncludeComplianceDetails";
+const _IPE = "InvalidParameterException";
+const _ISE = "InternalServiceException";
+const _K = "Key";
+const _KWNV = "KeysWithNoncompliantValues";
+const _LRT = "ListRequiredTags";
+const _LRTI = "ListRequiredTagsInput";
+const _LRTO = "ListRequiredTagsOutput";
+const _LU = "LastUpdated";
+const _M = "Message";
+const _MR = "MaxResults";
+const _MTK = "MissingTagKeys";
+const _NCR = "NonCompliantResources";
+const _NK = "NoncompliantKeys";
+const _NT = "NextToken";
+const _PT = "PaginationToken";
+const _PTEE = "PaginationTokenExpiredException";
+const _R = "Region";
+const _RARN = "ResourceARN";
+const _RARNL = "ResourceARNList";
+const _RF = "RegionFilters";
+const _RPP = "ResourcesPerPage";
+const _RT = "RequiredTags";
+const _RTF = "ResourceTypeFilters";
+const _RTFLRT = "RequiredTagsForListRequiredTags";
+const _RTK = "ReportingTagKeys";
+const _RTM = "ResourceTagMapping";
+const _RTML = "ResourceTagMappingList";
+const _RTe = "RequiredTag";
+const _RTes = "ResourceType";
+const _S = "Status";
+const _SB = "S3Bucket";
+const _SC = "StatusCode";
+const _SD = "StartDate";
+const _SL = "S3Location";
+const _SLu = "SummaryList";
+const _SRC = "StartReportCreation";
+const _SRCI = "StartReportCreationInput";
+const _SRCO = "StartReportCreationOutput";
+const _Su = "Summary";
+const _T = "Tags";
+const _TE = "ThrottledException";
+const _TF = "TagFilters";
+const _TFL = "TagFilterList";
+const _TFa = "TagFilter";
+const _TI = "TargetId";
+const _TIF = "TargetIdFilters";
+const _TIT = "TargetIdType";
+const _TK = "TagKeys";
+const _TKF = "TagKeyFilters";
+const _TL = "TagList";
+const _TPP = "TagsPerPage";
+const _TR = "TagResources";
+const _TRI = "TagResourcesInput";
+const _TRO = "TagResourcesOutput";
+const _TV = "TagValues";
+const _Ta = "Tag";
+const _UR = "UntagResources";
+const _URI = "UntagResourcesInput";
+const _URO = "UntagResourcesOutput";
+const _V = "Value";
+const _Va = "Values";
+const _c = "client";
+const _e = "error";
+const _h = "http";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.resourcegroupstaggingapi";
+const _se = "server";
+const n0 = "com.amazonaws.resourcegroupstaggingapi";
+const _s_registry = new TypeRegistry(_s);
+var ResourceGroupsTaggingAPIServiceException$ = [-3, _s, "ResourceGroupsTaggingAPIServiceException", 0, [], []];
+_s_registry.registerError(ResourceGroupsTaggingAPIServiceException$, ResourceGroupsTaggingAPIServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ConcurrentModificationException$ = [-3, n0, _CME,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConcurrentModificationException$, ConcurrentModificationException);
+var ConstraintViolationException$ = [-3, n0, _CVE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConstraintViolationException$, ConstraintViolationException);
+var InternalServiceException$ = [-3, n0, _ISE,
+    { [_e]: _se },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InternalServiceException$, InternalServiceException);
+var InvalidParameterException$ = [-3, n0, _IPE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InvalidParameterException$, InvalidParameterException);
+var PaginationTokenExpiredException$ = [-3, n0, _PTEE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(PaginationTokenExpiredException$, PaginationTokenExpiredException);
+var ThrottledException$ = [-3, n0, _TE,
+    { [_e]: _c },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ThrottledException$, ThrottledException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var ComplianceDetails$ = [3, n0, _CD,
+    0,
+    [_NK, _KWNV, _MTK, _CS],
+    [64 | 0, 64 | 0, 64 | 0, 2]
+];
+var DescribeReportCreationInput$ = [3, n0, _DRCI,
+    0,
+    [],
+    []
+];
+var DescribeReportCreationOutput$ = [3, n0, _DRCO,
+    0,
+    [_S, _SL, _SD, _EM],
+    [0, 0, 0, 0]
+];
+var FailureInfo$ = [3, n0, _FI,
+    0,
+    [_SC, _EC, _EM],
+    [1, 0, 0]
+];
+var GetComplianceSummaryInput$ = [3, n0, _GCSI,
+    0,
+    [_TIF, _RF, _RTF, _TKF, _GB, _MR, _PT],
+    [64 | 0, 64 | 0, 64 | 0, 64 | 0, 64 | 0, 1, 0]
+];
+var GetComplianceSummaryOutput$ = [3, n0, _GCSO,
+    0,
+    [_SLu, _PT],
+    [() => SummaryList, 0]
+];
+var GetResourcesInput$ = [3, n0, _GRI,
+    0,
+    [_PT, _TF, _RPP, _TPP, _RTF, _ICD, _ECR, _RARNL],
+    [0, () => TagFilterList, 1, 1, 64 | 0, 2, 2, 64 | 0]
+];
+var GetResourcesOutput$ = [3, n0, _GRO,
+    0,
+    [_PT, _RTML],
+    [0, () => ResourceTagMappingList]
+];
+var GetTagKeysInput$ = [3, n0, _GTKI,
+    0,
+    [_PT],
+    [0]
+];
+var GetTagKeysOutput$ = [3, n0, _GTKO,
+    0,
+    [_PT, _TK],
+    [0, 64 | 0]
+];
+var GetTagValuesInput$ = [3, n0, _GTVI,
+    0,
+    [_K, _PT],
+    [0, 0], 1
+];
+var GetTagValuesOutput$ = [3, n0, _GTVO,
+    0,
+    [_PT, _TV],
+    [0, 64 | 0]
+];
+var ListRequiredTagsInput$ = [3, n0, _LRTI,
+    0,
+    [_NT, _MR],
+    [0, 1]
+];
+var ListRequiredTagsOutput$ = [3, n0, _LRTO,
+    0,
+    [_RT, _NT],
+    [() => RequiredTagsForListRequiredTags, 0]
+];
+var RequiredTag$ = [3, n0, _RTe,
+    0,
+    [_RTes, _CFRT, _RTK],
+    [0, 64 | 0, 64 | 0]
+];
+var ResourceTagMapping$ = [3, n0, _RTM,
+    0,
+    [_RARN, _T, _CD],
+    [0, () => TagList, () => ComplianceDetails$]
+];
+var StartReportCreationInput$ = [3, n0, _SRCI,
+    0,
+    [_SB],
+    [0], 1
+];
+var StartReportCreationOutput$ = [3, n0, _SRCO,
+    0,
+    [],
+    []
+];
+var Summary$ = [3, n0, _Su,
+    0,
+    [_LU, _TI, _TIT, _R, _RTes, _NCR],
+    [0, 0, 0, 0, 0, 1]
+];
+var Tag$ = [3, n0, _Ta,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+var TagFilter$ = [3, n0, _TFa,
+    0,
+    [_K, _Va],
+    [0, 64 | 0]
+];
+var TagResourcesInput$ = [3, n0, _TRI,
+    0,
+    [_RARNL, _T],
+    [64 | 0, 128 | 0], 2
+];
+var TagResourcesOutput$ = [3, n0, _TRO,
+    0,
+    [_FRM],
+    [() => FailedResourcesMap]
+];
+var UntagResourcesInput$ = [3, n0, _URI,
+    0,
+    [_RARNL, _TK],
+    [64 | 0, 64 | 0], 2
+];
+var UntagResourcesOutput$ = [3, n0, _URO,
+    0,
+    [_FRM],
+    [() => FailedResourcesMap]
+];
+var RequiredTagsForListRequiredTags = [1, n0, _RTFLRT,
+    0, () => RequiredTag$
+];
+var ResourceTagMappingList = [1, n0, _RTML,
+    0, () => ResourceTagMapping$
+];
+var SummaryList = [1, n0, _SLu,
+    0, () => Summary$
+];
+var TagFilterList = [1, n0, _TFL,
+    0, () => TagFilter$
+];
+var TagList = [1, n0, _TL,
+    0, () => Tag$
+];
+var FailedResourcesMap = [2, n0, _FRM,
+    0, 0, () => FailureInfo$
+];
+var DescribeReportCreation$ = [9, n0, _DRC,
+    { [_h]: ["POST", "/DescribeReportCreation", 200] }, () => DescribeReportCreationInput$, () => DescribeReportCreationOutput$
+];
+var GetComplianceSummary$ = [9, n0, _GCS,
+    { [_h]: ["POST", "/GetComplianceSummary", 200] }, () => GetComplianceSummaryInput$, () => GetComplianceSummaryOutput$
+];
+var GetResources$ = [9, n0, _GR,
+    { [_h]: ["POST", "/GetResources", 200] }, () => GetResourcesInput$, () => GetResourcesOutput$
+];
+var GetTagKeys$ = [9, n0, _GTK,
+    { [_h]: ["POST", "/GetTagKeys", 200] }, () => GetTagKeysInput$, () => GetTagKeysOutput$
+];
+var GetTagValues$ = [9, n0, _GTV,
+    { [_h]: ["POST", "/GetTagValues", 200] }, () => GetTagValuesInput$, () => GetTagValuesOutput$
+];
+var ListRequiredTags$ = [9, n0, _LRT,
+    { [_h]: ["POST", "/ListRequiredTags", 200] }, () => ListRequiredTagsInput$, () => ListRequiredTagsOutput$
+];
+var StartReportCreation$ = [9, n0, _SRC,
+    { [_h]: ["POST", "/StartReportCreation", 200] }, () => StartReportCreationInput$, () => StartReportCreationOutput$
+];
+var TagResources$ = [9, n0, _TR,
+    { [_h]: ["POST", "/TagResources", 200] }, () => TagResourcesInput$, () => TagResourcesOutput$
+];
+var UntagResources$ = [9, n0, _UR,
+    { [_h]: ["POST", "/UntagResources", 200] }, () => UntagResourcesInput$, () => UntagResourcesOutput$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2017-01-26",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultResourceGroupsTaggingAPIHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.resourcegroupstaggingapi",
+            errorTypeRegistries,
+            version: "2017-01-26",
+            serviceTarget: "ResourceGroupsTaggingAPI_20170126",
+        },
+        serviceId: config?.serviceId ?? "Resource Groups Tagging API",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class ResourceGroupsTaggingAPIClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultResourceGroupsTaggingAPIHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "ResourceGroupsTaggingAPI_20170126", "ResourceGroupsTaggingAPIClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class DescribeReportCreationCommand extends command(_ep0, _mw0, "DescribeReportCreation", DescribeReportCreation$) {
+}
+
+class GetComplianceSummaryCommand extends command(_ep0, _mw0, "GetComplianceSummary", GetComplianceSummary$) {
+}
+
+class GetResourcesCommand extends command(_ep0, _mw0, "GetResources", GetResources$) {
+}
+
+class GetTagKeysCommand extends command(_ep0, _mw0, "GetTagKeys", GetTagKeys$) {
+}
+
+class GetTagValuesCommand extends command(_ep0, _mw0, "GetTagValues", GetTagValues$) {
+}
+
+class ListRequiredTagsCommand extends command(_ep0, _mw0, "ListRequiredTags", ListRequiredTags$) {
+}
+
+class StartReportCreationCommand extends command(_ep0, _mw0, "StartReportCreation", StartReportCreation$) {
+}
+
+class TagResourcesCommand extends command(_ep0, _mw0, "TagResources", TagResources$) {
+}
+
+class UntagResourcesCommand extends command(_ep0, _mw0, "UntagResources", UntagResources$) {
+}
+
+const paginateGetComplianceSummary = createPaginator(ResourceGroupsTaggingAPIClient, GetComplianceSummaryCommand, "PaginationToken", "PaginationToken", "MaxResults");
+
+const paginateGetResources = createPaginator(ResourceGroupsTaggingAPIClient, GetResourcesCommand, "PaginationToken", "PaginationToken", "ResourcesPerPage");
+
+const paginateGetTagKeys = createPaginator(ResourceGroupsTaggingAPIClient, GetTagKeysCommand, "PaginationToken", "PaginationToken", "");
+
+const paginateGetTagValues = createPaginator(ResourceGroupsTaggingAPIClient, GetTagValuesCommand, "PaginationToken", "PaginationToken", "");
+
+const paginateListRequiredTags = createPaginator(ResourceGroupsTaggingAPIClient, ListRequiredTagsCommand, "NextToken", "NextToken", "MaxResults");
+
+const commands = {
+    DescribeReportCreationCommand,
+    GetComplianceSummaryCommand,
+    GetResourcesCommand,
+    GetTagKeysCommand,
+    GetTagValuesCommand,
+    ListRequiredTagsCommand,
+    StartReportCreationCommand,
+    TagResourcesCommand,
+    UntagResourcesCommand,
+};
+const paginators = {
+    paginateGetComplianceSummary,
+    paginateGetResources,
+    paginateGetTagKeys,
+    paginateGetTagValues,
+    paginateListRequiredTags,
+};
+class ResourceGroupsTaggingAPI extends ResourceGroupsTaggingAPIClient {
+}
+createAggregatedClient(commands, ResourceGroupsTaggingAPI, { paginators });
+
+const ErrorCode = {
+    INTERNAL_SERVICE_EXCEPTION: "InternalServiceException",
+    INVALID_PARAMETER_EXCEPTION: "InvalidParameterException",
+};
+const GroupByAttribute = {
+    REGION: "REGION",
+    RESOURCE_TYPE: "RESOURCE_TYPE",
+    TARGET_ID: "TARGET_ID",
+};
+const TargetIdType = {
+    ACCOUNT: "ACCOUNT",
+    OU: "OU",
+    ROOT: "ROOT",
+};
+
+__webpack_unused_export__ = ComplianceDetails$;
+__webpack_unused_export__ = ConcurrentModificationException;
+__webpack_unused_export__ = ConcurrentModificationException$;
+__webpack_unused_export__ = ConstraintViolationException;
+__webpack_unused_export__ = ConstraintViolationException$;
+__webpack_unused_export__ = DescribeReportCreation$;
+__webpack_unused_export__ = DescribeReportCreationCommand;
+__webpack_unused_export__ = DescribeReportCreationInput$;
+__webpack_unused_export__ = DescribeReportCreationOutput$;
+__webpack_unused_export__ = ErrorCode;
+__webpack_unused_export__ = FailureInfo$;
+__webpack_unused_export__ = GetComplianceSummary$;
+__webpack_unused_export__ = GetComplianceSummaryCommand;
+__webpack_unused_export__ = GetComplianceSummaryInput$;
+__webpack_unused_export__ = GetComplianceSummaryOutput$;
+__webpack_unused_export__ = GetResources$;
+__webpack_unused_export__ = GetResourcesCommand;
+__webpack_unused_export__ = GetResourcesInput$;
+__webpack_unused_export__ = GetResourcesOutput$;
+__webpack_unused_export__ = GetTagKeys$;
+__webpack_unused_export__ = GetTagKeysCommand;
+__webpack_unused_export__ = GetTagKeysInput$;
+__webpack_unused_export__ = GetTagKeysOutput$;
+__webpack_unused_export__ = GetTagValues$;
+__webpack_unused_export__ = GetTagValuesCommand;
+__webpack_unused_export__ = GetTagValuesInput$;
+__webpack_unused_export__ = GetTagValuesOutput$;
+__webpack_unused_export__ = GroupByAttribute;
+__webpack_unused_export__ = InternalServiceException;
+__webpack_unused_export__ = InternalServiceException$;
+__webpack_unused_export__ = InvalidParameterException;
+__webpack_unused_export__ = InvalidParameterException$;
+__webpack_unused_export__ = ListRequiredTags$;
+__webpack_unused_export__ = ListRequiredTagsCommand;
+__webpack_unused_export__ = ListRequiredTagsInput$;
+__webpack_unused_export__ = ListRequiredTagsOutput$;
+__webpack_unused_export__ = PaginationTokenExpiredException;
+__webpack_unused_export__ = PaginationTokenExpiredException$;
+__webpack_unused_export__ = RequiredTag$;
+__webpack_unused_export__ = ResourceGroupsTaggingAPI;
+exports.DE = ResourceGroupsTaggingAPIClient;
+__webpack_unused_export__ = ResourceGroupsTaggingAPIServiceException;
+__webpack_unused_export__ = ResourceGroupsTaggingAPIServiceException$;
+__webpack_unused_export__ = ResourceTagMapping$;
+__webpack_unused_export__ = StartReportCreation$;
+__webpack_unused_export__ = StartReportCreationCommand;
+__webpack_unused_export__ = StartReportCreationInput$;
+__webpack_unused_export__ = StartReportCreationOutput$;
+__webpack_unused_export__ = Summary$;
+__webpack_unused_export__ = Tag$;
+__webpack_unused_export__ = TagFilter$;
+__webpack_unused_export__ = TagResources$;
+__webpack_unused_export__ = TagResourcesCommand;
+__webpack_unused_export__ = TagResourcesInput$;
+__webpack_unused_export__ = TagResourcesOutput$;
+__webpack_unused_export__ = TargetIdType;
+__webpack_unused_export__ = ThrottledException;
+__webpack_unused_export__ = ThrottledException$;
+__webpack_unused_export__ = UntagResources$;
+__webpack_unused_export__ = UntagResourcesCommand;
+__webpack_unused_export__ = UntagResourcesInput$;
+__webpack_unused_export__ = UntagResourcesOutput$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateGetComplianceSummary;
+exports.OE = paginateGetResources;
+__webpack_unused_export__ = paginateGetTagKeys;
+__webpack_unused_export__ = paginateGetTagValues;
+__webpack_unused_export__ = paginateListRequiredTags;
 
 
 /***/ }),
@@ -64572,7 +65406,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6683);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7807);
 
 
 
@@ -64583,7 +65417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6683:
+/***/ 7807:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64617,6 +65451,11 @@ function taskDefinitionFamily(taskDefinition) {
 /** The ECS service running `route`'s copy of `baseService`, e.g. `orders--pr-123`. */
 function routeServiceName(baseService, route) {
     return `${baseService}--${route}`;
+}
+/** The base service of a route's copy (`orders--pr-123` → `orders`); a name without the suffix as it is. */
+function baseServiceName(routeService, route) {
+    const suffix = `--${route}`;
+    return routeService.endsWith(suffix) && routeService.length > suffix.length ? routeService.slice(0, -suffix.length) : routeService;
 }
 /** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
 function routeFamily(baseFamily, route) {
@@ -65737,8 +66576,11 @@ const INPUT = {
     ttl: "ttl",
     tags: "tags",
     maxConcurrency: "max-concurrency",
-    // Per-route data: a shell command run before the copies are made.
+    // Per-route data: shell commands run before the copies are made and after they are removed.
     onDeploy: "on-deploy",
+    onReap: "on-reap",
+    // A pull-request route is its current change set (deploy-ephemeral).
+    prune: "prune",
     // What copies cost (deploy-shadow, deploy-ephemeral, reap).
     priceVcpuHour: "price-vcpu-hour",
     priceGibHour: "price-gib-hour",
@@ -66089,7 +66931,7 @@ function readPrices(inputs) {
 
 ;// CONCATENATED MODULE: ./src/ecs/tags.ts
 /** Tag keys that mark what ecs-dynamic-routing owns (docs/design.md §4): the only source of truth for reaping. */
-const tags_TAG = {
+const TAG = {
     managedBy: "dynamic-routing:managed-by",
     route: "dynamic-routing:route",
     kind: "dynamic-routing:kind",
@@ -66202,6 +67044,7 @@ function readDeployInputs(inputs, kind) {
         prices: readPrices(inputs),
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
         onDeploy: inputs.text(INPUT.onDeploy),
+        prune: kind === "ephemeral" && inputs.boolean(INPUT.prune, true),
     };
 }
 function readRouting(inputs, kind) {
@@ -66770,24 +67613,24 @@ async function describeServices(client, cluster, names, options = {}) {
  */
 function routeTags(context, baseService, now) {
     const own = {
-        [tags_TAG.managedBy]: MANAGED_BY,
-        [tags_TAG.route]: context.route,
-        [tags_TAG.kind]: context.kind,
-        [tags_TAG.baseService]: baseService,
-        [tags_TAG.repository]: context.repository,
-        [tags_TAG.cluster]: context.cluster,
-        [tags_TAG.commit]: context.commit,
-        [tags_TAG.createdAt]: now.toISOString(),
-        [tags_TAG.updatedAt]: now.toISOString(),
+        [TAG.managedBy]: MANAGED_BY,
+        [TAG.route]: context.route,
+        [TAG.kind]: context.kind,
+        [TAG.baseService]: baseService,
+        [TAG.repository]: context.repository,
+        [TAG.cluster]: context.cluster,
+        [TAG.commit]: context.commit,
+        [TAG.createdAt]: now.toISOString(),
+        [TAG.updatedAt]: now.toISOString(),
     };
     if (context.repositoryId !== undefined)
-        own[tags_TAG.repositoryId] = context.repositoryId;
+        own[TAG.repositoryId] = context.repositoryId;
     if (context.sharedRoute)
-        own[tags_TAG.sharedRoute] = "true";
+        own[TAG.sharedRoute] = "true";
     if (context.pullRequest !== undefined)
-        own[tags_TAG.pullRequest] = String(context.pullRequest);
+        own[TAG.pullRequest] = String(context.pullRequest);
     if (context.expiresAt !== undefined)
-        own[tags_TAG.expiresAt] = context.expiresAt.toISOString();
+        own[TAG.expiresAt] = context.expiresAt.toISOString();
     const total = Object.keys(own).length + Object.keys(context.userTags).length;
     if (total > TAG_LIMITS.perResource) {
         throw new errors/* ConfigurationError */.j1(`gives ${Object.keys(context.userTags).length} tags; with the ${Object.keys(own).length} the action sets that is ${total}, over ECS's limit of ${TAG_LIMITS.perResource}; give at most ${TAG_LIMITS.perResource - Object.keys(own).length}`, "tags");
@@ -66802,7 +67645,7 @@ function routeTags(context, baseService, now) {
 }
 /** The tags refreshed on an existing route service: everything but its original `created-at`. */
 function refreshedTags(tags) {
-    return Object.fromEntries(Object.entries(tags).filter(([key]) => key !== tags_TAG.createdAt));
+    return Object.fromEntries(Object.entries(tags).filter(([key]) => key !== TAG.createdAt));
 }
 function toEcsTags(tags) {
     return Object.entries(tags).map(([key, value]) => ({ key, value }));
@@ -67369,10 +68212,10 @@ function routeToDeploy(event, settings) {
  * the id was recorded is matched by name (and should be migrated: tagged with the id).
  */
 function ownerOf(tags, repository) {
-    if (tags[tags_TAG.managedBy] !== MANAGED_BY)
+    if (tags[TAG.managedBy] !== MANAGED_BY)
         return { kind: "unmanaged" };
-    const name = tags[tags_TAG.repository] ?? "";
-    const id = tags[tags_TAG.repositoryId];
+    const name = tags[TAG.repository] ?? "";
+    const id = tags[TAG.repositoryId];
     if (id !== undefined && repository.id !== undefined) {
         return id === repository.id ? { kind: "ours", migrate: false } : { kind: "other", repository: name || `repository id ${id}` };
     }
@@ -67553,9 +68396,9 @@ function taskDefinitionBytes(input) {
  */
 const OWNERSHIP_RULES = [
     // Never take over a service someone else made.
-    (copy, options) => copy.tags[tags_TAG.managedBy] === MANAGED_BY
+    (copy, options) => copy.tags[TAG.managedBy] === MANAGED_BY
         ? undefined
-        : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${tags_TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
+        : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
     // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
     // Known by its id as well as its name: a renamed repository keeps its copies, a new one of the old name gets none.
     (copy, options, spec) => {
@@ -67897,6 +68740,18 @@ function clearCookieCommand(names, environmentUrl) {
 
 
 
+/** Pure: the lines that say what a deploy's prune removed and left; none when it touched nothing. */
+function prunedLines(pruned) {
+    if (pruned === undefined)
+        return [];
+    return [
+        ...(pruned.removed.length === 0
+            ? []
+            : [`- removed ${pruned.removed.map(inert_text_inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
+        ...pruned.left.map((left) => `- not removed ${inert_text_inertText(left.service)}: ${inert_text_inertText(left.reason)}; the next deploy tries again`),
+        ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inert_text_inertText(pruned.error)}; the next deploy tries again`]),
+    ];
+}
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
 /** The hidden line that identifies the comment of one route. */
 function comment_body_routeMarker(route) {
@@ -67976,6 +68831,10 @@ function serviceTable(model) {
         ...rows.map((cells) => `| ${cells.join(" | ")} |`),
     ];
 }
+function prunedSection(model) {
+    const lines = prunedLines(model.pruned);
+    return lines.length === 0 ? [] : ["", "**Pruned from the route**", "", ...lines];
+}
 function failureSection(model) {
     const reasons = model.services
         .filter((row) => row.status === "failed" && row.reason !== undefined)
@@ -68034,6 +68893,7 @@ function renderRouteComment(model) {
         ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inert_text_inertText(model.environmentUrl)}`]),
         "",
         ...serviceTable(model),
+        ...prunedSection(model),
         ...failureSection(model),
         ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
@@ -68094,7 +68954,7 @@ function failureLine(result) {
     return `route ${result.route}: ${failed.map((service) => `${service.routeService} failed: ${service.reason ?? "unknown reason"}`).join(" | ")}`;
 }
 /** The job summary of one deploy, in GitHub-flavoured Markdown. */
-function deploySummary(result, settings, now) {
+function deploySummary(result, settings, now, pruned) {
     const { signal } = settings;
     const lines = [
         `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
@@ -68110,6 +68970,9 @@ function deploySummary(result, settings, now) {
     if (failures.length > 0) {
         lines.push("### Why", "", ...failures.map((service) => `- ${inert_text_inertText(service.routeService)}: ${inert_text_inertText(service.reason)}`), "");
     }
+    const prunedList = prunedLines(pruned);
+    if (prunedList.length > 0)
+        lines.push("### Pruned", "", ...prunedList, "");
     lines.push(...routeCostSection(routeUsage(result, settings.prices, now), settings.prices, "### What the route runs"));
     lines.push("### Reach the route", "", `- header: \`${headerLine(result.route, signal)}\` (curl: \`curl -H '${headerLine(result.route, signal)}' …\`)`, `- cookie: \`${signal_cookiePair(result.route, signal)}\` (browser console: \`${setCookieCommand(result.route, signal, settings.environmentUrl)}\`)`, `- baggage: \`baggage: ${mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`, "");
     return lines.join("\n");
@@ -73669,6 +74532,10 @@ function outputTail(output, environment, count = HOOK_TAIL_LINES) {
         return scrubbed.length > TAIL_LINE_MAX_LENGTH ? `${scrubbed.slice(0, TAIL_LINE_MAX_LENGTH)}…` : scrubbed;
     });
 }
+/** Where a step runs its hooks: the workspace, the job's environment, the runner's temporary directory. */
+function workspaceHookOptions(env, logger) {
+    return { cwd: env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: env, tempDir: env.RUNNER_TEMP || undefined, logger };
+}
 /**
  * Runs a hook's shell command as a `run:` step runs (bash, -e, pipefail) in the workspace, with the
  * route's variables; on-deploy also gets ROUTE_ENV_FILE, an empty file whose NAME=value lines
@@ -73706,11 +74573,816 @@ async function runHook(script, route, options) {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-resource-groups-tagging-api/dist-cjs/index.js
+var client_resource_groups_tagging_api_dist_cjs = __nccwpck_require__(5059);
+;// CONCATENATED MODULE: ./src/ecs/tagged-revisions.ts
+// Task-definition revisions found by their tags, account-wide (families are not per cluster, and a
+// revision whose service was never created, or is already gone, is reachable through no service).
+// ECS has no tag filter on ListTaskDefinitions; the Resource Groups Tagging API (`tag:GetResources`)
+// filters by tags on the server. It only says whose a revision is: its status is read from ECS.
+
+
+
+
+
+/**
+ * The Tagging API client every action uses, paced like the ECS client. The SDK honours
+ * `AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API`, then `AWS_ENDPOINT_URL` (how tests reach the emulator).
+ */
+function createTaggingClient(region) {
+    return new client_resource_groups_tagging_api_dist_cjs/* ResourceGroupsTaggingAPIClient */.DE({ ...(region !== undefined ? { region } : {}), retryMode: "adaptive", maxAttempts: 10 });
+}
+/** `arn:…:task-definition/<family>:<revision>` → family and revision. */
+function parseTaskDefinitionArn(arn) {
+    const family = taskDefinitionFamily(arn);
+    return family === undefined ? undefined : { family, revision: Number(arn.slice(arn.lastIndexOf(":") + 1)) };
+}
+/**
+ * The revisions this action registered for `cluster` (and `route`, when given), with their tags and
+ * current status. A revision the Tagging API does not know yet (it is eventually consistent) is simply
+ * not found this time: the safe side for a reaper. Revisions being deleted are in neither listing.
+ */
+async function findTaggedRevisions(clients, filter, concurrency) {
+    const tagged = new Map();
+    const tagFilters = [
+        { Key: TAG.managedBy, Values: [MANAGED_BY] },
+        { Key: TAG.cluster, Values: [filter.cluster] },
+        ...(filter.route === undefined ? [] : [{ Key: TAG.route, Values: [filter.route] }]),
+    ];
+    for await (const page of (0,client_resource_groups_tagging_api_dist_cjs/* paginateGetResources */.OE)({ client: clients.tagging, pageSize: 100 }, { ResourceTypeFilters: ["ecs:task-definition"], TagFilters: tagFilters })) {
+        for (const mapping of page.ResourceTagMappingList ?? []) {
+            if (mapping.ResourceARN === undefined)
+                continue;
+            tagged.set(mapping.ResourceARN, Object.fromEntries((mapping.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])));
+        }
+    }
+    const families = [...new Set([...tagged.keys()].flatMap((arn) => parseTaskDefinitionArn(arn)?.family ?? []))].sort();
+    const limit = pLimit(concurrency);
+    const statuses = new Map();
+    await Promise.all(families.flatMap((family) => ["ACTIVE", "INACTIVE"].map((status) => limit(async () => {
+        // familyPrefix is documented as the family, but filter on the exact family all the same.
+        for await (const page of (0,dist_cjs/* paginateListTaskDefinitions */.XPO)({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, status })) {
+            for (const arn of page.taskDefinitionArns ?? [])
+                if (parseTaskDefinitionArn(arn)?.family === family)
+                    statuses.set(arn, status);
+        }
+    }))));
+    return [...tagged].flatMap(([arn, tags]) => {
+        const parsed = parseTaskDefinitionArn(arn);
+        const status = statuses.get(arn);
+        return parsed === undefined || status === undefined ? [] : [{ arn, ...parsed, status, tags }];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/reap/delete.ts
+// The only part of the reaper that changes ECS. It is handed decisions already made by
+// select.ts and never widens them: services by ARN, task definitions only of exact families.
+
+
+
+
+/** DeleteTaskDefinitions accepts at most 10 ARNs a call. */
+const DELETE_TASK_DEFINITIONS_BATCH = 10;
+/** DeleteService with `force` (no scale-down first: the copy serves no one once reaped), bounded. */
+async function deleteServices(ecs, cluster, decisions, options) {
+    const limit = pLimit(options.concurrency);
+    return Promise.all(decisions.map((decision) => limit(async () => {
+        if (options.dryRun) {
+            options.logger.info(`would delete service ${decision.service} (${decision.reason})`);
+            return { decision, error: undefined };
+        }
+        try {
+            await ecs.send(new dist_cjs/* DeleteServiceCommand */.o6q({ cluster, service: decision.serviceArn, force: true }));
+            options.logger.info(`deleted service ${decision.service} (${decision.reason})`);
+            return { decision, error: undefined };
+        }
+        catch (error) {
+            // Deleted since it was listed (another reap, a person): the step is done all the same.
+            if (error instanceof dist_cjs/* ServiceNotFoundException */.kLd || error instanceof dist_cjs/* ServiceNotActiveException */.kDs) {
+                options.logger.info(`service ${decision.service} was already deleted`);
+                return { decision, error: undefined };
+            }
+            options.logger.error(`could not delete service ${decision.service}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            return { decision, error: (0,errors/* errorMessage */.gJ)(error) };
+        }
+    })));
+}
+/**
+ * Deregisters the ACTIVE ones of exactly these revisions and, when asked, deletes them and the
+ * INACTIVE ones (DeleteTaskDefinitions takes only INACTIVE revisions). Each revision is its own step:
+ * one that fails is reported and stays for the next run, the others go on.
+ */
+async function retireRevisions(ecs, revisions, options) {
+    const limit = pLimit(options.concurrency);
+    const said = (done, wouldDo) => (options.dryRun ? `would ${wouldDo}` : done);
+    const retirements = new Map();
+    for (const revision of revisions) {
+        if (!retirements.has(revision.family))
+            retirements.set(revision.family, { family: revision.family, deregistered: [], deleted: [], error: undefined });
+    }
+    const familyOf = new Map(revisions.map((revision) => [revision.arn, revision.family]));
+    const fail = (arn, error) => {
+        const family = familyOf.get(arn) ?? arn;
+        const retirement = retirements.get(family);
+        if (retirement !== undefined)
+            retirement.error ??= (0,errors/* errorMessage */.gJ)(error);
+        options.logger.error(`could not retire task definition ${arn}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    };
+    const inactive = revisions.filter((revision) => revision.status === "INACTIVE").map((revision) => revision.arn);
+    await Promise.all(revisions
+        .filter((revision) => revision.status === "ACTIVE")
+        .map((revision) => limit(async () => {
+        try {
+            if (!options.dryRun)
+                await ecs.send(new dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: revision.arn }));
+            retirements.get(revision.family)?.deregistered.push(revision.arn);
+            inactive.push(revision.arn);
+        }
+        catch (error) {
+            fail(revision.arn, error);
+        }
+    })));
+    for (const retirement of retirements.values()) {
+        if (retirement.deregistered.length > 0) {
+            options.logger.info(`${said("deregistered", "deregister")} ${retirement.deregistered.length} revision(s) of ${retirement.family}`);
+        }
+    }
+    if (options.deleteTaskDefinitions) {
+        await Promise.all(chunk(inactive.sort(), DELETE_TASK_DEFINITIONS_BATCH).map((taskDefinitions) => limit(async () => {
+            try {
+                const failures = options.dryRun
+                    ? []
+                    : ((await ecs.send(new dist_cjs/* DeleteTaskDefinitionsCommand */.WeT({ taskDefinitions }))).failures ?? []);
+                const failed = new Set(failures.map((failure) => failure.arn));
+                for (const failure of failures)
+                    fail(failure.arn ?? "", `${failure.reason ?? "failed"}`);
+                for (const arn of taskDefinitions)
+                    if (!failed.has(arn))
+                        retirements.get(familyOf.get(arn) ?? "")?.deleted.push(arn);
+            }
+            catch (error) {
+                for (const arn of taskDefinitions)
+                    fail(arn, error);
+            }
+        })));
+        for (const retirement of retirements.values()) {
+            if (retirement.deleted.length > 0) {
+                options.logger.info(`${said("deleted", "delete")} ${retirement.deleted.length} revision(s) of ${retirement.family}`);
+            }
+        }
+    }
+    return [...retirements.values()]
+        .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0))
+        .map((retirement) => ({ ...retirement, deregistered: [...retirement.deregistered].sort(), deleted: [...retirement.deleted].sort() }));
+}
+
+;// CONCATENATED MODULE: ./src/reap/discover.ts
+// Reads what the reaper decides on: every service in the cluster with its tags, and the state of
+// each pull request those tags name. Read-only; throttling is left to the SDK's adaptive retry.
+
+
+
+
+
+
+
+/**
+ * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
+ * batches as they arrive, so describing overlaps with listing; at most `concurrency` calls at once.
+ */
+async function discoverServices(ecs, cluster, concurrency, logger) {
+    const limit = pLimit(concurrency);
+    const batches = [];
+    let batchFailed = false;
+    try {
+        for await (const page of (0,dist_cjs/* paginateListServices */.wjm)({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
+            for (const services of chunk(page.serviceArns ?? [], DESCRIBE_SERVICES_BATCH)) {
+                const batch = limit(async () => {
+                    const described = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services, include: ["TAGS"] }));
+                    for (const failure of described.failures ?? []) {
+                        // A service deleted between listing and describing is simply gone.
+                        logger.debug(`DescribeServices: ${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
+                    }
+                    return described.services ?? [];
+                });
+                // A batch may fail while later pages are still being listed: handled here (an unhandled
+                // rejection would end the process), reported by Promise.all below, and listing stops.
+                batch.catch(() => {
+                    batchFailed = true;
+                });
+                batches.push(batch);
+            }
+            if (batchFailed)
+                break;
+        }
+        const described = (await Promise.all(batches)).flat();
+        return described.map(toClusterService);
+    }
+    catch (error) {
+        // Let the batches already started settle before the error ends the step.
+        await Promise.allSettled(batches);
+        throw asClusterInputError(error, cluster);
+    }
+}
+function toClusterService(service) {
+    return {
+        serviceName: service.serviceName ?? "",
+        serviceArn: service.serviceArn ?? "",
+        status: service.status ?? "UNKNOWN",
+        taskDefinition: service.taskDefinition,
+        taskDefinitions: [
+            ...new Set([service.taskDefinition, ...(service.deployments ?? []).map((deployment) => deployment.taskDefinition)].filter((arn) => arn !== undefined)),
+        ],
+        tags: fromEcsTags(service.tags),
+        desiredCount: service.desiredCount,
+        createdAt: service.createdAt,
+    };
+}
+/**
+ * Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a
+ * guess. A token GitHub rejects (401) ends the run before anything is deleted.
+ */
+async function readPullRequestStates(github, owner, repo, numbers, concurrency) {
+    const limit = pLimit(concurrency);
+    const states = await Promise.all([...new Set(numbers)].map((number) => limit(async () => {
+        try {
+            const { data } = await github.rest.pulls.get({ owner, repo, pull_number: number });
+            return [number, data.state === "closed" ? { kind: "closed", merged: data.merged === true } : { kind: "open" }];
+        }
+        catch (error) {
+            const status = error.status;
+            if (status === 404)
+                return [number, { kind: "not-found" }];
+            if (isBadCredentials(error))
+                throw badCredentials(error);
+            return [
+                number,
+                {
+                    kind: "unknown",
+                    reason: typeof status === "number" ? `HTTP ${status}` : (0,errors/* errorMessage */.gJ)(error),
+                    permissionDenied: isPermissionDenied(error),
+                },
+            ];
+        }
+    })));
+    return new Map(states);
+}
+
+;// CONCATENATED MODULE: ./src/reap/select.ts
+// Which route services to reap, decided from tags alone (docs/design.md §4: tags are the only source of
+// truth for ownership). Pure: the same cluster, PR states, clock and options give the same answer.
+
+
+
+const OVER_MAX_DELETIONS = "over max-deletions";
+/** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
+function parseTimestamp(text) {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text))
+        return undefined;
+    const time = Date.parse(text);
+    return Number.isNaN(time) ? undefined : new Date(time);
+}
+/** The pull-request numbers a sweep must ask GitHub about (each once). */
+function pullRequestsToLookUp(services, options) {
+    if (options.mode.kind !== "sweep")
+        return [];
+    const numbers = new Set();
+    for (const service of services) {
+        const owned = ownership(service, options);
+        if (owned.kind === "candidate" && owned.pullRequest !== undefined)
+            numbers.add(owned.pullRequest);
+    }
+    return [...numbers].sort((a, b) => a - b);
+}
+/** Decides, for every service in the cluster, whether to delete it and why. */
+function selectServices(services, pullRequests, options) {
+    const selection = {
+        delete: [],
+        keep: [],
+        unmanaged: 0,
+        otherRepository: 0,
+        otherRoutes: 0,
+        otherPullRequests: 0,
+        alreadyDeleting: 0,
+        overMaxDeletions: 0,
+    };
+    const stale = [];
+    for (const service of [...services].sort((a, b) => compare(a.serviceName, b.serviceName))) {
+        const owned = ownership(service, options);
+        if (owned.kind === "unmanaged") {
+            selection.unmanaged++;
+            continue;
+        }
+        if (owned.kind === "other-repository") {
+            selection.otherRepository++;
+            continue;
+        }
+        if (owned.kind === "other-route") {
+            selection.otherRoutes++;
+            continue;
+        }
+        if (owned.kind === "other-pull-request") {
+            selection.otherPullRequests++;
+            continue;
+        }
+        if (owned.kind === "already-deleting") {
+            selection.alreadyDeleting++;
+            continue;
+        }
+        const decision = (reason) => ({
+            service: service.serviceName,
+            serviceArn: service.serviceArn,
+            route: owned.route,
+            pullRequest: owned.kind === "candidate" ? owned.pullRequest : undefined,
+            baseService: service.tags[TAG.baseService],
+            migrate: owned.migrate,
+            reason,
+        });
+        if (owned.kind === "keep") {
+            selection.keep.push(decision(owned.reason));
+            continue;
+        }
+        const verdict = options.mode.kind !== "sweep" ? { stale: true, reason: options.mode.because } : staleness(owned, pullRequests, options.mode.maxAgeMs, options.now);
+        (verdict.stale ? stale : selection.keep).push(decision(verdict.reason));
+    }
+    selection.delete = stale.slice(0, options.maxDeletions);
+    for (const decision of stale.slice(options.maxDeletions)) {
+        selection.keep.push({ ...decision, reason: `${OVER_MAX_DELETIONS} (${decision.reason})` });
+        selection.overMaxDeletions++;
+    }
+    return selection;
+}
+/** Whether a service is ours to judge, and the tags it is judged by; any doubt keeps it. */
+function ownership(service, options) {
+    const tags = service.tags;
+    const owner = ownerOf(tags, options.repository);
+    if (owner.kind === "unmanaged")
+        return { kind: "unmanaged" };
+    if (owner.kind === "other")
+        return { kind: "other-repository" };
+    const routeTag = tags[TAG.route];
+    const route = routeTag !== undefined && (0,routing_route/* isValidRoute */.CV)(routeTag) ? routeTag : undefined;
+    if (options.mode.kind !== "sweep" && route !== options.mode.route)
+        return { kind: "other-route" };
+    if (options.mode.kind === "prune" && options.mode.keep.includes(service.serviceName))
+        return { kind: "other-route" };
+    const keep = (reason) => ({ kind: "keep", route, migrate: owner.migrate, reason });
+    if (route === undefined)
+        return keep(`route tag ${describeTag(routeTag)} is not a valid route`);
+    if (!service.serviceName.endsWith(`--${route}`)) {
+        return keep(`service name does not end with --${route}, its route tag`);
+    }
+    const shadow = route === routing_route/* SHADOW_ROUTE */.R5 || tags[TAG.kind] === "shadow";
+    if (shadow && !options.includeShadow)
+        return keep("shadow (set include-shadow: true to reap it)");
+    if (service.status !== "ACTIVE")
+        return { kind: "already-deleting" };
+    const dates = copyDates(tags, route);
+    if ("unreadable" in dates)
+        return keep(dates.unreadable);
+    if (options.mode.kind === "route" && options.mode.pullRequest !== undefined && dates.pullRequest !== undefined && dates.pullRequest !== options.mode.pullRequest) {
+        return { kind: "other-pull-request" };
+    }
+    return { kind: "candidate", route, migrate: owner.migrate, ...dates };
+}
+/** Reads the pull request and the dates of a copy (service or revision) of `route`; an unreadable tag is a reason to keep it. */
+function copyDates(tags, route) {
+    const pullRequestTag = tags[TAG.pullRequest];
+    let pullRequest;
+    if (pullRequestTag !== undefined) {
+        if (!/^[1-9]\d{0,9}$/.test(pullRequestTag))
+            return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
+        pullRequest = Number(pullRequestTag);
+    }
+    const fromRoute = (0,routing_route/* pullRequestOfRoute */.HY)(route);
+    if (fromRoute !== undefined) {
+        if (pullRequest !== undefined && fromRoute !== pullRequest) {
+            return { unreadable: `pull-request tag #${pullRequest} disagrees with route ${route}` };
+        }
+        pullRequest = fromRoute;
+    }
+    const expiresAtTag = tags[TAG.expiresAt];
+    const expiresAt = expiresAtTag === undefined ? undefined : parseTimestamp(expiresAtTag);
+    if (expiresAtTag !== undefined && expiresAt === undefined) {
+        return { unreadable: `expires-at tag ${describeTag(expiresAtTag)} is not a timestamp` };
+    }
+    let lastDeployed;
+    for (const [key, tag] of [[TAG.updatedAt, "updated"], [TAG.createdAt, "created"]]) {
+        const text = tags[key];
+        if (text === undefined)
+            continue;
+        const at = parseTimestamp(text);
+        if (at === undefined)
+            return { unreadable: `${tag}-at tag ${describeTag(text)} is not a timestamp` };
+        lastDeployed ??= { at, tag };
+    }
+    return { pullRequest, expiresAt, lastDeployed };
+}
+/**
+ * Whether a copy is stale in a sweep: its pull request closed or merged, its expires-at passed, or no
+ * deploy touched it for longer than max-age (updated-at, so a copy a push refreshed yesterday stays).
+ */
+function staleness(candidate, pullRequests, maxAgeMs, now) {
+    const reasons = [];
+    const notes = [];
+    if (candidate.pullRequest !== undefined) {
+        const number = candidate.pullRequest;
+        const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
+        // A PR that cannot be read never makes a copy stale, but its own expires-at and age still do:
+        // they are the safety net for exactly the runs where GitHub could not be asked.
+        if (state.kind === "closed")
+            reasons.push(`pull request #${number} ${state.merged ? "merged" : "closed"}`);
+        else if (state.kind === "open")
+            notes.push(`pull request #${number} open`);
+        else if (state.kind === "not-found")
+            notes.push(`pull request #${number} not found`);
+        else
+            notes.push(`pull request #${number} unknown: ${state.reason}`);
+    }
+    if (candidate.expiresAt !== undefined) {
+        if (candidate.expiresAt.getTime() <= now.getTime())
+            reasons.push(`expired at ${candidate.expiresAt.toISOString()}`);
+        else
+            notes.push(`expires at ${candidate.expiresAt.toISOString()}`);
+    }
+    if (maxAgeMs !== undefined) {
+        const last = candidate.lastDeployed;
+        if (last === undefined)
+            notes.push("no updated-at or created-at tag for max-age");
+        else if (now.getTime() - last.at.getTime() > maxAgeMs) {
+            reasons.push(`older than max-age (${last.tag} ${last.at.toISOString()})`);
+        }
+        else
+            notes.push(`${last.tag} ${last.at.toISOString()}`);
+    }
+    if (reasons.length > 0)
+        return { stale: true, reason: reasons.join("; ") };
+    return { stale: false, reason: notes.length > 0 ? notes.join("; ") : "nothing marks it stale" };
+}
+function describeTag(value) {
+    return value === undefined ? "(missing)" : JSON.stringify(value);
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * The routes (each with its pull request) whose copies are all gone after this run: services deleted
+ * now, or ACTIVE revisions retired now whose copy had gone before (a re-run after a teardown that
+ * stopped half-way). `deregistered` (INACTIVE) revisions never make a route torn down again, since
+ * their route is done, but name their copy among the removed ones of a route that is (a re-run after
+ * a kill between two deregistrations). A route with a copy of the same pull request still kept is not
+ * torn down. Their PR comment and deployments are torn down, the on-reap hook runs, and only then
+ * their revisions go.
+ */
+function routesTornDown(deleted, kept, retiring, deregistered = []) {
+    const key = (route, pullRequest) => `${route ?? ""}#${pullRequest ?? ""}`;
+    const keptKeys = new Set(kept.map((decision) => key(decision.route, decision.pullRequest)));
+    const routes = new Map();
+    const add = (route, pullRequest, service, reason) => {
+        if (route === undefined || keptKeys.has(key(route, pullRequest)))
+            return;
+        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason, partial: false };
+        if (!entry.removed.includes(service))
+            entry.removed.push(service);
+        routes.set(key(route, pullRequest), entry);
+    };
+    for (const decision of deleted)
+        add(decision.route, decision.pullRequest, decision.service, decision.reason);
+    for (const revision of retiring)
+        add(revision.route, revision.pullRequest, revision.service, revision.reason);
+    for (const revision of deregistered) {
+        const entry = routes.get(key(revision.route, revision.pullRequest));
+        if (entry !== undefined && !entry.removed.includes(revision.service))
+            entry.removed.push(revision.service);
+    }
+    for (const route of routes.values())
+        route.removed.sort(compare);
+    return [...routes.values()];
+}
+
+;// CONCATENATED MODULE: ./src/reap/revisions.ts
+// Which task-definition revisions to retire, decided from their own tags (14.1, 14.2). Pure. A revision
+// is retired only when this cluster and this repository registered it, no service left in the cluster
+// runs it, and its copy is being reaped or is already gone. Only ACTIVE revisions mean a route's
+// teardown is unfinished (docs/design.md §4, the journal); INACTIVE ones are what a finished teardown
+// leaves, with at most their deletion still to do.
+
+
+
+
+/**
+ * `remaining` are the cluster's services after this run's deletions (ACTIVE ones run revisions; any
+ * service of ours with the copy's name means the copy is alive).
+ */
+function selectRevisions(revisions, remaining, pullRequests, options) {
+    const selection = { retire: [], deregistered: [], keep: [], otherRepository: 0 };
+    const active = remaining.filter((service) => service.status === "ACTIVE");
+    const runBy = new Map();
+    for (const service of active)
+        for (const arn of service.taskDefinitions)
+            runBy.set(arn, service.serviceName);
+    const liveCopies = new Set(active.filter((service) => ownerOf(service.tags, options.repository).kind === "ours").map((service) => service.serviceName));
+    for (const revision of [...revisions].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0))) {
+        const owner = ownerOf(revision.tags, options.repository);
+        if (owner.kind !== "ours") {
+            if (owner.kind === "other")
+                selection.otherRepository++;
+            continue;
+        }
+        const route = revision.tags[TAG.route] ?? "";
+        if (!(0,routing_route/* isValidRoute */.CV)(route) || !revision.family.endsWith(`--${route}`))
+            continue;
+        if (options.mode.kind !== "sweep" && route !== options.mode.route)
+            continue;
+        const service = `${revision.tags[TAG.baseService] ?? revision.family.slice(0, -route.length - 2)}--${route}`;
+        if (options.mode.kind === "prune" && options.mode.keep.includes(service))
+            continue;
+        const dates = copyDates(revision.tags, route);
+        const pullRequest = "unreadable" in dates ? undefined : dates.pullRequest;
+        const decision = (reason) => ({ revision, route, pullRequest, service, reason });
+        if (options.mode.kind === "route" && options.mode.pullRequest !== undefined && pullRequest !== undefined && pullRequest !== options.mode.pullRequest) {
+            continue;
+        }
+        const shadow = route === routing_route/* SHADOW_ROUTE */.R5 || revision.tags[TAG.kind] === "shadow";
+        if (shadow && !options.includeShadow) {
+            selection.keep.push(decision("shadow (set include-shadow: true to reap it)"));
+            continue;
+        }
+        const runner = runBy.get(revision.arn);
+        if (runner !== undefined) {
+            selection.keep.push(decision(`service ${runner} runs it`));
+            continue;
+        }
+        if ("unreadable" in dates) {
+            selection.keep.push(decision(dates.unreadable));
+            continue;
+        }
+        if (options.mode.kind === "sweep" && liveCopies.has(service)) {
+            // A superseded revision of a live copy goes with its copy.
+            selection.keep.push(decision(`its copy ${service} is live`));
+            continue;
+        }
+        if (revision.status !== "ACTIVE") {
+            selection.deregistered.push(decision(options.mode.kind === "sweep" ? "deregistered when its route was torn down" : options.mode.because));
+            continue;
+        }
+        if (options.mode.kind !== "sweep") {
+            selection.retire.push(decision(options.mode.because));
+            continue;
+        }
+        const verdict = staleness(dates, pullRequests, options.mode.maxAgeMs, options.now);
+        (verdict.stale ? selection.retire : selection.keep).push(decision(verdict.reason));
+    }
+    return selection;
+}
+/**
+ * The pull requests a sweep must ask about for ACTIVE revisions of ours whose copy may be gone (an
+ * INACTIVE one's route is done whatever its pull request says).
+ */
+function revisionPullRequests(revisions, options) {
+    if (options.mode.kind !== "sweep")
+        return [];
+    const numbers = new Set();
+    for (const revision of revisions) {
+        const route = revision.tags[TAG.route] ?? "";
+        if (revision.status !== "ACTIVE" || ownerOf(revision.tags, options.repository).kind !== "ours" || !(0,routing_route/* isValidRoute */.CV)(route))
+            continue;
+        const dates = copyDates(revision.tags, route);
+        if (!("unreadable" in dates) && dates.pullRequest !== undefined)
+            numbers.add(dates.pullRequest);
+    }
+    return [...numbers];
+}
+
+;// CONCATENATED MODULE: ./src/reap/reap.ts
+// One reap from start to end: discover services and revisions, select, delete services, tear down
+// each removed route (PR side, on-reap hook), then retire its revisions. Knows nothing of
+// @actions/core: the action's main reads inputs into a ReapPlan and writes the ReapReport out.
+//
+// The order makes every step retryable on its own: a route's revisions are retired last, so a run
+// killed or failed at any point leaves ACTIVE revisions from which the next run finds the route
+// again, with no service left to find it by (docs: ownership, "teardown order").
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function reap(plan, dependencies) {
+    const { ecs, logger } = dependencies;
+    const cluster = clusterName(plan.cluster);
+    const [services, revisions] = await Promise.all([
+        discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger),
+        findTaggedRevisions({ ecs, tagging: dependencies.tagging }, { cluster, ...(plan.mode.kind !== "sweep" ? { route: plan.mode.route } : {}) }, plan.maxConcurrency),
+    ]);
+    const options = {
+        repository: plan.repository,
+        mode: plan.mode,
+        includeShadow: plan.includeShadow,
+        maxDeletions: plan.maxDeletions,
+        now: plan.now,
+    };
+    const numbers = [...new Set([...pullRequestsToLookUp(services, options), ...revisionPullRequests(revisions, options)])].sort((a, b) => a - b);
+    const states = await pullRequestStates(plan, dependencies, numbers);
+    const selection = selectServices(services, states, options);
+    logger.info(`${services.length} service(s) in cluster ${plan.cluster}: ${selection.delete.length} to delete, ${selection.keep.length} kept, ` +
+        `${selection.unmanaged} unmanaged, ${selection.otherRepository} of other repositories` +
+        (plan.mode.kind === "route" ? `, ${selection.otherRoutes} of other routes, ${selection.otherPullRequests} of other pull requests` : "") +
+        (plan.mode.kind === "prune" ? `, ${selection.otherRoutes} of other routes or this deploy's` : "") +
+        " (untouched)");
+    const deletions = await inGroup(logger, `${plan.dryRun ? "Would delete" : "Delete"} ${selection.delete.length} service(s)`, () => deleteServices(ecs, plan.cluster, selection.delete, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }));
+    const deleted = deletions.filter((deletion) => deletion.error === undefined).map((deletion) => deletion.decision);
+    const failed = deletions.filter((deletion) => deletion.error !== undefined);
+    const kept = [
+        ...selection.keep,
+        ...failed.map((deletion) => ({ ...deletion.decision, reason: `delete failed: ${deletion.error ?? ""}` })),
+    ];
+    const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
+    const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
+    const revisionSelection = selectRevisions(revisions, remaining, states, options);
+    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
+    const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
+    const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
+    // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
+    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
+    const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () => retireRevisions(ecs, retiring.map((decision) => decision.revision), {
+        deleteTaskDefinitions: plan.deleteTaskDefinitions,
+        concurrency: plan.maxConcurrency,
+        dryRun: plan.dryRun,
+        logger,
+    }));
+    const keptArns = new Set(kept.map((decision) => decision.serviceArn));
+    if (!plan.dryRun)
+        await migrateIdentity(ecs, plan.repository, kept, revisionSelection, logger);
+    return {
+        deleted,
+        kept,
+        selection,
+        revisions: revisionSelection,
+        taskDefinitions,
+        failedDeletions: failed.length,
+        failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
+        tornDown,
+        pending: pending.map(({ route, why }) => ({ route: route.route, why })),
+        running: services.filter((service) => keptArns.has(service.serviceArn)),
+    };
+}
+/** Asks GitHub about each pull request once; says once, with the fix, when some could not be read. */
+async function pullRequestStates(plan, dependencies, numbers) {
+    const { github, logger } = dependencies;
+    const states = github === undefined
+        ? new Map(numbers.map((number) => [number, { kind: "unknown", reason: "no github-token to ask" }]))
+        : await readPullRequestStates(github, plan.owner, plan.repo, numbers, plan.maxConcurrency);
+    const unreadable = [...states].filter((entry) => entry[1].kind === "unknown");
+    if (unreadable.length > 0) {
+        const [number, state] = unreadable[0];
+        const fix = github === undefined
+            ? " Pass github-token to reap closed pull requests' copies."
+            : unreadable.some(([, unknown]) => unknown.permissionDenied === true)
+                ? " Grant the workflow token 'pull-requests: read'."
+                : "";
+        logger.warning(`could not read ${unreadable.length} pull request(s) (#${number}: ${state.reason}); their copies are reaped only by expires-at or max-age.${fix}`);
+    }
+    return states;
+}
+/**
+ * The PR side and the on-reap hook of every removed route: in route mode the asked route even when
+ * nothing was found (so a rerun after a half-finished reap still fixes the comment), in a sweep each
+ * route whose copies are all gone. A route whose GitHub teardown failed in a retryable way, or whose
+ * hook threw, is pending.
+ */
+async function tearDownRoutes(plan, dependencies, routes, kept) {
+    const { logger } = dependencies;
+    const mode = plan.mode;
+    if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
+        const number = mode.pullRequest ?? (0,routing_route/* pullRequestOfRoute */.HY)(mode.route);
+        if (number !== undefined)
+            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because, partial: false });
+    }
+    if (mode.kind === "route" && mode.pullRequest !== undefined) {
+        for (const route of routes)
+            route.pullRequest ??= mode.pullRequest;
+    }
+    const tornDown = [];
+    const pending = [];
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
+    const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
+    if (plan.dryRun) {
+        for (const route of routes) {
+            if (route.pullRequest !== undefined && mode.kind !== "prune") {
+                logger.info(`would mark route ${route.route} torn down on pull request #${route.pullRequest}`);
+                tornDown.push(route.route);
+            }
+        }
+        return { tornDown, pending };
+    }
+    if (tearDown === undefined && mode.kind !== "prune" && routes.some((route) => route.pullRequest !== undefined)) {
+        logger.warning("no github-token: the pull request comments and deployments were left as they were");
+    }
+    // Sequential: a handful of routes, and each teardown already makes several GitHub calls.
+    for (const route of routes) {
+        if (route.pullRequest !== undefined && tearDown !== undefined) {
+            if (!(await tearDown({ ...route, pullRequest: route.pullRequest }))) {
+                const why = "the pull request's comment or deployment could not be updated";
+                logger.error(`route ${route.route}: ${why}; its task definitions are kept so that a re-run retries`);
+                pending.push({ route, why });
+                continue;
+            }
+            tornDown.push(route.route);
+        }
+        if (dependencies.onRouteRemoved !== undefined) {
+            try {
+                await dependencies.onRouteRemoved(route);
+            }
+            catch (error) {
+                logger.error(`route ${route.route}: ${(0,errors/* errorMessage */.gJ)(error)}; its task definitions are kept so that a re-run retries`);
+                pending.push({ route, why: (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed" });
+            }
+        }
+    }
+    return { tornDown, pending };
+}
+/**
+ * The migration path for copies tagged before the repository id was recorded: each one of ours that
+ * stays gets the id, so a later rename of the repository keeps it ours. Best effort: a failure here
+ * only means the next run tries again.
+ */
+async function migrateIdentity(ecs, repository, kept, revisions, logger) {
+    const tags = toEcsTags(identityTags(repository));
+    if (tags.length === 0)
+        return;
+    const arns = [
+        ...kept.filter((decision) => decision.migrate).map((decision) => decision.serviceArn),
+        ...revisions.keep.filter((decision) => decision.revision.tags[TAG.repositoryId] === undefined).map((decision) => decision.revision.arn),
+    ];
+    for (const resourceArn of arns) {
+        try {
+            await ecs.send(new dist_cjs/* TagResourceCommand */.eqU({ resourceArn, tags }));
+        }
+        catch (error) {
+            logger.debug(`could not record the repository id on ${resourceArn}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        }
+    }
+    if (arns.length > 0)
+        logger.info(`recorded the repository id on ${arns.length} copy(ies) and revision(s) tagged before it was kept`);
+}
+
+;// CONCATENATED MODULE: ./src/reap/prune.ts
+
+/** The reason each pruned copy is deleted with (the reaper's log and the summary say it). */
+const PRUNE_REASON = "not in this deploy's services (prune)";
+/**
+ * Removes `route`'s copies of this repository other than `keep`. Copies of other repositories (a
+ * route shared on purpose) are never candidates. No pull-request teardown and no on-reap hook: the
+ * route lives on with the copies this deploy just made, and its comment is the deploy's to write.
+ */
+async function pruneRoute(request, dependencies) {
+    const report = await reap({
+        cluster: request.cluster,
+        repository: request.repository,
+        owner: request.owner,
+        repo: request.repo,
+        mode: { kind: "prune", route: request.route, because: PRUNE_REASON, keep: request.keep },
+        includeShadow: false,
+        dryRun: false,
+        // One route's copies of one repository: a handful, never a runaway sweep.
+        maxDeletions: Number.MAX_SAFE_INTEGER,
+        deleteTaskDefinitions: false,
+        maxConcurrency: request.maxConcurrency,
+        now: request.now,
+    }, { ...dependencies, github: undefined, tearDown: undefined });
+    const pruned = {
+        removed: report.deleted.map((decision) => decision.service),
+        left: report.kept.map((decision) => ({ service: decision.service, reason: decision.reason })),
+        failedFamilies: report.failedFamilies,
+    };
+    const { logger } = dependencies;
+    if (pruned.removed.length > 0) {
+        logger.info(`prune: removed ${pruned.removed.join(", ")} (${PRUNE_REASON}; prune: false keeps a route's other copies)`);
+    }
+    for (const left of pruned.left)
+        logger.warning(`prune: ${left.service} stays (${left.reason}); the next deploy tries again`);
+    if (pruned.failedFamilies > 0) {
+        logger.warning(`prune: the revisions of ${pruned.failedFamilies} pruned copy(ies) could not all be deregistered; the next deploy tries again`);
+    }
+    return pruned;
+}
+
 // EXTERNAL MODULE: ./src/actions/common/action.ts
 var action = __nccwpck_require__(935);
 ;// CONCATENATED MODULE: ./src/actions/common/deploy.ts
 // What deploy-shadow and deploy-ephemeral share around the deploy itself: the library call their
 // settings describe, and writing its outputs and summary.
+
+
+
 
 
 
@@ -73770,7 +75442,7 @@ async function runOnDeploy(run, options, read, plan, logger) {
         cluster: run.settings.cluster,
         pullRequest: pullRequestNumber(run),
         services: plan.services.map((service) => service.spec.service),
-    }, { cwd: process.env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: process.env, tempDir: process.env.RUNNER_TEMP || undefined, logger });
+    }, workspaceHookOptions(process.env, logger));
     if (outcome.exitCode !== 0) {
         throw new HookFailure("on-deploy", outcome.exitCode, outcome.tail, "nothing was created or changed in ECS; fix the hook (it must be idempotent) and run again");
     }
@@ -73780,11 +75452,43 @@ async function runOnDeploy(run, options, read, plan, logger) {
         logger.info(`on-deploy: set on every copy: ${names.join(", ")}`);
     return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
+/**
+ * With `prune` on, after a deploy whose copies all came up: removes the route's other copies of this
+ * repository through the reaper's path (docs/design.md §3.5). A failed deploy prunes nothing, so it
+ * changes no more than it must; the next deploy prunes.
+ */
+async function runPrune(run, options, result, logger) {
+    if (!run.settings.prune)
+        return undefined;
+    if (result.failed) {
+        logger.info("prune: skipped, the deploy failed; the next deploy that succeeds removes the route's other copies");
+        return undefined;
+    }
+    try {
+        return await pruneRoute({
+            cluster: run.settings.cluster,
+            repository: { name: run.event.repository, id: run.event.repositoryId },
+            owner: run.event.owner,
+            repo: run.event.repo,
+            route: run.route,
+            keep: result.services.map((service) => service.routeService),
+            maxConcurrency: run.settings.maxConcurrency,
+            now: run.startedAt,
+        }, { ecs: options.client, tagging: createTaggingClient(result.region), logger });
+    }
+    catch (error) {
+        // The copies are deployed: a prune that could not run (a missing permission, say) must not undo
+        // that or leave the comment unfinished. The next deploy tries again.
+        const why = (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed";
+        logger.warning(`prune: could not remove the route's other copies (${why}); the next deploy tries again`);
+        return { removed: [], left: [], failedFamilies: 0, error: why };
+    }
+}
 /** The step's outputs and job summary. */
-async function reportDeploy(result, settings, now) {
+async function reportDeploy(result, settings, now, pruned) {
     (0,action/* writeOutputs */.Kn)(deployOutputs(result, settings.routing.signal));
     const summarySettings = { signal: settings.routing.signal, prices: settings.prices, environmentUrl: settings.pullRequest?.environmentUrl };
-    await core/* summary */.z.addRaw(deploySummary(result, summarySettings, now)).write();
+    await core/* summary */.z.addRaw(deploySummary(result, summarySettings, now, pruned)).write();
 }
 
 ;// CONCATENATED MODULE: ./src/actions/deploy-ephemeral/main.ts
@@ -73804,7 +75508,7 @@ async function reportDeploy(result, settings, now) {
 
 
 const ROW_STATUS = { running: "running", failed: "failed", deployed: "deploying" };
-function commentModel(run, region, rows, failure, result) {
+function commentModel(run, region, rows, failure, result, pruned) {
     const expires = expiresAt(run);
     const now = new Date();
     return {
@@ -73818,6 +75522,7 @@ function commentModel(run, region, rows, failure, result) {
         ...(expires !== undefined ? { expiresAt: expires } : {}),
         ...(failure !== undefined ? { failure } : {}),
         ...(result !== undefined ? { cost: { figures: routeUsage(result, run.settings.prices, now), prices: run.settings.prices } } : {}),
+        ...(pruned !== undefined ? { pruned } : {}),
         updatedAt: now,
     };
 }
@@ -73904,9 +75609,10 @@ async function deployEphemeral(logger) {
         await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), reason), false);
         throw error;
     }
-    await reportDeploy(result, settings, new Date());
+    const pruned = await runPrune(run, options, result, logger);
+    await reportDeploy(result, settings, new Date(), pruned);
     const failure = result.failed ? failureLine(result) : undefined;
-    const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure, result), !result.failed);
+    const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure, result, pruned), !result.failed);
     if (finished?.commentUrl !== undefined)
         core/* info */.pq(`Pull request comment: ${finished.commentUrl}`);
     if (failure !== undefined)
@@ -74071,13 +75777,15 @@ function routeFromEvent(event) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CV: () => (/* binding */ isValidRoute),
+/* harmony export */   HY: () => (/* binding */ pullRequestOfRoute),
 /* harmony export */   R5: () => (/* binding */ SHADOW_ROUTE),
 /* harmony export */   T6: () => (/* binding */ routeForPullRequest),
 /* harmony export */   eo: () => (/* binding */ validateRoute),
 /* harmony export */   rf: () => (/* binding */ routeForBranch),
 /* harmony export */   wk: () => (/* binding */ SHADOW_FALLBACK_NAME)
 /* harmony export */ });
-/* unused harmony exports ROUTE_MAX_LENGTH, ROUTE_PATTERN, isValidRoute, pullRequestOfRoute, DEFAULT_ROUTE_TEMPLATE, parseRouteTemplate, routeFromTemplate */
+/* unused harmony exports ROUTE_MAX_LENGTH, ROUTE_PATTERN, DEFAULT_ROUTE_TEMPLATE, parseRouteTemplate, routeFromTemplate */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);

@@ -63707,7 +63707,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2034);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1937);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
@@ -63717,7 +63717,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2034:
+/***/ 1937:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63743,12 +63743,17 @@ function isClusterReference(value) {
     return ECS_NAME_PATTERN.test(value) || CLUSTER_ARN_PATTERN.test(value);
 }
 /** The family of a task-definition ARN or of a bare `family:revision`. */
-function taskDefinitionFamily(taskDefinition) {
+function names_taskDefinitionFamily(taskDefinition) {
     return TASK_DEFINITION_REFERENCE.exec(taskDefinition)?.[1];
 }
 /** The ECS service running `route`'s copy of `baseService`, e.g. `orders--pr-123`. */
 function routeServiceName(baseService, route) {
     return `${baseService}--${route}`;
+}
+/** The base service of a route's copy (`orders--pr-123` → `orders`); a name without the suffix as it is. */
+function baseServiceName(routeService, route) {
+    const suffix = `--${route}`;
+    return routeService.endsWith(suffix) && routeService.length > suffix.length ? routeService.slice(0, -suffix.length) : routeService;
 }
 /** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
 function routeFamily(baseFamily, route) {
@@ -63758,7 +63763,7 @@ function routeFamily(baseFamily, route) {
  * The name of a cluster given by name or ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`): what
  * the cluster tag records, so a copy deployed with either spelling is found by both.
  */
-function clusterName(cluster) {
+function names_clusterName(cluster) {
     const arn = /^arn:[^:]+:ecs:[^:]*:\d*:cluster\/(.+)$/.exec(cluster);
     return arn?.[1] ?? cluster;
 }
@@ -64329,7 +64334,7 @@ function describe(token) {
 ;// CONCATENATED MODULE: ./src/routing/route.ts
 
 
-const SHADOW_ROUTE = "shadow";
+const route_SHADOW_ROUTE = "shadow";
 /**
  * Not a route: the shadow copy's extra Traefik router is `<base>--shadow-fallback`, so a route of
  * this name would define the same router name differently and Traefik would drop both.
@@ -64342,7 +64347,7 @@ const HASH_LENGTH = 6;
 const PULL_REQUEST_ROUTE = /^pr-(\d+)$/;
 /** What a hashed branch route ends with; a slug of this shape could be another branch's hashed route. */
 const HASHED_ENDING = new RegExp(`(^|-)[0-9a-f]{${HASH_LENGTH}}$`);
-function isValidRoute(value) {
+function route_isValidRoute(value) {
     return ROUTE_PATTERN.test(value);
 }
 /** Checks a route given by a user; `input` names where it came from for the error line. */
@@ -64354,13 +64359,13 @@ function validateRoute(value, input = "route") {
         // `--` joins base service and route: `a` + `b--c` and `a--b` + `c` would both be `a--b--c`.
         throw new errors/* ConfigurationError */.j1(`'${value}' contains '--', which separates the base service from the route in copy names; use single dashes (e.g. pr-123)`, input);
     }
-    if (!isValidRoute(value)) {
+    if (!route_isValidRoute(value)) {
         throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid route; use 1-32 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. pr-123)`, input);
     }
     return value;
 }
 /** The pull request a `pr-<n>` route belongs to; undefined for shadow and branch routes. */
-function pullRequestOfRoute(route) {
+function route_pullRequestOfRoute(route) {
     const match = PULL_REQUEST_ROUTE.exec(route);
     return match === null ? undefined : Number(match[1]);
 }
@@ -64381,8 +64386,8 @@ function routeForBranch(branch) {
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
-    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
+    const reserved = slug === route_SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
+    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && route_isValidRoute(slug)) {
         return slug;
     }
     const hash = (0,external_node_crypto_.createHash)("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
@@ -64444,7 +64449,7 @@ function routeFromTemplate(template, values, input = "route-template") {
     if (route === "") {
         throw new ConfigurationError(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
     }
-    if (route === SHADOW_ROUTE) {
+    if (route === route_SHADOW_ROUTE) {
         throw new ConfigurationError(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
     }
     return validateRoute(route, input);
@@ -64908,12 +64913,12 @@ function routeLabels(options) {
     }
     checkPriority(options.priority, "priority");
     checkPriority(options.fallbackPriority, "fallback-priority");
-    checkPriorityOrder(options, route === SHADOW_ROUTE);
+    checkPriorityOrder(options, route === route_SHADOW_ROUTE);
     checkEntrypoints(options.entrypoints);
     const match = matchOperand(options.match ?? baseMatch(options.baseLabels, options.entrypoints), ruleSyntax);
     const name = routeTraefikName(options.baseService, route);
     const middleware = `${name}-served`;
-    const fallbackRouter = writesFallbackRouter(route === SHADOW_ROUTE, options.fallback) ? shadowFallbackRouterName(options.baseService) : undefined;
+    const fallbackRouter = writesFallbackRouter(route === route_SHADOW_ROUTE, options.fallback) ? shadowFallbackRouterName(options.baseService) : undefined;
     checkHttpOnly(options.baseLabels);
     checkNoClash(options.baseLabels, { routers: [name, ...(fallbackRouter === undefined ? [] : [fallbackRouter])], services: [name], middlewares: [middleware] });
     const base = baseBehaviour(options.baseLabels, standInRouters(options.baseLabels, options.entrypoints));
@@ -64991,8 +64996,11 @@ const action_io_INPUT = {
     ttl: "ttl",
     tags: "tags",
     maxConcurrency: "max-concurrency",
-    // Per-route data: a shell command run before the copies are made.
+    // Per-route data: shell commands run before the copies are made and after they are removed.
     onDeploy: "on-deploy",
+    onReap: "on-reap",
+    // A pull-request route is its current change set (deploy-ephemeral).
+    prune: "prune",
     // What copies cost (deploy-shadow, deploy-ephemeral, reap).
     priceVcpuHour: "price-vcpu-hour",
     priceGibHour: "price-gib-hour",
@@ -65364,7 +65372,7 @@ const tags_TAG = {
     /** `true` when the route came from a template with {branch} and no {number}: other repositories may join it. */
     sharedRoute: "dynamic-routing:shared-route",
 };
-const MANAGED_BY = "ecs-dynamic-routing";
+const tags_MANAGED_BY = "ecs-dynamic-routing";
 /** ECS limits on tags per resource. */
 const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
 
@@ -65434,9 +65442,9 @@ function readDeployInputs(inputs, kind) {
         protocol: inputs.optionalString(action_io_INPUT.protocol),
         environment: inputs.text(action_io_INPUT.environment),
     });
-    const routeInput = kind === "ephemeral" ? inputs.optionalString(action_io_INPUT.route) : SHADOW_ROUTE;
+    const routeInput = kind === "ephemeral" ? inputs.optionalString(action_io_INPUT.route) : route_SHADOW_ROUTE;
     const route = routeInput === undefined ? undefined : validateRoute(routeInput, action_io_INPUT.route);
-    if (kind === "ephemeral" && route === SHADOW_ROUTE) {
+    if (kind === "ephemeral" && route === route_SHADOW_ROUTE) {
         throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", action_io_INPUT.route);
     }
     const routing = readRouting(inputs, kind);
@@ -65456,6 +65464,7 @@ function readDeployInputs(inputs, kind) {
         prices: readPrices(inputs),
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
         onDeploy: inputs.text(action_io_INPUT.onDeploy),
+        prune: kind === "ephemeral" && inputs.boolean(action_io_INPUT.prune, true),
     };
 }
 function readRouting(inputs, kind) {
@@ -65743,7 +65752,7 @@ class Queue {
 ;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
 
 
-function pLimit(concurrency) {
+function p_limit_pLimit(concurrency) {
 	let rejectOnClear = false;
 
 	if (typeof concurrency === 'object') {
@@ -65874,7 +65883,7 @@ function pLimit(concurrency) {
 }
 
 function limitFunction(function_, options) {
-	const limit = pLimit(options);
+	const limit = p_limit_pLimit(options);
 
 	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
 	Object.defineProperty(limitedFunction, 'clearQueue', {
@@ -65892,7 +65901,7 @@ function validateConcurrency(concurrency) {
 
 ;// CONCATENATED MODULE: ./src/common/logger.ts
 /** `body` inside a group named `name`, closed however `body` ends. */
-async function inGroup(logger, name, body) {
+async function logger_inGroup(logger, name, body) {
     logger.startGroup(name);
     try {
         return await body();
@@ -65938,9 +65947,9 @@ const silentLogger = {
 
 ;// CONCATENATED MODULE: ./src/ecs/batch.ts
 /** DescribeServices takes at most 10 services a call. */
-const DESCRIBE_SERVICES_BATCH = 10;
+const batch_DESCRIBE_SERVICES_BATCH = 10;
 /** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
-function chunk(items, size) {
+function batch_chunk(items, size) {
     const groups = [];
     for (let start = 0; start < items.length; start += size) {
         groups.push(items.slice(start, start + size));
@@ -65984,7 +65993,7 @@ async function checkAwsConfiguration(client) {
     return { region };
 }
 /** A ClusterNotFoundException as the user's mistake in the `cluster` input; any other error as it is. */
-function asClusterInputError(error, cluster) {
+function client_asClusterInputError(error, cluster) {
     return error instanceof dist_cjs/* ClusterNotFoundException */.zQo
         ? new errors/* ConfigurationError */.j1(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the services run in`, "cluster")
         : error;
@@ -66003,10 +66012,10 @@ async function describeServices(client, cluster, names, options = {}) {
     const found = new Map();
     let answers;
     try {
-        answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) }))));
+        answers = await Promise.all(batch_chunk(names, batch_DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) }))));
     }
     catch (error) {
-        throw asClusterInputError(error, cluster);
+        throw client_asClusterInputError(error, cluster);
     }
     for (const answer of answers) {
         for (const service of answer.services ?? []) {
@@ -66026,7 +66035,7 @@ async function describeServices(client, cluster, names, options = {}) {
  */
 function routeTags(context, baseService, now) {
     const own = {
-        [tags_TAG.managedBy]: MANAGED_BY,
+        [tags_TAG.managedBy]: tags_MANAGED_BY,
         [tags_TAG.route]: context.route,
         [tags_TAG.kind]: context.kind,
         [tags_TAG.baseService]: baseService,
@@ -66060,10 +66069,10 @@ function routeTags(context, baseService, now) {
 function refreshedTags(tags) {
     return Object.fromEntries(Object.entries(tags).filter(([key]) => key !== tags_TAG.createdAt));
 }
-function toEcsTags(tags) {
+function route_tags_toEcsTags(tags) {
     return Object.entries(tags).map(([key, value]) => ({ key, value }));
 }
-function fromEcsTags(tags) {
+function route_tags_fromEcsTags(tags) {
     return Object.fromEntries((tags ?? []).filter((tag) => tag.key !== undefined).map((tag) => [tag.key, tag.value ?? ""]));
 }
 
@@ -66230,7 +66239,7 @@ function routeCreateServiceInput(base, options) {
         ...(serviceConnect !== undefined ? { serviceConnectConfiguration: serviceConnect } : {}),
         propagateTags: "SERVICE",
         enableECSManagedTags: true,
-        tags: toEcsTags(options.tags),
+        tags: route_tags_toEcsTags(options.tags),
         clientToken: options.clientToken,
     };
 }
@@ -66495,12 +66504,12 @@ async function applyRoute(options, plan, region) {
         }
         logger.endGroup();
     }
-    return inGroup(logger, `Rollout of ${plan.services.length} copy(ies)`, () => rollOut(options, plan, region));
+    return logger_inGroup(logger, `Rollout of ${plan.services.length} copy(ies)`, () => rollOut(options, plan, region));
 }
 async function rollOut(options, plan, region) {
     const startedAt = Date.now();
     const deadline = startedAt + options.timeoutMs;
-    const limit = pLimit(options.maxConcurrency);
+    const limit = p_limit_pLimit(options.maxConcurrency);
     const applied = await Promise.all(plan.services.map((service) => limit(() => applyService(options, service, deadline).then((value) => ({ service, value, error: undefined }), (error) => ({ service, value: undefined, error: (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed" })))));
     const targets = applied.flatMap(({ service, value }) => {
         if (value === undefined)
@@ -66562,7 +66571,7 @@ async function applyService(options, plan, deadline) {
         // Tags first: a copy must never run new code under the old commit and expires-at. If the update
         // then fails, the old code only lives longer, until the next run or sweep.
         const serviceArn = plan.existing?.serviceArn;
-        await options.client.send(new dist_cjs/* TagResourceCommand */.eqU({ resourceArn: serviceArn, tags: toEcsTags(refreshedTags(plan.tags)) }));
+        await options.client.send(new dist_cjs/* TagResourceCommand */.eqU({ resourceArn: serviceArn, tags: route_tags_toEcsTags(refreshedTags(plan.tags)) }));
         const updated = await options.client.send(new dist_cjs/* UpdateServiceCommand */.kZr(routeUpdateServiceInput(plan.base, serviceOptions)));
         options.logger.info(`${plan.routeService}: updated to ${taskDefinitionArn}`);
         return { serviceArn: updated.service?.serviceArn ?? serviceArn, taskDefinitionArn, appliedAt: Date.now() };
@@ -66721,8 +66730,8 @@ function routeToDeploy(event, settings) {
  * deleted and re-created under the same name does not inherit the old one's. A copy tagged before
  * the id was recorded is matched by name (and should be migrated: tagged with the id).
  */
-function ownerOf(tags, repository) {
-    if (tags[tags_TAG.managedBy] !== MANAGED_BY)
+function ownership_ownerOf(tags, repository) {
+    if (tags[tags_TAG.managedBy] !== tags_MANAGED_BY)
         return { kind: "unmanaged" };
     const name = tags[tags_TAG.repository] ?? "";
     const id = tags[tags_TAG.repositoryId];
@@ -66734,7 +66743,7 @@ function ownerOf(tags, repository) {
     return { kind: "other", repository: name === "" ? "(no repository tag)" : name };
 }
 /** The tags that record the identity on a copy of ours tagged before: the id, and the current name. */
-function identityTags(repository) {
+function ownership_identityTags(repository) {
     return repository.id === undefined ? {} : { [TAG.repositoryId]: repository.id, [TAG.repository]: repository.name };
 }
 
@@ -66879,7 +66888,7 @@ function routeTaskDefinition(base, options) {
         ...copy,
         family: routeFamily(base.family ?? "", options.route),
         containerDefinitions,
-        tags: toEcsTags(options.tags),
+        tags: route_tags_toEcsTags(options.tags),
     };
     return { input, warnings };
 }
@@ -66906,13 +66915,13 @@ function taskDefinitionBytes(input) {
  */
 const OWNERSHIP_RULES = [
     // Never take over a service someone else made.
-    (copy, options) => copy.tags[tags_TAG.managedBy] === MANAGED_BY
+    (copy, options) => copy.tags[tags_TAG.managedBy] === tags_MANAGED_BY
         ? undefined
-        : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${tags_TAG.managedBy}=${MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
+        : `service '${copy.name}' already exists in cluster '${options.cluster}' without the tag ${tags_TAG.managedBy}=${tags_MANAGED_BY}, so it is not a copy this action made; rename it or choose another route`,
     // One cluster serves many repositories: pull request #5 of one must not update #5 of another.
     // Known by its id as well as its name: a renamed repository keeps its copies, a new one of the old name gets none.
     (copy, options, spec) => {
-        const owner = ownerOf(copy.tags, { name: options.tags.repository, id: options.tags.repositoryId });
+        const owner = ownership_ownerOf(copy.tags, { name: options.tags.repository, id: options.tags.repositoryId });
         return owner.kind !== "other"
             ? undefined
             : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
@@ -66930,7 +66939,7 @@ function planService(options, read, found, now) {
     const existing = found !== undefined && found.status !== "INACTIVE" ? found : undefined;
     const change = existing === undefined ? "create" : existing.status === "ACTIVE" ? "update" : "replace";
     // Tags are the only proof of ownership; an ACTIVE copy's are read once for every check below.
-    const copy = change === "update" ? { name: routeService, tags: fromEcsTags(existing?.tags) } : undefined;
+    const copy = change === "update" ? { name: routeService, tags: route_tags_fromEcsTags(existing?.tags) } : undefined;
     if (copy !== undefined) {
         for (const rule of OWNERSHIP_RULES) {
             const refusal = rule(copy, options, spec);
@@ -67044,7 +67053,7 @@ async function readBases(options) {
             throw new errors/* ConfigurationError */.j1(`base service '${spec.service}' ${state} in cluster '${options.cluster}'; name an ACTIVE ECS service to copy`, spec.input);
         }
     }
-    const limit = pLimit(options.maxConcurrency);
+    const limit = p_limit_pLimit(options.maxConcurrency);
     return Promise.all(options.services.map((spec) => limit(async () => readTaskDefinition(options.client, spec, bases.get(spec.service)))));
 }
 async function readTaskDefinition(client, spec, base) {
@@ -67250,6 +67259,18 @@ function cookie_clearCookieCommand(names, environmentUrl) {
 
 
 
+/** Pure: the lines that say what a deploy's prune removed and left; none when it touched nothing. */
+function prunedLines(pruned) {
+    if (pruned === undefined)
+        return [];
+    return [
+        ...(pruned.removed.length === 0
+            ? []
+            : [`- removed ${pruned.removed.map(inert_text_inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
+        ...pruned.left.map((left) => `- not removed ${inert_text_inertText(left.service)}: ${inert_text_inertText(left.reason)}; the next deploy tries again`),
+        ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inert_text_inertText(pruned.error)}; the next deploy tries again`]),
+    ];
+}
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
 /** The hidden line that identifies the comment of one route. */
 function routeMarker(route) {
@@ -67329,6 +67350,10 @@ function serviceTable(model) {
         ...rows.map((cells) => `| ${cells.join(" | ")} |`),
     ];
 }
+function prunedSection(model) {
+    const lines = prunedLines(model.pruned);
+    return lines.length === 0 ? [] : ["", "**Pruned from the route**", "", ...lines];
+}
 function failureSection(model) {
     const reasons = model.services
         .filter((row) => row.status === "failed" && row.reason !== undefined)
@@ -67387,6 +67412,7 @@ function renderRouteComment(model) {
         ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inertText(model.environmentUrl)}`]),
         "",
         ...serviceTable(model),
+        ...prunedSection(model),
         ...failureSection(model),
         ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
@@ -67447,7 +67473,7 @@ function failureLine(result) {
     return `route ${result.route}: ${failed.map((service) => `${service.routeService} failed: ${service.reason ?? "unknown reason"}`).join(" | ")}`;
 }
 /** The job summary of one deploy, in GitHub-flavoured Markdown. */
-function deploySummary(result, settings, now) {
+function deploySummary(result, settings, now, pruned) {
     const { signal } = settings;
     const lines = [
         `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
@@ -67463,6 +67489,9 @@ function deploySummary(result, settings, now) {
     if (failures.length > 0) {
         lines.push("### Why", "", ...failures.map((service) => `- ${inert_text_inertText(service.routeService)}: ${inert_text_inertText(service.reason)}`), "");
     }
+    const prunedList = prunedLines(pruned);
+    if (prunedList.length > 0)
+        lines.push("### Pruned", "", ...prunedList, "");
     lines.push(...render_routeCostSection(routeUsage(result, settings.prices, now), settings.prices, "### What the route runs"));
     lines.push("### Reach the route", "", `- header: \`${signal_headerLine(result.route, signal)}\` (curl: \`curl -H '${signal_headerLine(result.route, signal)}' …\`)`, `- cookie: \`${signal_cookiePair(result.route, signal)}\` (browser console: \`${cookie_setCookieCommand(result.route, signal, settings.environmentUrl)}\`)`, `- baggage: \`baggage: ${signal_mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`, "");
     return lines.join("\n");
@@ -67654,6 +67683,10 @@ function outputTail(output, environment, count = HOOK_TAIL_LINES) {
         return scrubbed.length > TAIL_LINE_MAX_LENGTH ? `${scrubbed.slice(0, TAIL_LINE_MAX_LENGTH)}…` : scrubbed;
     });
 }
+/** Where a step runs its hooks: the workspace, the job's environment, the runner's temporary directory. */
+function workspaceHookOptions(env, logger) {
+    return { cwd: env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: env, tempDir: env.RUNNER_TEMP || undefined, logger };
+}
 /**
  * Runs a hook's shell command as a `run:` step runs (bash, -e, pipefail) in the workspace, with the
  * route's variables; on-deploy also gets ROUTE_ENV_FILE, an empty file whose NAME=value lines
@@ -67691,11 +67724,886 @@ async function runHook(script, route, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/ecs/tagged-revisions.ts
+// Task-definition revisions found by their tags, account-wide (families are not per cluster, and a
+// revision whose service was never created, or is already gone, is reachable through no service).
+// ECS has no tag filter on ListTaskDefinitions; the Resource Groups Tagging API (`tag:GetResources`)
+// filters by tags on the server. It only says whose a revision is: its status is read from ECS.
+
+
+
+
+
+/**
+ * The Tagging API client every action uses, paced like the ECS client. The SDK honours
+ * `AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API`, then `AWS_ENDPOINT_URL` (how tests reach the emulator).
+ */
+function tagged_revisions_createTaggingClient(region) {
+    return new ResourceGroupsTaggingAPIClient({ ...(region !== undefined ? { region } : {}), retryMode: "adaptive", maxAttempts: 10 });
+}
+/** `arn:…:task-definition/<family>:<revision>` → family and revision. */
+function parseTaskDefinitionArn(arn) {
+    const family = taskDefinitionFamily(arn);
+    return family === undefined ? undefined : { family, revision: Number(arn.slice(arn.lastIndexOf(":") + 1)) };
+}
+/**
+ * The revisions this action registered for `cluster` (and `route`, when given), with their tags and
+ * current status. A revision the Tagging API does not know yet (it is eventually consistent) is simply
+ * not found this time: the safe side for a reaper. Revisions being deleted are in neither listing.
+ */
+async function tagged_revisions_findTaggedRevisions(clients, filter, concurrency) {
+    const tagged = new Map();
+    const tagFilters = [
+        { Key: TAG.managedBy, Values: [MANAGED_BY] },
+        { Key: TAG.cluster, Values: [filter.cluster] },
+        ...(filter.route === undefined ? [] : [{ Key: TAG.route, Values: [filter.route] }]),
+    ];
+    for await (const page of paginateGetResources({ client: clients.tagging, pageSize: 100 }, { ResourceTypeFilters: ["ecs:task-definition"], TagFilters: tagFilters })) {
+        for (const mapping of page.ResourceTagMappingList ?? []) {
+            if (mapping.ResourceARN === undefined)
+                continue;
+            tagged.set(mapping.ResourceARN, Object.fromEntries((mapping.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])));
+        }
+    }
+    const families = [...new Set([...tagged.keys()].flatMap((arn) => parseTaskDefinitionArn(arn)?.family ?? []))].sort();
+    const limit = pLimit(concurrency);
+    const statuses = new Map();
+    await Promise.all(families.flatMap((family) => ["ACTIVE", "INACTIVE"].map((status) => limit(async () => {
+        // familyPrefix is documented as the family, but filter on the exact family all the same.
+        for await (const page of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, status })) {
+            for (const arn of page.taskDefinitionArns ?? [])
+                if (parseTaskDefinitionArn(arn)?.family === family)
+                    statuses.set(arn, status);
+        }
+    }))));
+    return [...tagged].flatMap(([arn, tags]) => {
+        const parsed = parseTaskDefinitionArn(arn);
+        const status = statuses.get(arn);
+        return parsed === undefined || status === undefined ? [] : [{ arn, ...parsed, status, tags }];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/reap/delete.ts
+// The only part of the reaper that changes ECS. It is handed decisions already made by
+// select.ts and never widens them: services by ARN, task definitions only of exact families.
+
+
+
+
+/** DeleteTaskDefinitions accepts at most 10 ARNs a call. */
+const DELETE_TASK_DEFINITIONS_BATCH = 10;
+/** DeleteService with `force` (no scale-down first: the copy serves no one once reaped), bounded. */
+async function delete_deleteServices(ecs, cluster, decisions, options) {
+    const limit = pLimit(options.concurrency);
+    return Promise.all(decisions.map((decision) => limit(async () => {
+        if (options.dryRun) {
+            options.logger.info(`would delete service ${decision.service} (${decision.reason})`);
+            return { decision, error: undefined };
+        }
+        try {
+            await ecs.send(new DeleteServiceCommand({ cluster, service: decision.serviceArn, force: true }));
+            options.logger.info(`deleted service ${decision.service} (${decision.reason})`);
+            return { decision, error: undefined };
+        }
+        catch (error) {
+            // Deleted since it was listed (another reap, a person): the step is done all the same.
+            if (error instanceof ServiceNotFoundException || error instanceof ServiceNotActiveException) {
+                options.logger.info(`service ${decision.service} was already deleted`);
+                return { decision, error: undefined };
+            }
+            options.logger.error(`could not delete service ${decision.service}: ${errorMessage(error)}`);
+            return { decision, error: errorMessage(error) };
+        }
+    })));
+}
+/**
+ * Deregisters the ACTIVE ones of exactly these revisions and, when asked, deletes them and the
+ * INACTIVE ones (DeleteTaskDefinitions takes only INACTIVE revisions). Each revision is its own step:
+ * one that fails is reported and stays for the next run, the others go on.
+ */
+async function delete_retireRevisions(ecs, revisions, options) {
+    const limit = pLimit(options.concurrency);
+    const said = (done, wouldDo) => (options.dryRun ? `would ${wouldDo}` : done);
+    const retirements = new Map();
+    for (const revision of revisions) {
+        if (!retirements.has(revision.family))
+            retirements.set(revision.family, { family: revision.family, deregistered: [], deleted: [], error: undefined });
+    }
+    const familyOf = new Map(revisions.map((revision) => [revision.arn, revision.family]));
+    const fail = (arn, error) => {
+        const family = familyOf.get(arn) ?? arn;
+        const retirement = retirements.get(family);
+        if (retirement !== undefined)
+            retirement.error ??= errorMessage(error);
+        options.logger.error(`could not retire task definition ${arn}: ${errorMessage(error)}`);
+    };
+    const inactive = revisions.filter((revision) => revision.status === "INACTIVE").map((revision) => revision.arn);
+    await Promise.all(revisions
+        .filter((revision) => revision.status === "ACTIVE")
+        .map((revision) => limit(async () => {
+        try {
+            if (!options.dryRun)
+                await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: revision.arn }));
+            retirements.get(revision.family)?.deregistered.push(revision.arn);
+            inactive.push(revision.arn);
+        }
+        catch (error) {
+            fail(revision.arn, error);
+        }
+    })));
+    for (const retirement of retirements.values()) {
+        if (retirement.deregistered.length > 0) {
+            options.logger.info(`${said("deregistered", "deregister")} ${retirement.deregistered.length} revision(s) of ${retirement.family}`);
+        }
+    }
+    if (options.deleteTaskDefinitions) {
+        await Promise.all(chunk(inactive.sort(), DELETE_TASK_DEFINITIONS_BATCH).map((taskDefinitions) => limit(async () => {
+            try {
+                const failures = options.dryRun
+                    ? []
+                    : ((await ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions }))).failures ?? []);
+                const failed = new Set(failures.map((failure) => failure.arn));
+                for (const failure of failures)
+                    fail(failure.arn ?? "", `${failure.reason ?? "failed"}`);
+                for (const arn of taskDefinitions)
+                    if (!failed.has(arn))
+                        retirements.get(familyOf.get(arn) ?? "")?.deleted.push(arn);
+            }
+            catch (error) {
+                for (const arn of taskDefinitions)
+                    fail(arn, error);
+            }
+        })));
+        for (const retirement of retirements.values()) {
+            if (retirement.deleted.length > 0) {
+                options.logger.info(`${said("deleted", "delete")} ${retirement.deleted.length} revision(s) of ${retirement.family}`);
+            }
+        }
+    }
+    return [...retirements.values()]
+        .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0))
+        .map((retirement) => ({ ...retirement, deregistered: [...retirement.deregistered].sort(), deleted: [...retirement.deleted].sort() }));
+}
+
+;// CONCATENATED MODULE: ./src/github/permission.ts
+
+function httpFailure(error) {
+    if (typeof error === "object" && error !== null && typeof error.status === "number") {
+        return error;
+    }
+    return undefined;
+}
+function gitHubMessage(failure) {
+    const data = failure.response?.data;
+    if (typeof data === "object" && data !== null && typeof data.message === "string") {
+        return data.message;
+    }
+    return failure.message;
+}
+/**
+ * A 403 that is about rights, not a rate limit: GitHub answers the primary rate limit with 403 and
+ * `x-ratelimit-remaining: 0`, and a secondary rate limit with 403, `retry-after` and remaining calls.
+ */
+function permission_isPermissionDenied(error) {
+    const failure = httpFailure(error);
+    if (failure?.status !== 403) {
+        return false;
+    }
+    const headers = failure.response?.headers ?? {};
+    return String(headers["x-ratelimit-remaining"]) !== "0" && headers["retry-after"] === undefined && !/rate limit/i.test(gitHubMessage(failure));
+}
+/** A 401: the token itself is wrong, expired or revoked. */
+function permission_isBadCredentials(error) {
+    return httpFailure(error)?.status === 401;
+}
+/**
+ * Runs one GitHub write that is a courtesy, not the job (the PR comment, the GitHub deployment):
+ * a 403 becomes a warning that names the permission to grant and the input that turns the feature
+ * off, so a read-only token (a fork PR, a workflow without `permissions:`) never fails a deploy;
+ * any other answer from GitHub (a 5xx, a 404) becomes a warning too. A 401 is the user's mistake
+ * and ends the step with one line; an error that is not GitHub's answer is a bug and is thrown.
+ */
+async function writeOrWarn(logger, what, write) {
+    const outcome = await attemptWrite(logger, what, write);
+    return outcome.ok ? outcome.value : undefined;
+}
+/** writeOrWarn, telling a failure that a re-run may fix from one it never will. */
+async function attemptWrite(logger, what, write) {
+    try {
+        return { ok: true, value: await write() };
+    }
+    catch (error) {
+        const failure = httpFailure(error);
+        if (failure === undefined) {
+            throw error;
+        }
+        if (permission_isBadCredentials(error)) {
+            throw permission_badCredentials(error);
+        }
+        if (permission_isPermissionDenied(error)) {
+            logger.warning(`Could not ${what.doing}: GitHub answered 403 "${gitHubMessage(failure)}". ` +
+                `Grant the workflow token \`${what.permission}\` (permissions: in the workflow or job), or set ${what.input}: false. ` +
+                "Pull requests from forks always get a read-only token.");
+            return { ok: false, retryable: false };
+        }
+        logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
+        return { ok: false, retryable: failure.status >= 500 || failure.status === 429 || failure.status === 403 };
+    }
+}
+/** The one line for a token GitHub does not accept (a 401). */
+function permission_badCredentials(error) {
+    const failure = httpFailure(error);
+    const detail = failure === undefined ? String(error) : gitHubMessage(failure);
+    return new ConfigurationError(`GitHub rejected the token (401 ${detail}); pass a valid token, e.g. github-token: \${{ github.token }}`, "github-token");
+}
+
+;// CONCATENATED MODULE: ./src/reap/discover.ts
+// Reads what the reaper decides on: every service in the cluster with its tags, and the state of
+// each pull request those tags name. Read-only; throttling is left to the SDK's adaptive retry.
+
+
+
+
+
+
+
+/**
+ * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
+ * batches as they arrive, so describing overlaps with listing; at most `concurrency` calls at once.
+ */
+async function discover_discoverServices(ecs, cluster, concurrency, logger) {
+    const limit = pLimit(concurrency);
+    const batches = [];
+    let batchFailed = false;
+    try {
+        for await (const page of paginateListServices({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
+            for (const services of chunk(page.serviceArns ?? [], DESCRIBE_SERVICES_BATCH)) {
+                const batch = limit(async () => {
+                    const described = await ecs.send(new DescribeServicesCommand({ cluster, services, include: ["TAGS"] }));
+                    for (const failure of described.failures ?? []) {
+                        // A service deleted between listing and describing is simply gone.
+                        logger.debug(`DescribeServices: ${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
+                    }
+                    return described.services ?? [];
+                });
+                // A batch may fail while later pages are still being listed: handled here (an unhandled
+                // rejection would end the process), reported by Promise.all below, and listing stops.
+                batch.catch(() => {
+                    batchFailed = true;
+                });
+                batches.push(batch);
+            }
+            if (batchFailed)
+                break;
+        }
+        const described = (await Promise.all(batches)).flat();
+        return described.map(toClusterService);
+    }
+    catch (error) {
+        // Let the batches already started settle before the error ends the step.
+        await Promise.allSettled(batches);
+        throw asClusterInputError(error, cluster);
+    }
+}
+function toClusterService(service) {
+    return {
+        serviceName: service.serviceName ?? "",
+        serviceArn: service.serviceArn ?? "",
+        status: service.status ?? "UNKNOWN",
+        taskDefinition: service.taskDefinition,
+        taskDefinitions: [
+            ...new Set([service.taskDefinition, ...(service.deployments ?? []).map((deployment) => deployment.taskDefinition)].filter((arn) => arn !== undefined)),
+        ],
+        tags: fromEcsTags(service.tags),
+        desiredCount: service.desiredCount,
+        createdAt: service.createdAt,
+    };
+}
+/**
+ * Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a
+ * guess. A token GitHub rejects (401) ends the run before anything is deleted.
+ */
+async function discover_readPullRequestStates(github, owner, repo, numbers, concurrency) {
+    const limit = pLimit(concurrency);
+    const states = await Promise.all([...new Set(numbers)].map((number) => limit(async () => {
+        try {
+            const { data } = await github.rest.pulls.get({ owner, repo, pull_number: number });
+            return [number, data.state === "closed" ? { kind: "closed", merged: data.merged === true } : { kind: "open" }];
+        }
+        catch (error) {
+            const status = error.status;
+            if (status === 404)
+                return [number, { kind: "not-found" }];
+            if (isBadCredentials(error))
+                throw badCredentials(error);
+            return [
+                number,
+                {
+                    kind: "unknown",
+                    reason: typeof status === "number" ? `HTTP ${status}` : errorMessage(error),
+                    permissionDenied: isPermissionDenied(error),
+                },
+            ];
+        }
+    })));
+    return new Map(states);
+}
+
+;// CONCATENATED MODULE: ./src/reap/select.ts
+// Which route services to reap, decided from tags alone (docs/design.md §4: tags are the only source of
+// truth for ownership). Pure: the same cluster, PR states, clock and options give the same answer.
+
+
+
+const OVER_MAX_DELETIONS = "over max-deletions";
+/** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
+function parseTimestamp(text) {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text))
+        return undefined;
+    const time = Date.parse(text);
+    return Number.isNaN(time) ? undefined : new Date(time);
+}
+/** The pull-request numbers a sweep must ask GitHub about (each once). */
+function select_pullRequestsToLookUp(services, options) {
+    if (options.mode.kind !== "sweep")
+        return [];
+    const numbers = new Set();
+    for (const service of services) {
+        const owned = ownership(service, options);
+        if (owned.kind === "candidate" && owned.pullRequest !== undefined)
+            numbers.add(owned.pullRequest);
+    }
+    return [...numbers].sort((a, b) => a - b);
+}
+/** Decides, for every service in the cluster, whether to delete it and why. */
+function select_selectServices(services, pullRequests, options) {
+    const selection = {
+        delete: [],
+        keep: [],
+        unmanaged: 0,
+        otherRepository: 0,
+        otherRoutes: 0,
+        otherPullRequests: 0,
+        alreadyDeleting: 0,
+        overMaxDeletions: 0,
+    };
+    const stale = [];
+    for (const service of [...services].sort((a, b) => compare(a.serviceName, b.serviceName))) {
+        const owned = ownership(service, options);
+        if (owned.kind === "unmanaged") {
+            selection.unmanaged++;
+            continue;
+        }
+        if (owned.kind === "other-repository") {
+            selection.otherRepository++;
+            continue;
+        }
+        if (owned.kind === "other-route") {
+            selection.otherRoutes++;
+            continue;
+        }
+        if (owned.kind === "other-pull-request") {
+            selection.otherPullRequests++;
+            continue;
+        }
+        if (owned.kind === "already-deleting") {
+            selection.alreadyDeleting++;
+            continue;
+        }
+        const decision = (reason) => ({
+            service: service.serviceName,
+            serviceArn: service.serviceArn,
+            route: owned.route,
+            pullRequest: owned.kind === "candidate" ? owned.pullRequest : undefined,
+            baseService: service.tags[TAG.baseService],
+            migrate: owned.migrate,
+            reason,
+        });
+        if (owned.kind === "keep") {
+            selection.keep.push(decision(owned.reason));
+            continue;
+        }
+        const verdict = options.mode.kind !== "sweep" ? { stale: true, reason: options.mode.because } : select_staleness(owned, pullRequests, options.mode.maxAgeMs, options.now);
+        (verdict.stale ? stale : selection.keep).push(decision(verdict.reason));
+    }
+    selection.delete = stale.slice(0, options.maxDeletions);
+    for (const decision of stale.slice(options.maxDeletions)) {
+        selection.keep.push({ ...decision, reason: `${OVER_MAX_DELETIONS} (${decision.reason})` });
+        selection.overMaxDeletions++;
+    }
+    return selection;
+}
+/** Whether a service is ours to judge, and the tags it is judged by; any doubt keeps it. */
+function ownership(service, options) {
+    const tags = service.tags;
+    const owner = ownerOf(tags, options.repository);
+    if (owner.kind === "unmanaged")
+        return { kind: "unmanaged" };
+    if (owner.kind === "other")
+        return { kind: "other-repository" };
+    const routeTag = tags[TAG.route];
+    const route = routeTag !== undefined && isValidRoute(routeTag) ? routeTag : undefined;
+    if (options.mode.kind !== "sweep" && route !== options.mode.route)
+        return { kind: "other-route" };
+    if (options.mode.kind === "prune" && options.mode.keep.includes(service.serviceName))
+        return { kind: "other-route" };
+    const keep = (reason) => ({ kind: "keep", route, migrate: owner.migrate, reason });
+    if (route === undefined)
+        return keep(`route tag ${describeTag(routeTag)} is not a valid route`);
+    if (!service.serviceName.endsWith(`--${route}`)) {
+        return keep(`service name does not end with --${route}, its route tag`);
+    }
+    const shadow = route === SHADOW_ROUTE || tags[TAG.kind] === "shadow";
+    if (shadow && !options.includeShadow)
+        return keep("shadow (set include-shadow: true to reap it)");
+    if (service.status !== "ACTIVE")
+        return { kind: "already-deleting" };
+    const dates = select_copyDates(tags, route);
+    if ("unreadable" in dates)
+        return keep(dates.unreadable);
+    if (options.mode.kind === "route" && options.mode.pullRequest !== undefined && dates.pullRequest !== undefined && dates.pullRequest !== options.mode.pullRequest) {
+        return { kind: "other-pull-request" };
+    }
+    return { kind: "candidate", route, migrate: owner.migrate, ...dates };
+}
+/** Reads the pull request and the dates of a copy (service or revision) of `route`; an unreadable tag is a reason to keep it. */
+function select_copyDates(tags, route) {
+    const pullRequestTag = tags[TAG.pullRequest];
+    let pullRequest;
+    if (pullRequestTag !== undefined) {
+        if (!/^[1-9]\d{0,9}$/.test(pullRequestTag))
+            return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
+        pullRequest = Number(pullRequestTag);
+    }
+    const fromRoute = pullRequestOfRoute(route);
+    if (fromRoute !== undefined) {
+        if (pullRequest !== undefined && fromRoute !== pullRequest) {
+            return { unreadable: `pull-request tag #${pullRequest} disagrees with route ${route}` };
+        }
+        pullRequest = fromRoute;
+    }
+    const expiresAtTag = tags[TAG.expiresAt];
+    const expiresAt = expiresAtTag === undefined ? undefined : parseTimestamp(expiresAtTag);
+    if (expiresAtTag !== undefined && expiresAt === undefined) {
+        return { unreadable: `expires-at tag ${describeTag(expiresAtTag)} is not a timestamp` };
+    }
+    let lastDeployed;
+    for (const [key, tag] of [[TAG.updatedAt, "updated"], [TAG.createdAt, "created"]]) {
+        const text = tags[key];
+        if (text === undefined)
+            continue;
+        const at = parseTimestamp(text);
+        if (at === undefined)
+            return { unreadable: `${tag}-at tag ${describeTag(text)} is not a timestamp` };
+        lastDeployed ??= { at, tag };
+    }
+    return { pullRequest, expiresAt, lastDeployed };
+}
+/**
+ * Whether a copy is stale in a sweep: its pull request closed or merged, its expires-at passed, or no
+ * deploy touched it for longer than max-age (updated-at, so a copy a push refreshed yesterday stays).
+ */
+function select_staleness(candidate, pullRequests, maxAgeMs, now) {
+    const reasons = [];
+    const notes = [];
+    if (candidate.pullRequest !== undefined) {
+        const number = candidate.pullRequest;
+        const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
+        // A PR that cannot be read never makes a copy stale, but its own expires-at and age still do:
+        // they are the safety net for exactly the runs where GitHub could not be asked.
+        if (state.kind === "closed")
+            reasons.push(`pull request #${number} ${state.merged ? "merged" : "closed"}`);
+        else if (state.kind === "open")
+            notes.push(`pull request #${number} open`);
+        else if (state.kind === "not-found")
+            notes.push(`pull request #${number} not found`);
+        else
+            notes.push(`pull request #${number} unknown: ${state.reason}`);
+    }
+    if (candidate.expiresAt !== undefined) {
+        if (candidate.expiresAt.getTime() <= now.getTime())
+            reasons.push(`expired at ${candidate.expiresAt.toISOString()}`);
+        else
+            notes.push(`expires at ${candidate.expiresAt.toISOString()}`);
+    }
+    if (maxAgeMs !== undefined) {
+        const last = candidate.lastDeployed;
+        if (last === undefined)
+            notes.push("no updated-at or created-at tag for max-age");
+        else if (now.getTime() - last.at.getTime() > maxAgeMs) {
+            reasons.push(`older than max-age (${last.tag} ${last.at.toISOString()})`);
+        }
+        else
+            notes.push(`${last.tag} ${last.at.toISOString()}`);
+    }
+    if (reasons.length > 0)
+        return { stale: true, reason: reasons.join("; ") };
+    return { stale: false, reason: notes.length > 0 ? notes.join("; ") : "nothing marks it stale" };
+}
+function describeTag(value) {
+    return value === undefined ? "(missing)" : JSON.stringify(value);
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * The routes (each with its pull request) whose copies are all gone after this run: services deleted
+ * now, or ACTIVE revisions retired now whose copy had gone before (a re-run after a teardown that
+ * stopped half-way). `deregistered` (INACTIVE) revisions never make a route torn down again, since
+ * their route is done, but name their copy among the removed ones of a route that is (a re-run after
+ * a kill between two deregistrations). A route with a copy of the same pull request still kept is not
+ * torn down. Their PR comment and deployments are torn down, the on-reap hook runs, and only then
+ * their revisions go.
+ */
+function select_routesTornDown(deleted, kept, retiring, deregistered = []) {
+    const key = (route, pullRequest) => `${route ?? ""}#${pullRequest ?? ""}`;
+    const keptKeys = new Set(kept.map((decision) => key(decision.route, decision.pullRequest)));
+    const routes = new Map();
+    const add = (route, pullRequest, service, reason) => {
+        if (route === undefined || keptKeys.has(key(route, pullRequest)))
+            return;
+        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason, partial: false };
+        if (!entry.removed.includes(service))
+            entry.removed.push(service);
+        routes.set(key(route, pullRequest), entry);
+    };
+    for (const decision of deleted)
+        add(decision.route, decision.pullRequest, decision.service, decision.reason);
+    for (const revision of retiring)
+        add(revision.route, revision.pullRequest, revision.service, revision.reason);
+    for (const revision of deregistered) {
+        const entry = routes.get(key(revision.route, revision.pullRequest));
+        if (entry !== undefined && !entry.removed.includes(revision.service))
+            entry.removed.push(revision.service);
+    }
+    for (const route of routes.values())
+        route.removed.sort(compare);
+    return [...routes.values()];
+}
+
+;// CONCATENATED MODULE: ./src/reap/revisions.ts
+// Which task-definition revisions to retire, decided from their own tags (14.1, 14.2). Pure. A revision
+// is retired only when this cluster and this repository registered it, no service left in the cluster
+// runs it, and its copy is being reaped or is already gone. Only ACTIVE revisions mean a route's
+// teardown is unfinished (docs/design.md §4, the journal); INACTIVE ones are what a finished teardown
+// leaves, with at most their deletion still to do.
+
+
+
+
+/**
+ * `remaining` are the cluster's services after this run's deletions (ACTIVE ones run revisions; any
+ * service of ours with the copy's name means the copy is alive).
+ */
+function revisions_selectRevisions(revisions, remaining, pullRequests, options) {
+    const selection = { retire: [], deregistered: [], keep: [], otherRepository: 0 };
+    const active = remaining.filter((service) => service.status === "ACTIVE");
+    const runBy = new Map();
+    for (const service of active)
+        for (const arn of service.taskDefinitions)
+            runBy.set(arn, service.serviceName);
+    const liveCopies = new Set(active.filter((service) => ownerOf(service.tags, options.repository).kind === "ours").map((service) => service.serviceName));
+    for (const revision of [...revisions].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0))) {
+        const owner = ownerOf(revision.tags, options.repository);
+        if (owner.kind !== "ours") {
+            if (owner.kind === "other")
+                selection.otherRepository++;
+            continue;
+        }
+        const route = revision.tags[TAG.route] ?? "";
+        if (!isValidRoute(route) || !revision.family.endsWith(`--${route}`))
+            continue;
+        if (options.mode.kind !== "sweep" && route !== options.mode.route)
+            continue;
+        const service = `${revision.tags[TAG.baseService] ?? revision.family.slice(0, -route.length - 2)}--${route}`;
+        if (options.mode.kind === "prune" && options.mode.keep.includes(service))
+            continue;
+        const dates = copyDates(revision.tags, route);
+        const pullRequest = "unreadable" in dates ? undefined : dates.pullRequest;
+        const decision = (reason) => ({ revision, route, pullRequest, service, reason });
+        if (options.mode.kind === "route" && options.mode.pullRequest !== undefined && pullRequest !== undefined && pullRequest !== options.mode.pullRequest) {
+            continue;
+        }
+        const shadow = route === SHADOW_ROUTE || revision.tags[TAG.kind] === "shadow";
+        if (shadow && !options.includeShadow) {
+            selection.keep.push(decision("shadow (set include-shadow: true to reap it)"));
+            continue;
+        }
+        const runner = runBy.get(revision.arn);
+        if (runner !== undefined) {
+            selection.keep.push(decision(`service ${runner} runs it`));
+            continue;
+        }
+        if ("unreadable" in dates) {
+            selection.keep.push(decision(dates.unreadable));
+            continue;
+        }
+        if (options.mode.kind === "sweep" && liveCopies.has(service)) {
+            // A superseded revision of a live copy goes with its copy.
+            selection.keep.push(decision(`its copy ${service} is live`));
+            continue;
+        }
+        if (revision.status !== "ACTIVE") {
+            selection.deregistered.push(decision(options.mode.kind === "sweep" ? "deregistered when its route was torn down" : options.mode.because));
+            continue;
+        }
+        if (options.mode.kind !== "sweep") {
+            selection.retire.push(decision(options.mode.because));
+            continue;
+        }
+        const verdict = staleness(dates, pullRequests, options.mode.maxAgeMs, options.now);
+        (verdict.stale ? selection.retire : selection.keep).push(decision(verdict.reason));
+    }
+    return selection;
+}
+/**
+ * The pull requests a sweep must ask about for ACTIVE revisions of ours whose copy may be gone (an
+ * INACTIVE one's route is done whatever its pull request says).
+ */
+function revisions_revisionPullRequests(revisions, options) {
+    if (options.mode.kind !== "sweep")
+        return [];
+    const numbers = new Set();
+    for (const revision of revisions) {
+        const route = revision.tags[TAG.route] ?? "";
+        if (revision.status !== "ACTIVE" || ownerOf(revision.tags, options.repository).kind !== "ours" || !isValidRoute(route))
+            continue;
+        const dates = copyDates(revision.tags, route);
+        if (!("unreadable" in dates) && dates.pullRequest !== undefined)
+            numbers.add(dates.pullRequest);
+    }
+    return [...numbers];
+}
+
+;// CONCATENATED MODULE: ./src/reap/reap.ts
+// One reap from start to end: discover services and revisions, select, delete services, tear down
+// each removed route (PR side, on-reap hook), then retire its revisions. Knows nothing of
+// @actions/core: the action's main reads inputs into a ReapPlan and writes the ReapReport out.
+//
+// The order makes every step retryable on its own: a route's revisions are retired last, so a run
+// killed or failed at any point leaves ACTIVE revisions from which the next run finds the route
+// again, with no service left to find it by (docs: ownership, "teardown order").
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function reap_reap(plan, dependencies) {
+    const { ecs, logger } = dependencies;
+    const cluster = clusterName(plan.cluster);
+    const [services, revisions] = await Promise.all([
+        discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger),
+        findTaggedRevisions({ ecs, tagging: dependencies.tagging }, { cluster, ...(plan.mode.kind !== "sweep" ? { route: plan.mode.route } : {}) }, plan.maxConcurrency),
+    ]);
+    const options = {
+        repository: plan.repository,
+        mode: plan.mode,
+        includeShadow: plan.includeShadow,
+        maxDeletions: plan.maxDeletions,
+        now: plan.now,
+    };
+    const numbers = [...new Set([...pullRequestsToLookUp(services, options), ...revisionPullRequests(revisions, options)])].sort((a, b) => a - b);
+    const states = await pullRequestStates(plan, dependencies, numbers);
+    const selection = selectServices(services, states, options);
+    logger.info(`${services.length} service(s) in cluster ${plan.cluster}: ${selection.delete.length} to delete, ${selection.keep.length} kept, ` +
+        `${selection.unmanaged} unmanaged, ${selection.otherRepository} of other repositories` +
+        (plan.mode.kind === "route" ? `, ${selection.otherRoutes} of other routes, ${selection.otherPullRequests} of other pull requests` : "") +
+        (plan.mode.kind === "prune" ? `, ${selection.otherRoutes} of other routes or this deploy's` : "") +
+        " (untouched)");
+    const deletions = await inGroup(logger, `${plan.dryRun ? "Would delete" : "Delete"} ${selection.delete.length} service(s)`, () => deleteServices(ecs, plan.cluster, selection.delete, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }));
+    const deleted = deletions.filter((deletion) => deletion.error === undefined).map((deletion) => deletion.decision);
+    const failed = deletions.filter((deletion) => deletion.error !== undefined);
+    const kept = [
+        ...selection.keep,
+        ...failed.map((deletion) => ({ ...deletion.decision, reason: `delete failed: ${deletion.error ?? ""}` })),
+    ];
+    const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
+    const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
+    const revisionSelection = selectRevisions(revisions, remaining, states, options);
+    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
+    const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
+    const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
+    // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
+    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
+    const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () => retireRevisions(ecs, retiring.map((decision) => decision.revision), {
+        deleteTaskDefinitions: plan.deleteTaskDefinitions,
+        concurrency: plan.maxConcurrency,
+        dryRun: plan.dryRun,
+        logger,
+    }));
+    const keptArns = new Set(kept.map((decision) => decision.serviceArn));
+    if (!plan.dryRun)
+        await migrateIdentity(ecs, plan.repository, kept, revisionSelection, logger);
+    return {
+        deleted,
+        kept,
+        selection,
+        revisions: revisionSelection,
+        taskDefinitions,
+        failedDeletions: failed.length,
+        failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
+        tornDown,
+        pending: pending.map(({ route, why }) => ({ route: route.route, why })),
+        running: services.filter((service) => keptArns.has(service.serviceArn)),
+    };
+}
+/** Asks GitHub about each pull request once; says once, with the fix, when some could not be read. */
+async function pullRequestStates(plan, dependencies, numbers) {
+    const { github, logger } = dependencies;
+    const states = github === undefined
+        ? new Map(numbers.map((number) => [number, { kind: "unknown", reason: "no github-token to ask" }]))
+        : await readPullRequestStates(github, plan.owner, plan.repo, numbers, plan.maxConcurrency);
+    const unreadable = [...states].filter((entry) => entry[1].kind === "unknown");
+    if (unreadable.length > 0) {
+        const [number, state] = unreadable[0];
+        const fix = github === undefined
+            ? " Pass github-token to reap closed pull requests' copies."
+            : unreadable.some(([, unknown]) => unknown.permissionDenied === true)
+                ? " Grant the workflow token 'pull-requests: read'."
+                : "";
+        logger.warning(`could not read ${unreadable.length} pull request(s) (#${number}: ${state.reason}); their copies are reaped only by expires-at or max-age.${fix}`);
+    }
+    return states;
+}
+/**
+ * The PR side and the on-reap hook of every removed route: in route mode the asked route even when
+ * nothing was found (so a rerun after a half-finished reap still fixes the comment), in a sweep each
+ * route whose copies are all gone. A route whose GitHub teardown failed in a retryable way, or whose
+ * hook threw, is pending.
+ */
+async function tearDownRoutes(plan, dependencies, routes, kept) {
+    const { logger } = dependencies;
+    const mode = plan.mode;
+    if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
+        const number = mode.pullRequest ?? pullRequestOfRoute(mode.route);
+        if (number !== undefined)
+            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because, partial: false });
+    }
+    if (mode.kind === "route" && mode.pullRequest !== undefined) {
+        for (const route of routes)
+            route.pullRequest ??= mode.pullRequest;
+    }
+    const tornDown = [];
+    const pending = [];
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
+    const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
+    if (plan.dryRun) {
+        for (const route of routes) {
+            if (route.pullRequest !== undefined && mode.kind !== "prune") {
+                logger.info(`would mark route ${route.route} torn down on pull request #${route.pullRequest}`);
+                tornDown.push(route.route);
+            }
+        }
+        return { tornDown, pending };
+    }
+    if (tearDown === undefined && mode.kind !== "prune" && routes.some((route) => route.pullRequest !== undefined)) {
+        logger.warning("no github-token: the pull request comments and deployments were left as they were");
+    }
+    // Sequential: a handful of routes, and each teardown already makes several GitHub calls.
+    for (const route of routes) {
+        if (route.pullRequest !== undefined && tearDown !== undefined) {
+            if (!(await tearDown({ ...route, pullRequest: route.pullRequest }))) {
+                const why = "the pull request's comment or deployment could not be updated";
+                logger.error(`route ${route.route}: ${why}; its task definitions are kept so that a re-run retries`);
+                pending.push({ route, why });
+                continue;
+            }
+            tornDown.push(route.route);
+        }
+        if (dependencies.onRouteRemoved !== undefined) {
+            try {
+                await dependencies.onRouteRemoved(route);
+            }
+            catch (error) {
+                logger.error(`route ${route.route}: ${errorMessage(error)}; its task definitions are kept so that a re-run retries`);
+                pending.push({ route, why: errorMessage(error).split("\n")[0] ?? "failed" });
+            }
+        }
+    }
+    return { tornDown, pending };
+}
+/**
+ * The migration path for copies tagged before the repository id was recorded: each one of ours that
+ * stays gets the id, so a later rename of the repository keeps it ours. Best effort: a failure here
+ * only means the next run tries again.
+ */
+async function migrateIdentity(ecs, repository, kept, revisions, logger) {
+    const tags = toEcsTags(identityTags(repository));
+    if (tags.length === 0)
+        return;
+    const arns = [
+        ...kept.filter((decision) => decision.migrate).map((decision) => decision.serviceArn),
+        ...revisions.keep.filter((decision) => decision.revision.tags[TAG.repositoryId] === undefined).map((decision) => decision.revision.arn),
+    ];
+    for (const resourceArn of arns) {
+        try {
+            await ecs.send(new TagResourceCommand({ resourceArn, tags }));
+        }
+        catch (error) {
+            logger.debug(`could not record the repository id on ${resourceArn}: ${errorMessage(error)}`);
+        }
+    }
+    if (arns.length > 0)
+        logger.info(`recorded the repository id on ${arns.length} copy(ies) and revision(s) tagged before it was kept`);
+}
+
+;// CONCATENATED MODULE: ./src/reap/prune.ts
+
+/** The reason each pruned copy is deleted with (the reaper's log and the summary say it). */
+const PRUNE_REASON = "not in this deploy's services (prune)";
+/**
+ * Removes `route`'s copies of this repository other than `keep`. Copies of other repositories (a
+ * route shared on purpose) are never candidates. No pull-request teardown and no on-reap hook: the
+ * route lives on with the copies this deploy just made, and its comment is the deploy's to write.
+ */
+async function prune_pruneRoute(request, dependencies) {
+    const report = await reap({
+        cluster: request.cluster,
+        repository: request.repository,
+        owner: request.owner,
+        repo: request.repo,
+        mode: { kind: "prune", route: request.route, because: PRUNE_REASON, keep: request.keep },
+        includeShadow: false,
+        dryRun: false,
+        // One route's copies of one repository: a handful, never a runaway sweep.
+        maxDeletions: Number.MAX_SAFE_INTEGER,
+        deleteTaskDefinitions: false,
+        maxConcurrency: request.maxConcurrency,
+        now: request.now,
+    }, { ...dependencies, github: undefined, tearDown: undefined });
+    const pruned = {
+        removed: report.deleted.map((decision) => decision.service),
+        left: report.kept.map((decision) => ({ service: decision.service, reason: decision.reason })),
+        failedFamilies: report.failedFamilies,
+    };
+    const { logger } = dependencies;
+    if (pruned.removed.length > 0) {
+        logger.info(`prune: removed ${pruned.removed.join(", ")} (${PRUNE_REASON}; prune: false keeps a route's other copies)`);
+    }
+    for (const left of pruned.left)
+        logger.warning(`prune: ${left.service} stays (${left.reason}); the next deploy tries again`);
+    if (pruned.failedFamilies > 0) {
+        logger.warning(`prune: the revisions of ${pruned.failedFamilies} pruned copy(ies) could not all be deregistered; the next deploy tries again`);
+    }
+    return pruned;
+}
+
 // EXTERNAL MODULE: ./src/actions/common/action.ts
 var action = __nccwpck_require__(935);
 ;// CONCATENATED MODULE: ./src/actions/common/deploy.ts
 // What deploy-shadow and deploy-ephemeral share around the deploy itself: the library call their
 // settings describe, and writing its outputs and summary.
+
+
+
 
 
 
@@ -67723,7 +68631,7 @@ function deployOptions(run, logger) {
         tags: {
             repository: event.repository,
             repositoryId: event.repositoryId,
-            cluster: clusterName(settings.cluster),
+            cluster: names_clusterName(settings.cluster),
             sharedRoute: false,
             commit: event.sha,
             pullRequest: pullRequestNumber(run),
@@ -67755,7 +68663,7 @@ async function runOnDeploy(run, options, read, plan, logger) {
         cluster: run.settings.cluster,
         pullRequest: pullRequestNumber(run),
         services: plan.services.map((service) => service.spec.service),
-    }, { cwd: process.env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: process.env, tempDir: process.env.RUNNER_TEMP || undefined, logger });
+    }, workspaceHookOptions(process.env, logger));
     if (outcome.exitCode !== 0) {
         throw new HookFailure("on-deploy", outcome.exitCode, outcome.tail, "nothing was created or changed in ECS; fix the hook (it must be idempotent) and run again");
     }
@@ -67765,11 +68673,43 @@ async function runOnDeploy(run, options, read, plan, logger) {
         logger.info(`on-deploy: set on every copy: ${names.join(", ")}`);
     return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
+/**
+ * With `prune` on, after a deploy whose copies all came up: removes the route's other copies of this
+ * repository through the reaper's path (docs/design.md §3.5). A failed deploy prunes nothing, so it
+ * changes no more than it must; the next deploy prunes.
+ */
+async function runPrune(run, options, result, logger) {
+    if (!run.settings.prune)
+        return undefined;
+    if (result.failed) {
+        logger.info("prune: skipped, the deploy failed; the next deploy that succeeds removes the route's other copies");
+        return undefined;
+    }
+    try {
+        return await pruneRoute({
+            cluster: run.settings.cluster,
+            repository: { name: run.event.repository, id: run.event.repositoryId },
+            owner: run.event.owner,
+            repo: run.event.repo,
+            route: run.route,
+            keep: result.services.map((service) => service.routeService),
+            maxConcurrency: run.settings.maxConcurrency,
+            now: run.startedAt,
+        }, { ecs: options.client, tagging: createTaggingClient(result.region), logger });
+    }
+    catch (error) {
+        // The copies are deployed: a prune that could not run (a missing permission, say) must not undo
+        // that or leave the comment unfinished. The next deploy tries again.
+        const why = errorMessage(error).split("\n")[0] ?? "failed";
+        logger.warning(`prune: could not remove the route's other copies (${why}); the next deploy tries again`);
+        return { removed: [], left: [], failedFamilies: 0, error: why };
+    }
+}
 /** The step's outputs and job summary. */
-async function reportDeploy(result, settings, now) {
+async function reportDeploy(result, settings, now, pruned) {
     (0,action/* writeOutputs */.Kn)(deployOutputs(result, settings.routing.signal));
     const summarySettings = { signal: settings.routing.signal, prices: settings.prices, environmentUrl: settings.pullRequest?.environmentUrl };
-    await core/* summary */.z.addRaw(deploySummary(result, summarySettings, now)).write();
+    await core/* summary */.z.addRaw(deploySummary(result, summarySettings, now, pruned)).write();
 }
 
 ;// CONCATENATED MODULE: ./src/actions/deploy-shadow/main.ts

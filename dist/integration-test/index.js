@@ -67403,8 +67403,11 @@ const INPUT = {
     ttl: "ttl",
     tags: "tags",
     maxConcurrency: "max-concurrency",
-    // Per-route data: a shell command run before the copies are made.
+    // Per-route data: shell commands run before the copies are made and after they are removed.
     onDeploy: "on-deploy",
+    onReap: "on-reap",
+    // A pull-request route is its current change set (deploy-ephemeral).
+    prune: "prune",
     // What copies cost (deploy-shadow, deploy-ephemeral, reap).
     priceVcpuHour: "price-vcpu-hour",
     priceGibHour: "price-gib-hour",
@@ -67469,6 +67472,11 @@ function taskDefinitionFamily(taskDefinition) {
 /** The ECS service running `route`'s copy of `baseService`, e.g. `orders--pr-123`. */
 function routeServiceName(baseService, route) {
     return `${baseService}--${route}`;
+}
+/** The base service of a route's copy (`orders--pr-123` → `orders`); a name without the suffix as it is. */
+function baseServiceName(routeService, route) {
+    const suffix = `--${route}`;
+    return routeService.endsWith(suffix) && routeService.length > suffix.length ? routeService.slice(0, -suffix.length) : routeService;
 }
 /** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
 function routeFamily(baseFamily, route) {

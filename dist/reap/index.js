@@ -12083,7 +12083,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(8755);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -13034,7 +13034,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(8755);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -14872,7 +14872,7 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 1136:
+/***/ 8755:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
@@ -20406,7 +20406,7 @@ exports.diagLogLevelFromString = diagLogLevelFromString;
 
 /***/ }),
 
-/***/ 8755:
+/***/ 1136:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -20569,7 +20569,7 @@ function objectToString(value) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.merge = void 0;
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const lodash_merge_1 = __nccwpck_require__(8755);
+const lodash_merge_1 = __nccwpck_require__(1136);
 const MAX_LEVEL = 20;
 /**
  * Merges objects together
@@ -65324,7 +65324,7 @@ module.exports = {
 /* harmony export */   Kn: () => (/* binding */ writeOutputs)
 /* harmony export */ });
 /* unused harmony exports coreLogger, ExitCodeError */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
 
 
@@ -65380,7 +65380,7 @@ async function runAction(main) {
 /***/ 7457:
 /***/ ((__unused_webpack_module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
 /* harmony import */ var _github_event_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5015);
 // Imported first by the entries whose bundle holds @actions/github: that package parses
@@ -65406,7 +65406,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4572);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5146);
 
 
 
@@ -65417,7 +65417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4572:
+/***/ 5146:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65428,8 +65428,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: KEPT_OUTPUT_ENTRIES
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
+var core = __nccwpck_require__(3360);
 // EXTERNAL MODULE: ./src/common/errors.ts
 var errors = __nccwpck_require__(1922);
 ;// CONCATENATED MODULE: ./src/common/inert-text.ts
@@ -65501,8 +65501,11 @@ const INPUT = {
     ttl: "ttl",
     tags: "tags",
     maxConcurrency: "max-concurrency",
-    // Per-route data: a shell command run before the copies are made.
+    // Per-route data: shell commands run before the copies are made and after they are removed.
     onDeploy: "on-deploy",
+    onReap: "on-reap",
+    // A pull-request route is its current change set (deploy-ephemeral).
+    prune: "prune",
     // What copies cost (deploy-shadow, deploy-ephemeral, reap).
     priceVcpuHour: "price-vcpu-hour",
     priceGibHour: "price-gib-hour",
@@ -65728,6 +65731,11 @@ function taskDefinitionFamily(taskDefinition) {
 function routeServiceName(baseService, route) {
     return `${baseService}--${route}`;
 }
+/** The base service of a route's copy (`orders--pr-123` → `orders`); a name without the suffix as it is. */
+function baseServiceName(routeService, route) {
+    const suffix = `--${route}`;
+    return routeService.endsWith(suffix) && routeService.length > suffix.length ? routeService.slice(0, -suffix.length) : routeService;
+}
 /** The task-definition family of a route's copy; never the base family (docs/design.md §1, §3). */
 function routeFamily(baseFamily, route) {
     return `${baseFamily}--${route}`;
@@ -65763,8 +65771,130 @@ function readPrices(inputs) {
     return { vcpuHour: price(INPUT.priceVcpuHour), gibHour: price(INPUT.priceGibHour) };
 }
 
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/api/build/src/index.js
+var src = __nccwpck_require__(3914);
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
+var build_src = __nccwpck_require__(4637);
+;// CONCATENATED MODULE: ./src/routing/token.ts
+
+/** RFC 7230 `token`: one or more tchar. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+function isToken(value) {
+    return TOKEN.test(value);
+}
+/** Header, cookie and baggage names must be tokens; anything else would break the rule or the header. */
+function token_validateToken(value, input) {
+    if (!isToken(value)) {
+        throw new errors/* ConfigurationError */.j1(`'${value}' is not a valid name; use letters, digits and !#$%&'*+-.^_\`|~ only (an RFC 7230 token), e.g. X-Route-Version`, input);
+    }
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/routing/signal.ts
+
+
+
+
+const DEFAULT_SIGNAL_NAMES = {
+    header: "X-Route-Version",
+    cookie: "x-route-version",
+    baggageKey: "dynamic_route",
+};
+/** The response header every copy's answers carry, naming its route: only it proves a route is live. */
+const SERVED_BY_HEADER = "X-Served-By-Route";
+/** Headers that are not free for routing: Go moves Host out of the header map; the others are signals already. */
+const RESERVED_HEADERS = ["host", "cookie", "baggage"];
+function validateSignalNames(names) {
+    token_validateToken(names.header, "header");
+    if (RESERVED_HEADERS.includes(names.header.toLowerCase())) {
+        throw new errors/* ConfigurationError */.j1(`'${names.header}' cannot carry the route; use a header of its own, e.g. X-Route-Version`, "header");
+    }
+    token_validateToken(names.cookie, "cookie");
+    token_validateToken(names.baggageKey, "baggage-key");
+    return names;
+}
+/** The routing header as a header map, e.g. `{ "X-Route-Version": "pr-123" }`. */
+function signal_routingHeaders(route, names) {
+    return { [names.header]: route };
+}
+/** `X-Route-Version: pr-123`, as curl's -H takes it. */
+function signal_headerLine(route, names) {
+    return `${names.header}: ${route}`;
+}
+/** `x-route-version=pr-123`, as a Cookie header member or `document.cookie` assignment. */
+function signal_cookiePair(route, names) {
+    return `${names.cookie}=${route}`;
+}
+const propagator = new build_src/* W3CBaggagePropagator */.tp();
+function parseBaggage(header) {
+    if (header === undefined || header.trim() === "") {
+        return src.propagation.createBaggage();
+    }
+    const extracted = propagator.extract(src.context.active(), { baggage: header }, {
+        get: (carrier, key) => carrier[key],
+        keys: (carrier) => Object.keys(carrier),
+    });
+    return src.propagation.getBaggage(extracted) ?? src.propagation.createBaggage();
+}
+function serialiseBaggage(baggage) {
+    const carrier = {};
+    propagator.inject(src.propagation.setBaggage(src.context.active(), baggage), carrier, {
+        set: (target, key, value) => {
+            target[key] = value;
+        },
+    });
+    return carrier.baggage ?? "";
+}
+/**
+ * The W3C baggage header value carrying the route, merged into `existing` (an incoming `baggage`
+ * header or user-given `key=value` entries): other members are kept, an older route entry replaced.
+ * Serialised by OpenTelemetry's own propagator so services parse it exactly as they will in production.
+ * The route entry comes first: the propagator silently drops the members past its limits (180
+ * members, 8192 bytes), and the route must never be one of them.
+ */
+function signal_mergeBaggage(route, names, existing) {
+    let baggage = src.propagation.createBaggage().setEntry(names.baggageKey, { value: route });
+    for (const [key, entry] of parseBaggage(existing).getAllEntries()) {
+        if (key !== names.baggageKey)
+            baggage = baggage.setEntry(key, entry);
+    }
+    return serialiseBaggage(baggage);
+}
+/** Parses user-given extra baggage entries (`key=value`, comma- or newline-separated). */
+function extraBaggageEntries(text, input = "baggage") {
+    const members = text
+        .split(/[\n,]/)
+        .map((member) => member.trim())
+        .filter((member) => member !== "");
+    for (const member of members) {
+        const key = member.split("=", 1)[0]?.trim() ?? "";
+        if (!member.includes("=") || key === "") {
+            throw new ConfigurationError(`'${member}' is not a baggage entry; write key=value, one per line`, input);
+        }
+        validateToken(key, input);
+        // OpenTelemetry's propagator would drop it without a word: an empty value or a stray '%'.
+        if (parseBaggage(member).getAllEntries().length === 0) {
+            throw new ConfigurationError(`'${member}' is not a baggage entry OpenTelemetry accepts; give a non-empty value and write a literal % as %25`, input);
+        }
+    }
+    return members.join(",");
+}
+
+;// CONCATENATED MODULE: ./src/config/signal-inputs.ts
+
+
+/** The `header`, `cookie` and `baggage-key` inputs every routing action takes, checked as tokens. */
+function readSignalNames(inputs) {
+    return validateSignalNames({
+        header: inputs.string(INPUT.header, DEFAULT_SIGNAL_NAMES.header),
+        cookie: inputs.string(INPUT.cookie, DEFAULT_SIGNAL_NAMES.cookie),
+        baggageKey: inputs.string(INPUT.baggageKey, DEFAULT_SIGNAL_NAMES.baggageKey),
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/config/reap-inputs.ts
 // The one settings reader of the reap action: every input, parsed and checked once.
+
 
 
 
@@ -65786,6 +65916,8 @@ function readReapInputs(inputs) {
         maxConcurrency: inputs.integer(INPUT.maxConcurrency, 10, { min: 1, max: 100 }),
         githubToken: inputs.optionalString(INPUT.githubToken),
         prices: readPrices(inputs),
+        onReap: inputs.text(INPUT.onReap),
+        signal: readSignalNames(inputs),
     };
 }
 
@@ -71363,7 +71495,7 @@ paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
 
-const utils_context = new Context();
+const context = new Context();
 const baseUrl = getApiBaseUrl();
 const defaults = {
     baseUrl,
@@ -71429,113 +71561,6 @@ function createGitHubClient(token, apiUrl = process.env.GITHUB_API_URL || DEFAUL
 var github_event = __nccwpck_require__(5015);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
-// EXTERNAL MODULE: ./node_modules/@opentelemetry/core/build/src/index.js
-var src = __nccwpck_require__(4637);
-;// CONCATENATED MODULE: ./src/routing/token.ts
-
-/** RFC 7230 `token`: one or more tchar. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-function isToken(value) {
-    return TOKEN.test(value);
-}
-/** Header, cookie and baggage names must be tokens; anything else would break the rule or the header. */
-function token_validateToken(value, input) {
-    if (!isToken(value)) {
-        throw new ConfigurationError(`'${value}' is not a valid name; use letters, digits and !#$%&'*+-.^_\`|~ only (an RFC 7230 token), e.g. X-Route-Version`, input);
-    }
-    return value;
-}
-
-;// CONCATENATED MODULE: ./src/routing/signal.ts
-
-
-
-
-const DEFAULT_SIGNAL_NAMES = {
-    header: "X-Route-Version",
-    cookie: "x-route-version",
-    baggageKey: "dynamic_route",
-};
-/** The response header every copy's answers carry, naming its route: only it proves a route is live. */
-const SERVED_BY_HEADER = "X-Served-By-Route";
-/** Headers that are not free for routing: Go moves Host out of the header map; the others are signals already. */
-const RESERVED_HEADERS = (/* unused pure expression or super */ null && (["host", "cookie", "baggage"]));
-function validateSignalNames(names) {
-    validateToken(names.header, "header");
-    if (RESERVED_HEADERS.includes(names.header.toLowerCase())) {
-        throw new ConfigurationError(`'${names.header}' cannot carry the route; use a header of its own, e.g. X-Route-Version`, "header");
-    }
-    validateToken(names.cookie, "cookie");
-    validateToken(names.baggageKey, "baggage-key");
-    return names;
-}
-/** The routing header as a header map, e.g. `{ "X-Route-Version": "pr-123" }`. */
-function routingHeaders(route, names) {
-    return { [names.header]: route };
-}
-/** `X-Route-Version: pr-123`, as curl's -H takes it. */
-function signal_headerLine(route, names) {
-    return `${names.header}: ${route}`;
-}
-/** `x-route-version=pr-123`, as a Cookie header member or `document.cookie` assignment. */
-function signal_cookiePair(route, names) {
-    return `${names.cookie}=${route}`;
-}
-const propagator = new src/* W3CBaggagePropagator */.tp();
-function parseBaggage(header) {
-    if (header === undefined || header.trim() === "") {
-        return propagation.createBaggage();
-    }
-    const extracted = propagator.extract(context.active(), { baggage: header }, {
-        get: (carrier, key) => carrier[key],
-        keys: (carrier) => Object.keys(carrier),
-    });
-    return propagation.getBaggage(extracted) ?? propagation.createBaggage();
-}
-function serialiseBaggage(baggage) {
-    const carrier = {};
-    propagator.inject(propagation.setBaggage(context.active(), baggage), carrier, {
-        set: (target, key, value) => {
-            target[key] = value;
-        },
-    });
-    return carrier.baggage ?? "";
-}
-/**
- * The W3C baggage header value carrying the route, merged into `existing` (an incoming `baggage`
- * header or user-given `key=value` entries): other members are kept, an older route entry replaced.
- * Serialised by OpenTelemetry's own propagator so services parse it exactly as they will in production.
- * The route entry comes first: the propagator silently drops the members past its limits (180
- * members, 8192 bytes), and the route must never be one of them.
- */
-function signal_mergeBaggage(route, names, existing) {
-    let baggage = propagation.createBaggage().setEntry(names.baggageKey, { value: route });
-    for (const [key, entry] of parseBaggage(existing).getAllEntries()) {
-        if (key !== names.baggageKey)
-            baggage = baggage.setEntry(key, entry);
-    }
-    return serialiseBaggage(baggage);
-}
-/** Parses user-given extra baggage entries (`key=value`, comma- or newline-separated). */
-function extraBaggageEntries(text, input = "baggage") {
-    const members = text
-        .split(/[\n,]/)
-        .map((member) => member.trim())
-        .filter((member) => member !== "");
-    for (const member of members) {
-        const key = member.split("=", 1)[0]?.trim() ?? "";
-        if (!member.includes("=") || key === "") {
-            throw new ConfigurationError(`'${member}' is not a baggage entry; write key=value, one per line`, input);
-        }
-        validateToken(key, input);
-        // OpenTelemetry's propagator would drop it without a word: an empty value or a stray '%'.
-        if (parseBaggage(member).getAllEntries().length === 0) {
-            throw new ConfigurationError(`'${member}' is not a baggage entry OpenTelemetry accepts; give a non-empty value and write a literal % as %25`, input);
-        }
-    }
-    return members.join(",");
-}
-
 ;// CONCATENATED MODULE: ./src/routing/cookie.ts
 // The one browser recipe for the routing cookie, shown in the pull-request comment, the job summary
 // and the README: every host of the dev environment gets it, for a day, on same-site requests.
@@ -71587,6 +71612,18 @@ function cookie_clearCookieCommand(names, environmentUrl) {
 
 
 
+/** Pure: the lines that say what a deploy's prune removed and left; none when it touched nothing. */
+function prunedLines(pruned) {
+    if (pruned === undefined)
+        return [];
+    return [
+        ...(pruned.removed.length === 0
+            ? []
+            : [`- removed ${pruned.removed.map(inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
+        ...pruned.left.map((left) => `- not removed ${inertText(left.service)}: ${inertText(left.reason)}; the next deploy tries again`),
+        ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inertText(pruned.error)}; the next deploy tries again`]),
+    ];
+}
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
 /** The hidden line that identifies the comment of one route. */
 function comment_body_routeMarker(route) {
@@ -71666,6 +71703,10 @@ function serviceTable(model) {
         ...rows.map((cells) => `| ${cells.join(" | ")} |`),
     ];
 }
+function prunedSection(model) {
+    const lines = prunedLines(model.pruned);
+    return lines.length === 0 ? [] : ["", "**Pruned from the route**", "", ...lines];
+}
 function failureSection(model) {
     const reasons = model.services
         .filter((row) => row.status === "failed" && row.reason !== undefined)
@@ -71724,6 +71765,7 @@ function comment_body_renderRouteComment(model) {
         ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inertText(model.environmentUrl)}`]),
         "",
         ...serviceTable(model),
+        ...prunedSection(model),
         ...failureSection(model),
         ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
@@ -72065,6 +72107,334 @@ async function tearDownRoute(options) {
         logger.info(`Marked ${count} GitHub deployment(s) of environment ${route} inactive.`);
     });
     return !((!comment.ok && comment.retryable) || (!deployments.ok && deployments.retryable));
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./src/integration/command.ts
+
+
+
+
+/**
+ * What the runner gives a JavaScript action but not a `run:` step: the action's INPUT_* variables and
+ * its internal tokens and service URLs (artifacts and cache, the results service, OIDC tokens for
+ * any audience). Code under test must not inherit them.
+ */
+const ACTION_ONLY_VARIABLE = /^(INPUT_|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RUNTIME_(TOKEN|URL)$|ACTIONS_CACHE_(URL|SERVICE_V2)$|ACTIONS_RESULTS_URL$)/;
+/** The job's environment for the command, as a `run:` step would see it, plus the routing variables. */
+function commandEnvironment(jobEnvironment, routing) {
+    const environment = {};
+    for (const [name, value] of Object.entries(jobEnvironment)) {
+        if (value !== undefined && !ACTION_ONLY_VARIABLE.test(name))
+            environment[name] = value;
+    }
+    return { ...environment, ...routing };
+}
+/**
+ * Runs `script` the way the runner runs a `run:` step with `shell: bash` (a script file,
+ * `bash --noprofile --norc -eo pipefail`), its output streamed live into the log.
+ */
+async function runCommand(script, options) {
+    const now = options.now ?? Date.now;
+    const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(options.tempDir ?? (0,external_node_os_.tmpdir)(), "integration-test-"));
+    const file = (0,external_node_path_.join)(dir, "run.sh");
+    (0,external_node_fs_.writeFileSync)(file, script, { mode: 0o700 });
+    const started = now();
+    try {
+        const exitCode = await (0,exec/* exec */.m)("bash", ["--noprofile", "--norc", "-eo", "pipefail", file], {
+            cwd: options.cwd,
+            env: options.env,
+            ignoreReturnCode: true,
+            ...(options.onOutput !== undefined ? { listeners: { stdout: options.onOutput, stderr: options.onOutput } } : {}),
+        });
+        return { exitCode, durationMs: now() - started };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/config/environment-overrides.ts
+
+/** What a value may refer to; `{number}` and `{branch}` exist only when the deploy has them. */
+const PLACEHOLDERS = (/* unused pure expression or super */ null && (["route", "number", "branch", "service"]));
+/**
+ * Environment variable names: letters, digits, `_`, `.` and `-`, not starting with a digit. ECS
+ * itself takes any string, but a name with `=`, spaces or a leading digit cannot be set or read by
+ * the shells and runtimes the copies run, so it is refused here rather than silently lost.
+ */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const VARIABLE_NAME_MAX_LENGTH = 255;
+/** Set by the action on every copy: the route's identity, never the user's to replace. */
+const RESERVED_VARIABLES = ["ROUTE_VERSION"];
+/** A Secrets Manager secret or an SSM parameter, which belong in the task definition's `secrets`. */
+const SECRET_ARN = /arn:aws[a-z-]*:(secretsmanager|ssm):/i;
+/** `{name}`, but not `${name}`: a value the application expands itself is left as written. */
+const PLACEHOLDER = /(?<!\$)\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
+/**
+ * Pure: checks one variable with a final value (no placeholders), naming `where` (e.g.
+ * `item 2 (orders) environment: `) and `input` in the error: the name, a secret-looking value, NUL.
+ */
+function checkLiteralVariable(name, value, input, where) {
+    if (!VARIABLE_NAME.test(name) || name.length > VARIABLE_NAME_MAX_LENGTH) {
+        throw new errors/* ConfigurationError */.j1(`${where}'${name.slice(0, 60)}' is not an environment variable name; use letters, digits, '_', '.' and '-', not starting with a digit (at most ${VARIABLE_NAME_MAX_LENGTH})`, input);
+    }
+    if (RESERVED_VARIABLES.includes(name)) {
+        throw new errors/* ConfigurationError */.j1(`${where}${name} is set by the action on every copy (the route); choose another name`, input);
+    }
+    if (SECRET_ARN.test(value)) {
+        throw new errors/* ConfigurationError */.j1(`${where}${name} looks like a Secrets Manager or SSM parameter ARN; secrets never go in environment overrides: reference it in the task definition's 'secrets' (valueFrom)`, input);
+    }
+    if (value.includes("\0")) {
+        throw new errors/* ConfigurationError */.j1(`${where}${name} contains a NUL character, which no process environment can hold`, input);
+    }
+}
+/** Pure: checkLiteralVariable, and every `{placeholder}` in the value is a known one. */
+function checkVariable(name, value, input, where) {
+    checkLiteralVariable(name, value, input, where);
+    for (const [, placeholder] of value.matchAll(PLACEHOLDER)) {
+        if (!PLACEHOLDERS.includes(placeholder)) {
+            throw new ConfigurationError(`${where}${name} uses the unknown placeholder {${placeholder}}; use ${PLACEHOLDERS.map((known) => `{${known}}`).join(", ")}`, input);
+        }
+    }
+}
+/** Pure: an environment map for a copy, every variable checked by checkVariable. */
+function environmentTemplate(entries, input, where) {
+    for (const [name, value] of entries)
+        checkVariable(name, value, input, where);
+    return Object.fromEntries(entries);
+}
+const ABSENT_REASON = {
+    number: "this deploy is not for a pull request (use {route}, which every deploy has)",
+    branch: "this deploy names no branch (use {route}, which every deploy has)",
+};
+/**
+ * Pure: the template with its placeholders replaced. A placeholder with no value in this deploy
+ * (`{number}` on a shadow deploy) is a ConfigurationError: an empty value would quietly point
+ * every such copy at one shared resource.
+ */
+function resolveEnvironment(template, values, input, where) {
+    const resolved = {};
+    for (const [name, value] of Object.entries(template)) {
+        // Templates are checked (checkVariable): every placeholder in them is a known one.
+        resolved[name] = value.replace(PLACEHOLDER, (_text, placeholder) => {
+            const replacement = values[placeholder];
+            if (replacement === undefined) {
+                throw new ConfigurationError(`${where}${name} uses {${placeholder}}, but ${ABSENT_REASON[placeholder]}`, input);
+            }
+            return replacement;
+        });
+    }
+    return resolved;
+}
+
+;// CONCATENATED MODULE: ./src/integration/environment.ts
+
+/** The W3C baggage value for the route: the route entry, then the extra members. */
+function routeBaggage(signal) {
+    return signal_mergeBaggage(signal.route, signal.names, signal.extraBaggage);
+}
+/** Request headers that select the route by all three signals: header, cookie and baggage. */
+function probeRequestHeaders(signal) {
+    return {
+        ...routingHeaders(signal.route, signal.names),
+        cookie: cookiePair(signal.route, signal.names),
+        baggage: routeBaggage(signal),
+    };
+}
+/**
+ * The variables the test command gets (docs/design.md §5); `proxyUrl` adds HTTP_PROXY and http_proxy
+ * (curl reads only the lowercase one for http:// URLs). NO_PROXY is the job's own business.
+ */
+function routingEnvironment(signal, proxyUrl) {
+    const baggage = routeBaggage(signal);
+    const environment = {
+        ROUTE: signal.route,
+        ROUTE_HEADER_NAME: signal.names.header,
+        ROUTE_HEADER: signal_headerLine(signal.route, signal.names),
+        ROUTE_COOKIE: signal_cookiePair(signal.route, signal.names),
+        ROUTE_BAGGAGE: baggage,
+        ROUTE_HEADERS_JSON: JSON.stringify({ ...signal_routingHeaders(signal.route, signal.names), baggage }),
+    };
+    if (proxyUrl !== undefined) {
+        environment.HTTP_PROXY = proxyUrl;
+        environment.http_proxy = proxyUrl;
+    }
+    return environment;
+}
+
+;// CONCATENATED MODULE: ./src/hooks/hook-environment.ts
+
+
+
+/**
+ * Pure: the variables a hook gets on top of the job's environment: the routing variables the
+ * test command gets (ROUTE, ROUTE_HEADER, ROUTE_BAGGAGE, …), and which hook, pull request,
+ * repository, cluster and services. ROUTE_PULL_REQUEST is empty when the route has no pull request.
+ */
+function hookEnvironment(route) {
+    return {
+        ...routingEnvironment({ route: route.route, names: route.signal, extraBaggage: "" }),
+        ROUTE_HOOK: route.hook,
+        ROUTE_PULL_REQUEST: route.pullRequest === undefined ? "" : String(route.pullRequest),
+        ROUTE_REPOSITORY: route.repository,
+        ROUTE_CLUSTER: route.cluster,
+        ROUTE_SERVICES: route.services.join(" "),
+    };
+}
+const ENV_FILE_LINE = /^([^=]*)=(.*)$/;
+/**
+ * Pure: the overrides an on-deploy hook wrote to `$ROUTE_ENV_FILE`: one `NAME=value` a line, the
+ * value as written up to the end of the line; blank lines and `#` comments skipped; a later line
+ * of a name wins, as in `$GITHUB_ENV`. Each variable is checked like an `environment` entry.
+ * Errors name the line by number, never by its content (a hook may have written a secret there).
+ */
+function parseRouteEnvFile(text) {
+    const overrides = new Map();
+    text.split("\n").forEach((rawLine, index) => {
+        const line = rawLine.replace(/\r$/, "");
+        if (line.trim() === "" || line.trimStart().startsWith("#"))
+            return;
+        const where = `line ${index + 1} of $ROUTE_ENV_FILE: `;
+        const match = ENV_FILE_LINE.exec(line);
+        if (match === null) {
+            throw new errors/* ConfigurationError */.j1(`${where}is not NAME=value; write one variable a line, e.g. echo "DATABASE_SCHEMA=$ROUTE" >> "$ROUTE_ENV_FILE"`, "on-deploy");
+        }
+        const [, name, value] = match;
+        checkLiteralVariable(name, value, "on-deploy", where);
+        overrides.set(name, value);
+    });
+    return Object.fromEntries(overrides);
+}
+
+;// CONCATENATED MODULE: ./src/hooks/run-hook.ts
+
+
+
+
+
+
+/** How many of a failed hook's last output lines go into the error and the pull-request comment. */
+const HOOK_TAIL_LINES = 20;
+const TAIL_LINE_MAX_LENGTH = 300;
+/** Variables whose values are secrets by their names; their values never leave the log. */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_KEY|SESSION|DATABASE_URL|DSN|CONNECTION_STRING/i;
+const SECRET_MIN_LENGTH = 4;
+const KEPT_OUTPUT_CHARACTERS = 64 * 1024;
+/** A hook that exited with a code other than 0: what the step's error and the comment show. */
+class HookFailure extends Error {
+    hook;
+    exitCode;
+    tail;
+    constructor(hook, exitCode, 
+    /** The hook's last output lines, secrets of its environment replaced by `***`. */
+    tail, consequence) {
+        // The first line is the step's error annotation: it carries the last output line too.
+        const last = tail.findLast((line) => line.trim() !== "");
+        super([
+            `${hook} exited with code ${exitCode}${last === undefined ? "" : ` (last output: ${last.trim()})`}; ${consequence}`,
+            ...(tail.length > 0 ? [`last ${tail.length} line(s) of its output:`, ...tail] : []),
+        ].join("\n"));
+        this.hook = hook;
+        this.exitCode = exitCode;
+        this.tail = tail;
+        this.name = "HookFailure";
+    }
+}
+/**
+ * Pure: the last `count` lines of `output`, each cut to a readable length, with the value of every
+ * variable of `environment` whose name says it is a secret replaced by `***`. The log masks the
+ * job's secrets; a pull-request comment does not, so the tail is scrubbed before it goes there.
+ */
+function outputTail(output, environment, count = HOOK_TAIL_LINES) {
+    const secrets = Object.entries(environment)
+        .filter(([name, value]) => SECRET_NAME.test(name) && value.length >= SECRET_MIN_LENGTH)
+        .map(([, value]) => value)
+        .sort((a, b) => b.length - a.length);
+    const text = output.replace(/\r\n?/g, "\n").replace(/\n+$/, "");
+    if (text === "")
+        return [];
+    return text
+        .split("\n")
+        .slice(-count)
+        .map((line) => {
+        const scrubbed = secrets.reduce((text, secret) => text.split(secret).join("***"), line);
+        return scrubbed.length > TAIL_LINE_MAX_LENGTH ? `${scrubbed.slice(0, TAIL_LINE_MAX_LENGTH)}…` : scrubbed;
+    });
+}
+/** Where a step runs its hooks: the workspace, the job's environment, the runner's temporary directory. */
+function workspaceHookOptions(env, logger) {
+    return { cwd: env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: env, tempDir: env.RUNNER_TEMP || undefined, logger };
+}
+/**
+ * Runs a hook's shell command as a `run:` step runs (bash, -e, pipefail) in the workspace, with the
+ * route's variables; on-deploy also gets ROUTE_ENV_FILE, an empty file whose NAME=value lines
+ * become overrides. Returns the exit code; a hook that fails is the caller's to report.
+ */
+async function runHook(script, route, options) {
+    const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(options.tempDir ?? (0,external_node_os_.tmpdir)(), `${route.hook}-`));
+    try {
+        const envFile = (0,external_node_path_.join)(dir, "route.env");
+        const variables = hookEnvironment(route);
+        if (route.hook === "on-deploy") {
+            (0,external_node_fs_.writeFileSync)(envFile, "", { mode: 0o600 });
+            variables.ROUTE_ENV_FILE = envFile;
+        }
+        const env = commandEnvironment(options.jobEnvironment, variables);
+        options.logger.info(`${route.hook}: running for route ${route.route} (services: ${route.services.join(", ") || "none"})`);
+        // Only the end of the output is kept: a chatty hook must not fill the action's memory.
+        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder("utf8");
+        let recent = "";
+        const run = await runCommand(script, {
+            cwd: options.cwd,
+            env,
+            tempDir: dir,
+            onOutput: (chunk) => {
+                recent = (recent + decoder.write(chunk)).slice(-KEPT_OUTPUT_CHARACTERS);
+            },
+        });
+        const tail = outputTail(recent + decoder.end(), env);
+        const overrides = run.exitCode === 0 && route.hook === "on-deploy" ? parseRouteEnvFile((0,external_node_fs_.readFileSync)(envFile, "utf8")) : {};
+        options.logger.info(`${route.hook}: exit code ${run.exitCode} after ${(run.durationMs / 1000).toFixed(1)} s`);
+        return { exitCode: run.exitCode, tail, overrides };
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/hooks/on-reap.ts
+
+
+/**
+ * The reaper's `onRouteRemoved` for an on-reap command (docs/design.md §8): runs it once for a route
+ * whose copies were removed, ROUTE_SERVICES = their base services. A failing hook throws a
+ * HookFailure, which keeps the route teardown pending so that the next reap or sweep runs it again.
+ */
+function onReapHook(script, context, options) {
+    return async (removed) => {
+        const outcome = await runHook(script, {
+            hook: "on-reap",
+            route: removed.route,
+            signal: context.signal,
+            repository: context.repository,
+            cluster: context.cluster,
+            pullRequest: removed.pullRequest,
+            services: [...new Set(removed.removed.map((service) => baseServiceName(service, removed.route)))].sort(),
+        }, options);
+        if (outcome.exitCode !== 0) {
+            throw new HookFailure("on-reap", outcome.exitCode, outcome.tail, `the copies of route ${removed.route} are removed; it stays teardown pending and the next reap or sweep runs on-reap again`);
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/reap/mode.ts
@@ -72960,6 +73330,8 @@ var action = __nccwpck_require__(935);
 
 
 
+
+
 /** Rows of kept services shown in the job summary. */
 const SUMMARY_KEPT_ROWS = 200;
 /** Entries of the `kept` output (about 100 KB): a cluster of thousands of copies must stay under the runner's output limit. */
@@ -72996,9 +73368,13 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
     const tearDown = github === undefined
         ? undefined
         : ({ route, pullRequest, removed, reason }) => tearDownRoute({ octokit: github, owner: event.owner, repo: event.repo, pullRequest, route, logUrl, logger, removed, reason });
+    // The reaper calls it for no route in a dry run: dry-run runs no hook.
+    const onRouteRemoved = settings.onReap === undefined
+        ? undefined
+        : onReapHook(settings.onReap, { signal: settings.signal, repository: event.repository, cluster: settings.cluster }, workspaceHookOptions(env, logger));
     if (plan.dryRun)
-        logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub");
-    const report = await reap(plan, { ecs, tagging, github, tearDown, logger });
+        logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub, and no hook runs");
+    const report = await reap(plan, { ecs, tagging, github, tearDown, logger, ...(onRouteRemoved !== undefined ? { onRouteRemoved } : {}) });
     (0,action/* writeOutputs */.Kn)({
         [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
         [OUTPUT.kept]: JSON.stringify(report.kept.slice(0, KEPT_OUTPUT_ENTRIES).map((decision) => outputEntry(decision, false))),
@@ -73067,6 +73443,8 @@ async function writeSummary(plan, report, costLines) {
         ...(report.tornDown.length > 0
             ? [`pull request comment and deployments ${plan.dryRun ? "would be marked" : "marked"} torn down: ${report.tornDown.join(", ")}`]
             : []),
+        // The why may end with a hook's last output line: shown as text.
+        ...report.pending.map(({ route, why }) => `teardown pending (the next reap or sweep retries it): ${inert_text_inertText(route)}: ${inert_text_inertText(why)}`),
     ]);
     if (costLines.length > 0)
         summary.addRaw(costLines.join("\n"), true);
@@ -73604,6 +73982,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 
 /***/ }),
 
@@ -80620,7 +81005,7 @@ exports.SemanticAttributes = SemanticAttributes;
 
 /***/ }),
 
-/***/ 6257:
+/***/ 3360:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80810,8 +81195,8 @@ function file_command_prepareKeyValueMessage(key, value) {
     return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
@@ -82073,16 +82458,421 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var lib_exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 2876:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ exec)
+});
+
+// UNUSED EXPORTS: getExecOutput
+
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 // EXTERNAL MODULE: external "events"
 var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -82108,7 +82898,7 @@ const IS_WINDOWS = process.platform === 'win32';
  * backslash to all junction results on Windows.
  */
 function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         const result = yield fs.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
@@ -82122,7 +82912,7 @@ function readlink(fsPath) {
 const UV_FS_O_EXLOCK = 0x10000000;
 const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         try {
             yield stat(fsPath);
         }
@@ -82136,7 +82926,7 @@ function exists(fsPath) {
     });
 }
 function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
         const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
@@ -82163,7 +82953,7 @@ function isRooted(p) {
  * @return if file exists and is executable, returns the file path. otherwise empty string.
  */
 function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         let stats = undefined;
         try {
             // test file exists
@@ -82178,7 +82968,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = external_path_.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -82207,11 +82997,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = external_path_.join(directory, actualName);
                                 break;
                             }
                         }
@@ -82431,7 +83221,7 @@ function findInPath(tool) {
         // build the list of extensions to try
         const extensions = [];
         if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
@@ -82446,7 +83236,7 @@ function findInPath(tool) {
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(external_path_.sep)) {
             return [];
         }
         // build the list of directories
@@ -82457,7 +83247,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -82466,7 +83256,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -82897,7 +83687,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 (this.toolPath.includes('/') ||
                     (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
@@ -83145,16 +83935,16 @@ var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arg
  * @param     options            optional exec options.  See ExecOptions
  * @returns   Promise<number>    exit code
  */
-function exec_exec(commandLine, args, options) {
+function exec(commandLine, args, options) {
     return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
+        const commandArgs = argStringToArray(commandLine);
         if (commandArgs.length === 0) {
             throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
         }
         // Path to tool to execute should be first arg
         const toolPath = commandArgs[0];
         args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
+        const runner = new ToolRunner(toolPath, args, options);
         return runner.exec();
     });
 }
@@ -83191,7 +83981,7 @@ function getExecOutput(commandLine, args, options) {
             }
         };
         const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
         //flush any remaining characters
         stdout += stdoutDecoder.end();
         stderr += stderrDecoder.end();
@@ -83203,389 +83993,6 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_.platform();
-const arch = external_os_.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
 
 /***/ })
 
