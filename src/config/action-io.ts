@@ -56,6 +56,15 @@ export const INPUT = {
   probeInterval: "probe-interval",
   proxy: "proxy",
   baggage: "baggage",
+  // integration-test with runner: ecs-task.
+  runner: "runner",
+  testImage: "test-image",
+  taskBaseService: "task-base-service",
+  taskSubnets: "task-subnets",
+  taskSecurityGroups: "task-security-groups",
+  taskLaunchType: "task-launch-type",
+  taskRoleArn: "task-role-arn",
+  logPollInterval: "log-poll-interval",
   // reap.
   sweep: "sweep",
   maxAge: "max-age",

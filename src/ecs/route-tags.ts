@@ -1,12 +1,12 @@
 import type { Tag } from "@aws-sdk/client-ecs";
 import { ConfigurationError } from "../common/errors.js";
 import type { Route } from "../routing/route.js";
-import { MANAGED_BY, TAG, TAG_LIMITS, type RouteKind } from "./tags.js";
+import { MANAGED_BY, TAG, TAG_LIMITS, type ResourceKind } from "./tags.js";
 
 /** Who and what a deploy is, as recorded in the tags of everything it creates (docs/design.md §4). */
 export interface RouteTagContext {
   route: Route;
-  kind: RouteKind;
+  kind: ResourceKind;
   /** `owner/repo` */
   repository: string;
   /** GITHUB_REPOSITORY_ID; undefined only outside a workflow run. */
@@ -25,8 +25,9 @@ export interface RouteTagContext {
 }
 
 /**
- * Pure: the tags of one route service and of each revision registered for it. `now` is both
- * created-at and updated-at: an existing copy keeps its created-at (refreshedTags).
+ * Pure: the tags of one route service and of each revision registered for it (or of a test task and
+ * its task definition). `now` is both created-at and updated-at: an existing copy keeps its
+ * created-at (refreshedTags).
  */
 export function routeTags(context: RouteTagContext, baseService: string, now: Date): Record<string, string> {
   const own: Record<string, string> = {

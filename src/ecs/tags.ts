@@ -24,6 +24,8 @@ export const TAG = {
 export const MANAGED_BY = "ecs-dynamic-routing";
 
 export type RouteKind = "shadow" | "ephemeral";
+/** What a tagged resource is: a route's copy (its kind) or a one-off integration-test task and its task definition. */
+export type ResourceKind = RouteKind | "test";
 
 /** ECS limits on tags per resource. */
 export const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 } as const;

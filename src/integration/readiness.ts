@@ -90,7 +90,7 @@ export function explainAnswer(answer: ProbeAnswer, route: Route, target: ProbeTa
     return "nothing answered: check the URL (or entrypoint-url) and that the runner can reach the dev environment";
   }
   if (answer.servedBy === route) {
-    return `the copy answers with an error (HTTP ${answer.status}): it is routed, but its tasks fail or are not healthy yet; read the copy's logs`;
+    return "the copy answers with an error: it is routed, but its tasks fail or are not healthy yet; read the copy's logs";
   }
   if (target.copy !== undefined) {
     return `the copy ${target.copy} exists but Traefik has not picked it up yet (it routes a new task within its refreshSeconds, 15 s by default): check that its tasks are RUNNING and that Traefik watches this cluster`;

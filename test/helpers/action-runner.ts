@@ -31,6 +31,10 @@ export interface BundleRunOptions {
   killAfterMs?: number;
   /** When this settles, the process is killed (SIGKILL), as a cancelled or crashed runner would end it. */
   killWhen?: Promise<unknown>;
+  /** Sends `signal` once `when` resolves, as the runner does when a step is cancelled (SIGINT) or times out. */
+  interrupt?: { signal: NodeJS.Signals; when: Promise<unknown> };
+  /** Sees stdout as it comes (e.g. to time when a line reaches the step log). */
+  onStdout?: (chunk: string) => void;
 }
 
 const repositoryRoot = resolve(import.meta.dirname, "..", "..");
@@ -127,7 +131,10 @@ export async function runBundle(name: string, options: BundleRunOptions = {}): P
   });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    options.onStdout?.(chunk.toString());
+  });
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   let killed = false;
   const killer =
@@ -139,7 +146,9 @@ export async function runBundle(name: string, options: BundleRunOptions = {}): P
   void options.killWhen?.then(() => {
     killed = child.kill("SIGKILL");
   });
-  const exitCode = await new Promise<number>((resolveExit) => child.on("close", (code) => resolveExit(code ?? 1)));
+  const closed = new Promise<number>((resolveExit) => child.on("close", (code) => resolveExit(code ?? 1)));
+  void options.interrupt?.when.then(() => child.exitCode === null && child.kill(options.interrupt?.signal));
+  const exitCode = await closed;
   clearTimeout(killer);
   return {
     exitCode,

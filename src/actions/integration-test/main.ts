@@ -5,13 +5,17 @@ import { errorMessage } from "../../common/errors.js";
 import { escapeHtml } from "../../common/html.js";
 import { inertText } from "../../common/inert-text.js";
 import type { Logger } from "../../common/logger.js";
-import { readIntegrationTestSettings, type IntegrationTestSettings } from "../../config/integration-test-inputs.js";
+import { OUTPUT } from "../../config/action-io.js";
+import { readIntegrationTestSettings, type IntegrationTestSettings, type TestTaskSettings } from "../../config/integration-test-inputs.js";
 import { asClusterInputError, checkAwsConfiguration, createEcsClient } from "../../ecs/client.js";
 import { findRouteCopies } from "../../integration/copies.js";
-import { copyReachedBy, deriveProbeTarget, type ProbeTarget } from "../../integration/probe-targets.js";
+import { copyReachedBy, deriveProbeTarget, describeTarget, type ProbeTarget } from "../../integration/probe-targets.js";
+import { createLogsClient, runTestTask, type TestTaskRun } from "../../integration/task-run.js";
+import { oneLine, testTaskCommand } from "../../integration/test-task.js";
 import { commandEnvironment, runCommand, type CommandRun } from "../../integration/command.js";
 import { probeRequestHeaders, routingEnvironment, type RoutingSignal } from "../../integration/environment.js";
 import { startRoutingProxy } from "../../integration/proxy.js";
+import { pullRequestOfRoute } from "../../routing/route.js";
 import { redactCredentials } from "../../integration/url-credentials.js";
 import {
   describeAnswer,
@@ -22,6 +26,9 @@ import {
 
 interface Report {
   inputs: IntegrationTestSettings;
+  /** runner: ecs-task: the probes the task runs before the command, as shown. */
+  taskProbes: string[];
+  task: TestTaskRun | undefined;
   /** Explicit probe URLs the route has no copy behind, with why. */
   notProbed: string[];
   probes: ProbeResult[];
@@ -30,10 +37,17 @@ interface Report {
 }
 
 async function writeSummary(report: Report): Promise<void> {
-  const { inputs, probes, command, failure } = report;
+  const { inputs, probes, command, failure, task } = report;
   const summary = core.summary.addHeading(`Integration tests on route ${inputs.signal.route}`, 2);
   for (const line of report.notProbed) summary.addRaw(`<p>${inertText(line)}</p>`, true);
-  if (probes.length === 0) {
+  if (inputs.task !== undefined) {
+    summary.addRaw(`<p>Run as ECS task ${task === undefined ? "(not started)" : inertText(task.taskArn)} of ${inertText(inputs.task.image)} in cluster ${inertText(inputs.cluster)}.</p>`, true);
+    if (report.taskProbes.length > 0) {
+      summary.addRaw(`<p>Probed from inside the task before the command:</p>`, true);
+      summary.addList(report.taskProbes.map((name) => inertText(name)));
+    }
+    if (task?.stoppedReason !== undefined) summary.addRaw(`<p><strong>Task stopped:</strong> ${inertText(task.stoppedReason)}</p>`, true);
+  } else if (probes.length === 0) {
     summary.addRaw("Nothing to probe: the command started without waiting for the route.", true);
   } else {
     summary.addTable([
@@ -105,15 +119,72 @@ async function probeTargets(inputs: IntegrationTestSettings, headers: Record<str
   return targets;
 }
 
+/**
+ * runner: ecs-task: the probes and the command run in a one-off ECS task inside the cluster's
+ * network; its output is streamed into the step log and its exit code is the step's.
+ */
+async function testInTask(inputs: IntegrationTestSettings, task: TestTaskSettings, targets: ProbeTarget[], headers: Record<string, string>, report: Report, logger: Logger): Promise<void> {
+  const { signal } = inputs;
+  report.taskProbes = targets.map(describeTarget);
+  const command = testTaskCommand(
+    inputs.run,
+    targets.length === 0 ? undefined : { targets, route: signal.route, headers, timeoutMs: inputs.probeTimeoutMs, intervalMs: inputs.probeIntervalMs },
+  );
+  const ecs = createEcsClient();
+  await checkAwsConfiguration(ecs);
+  // Cancelling the step (or its timeout-minutes) sends SIGINT, then SIGTERM: the task must not outlive it.
+  const cancellation = new AbortController();
+  const cancel = (): void => cancellation.abort();
+  process.once("SIGINT", cancel);
+  process.once("SIGTERM", cancel);
+  try {
+    report.task = await runTestTask({
+      ecs,
+      logsClient: createLogsClient,
+      cluster: inputs.cluster,
+      route: signal.route,
+      repository: inputs.repository,
+      pullRequest: pullRequestOfRoute(signal.route),
+      task,
+      command,
+      environment: routingEnvironment(signal),
+      logger,
+      signal: cancellation.signal,
+    }).catch((error: unknown) => {
+      throw asClusterInputError(error, inputs.cluster);
+    });
+  } finally {
+    process.off("SIGINT", cancel);
+    process.off("SIGTERM", cancel);
+  }
+  const run = report.task;
+  core.setOutput(OUTPUT.durationSeconds, formatDuration(run.durationMs, "seconds"));
+  if (run.cancelled) throw new ExitCodeError(`the step was cancelled: test task ${run.taskArn} stopped`, CANCELLED_EXIT_CODE);
+  const reason = oneLine(run.stoppedReason ?? "no reason given");
+  if (run.exitCode === undefined) throw new Error(`the test task stopped before its container exited: ${reason}`);
+  report.command = { exitCode: run.exitCode, durationMs: run.durationMs };
+  core.setOutput(OUTPUT.exitCode, String(run.exitCode));
+  if (run.exitCode !== 0) {
+    throw new ExitCodeError(`the test task's container exited with ${run.exitCode} (task stopped: ${reason})`, run.exitCode);
+  }
+}
+
+/** A step cancelled by SIGINT ends as a shell's would. */
+const CANCELLED_EXIT_CODE = 130;
+
 /** Waits for the route, runs the test command with the routing environment, reports. */
 export async function integrationTest(logger: Logger): Promise<void> {
   const inputs = readIntegrationTestSettings();
   for (const secret of inputs.secrets) core.setSecret(secret);
   const { signal } = inputs;
-  const report: Report = { inputs, notProbed: [], probes: [], command: undefined, failure: undefined };
+  const report: Report = { inputs, notProbed: [], probes: [], taskProbes: [], task: undefined, command: undefined, failure: undefined };
   try {
     const headers = probeRequestHeaders(signal);
     const targets = await probeTargets(inputs, headers, report, logger);
+    if (inputs.task !== undefined) {
+      await testInTask(inputs, inputs.task, targets, headers, report, logger);
+      return;
+    }
     if (targets.length === 0) {
       logger.info(`nothing to probe: starting without checking that route ${signal.route} is live`);
     } else {
@@ -126,7 +197,7 @@ export async function integrationTest(logger: Logger): Promise<void> {
         logger,
       });
     }
-    core.setOutput("ready-after-seconds", formatDuration(Math.max(0, ...report.probes.map((probe) => probe.elapsedMs)), "seconds"));
+    core.setOutput(OUTPUT.readyAfterSeconds, formatDuration(Math.max(0, ...report.probes.map((probe) => probe.elapsedMs)), "seconds"));
 
     const proxy = inputs.proxy ? await startRoutingProxy(signal, logger) : undefined;
     if (proxy !== undefined) warnAboutNoProxy(process.env, signal, logger);
@@ -140,8 +211,8 @@ export async function integrationTest(logger: Logger): Promise<void> {
     } finally {
       await proxy?.stop();
     }
-    core.setOutput("exit-code", String(report.command.exitCode));
-    core.setOutput("duration-seconds", formatDuration(report.command.durationMs, "seconds"));
+    core.setOutput(OUTPUT.exitCode, String(report.command.exitCode));
+    core.setOutput(OUTPUT.durationSeconds, formatDuration(report.command.durationMs, "seconds"));
     if (report.command.exitCode !== 0) {
       throw new ExitCodeError(`the test command exited with ${report.command.exitCode}`, report.command.exitCode);
     }

@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { listenOnLoopback } from "../listen.js";
 import { setTimeout as delay } from "node:timers/promises";
 import type { CreateServiceRequest, RegisterTaskDefinitionRequest } from "@aws-sdk/client-ecs";
+import type { LogSink } from "../logs/index.js";
 import { EcsApiError } from "./errors.js";
 import { seededRandom, TokenBucket } from "./faults.js";
 import { operations, unknownOperation } from "./operations.js";
@@ -59,9 +60,12 @@ export interface EcsEmulatorOptions {
   clock?: () => number;
   /**
    * How tasks started by RunTask from now on go (default: 0 ms to start, 1000 ms running, exit code 0):
-   * RUNNING after startMs, then STOPPED with the essential container's exitCode after runMs.
+   * RUNNING after startMs, then STOPPED with the essential container's exitCode after runMs; its
+   * logLines go to `logs`.
    */
   runTask?: Partial<RunTaskOutcome>;
+  /** The CloudWatch Logs emulator (or any sink) one-off tasks print into, at the streams of their awslogs configuration. */
+  logs?: LogSink;
 }
 
 export interface EcsCall {
@@ -126,6 +130,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     steadyStateMs: options.steadyStateMs ?? 0,
     drainMs: options.drainMs ?? 1000,
     runTask: { startMs: 0, runMs: 1000, exitCode: 0, ...options.runTask },
+    ...(options.logs !== undefined ? { logs: options.logs } : {}),
   };
   const clock = options.clock ?? Date.now;
   const model = new EcsModel(settings, new TaskDefinitionStore(settings.region, settings.accountId));

@@ -8,6 +8,7 @@ import {
   serviceNotActive,
   serviceNotFound,
 } from "./errors.js";
+import type { LogSink } from "../logs/index.js";
 import { paginate, type Page } from "./pagination.js";
 import { mergeTags, removeTags, type Tag } from "./tags.js";
 import { NAME_PATTERN, type TaskDefinitionRecord, type TaskDefinitionStore } from "./task-definitions.js";
@@ -22,12 +23,31 @@ export interface ModelSettings {
   drainMs: number;
   /** How a task started by RunTask goes: PROVISIONING/PENDING for startMs, RUNNING for runMs, then its essential container exits with exitCode. */
   runTask: RunTaskOutcome;
+  /** Where one-off tasks' log lines go (the CloudWatch Logs emulator); none when undefined. */
+  logs?: LogSink;
 }
 
 export interface RunTaskOutcome {
   startMs: number;
   runMs: number;
   exitCode: number;
+  /**
+   * What the essential container prints, spread evenly over its run time (the first line as it starts),
+   * written to the log stream of its awslogs configuration: `<awslogs-stream-prefix>/<container>/<task id>`.
+   */
+  logLines?: readonly string[];
+  /** The task's stoppedReason when its container exits (default ECS's "Essential container in task exited"). */
+  stoppedReason?: string;
+}
+
+/** Where ECS's awslogs driver puts a task's container output. */
+export function awslogsStream(taskDefinition: TaskDefinitionRecord, taskId: string): { group: string; stream: string } | undefined {
+  const container = taskDefinition.containerDefinitions.find((definition) => definition.essential !== false);
+  const options = container?.logConfiguration?.logDriver === "awslogs" ? container.logConfiguration.options : undefined;
+  const group = options?.["awslogs-group"];
+  const prefix = options?.["awslogs-stream-prefix"];
+  if (container?.name === undefined || group === undefined || prefix === undefined) return undefined;
+  return { group, stream: `${prefix}/${container.name}/${taskId}` };
 }
 
 export type ServiceStatus = "ACTIVE" | "DRAINING" | "INACTIVE";
@@ -526,7 +546,7 @@ export class EcsModel {
       if (!containerNames.has(override.name)) throw invalidParameter(`Override for container named ${String(override.name)} is not a container in the TaskDefinition.`);
     }
     const tags = mergeTags([], input.tags as Tag[] | undefined);
-    const { startMs, runMs, exitCode } = this.settings.runTask;
+    const { startMs, runMs, exitCode, logLines = [], stoppedReason = ESSENTIAL_EXITED } = this.settings.runTask;
     const tasks: TaskRecord[] = [];
     for (let index = 0; index < count; index += 1) {
       const id = randomBytes(16).toString("hex");
@@ -548,7 +568,7 @@ export class EcsModel {
         // The essential container exits on its own at exitsAt unless StopTask comes first.
         stopRequestedAt: exitsAt,
         stoppedAt: exitsAt,
-        stoppedReason: ESSENTIAL_EXITED,
+        stoppedReason,
         stopCode: "EssentialContainerExited",
         exitCode,
         tags,
@@ -557,6 +577,15 @@ export class EcsModel {
       };
       cluster.tasks.set(id, task);
       tasks.push(task);
+      const location = awslogsStream(taskDefinition, id);
+      if (location !== undefined && this.settings.logs !== undefined) {
+        const spacing = logLines.length > 1 ? runMs / logLines.length : 0;
+        this.settings.logs.write(
+          location.group,
+          location.stream,
+          logLines.map((message, line) => ({ timestamp: Math.round(startedAt + line * spacing), message })),
+        );
+      }
     }
     return tasks;
   }
@@ -575,6 +604,9 @@ export class EcsModel {
     task.stopCode = "UserInitiated";
     task.exitCode = 143;
     if (task.startedAt > now) task.startedAt = now;
+    const location = awslogsStream(task.taskDefinition, task.id);
+    // What the container would have printed after SIGTERM never is.
+    if (location !== undefined) this.settings.logs?.discardAfter(location.group, location.stream, now);
     return task;
   }
 

@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, InvalidParameterException } from "@aws-sdk/client-ecs";
-import { awsvpc, fargateTaskDefinition, withEmulator } from "./test-support.js";
+import { startLogsEmulator } from "../logs/index.js";
+import { startEcsEmulator } from "./index.js";
+import { awsvpc, ecsClient, fargateTaskDefinition, withEmulator } from "./test-support.js";
 
 describe("ECS emulator: one-off tasks", () => {
   it("runs a task that exits with the set exit code, with its group, startedBy, overrides and tags", async () => {
@@ -65,5 +67,36 @@ describe("ECS emulator: one-off tasks", () => {
       );
       await assert.rejects(ecs.send(new StopTaskCommand({ task: "0123456789abcdef0123456789abcdef" })), InvalidParameterException);
     });
+  });
+  it("prints a task's log lines, spread over its run time, into the stream of its awslogs configuration; StopTask cuts them off", async () => {
+    let now = 1_000_000;
+    const logs = await startLogsEmulator({ clock: () => now });
+    const emulator = await startEcsEmulator({ logs, clock: () => now, runTask: { startMs: 100, runMs: 4_000, exitCode: 0, logLines: ["a", "b", "c", "d"] } });
+    try {
+      const ecs = ecsClient(emulator);
+      const definition = fargateTaskDefinition("tests");
+      const [container] = definition.containerDefinitions ?? [];
+      await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          ...definition,
+          containerDefinitions: [{ ...container, logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/dev", "awslogs-stream-prefix": "tests" } } }],
+        }),
+      );
+      const run = await ecs.send(new RunTaskCommand({ taskDefinition: "tests", launchType: "FARGATE", networkConfiguration: awsvpc }));
+      const taskArn = run.tasks?.[0]?.taskArn as string;
+      const stream = `tests/${container?.name}/${taskArn.split("/").at(-1)}`;
+      assert.deepEqual(logs.events("/ecs/dev", stream), [
+        { timestamp: 1_000_100, message: "a" },
+        { timestamp: 1_001_100, message: "b" },
+        { timestamp: 1_002_100, message: "c" },
+        { timestamp: 1_003_100, message: "d" },
+      ]);
+      now = 1_001_500;
+      await ecs.send(new StopTaskCommand({ task: taskArn }));
+      assert.deepEqual(logs.events("/ecs/dev", stream).map((event) => event.message), ["a", "b"]);
+    } finally {
+      await emulator.close();
+      await logs.close();
+    }
   });
 });
