@@ -12,7 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { listenOnLoopback } from "../listen.js";
+import { listenOnLoopback, readBody } from "../listen.js";
 import { setTimeout as delay } from "node:timers/promises";
 import type { CreateServiceRequest, RegisterTaskDefinitionRequest } from "@aws-sdk/client-ecs";
 import type { LogSink } from "../logs/index.js";
@@ -306,13 +306,4 @@ function throttleBuckets(
       Object.entries(throttle.perOperation ?? {}).map(([operation, limit]) => [operation, new TokenBucket(limit.ratePerSecond, limit.burst, now)]),
     ),
   };
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { listenOnLoopback } from "../listen.js";
+import { listenOnLoopback, readBody } from "../listen.js";
 
 export interface LogEvent {
   /** Epoch ms the line was printed. */
@@ -192,13 +192,4 @@ export async function startLogsEmulator(options: LogsEmulatorOptions = {}): Prom
         waiters.push({ matches, resolve });
       }),
   };
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
