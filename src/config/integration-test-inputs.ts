@@ -31,8 +31,9 @@ export interface TestTaskSettings {
   taskRoleArn: string | undefined;
   /** How often the task's status and its log stream are read. */
   pollIntervalMs: number;
-  /** GITHUB_SHA, for the task's tags. */
+  /** The commit under test and the repository's id, for the task's tags. */
   commit: string;
+  repositoryId: string | undefined;
 }
 
 export interface IntegrationTestSettings {
@@ -116,6 +117,7 @@ export function readIntegrationTestSettings(inputs = new Inputs(), env: NodeJS.P
 }
 
 function readTestTask(inputs: Inputs, env: NodeJS.ProcessEnv): TestTaskSettings {
+  const event = readWorkflowEvent(env);
   const image = inputs.requiredString(INPUT.testImage, "with runner: ecs-task, give the image the tests run in, e.g. ghcr.io/acme/shop-tests:1.4 (it needs sh, and curl when probes run)");
   const baseService = inputs.requiredString(
     INPUT.taskBaseService,
@@ -143,7 +145,8 @@ function readTestTask(inputs: Inputs, env: NodeJS.ProcessEnv): TestTaskSettings 
     launchType,
     taskRoleArn,
     pollIntervalMs: inputs.number(INPUT.logPollInterval, 2, { min: 0.2, max: 60 }) * 1000,
-    commit: env.GITHUB_SHA ?? "",
+    commit: event.sha,
+    repositoryId: event.repositoryId,
   };
 }
 

@@ -17,7 +17,7 @@ import type { Logger } from "../common/logger.js";
 import { INPUT } from "../config/action-io.js";
 import type { TestTaskSettings } from "../config/integration-test-inputs.js";
 import { describeServices } from "../ecs/describe.js";
-import { taskDefinitionFamily } from "../ecs/names.js";
+import { clusterName, taskDefinitionFamily } from "../ecs/names.js";
 import { routeTags } from "../ecs/route-tags.js";
 import type { Route } from "../routing/route.js";
 import { runTestTaskRequest, TEST_CONTAINER, taskLogStream, testTaskDefinition, testTaskFamily, type TaskLogLocation } from "./test-task.js";
@@ -118,7 +118,18 @@ export async function runTestTask(options: TestTaskRunOptions): Promise<TestTask
   const now = options.now ?? Date.now;
   const { base, taskDefinition: baseDefinition } = await baseOfTestTask(ecs, cluster, task);
   const tags = routeTags(
-    { route, kind: "test", repository: options.repository, commit: task.commit, pullRequest: options.pullRequest, expiresAt: undefined, userTags: {} },
+    {
+      route,
+      kind: "test",
+      repository: options.repository,
+      repositoryId: task.repositoryId,
+      cluster: clusterName(cluster),
+      sharedRoute: false,
+      commit: task.commit,
+      pullRequest: options.pullRequest,
+      expiresAt: undefined,
+      userTags: {},
+    },
     task.baseService,
     new Date(now()),
   );

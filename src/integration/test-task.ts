@@ -36,9 +36,12 @@ export function taskLogStream(location: TaskLogLocation, taskArn: string): strin
   return `${location.streamPrefix}/${taskArn.split("/").at(-1) ?? taskArn}`;
 }
 
-/** `<base family>--<route>--test`: the route's families hold one `--`, a route none, so this is no copy's family. */
+/**
+ * `<base family>--test--<route>`: no copy's family (a base family and a route hold no `--`), and it
+ * ends with `--<route>` like a copy's, so the reaper retires it with the route's revisions.
+ */
 export function testTaskFamily(baseFamily: string, route: Route): string {
-  return `${routeFamily(baseFamily, route)}--test`;
+  return routeFamily(`${baseFamily}--test`, route);
 }
 
 function awslogsContainer(base: TaskDefinition): ContainerDefinition | undefined {

@@ -13,7 +13,7 @@ import { codeTexts, withoutCode } from "../helpers/markdown.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
 import { baseTaskDefinition, REPOSITORY, seedBaseService } from "../deploy/fixtures.js";
 
-const FAMILY = "orders--pr-7--test";
+const FAMILY = "orders--test--pr-7";
 let ecs: EcsEmulator;
 let logs: LogsEmulator;
 let client: ECSClient;

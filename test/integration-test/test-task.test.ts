@@ -121,6 +121,7 @@ describe("the test task's definition and placement", () => {
     taskRoleArn: undefined,
     pollIntervalMs: 2000,
     commit: "6dcb09b",
+    repositoryId: "1296269",
   };
   const awsvpc = { subnets: ["subnet-0a"], securityGroups: ["sg-0a"], assignPublicIp: "DISABLED" as const };
 
@@ -140,12 +141,12 @@ describe("the test task's definition and placement", () => {
 
   it("needs a base container logging with awslogs and a stream prefix: that is where the output is read", () => {
     const base = { family: "orders", containerDefinitions: [{ name: "app", image: "orders:1", essential: true }] };
-    assert.throws(() => testTaskDefinition(base, settings, "orders--pr-7--test", {}), (error: unknown) => error instanceof ConfigurationError && error.input === "task-base-service");
+    assert.throws(() => testTaskDefinition(base, settings, "orders--test--pr-7", {}), (error: unknown) => error instanceof ConfigurationError && error.input === "task-base-service");
     const logged = {
       ...base,
       containerDefinitions: [{ ...base.containerDefinitions[0], logConfiguration: { logDriver: "awslogs" as const, options: { "awslogs-group": "/ecs/dev", "awslogs-stream-prefix": "orders", "awslogs-region": "eu-west-1" } } }],
     };
-    const { definition, logs } = testTaskDefinition(logged, { ...settings, taskRoleArn: "arn:aws:iam::123456789012:role/ecs-tasks/shop-tests" }, "orders--pr-7--test", {});
+    const { definition, logs } = testTaskDefinition(logged, { ...settings, taskRoleArn: "arn:aws:iam::123456789012:role/ecs-tasks/shop-tests" }, "orders--test--pr-7", {});
     assert.deepEqual(logs, { group: "/ecs/dev", streamPrefix: "orders/integration-test", region: "eu-west-1" });
     assert.equal(definition.taskRoleArn, "arn:aws:iam::123456789012:role/ecs-tasks/shop-tests");
     assert.equal(definition.containerDefinitions?.[0]?.memoryReservation, 256, "a task without a task-level size sizes its container");
