@@ -65526,6 +65526,15 @@ const INPUT = {
     probeInterval: "probe-interval",
     proxy: "proxy",
     baggage: "baggage",
+    // integration-test with runner: ecs-task.
+    runner: "runner",
+    testImage: "test-image",
+    taskBaseService: "task-base-service",
+    taskSubnets: "task-subnets",
+    taskSecurityGroups: "task-security-groups",
+    taskLaunchType: "task-launch-type",
+    taskRoleArn: "task-role-arn",
+    logPollInterval: "log-poll-interval",
     // reap.
     sweep: "sweep",
     maxAge: "max-age",
@@ -72552,8 +72561,9 @@ function identityTags(repository) {
 
 
 /**
- * Pure: the tags of one route service and of each revision registered for it. `now` is both
- * created-at and updated-at: an existing copy keeps its created-at (refreshedTags).
+ * Pure: the tags of one route service and of each revision registered for it (or of a test task and
+ * its task definition). `now` is both created-at and updated-at: an existing copy keeps its
+ * created-at (refreshedTags).
  */
 function routeTags(context, baseService, now) {
     const own = {
