@@ -3,6 +3,7 @@ const parts: Record<string, () => Promise<void>> = {
   deploy: async () => (await import("./deploy.js")).benchDeploy(),
   reap: async () => (await import("./reap.js")).benchReap(),
   chaos: async () => (await import("./chaos.js")).benchChaos(),
+  "test-task": async () => (await import("./test-task.js")).benchTestTask(),
 };
 
 const requested = process.argv.slice(2);
