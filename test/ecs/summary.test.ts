@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { deploySummary, failureLine } from "../../src/deploy/report.js";
+import { inertText } from "../../src/common/inert-text.js";
+import { deployOutputs, deploySummary, failureLine } from "../../src/deploy/report.js";
 import type { DeployRouteResult } from "../../src/deploy/apply.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 import { codeTexts, renderGfm, withoutCode } from "../helpers/markdown.js";
@@ -99,5 +100,64 @@ describe("deploySummary", () => {
 
   it("fails the step with one line naming each failed copy", () => {
     assert.equal(failureLine(result), "route pr-7: payments--pr-7 failed: ECS deployment circuit breaker: tasks failed to start.; task stopped: exit | 1");
+  });
+});
+
+describe("a deploy's report when it went well, and when a copy failed without a reason", () => {
+  const [orders, payments] = result.services;
+  if (orders === undefined || payments === undefined) throw new Error("fixture has two services");
+  const deployed: DeployRouteResult = {
+    ...result,
+    failed: false,
+    services: [{ ...orders, change: undefined, timeToStableMs: undefined }],
+  };
+
+  it("says deployed, has the table's header, no parenthesis without a change, and no Why section", () => {
+    const lines = deploySummary(deployed, settings, new Date("2026-12-01T12:00:00Z")).split("\n");
+    assert.deepEqual(lines.slice(0, 8), [
+      "## Route `pr-7` deployed",
+      "",
+      "Cluster <code>dev</code> in <code>eu-west-1</code>.",
+      "",
+      "| route service | image tag | status | time to stable |",
+      "|---|---|---|---|",
+      "| <code>orders--pr-7</code> | <code>pr-7-abc</code> | running | – |",
+      "",
+    ]);
+    assert.equal(lines[8], "### What the route runs");
+    assert.ok(!lines.includes("### Why"));
+  });
+
+  it("gives each failed copy's reason in a list after a blank line, and ends the list with one", () => {
+    const lines = deploySummary(result, settings, new Date("2026-12-01T12:00:00Z")).split("\n");
+    const why = lines.indexOf("### Why");
+    assert.deepEqual(lines.slice(why, why + 4), [
+      "### Why",
+      "",
+      `- <code>payments--pr-7</code>: ${inertText(payments.reason ?? "")}`,
+      "",
+    ]);
+  });
+
+  it("names every failed copy in the failure line, one after another, and says when ECS gave no reason", () => {
+    const twoFailed: DeployRouteResult = { ...result, services: [{ ...orders, status: "failed", reason: undefined }, payments] };
+    assert.equal(
+      failureLine(twoFailed),
+      "route pr-7: orders--pr-7 failed: unknown reason | payments--pr-7 failed: ECS deployment circuit breaker: tasks failed to start.; task stopped: exit | 1",
+    );
+  });
+
+  it("outputs the route, how to ask for it, and each copy with null for what it does not have yet", () => {
+    const outputs = deployOutputs({ ...result, services: [orders, { ...payments, serviceArn: undefined, taskDefinitionArn: undefined }] }, DEFAULT_SIGNAL_NAMES);
+    assert.deepEqual(outputs, {
+      route: "pr-7",
+      headers: JSON.stringify({ "X-Route-Version": "pr-7" }),
+      baggage: "dynamic_route=pr-7",
+      services: JSON.stringify([
+        { baseService: "orders", routeService: "orders--pr-7", serviceArn: "arn:orders", taskDefinitionArn: "arn:td:orders", status: "running" },
+        { baseService: "payments", routeService: "payments--pr-7", serviceArn: null, taskDefinitionArn: null, status: "failed" },
+      ]),
+      "task-definition-arns": JSON.stringify(["arn:td:orders"]),
+    });
   });
 });

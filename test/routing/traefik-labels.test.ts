@@ -26,6 +26,7 @@ describe("traefikHttpLabel (a key as Traefik's ECS provider reads it)", () => {
       "Traefik.http.routers.a.rule",
       "xtraefik.http.routers.a.rule",
       "com.traefik.http.routers.a.rule",
+      "traefik.docker.http.routers.a.rule",
       "traefik.tcp.routers.a.rule",
       "traefik.udp.services.a.loadbalancer.server.port",
       "traefik.http.tlsoptions.a.minversion",
