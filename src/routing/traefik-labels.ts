@@ -22,8 +22,7 @@ export function traefikHttpLabel(key: string, value: string): TraefikLabel | und
   if (!key.startsWith(TRAEFIK_PREFIX)) return undefined;
   const found = HTTP_OBJECT.exec(key.slice(TRAEFIK_PREFIX.length));
   if (found === null) return undefined;
-  // Each of the three groups takes part in every match.
-  const [, kind, name, field] = found as RegExpExecArray & [string, string, string, string];
+  const [, kind = "", name = "", field = ""] = found;
   return { key, kind: kind.toLowerCase() as TraefikKind, name, field, value };
 }
 
