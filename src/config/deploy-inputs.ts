@@ -54,6 +54,8 @@ export interface DeployInputs {
    * prunes: a push deploys only the services changed since the last one.
    */
   prune: boolean;
+  /** Shadow only: deploy a ref other than the repository's default branch. */
+  allowAnyBranch: boolean;
 }
 
 export function readPullRequestFilter(inputs: Inputs): PullRequestFilter {
@@ -97,6 +99,7 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
     pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
     onDeploy: inputs.text(INPUT.onDeploy),
     prune: kind === "ephemeral" && inputs.boolean(INPUT.prune, true),
+    allowAnyBranch: kind === "shadow" ? inputs.boolean(INPUT.allowAnyBranch, false) : false,
   };
 }
 

@@ -12,6 +12,24 @@ import type { Route } from "../routing/route.js";
  */
 const BRANCH_EVENTS = new Set(["push", "workflow_dispatch", ""]);
 
+/**
+ * deploy-shadow copies what the default branch runs: any other ref (a feature branch, a tag, a pull
+ * request's merge ref) would replace the shadow every route falls back to, so it is refused unless
+ * `allow-any-branch` says so. Without the payload's default branch nothing can be compared: refused too.
+ */
+export function checkShadowRef(event: WorkflowEvent, allowAnyBranch: boolean): void {
+  if (allowAnyBranch) return;
+  const branch = event.pullRequest === undefined ? event.branch : undefined;
+  const defaultBranch = event.defaultBranch;
+  if (branch !== undefined && branch === defaultBranch) return;
+  const ref = event.pullRequest !== undefined ? `pull request #${event.pullRequest.number}` : branch === undefined ? "a ref that is no branch" : `'${branch}'`;
+  const base = defaultBranch === undefined ? "the default branch (this event does not name it)" : `the default branch '${defaultBranch}'`;
+  throw new ConfigurationError(
+    `deploy-shadow deploys ${base} only, not ${ref}; run it on a push to the default branch, or set allow-any-branch: true to make this ref the shadow copy`,
+    INPUT.allowAnyBranch,
+  );
+}
+
 /** The `route` input (always `shadow` for deploy-shadow), else `pr-<n>`, else the pushed or dispatched branch. */
 export function routeToDeploy(event: WorkflowEvent, settings: Pick<DeployInputs, "route">): Route {
   if (settings.route !== undefined) return settings.route;

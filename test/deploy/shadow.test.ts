@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { runBundle } from "../helpers/action-runner.js";
-import { webhookExample } from "../helpers/webhooks.js";
+import { pushEvent, webhookExample } from "../helpers/webhooks.js";
 import { ecsClient } from "../emulators/ecs/test-support.js";
 import { describeService, describeTaskDefinition, resourceTags, seedBaseService } from "./fixtures.js";
 
@@ -26,7 +26,8 @@ describe("deploy-shadow", () => {
     const run = await runBundle("deploy-shadow", {
       inputs: { service: "orders", image: "registry.example.com/orders:main-2", route: "pr-9" },
       event: { name: "push", payload: webhookExample("push") },
-      env: emulator.endpointEnv(),
+      // GitHub's example repository's default branch.
+      env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/heads/master" },
     });
     assert.equal(run.exitCode, 0, run.stdout);
     assert.equal(run.outputs.route, "shadow");
@@ -53,12 +54,46 @@ describe("deploy-shadow", () => {
     const run = await runBundle("deploy-shadow", {
       inputs: { service: "orders", fallback: "default", "desired-count": "2" },
       event: { name: "push", payload: webhookExample("push") },
-      env: emulator.endpointEnv(),
+      // GitHub's example repository's default branch.
+      env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/heads/master" },
     });
     assert.equal(run.exitCode, 0, run.stdout);
     const { taskDefinition } = await describeTaskDefinition(client, "orders--shadow");
     const labels = taskDefinition.containerDefinitions?.[0]?.dockerLabels ?? {};
     assert.equal(Object.keys(labels).some((key) => key.includes("shadow-fallback")), false);
     assert.equal((await describeService(client, "orders--shadow"))?.desiredCount, 2, "desired-count gives the shadow copy more tasks");
+  });
+
+  it("refuses a push of any branch but the default one before any AWS call, naming allow-any-branch", async () => {
+    emulator.resetCalls();
+    const run = await runBundle("deploy-shadow", {
+      inputs: { service: "orders" },
+      event: { name: "push", payload: pushEvent({ branch: "feature-x" }) },
+      env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/heads/feature-x" },
+    });
+    assert.equal(run.exitCode, 1);
+    assert.deepEqual(run.errors, [
+      "Input 'allow-any-branch': deploy-shadow deploys the default branch 'master' only, not 'feature-x'; run it on a push to the default branch, or set allow-any-branch: true to make this ref the shadow copy",
+    ]);
+    assert.deepEqual(emulator.calls(), []);
+  });
+
+  it("refuses a tag push too, and deploys another branch with allow-any-branch: true", async () => {
+    const tag = await runBundle("deploy-shadow", {
+      inputs: { service: "orders" },
+      event: { name: "push", payload: webhookExample("push") },
+      env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/tags/simple-tag" },
+    });
+    assert.equal(tag.exitCode, 1);
+    assert.match(tag.errors[0] ?? "", /^Input 'allow-any-branch': deploy-shadow deploys the default branch 'master' only, not a ref that is no branch;/);
+
+    const allowed = await runBundle("deploy-shadow", {
+      inputs: { service: "orders", "allow-any-branch": "true", image: "registry.example.com/orders:feature-x-1" },
+      event: { name: "push", payload: pushEvent({ branch: "feature-x" }) },
+      env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/heads/feature-x" },
+    });
+    assert.equal(allowed.exitCode, 0, allowed.stdout);
+    const { taskDefinition } = await describeTaskDefinition(client, "orders--shadow");
+    assert.equal(taskDefinition.containerDefinitions?.[0]?.image, "registry.example.com/orders:feature-x-1");
   });
 });

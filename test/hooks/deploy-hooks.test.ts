@@ -173,8 +173,8 @@ describe("on-deploy and overrides through deploy-shadow", () => {
   function deployShadow(inputs: Record<string, string>): Promise<BundleRun> {
     return runBundle("deploy-shadow", {
       inputs: { wait: "false", ...inputs },
-      event: { name: "push", payload: pushEvent({ branch: "main" }) },
-      env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/heads/main", GITHUB_WORKSPACE: workspace },
+      event: { name: "push", payload: pushEvent({ branch: "master" }) },
+      env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/heads/master", GITHUB_WORKSPACE: workspace },
     });
   }
 

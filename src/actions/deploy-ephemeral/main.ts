@@ -15,6 +15,7 @@ import { pullRequestSkip } from "../../github/guard.js";
 import { beginRoute, type RouteReport } from "../../github/pull-request-experience.js";
 import type { PruneReport } from "../../reap/prune.js";
 import { deployOptions, expiresAt, reportDeploy, runOnDeploy, runPrune, type DeployRun } from "../common/deploy.js";
+import { pullRequestClosed, tearDownClosedRoute } from "./pull-request-open.js";
 
 const ROW_STATUS = { running: "running", failed: "failed", deployed: "deploying" } as const;
 
@@ -89,13 +90,28 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
   const { comment, deployment, environmentUrl, githubToken } = settings.pullRequest;
   if (githubToken !== "") core.setSecret(githubToken);
   const pullRequest = event.pullRequest;
-  const octokit = pullRequest !== undefined && (comment || deployment) ? createGitHubClient(githubToken) : undefined;
+  // Also without comment and deployment: the pull request is looked at before and after (issue 14.3).
+  const octokit = pullRequest !== undefined && githubToken !== "" ? createGitHubClient(githubToken) : undefined;
 
   const options = deployOptions(run, logger);
   const read = await readRoute(options);
   const plan = planRoute(options, read, run.startedAt);
+  const closedMeanwhile = async (): Promise<boolean> =>
+    octokit !== undefined && pullRequest !== undefined && (await pullRequestClosed(octokit, run, pullRequest.number, logger));
+  // The first look, right before the first mutating call (the comment and deployment, then on-deploy).
+  if (pullRequest !== undefined && (await closedMeanwhile())) {
+    core.notice(`Skipped pull request #${pullRequest.number}: it was closed before the deploy created anything; the reap action tears its route down.`);
+    return;
+  }
+  /** The second look, before any outcome is reported: a route torn down under the deploy stays torn down. */
+  const tornDownInstead = async (failure?: unknown): Promise<boolean> => {
+    if (octokit === undefined || pullRequest === undefined || !(await closedMeanwhile())) return false;
+    if (failure !== undefined) logger.warning(`the deploy failed while its pull request was being closed: ${errorMessage(failure).split("\n")[0] ?? ""}`);
+    core.notice(await tearDownClosedRoute({ ecs: options.client, octokit }, run, pullRequest.number, read.region, logger));
+    return true;
+  };
   let routeReport: RouteReport | undefined;
-  if (octokit !== undefined && pullRequest !== undefined) {
+  if (octokit !== undefined && pullRequest !== undefined && (comment || deployment)) {
     const serverUrl = process.env.GITHUB_SERVER_URL ?? "https://github.com";
     routeReport = await beginRoute({
       octokit,
@@ -116,6 +132,7 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
   try {
     ready = await runOnDeploy(run, options, read, plan, logger);
   } catch (error) {
+    if (await tornDownInstead(error)) return;
     // Nothing was deployed; the hook's exit code and last output lines go in the comment whole.
     const rows = failedRows(run, read.region, plan, "not deployed: on-deploy failed", "skipped");
     await routeReport?.finish(commentModel(run, read.region, rows, errorMessage(error)), false);
@@ -125,10 +142,12 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
   try {
     result = await applyRoute(options, ready, read.region);
   } catch (error) {
+    if (await tornDownInstead(error)) return;
     const reason = errorMessage(error).split("\n")[0] ?? "failed";
     await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), reason), false);
     throw error;
   }
+  if (await tornDownInstead()) return;
   const pruned = await runPrune(run, options, result, logger);
   await reportDeploy(result, settings, new Date(), pruned);
   const failure = result.failed ? failureLine(result) : undefined;

@@ -2,7 +2,7 @@ import type { Logger } from "../../common/logger.js";
 import { readDeployInputs } from "../../config/deploy-inputs.js";
 import { Inputs } from "../../config/inputs.js";
 import { applyRoute } from "../../deploy/apply.js";
-import { routeToDeploy } from "../../deploy/event-route.js";
+import { checkShadowRef, routeToDeploy } from "../../deploy/event-route.js";
 import { planRoute } from "../../deploy/plan.js";
 import { readRoute } from "../../deploy/read.js";
 import { failureLine } from "../../deploy/report.js";
@@ -10,12 +10,14 @@ import { readWorkflowEvent } from "../../github/event.js";
 import { deployOptions, reportDeploy, runOnDeploy, type DeployRun } from "../common/deploy.js";
 
 /**
- * deploy-shadow: route `shadow` for each listed service, on push to main. Read, plan, on-deploy, apply; a
+ * deploy-shadow: route `shadow` for each listed service, on push to the default branch (any other ref
+ * only with allow-any-branch). Read, plan, on-deploy, apply; a
  * failed rollout fails the step after the outputs and summary are written.
  */
 export async function deployShadow(logger: Logger): Promise<void> {
   const event = readWorkflowEvent();
   const settings = readDeployInputs(new Inputs(), "shadow");
+  checkShadowRef(event, settings.allowAnyBranch);
   const run: DeployRun = { kind: "shadow", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
   const options = deployOptions(run, logger);
   const read = await readRoute(options);
