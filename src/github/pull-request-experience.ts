@@ -93,23 +93,26 @@ export async function beginRoute(options: PullRequestExperienceOptions): Promise
  * 5xx): the reaper then keeps the route pending so the next run tries again.
  */
 export async function tearDownRoute(
-  options: Omit<PullRequestExperienceOptions, "commit" | "comment" | "deployment"> & { removed: string[]; reason?: string },
+  options: Omit<PullRequestExperienceOptions, "commit" | "comment" | "deployment"> & {
+    removed: string[];
+    reason?: string;
+    /** Write the note even where no route comment exists yet (a deploy torn down before it reported). */
+    writeMissing?: boolean;
+  },
 ): Promise<boolean> {
   const { octokit, owner, repo, route, logger } = options;
   const target = { owner, repo, issueNumber: options.pullRequest, marker: routeMarker(route), logger };
   const comment = await attemptWrite(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
+    const body = (): string => renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason });
     const existing = await findStickyComment(octokit, target);
     if (existing === undefined) {
-      logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
+      if (options.writeMissing === true) await upsertStickyComment(octokit, { ...target, body: body() });
+      else logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
       return;
     }
     // A re-run that found nothing left keeps the note an earlier run wrote, with what that run removed.
     if (options.removed.length === 0 && isTornDownComment(existing.body)) return;
-    await updateStickyComment(
-      octokit,
-      { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) },
-      existing,
-    );
+    await updateStickyComment(octokit, { ...target, body: body() }, existing);
   });
   const deployments = await attemptWrite(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
     const count = await deactivateRouteDeployments(octokit, {

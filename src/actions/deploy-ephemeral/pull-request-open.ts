@@ -58,7 +58,19 @@ export async function tearDownClosedRoute(
       tagging: createTaggingClient(region),
       github: octokit,
       tearDown: ({ route, pullRequest, removed, reason }) =>
-        tearDownRoute({ octokit, owner: event.owner, repo: event.repo, pullRequest, route, logUrl, logger, removed, reason }),
+        tearDownRoute({
+          octokit,
+          owner: event.owner,
+          repo: event.repo,
+          pullRequest,
+          route,
+          logUrl,
+          logger,
+          removed,
+          reason,
+          // The deploy writes its comment only when it reports: say "torn down" there instead.
+          writeMissing: settings.pullRequest?.comment === true,
+        }),
       logger,
     },
   );
