@@ -104,7 +104,8 @@ describe("prune", () => {
       runBundle("deploy-shadow", {
         inputs: { services: servicesInput(services), wait: "false" },
         event: { name: "push", payload: webhookExample("push") },
-        env: emulator.endpointEnv(),
+        // GitHub's example repository's default branch.
+        env: { ...emulator.endpointEnv(), GITHUB_REF: "refs/heads/master" },
       });
     assertSucceeded(await shadow(["orders", "payments"]));
     assertSucceeded(await shadow(["orders"]));

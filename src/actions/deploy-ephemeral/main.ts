@@ -91,7 +91,7 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
   if (githubToken !== "") core.setSecret(githubToken);
   const pullRequest = event.pullRequest;
   // Also without comment and deployment: the pull request is looked at before and after (issue 14.3).
-  const octokit = pullRequest !== undefined && githubToken !== "" ? createGitHubClient(githubToken) : undefined;
+  const octokit = pullRequest !== undefined && (comment || deployment || githubToken !== "") ? createGitHubClient(githubToken) : undefined;
 
   const options = deployOptions(run, logger);
   const read = await readRoute(options);
