@@ -65406,7 +65406,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7807);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7152);
 
 
 
@@ -65417,7 +65417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7807:
+/***/ 7152:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66547,7 +66547,7 @@ function routeLabels(options) {
 // The names of every action input and output, as the action.yml files spell them: code reads and
 // writes them, and errors name them, only through these constants.
 /** Action inputs (the root action.yml forwards each to the sub-action that takes it). */
-const INPUT = {
+const action_io_INPUT = {
     // Where the copies run and which base services they copy (deploy-shadow, deploy-ephemeral).
     cluster: "cluster",
     service: "service",
@@ -66581,6 +66581,8 @@ const INPUT = {
     onReap: "on-reap",
     // A pull-request route is its current change set (deploy-ephemeral).
     prune: "prune",
+    // deploy-shadow: deploy a ref other than the default branch.
+    allowAnyBranch: "allow-any-branch",
     // What copies cost (deploy-shadow, deploy-ephemeral, reap).
     priceVcpuHour: "price-vcpu-hour",
     priceGibHour: "price-gib-hour",
@@ -66641,9 +66643,9 @@ const OUTPUT = {
 
 /** The `cluster` input of deploy and reap: an ECS cluster name or ARN, `default` when not given. */
 function readCluster(inputs) {
-    const cluster = inputs.stringNotEmpty(INPUT.cluster, "default", "name the ECS cluster (e.g. cluster: dev), or leave the input out for 'default'");
+    const cluster = inputs.stringNotEmpty(action_io_INPUT.cluster, "default", "name the ECS cluster (e.g. cluster: dev), or leave the input out for 'default'");
     if (!isClusterReference(cluster)) {
-        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name (letters, digits, '-', '_') or cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)`, INPUT.cluster);
+        throw new errors/* ConfigurationError */.j1(`'${cluster}' is not an ECS cluster name (letters, digits, '-', '_') or cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)`, action_io_INPUT.cluster);
     }
     return cluster;
 }
@@ -66923,9 +66925,9 @@ function parseServicesYaml(text) {
 /** The `header`, `cookie` and `baggage-key` inputs every routing action takes, checked as tokens. */
 function readSignalNames(inputs) {
     return validateSignalNames({
-        header: inputs.string(INPUT.header, DEFAULT_SIGNAL_NAMES.header),
-        cookie: inputs.string(INPUT.cookie, DEFAULT_SIGNAL_NAMES.cookie),
-        baggageKey: inputs.string(INPUT.baggageKey, DEFAULT_SIGNAL_NAMES.baggageKey),
+        header: inputs.string(action_io_INPUT.header, DEFAULT_SIGNAL_NAMES.header),
+        cookie: inputs.string(action_io_INPUT.cookie, DEFAULT_SIGNAL_NAMES.cookie),
+        baggageKey: inputs.string(action_io_INPUT.baggageKey, DEFAULT_SIGNAL_NAMES.baggageKey),
     });
 }
 
@@ -66935,7 +66937,7 @@ function readSignalNames(inputs) {
 const MAX_PRICE = 1000;
 function readPrices(inputs) {
     const price = (name) => inputs.optionalString(name) === undefined ? undefined : inputs.number(name, 0, { min: 0, max: MAX_PRICE });
-    return { vcpuHour: price(INPUT.priceVcpuHour), gibHour: price(INPUT.priceGibHour) };
+    return { vcpuHour: price(action_io_INPUT.priceVcpuHour), gibHour: price(action_io_INPUT.priceGibHour) };
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/tags.ts
@@ -67018,67 +67020,68 @@ function parseUserTags(text, input = "tags") {
 
 
 function readPullRequestFilter(inputs) {
-    return { allowForks: inputs.boolean(INPUT.allowForks, false), skipDraft: inputs.boolean(INPUT.skipDraft, false) };
+    return { allowForks: inputs.boolean(action_io_INPUT.allowForks, false), skipDraft: inputs.boolean(action_io_INPUT.skipDraft, false) };
 }
 function readDeployInputs(inputs, kind) {
     const cluster = readCluster(inputs);
-    const services = parseServiceSpecs(inputs.text(INPUT.services), {
-        service: inputs.optionalString(INPUT.service),
-        container: inputs.optionalString(INPUT.container),
-        image: inputs.optionalString(INPUT.image),
-        match: inputs.optionalString(INPUT.match),
-        port: inputs.optionalString(INPUT.port),
-        protocol: inputs.optionalString(INPUT.protocol),
-        environment: inputs.text(INPUT.environment),
+    const services = parseServiceSpecs(inputs.text(action_io_INPUT.services), {
+        service: inputs.optionalString(action_io_INPUT.service),
+        container: inputs.optionalString(action_io_INPUT.container),
+        image: inputs.optionalString(action_io_INPUT.image),
+        match: inputs.optionalString(action_io_INPUT.match),
+        port: inputs.optionalString(action_io_INPUT.port),
+        protocol: inputs.optionalString(action_io_INPUT.protocol),
+        environment: inputs.text(action_io_INPUT.environment),
     });
-    const routeInput = kind === "ephemeral" ? inputs.optionalString(INPUT.route) : routing_route/* SHADOW_ROUTE */.R5;
-    const route = routeInput === undefined ? undefined : (0,routing_route/* validateRoute */.eo)(routeInput, INPUT.route);
+    const routeInput = kind === "ephemeral" ? inputs.optionalString(action_io_INPUT.route) : routing_route/* SHADOW_ROUTE */.R5;
+    const route = routeInput === undefined ? undefined : (0,routing_route/* validateRoute */.eo)(routeInput, action_io_INPUT.route);
     if (kind === "ephemeral" && route === routing_route/* SHADOW_ROUTE */.R5) {
-        throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", INPUT.route);
+        throw new errors/* ConfigurationError */.j1("'shadow' is reserved for deploy-shadow; give a pull request or branch route", action_io_INPUT.route);
     }
     const routing = readRouting(inputs, kind);
     // One task per copy for shadow too: the base service's count, times 80 services, is a second environment.
-    const desiredCount = inputs.integer(INPUT.desiredCount, 1, { min: 1, max: 1000 });
+    const desiredCount = inputs.integer(action_io_INPUT.desiredCount, 1, { min: 1, max: 1000 });
     return {
         cluster,
         services,
         route,
         routing,
         desiredCount,
-        wait: inputs.boolean(INPUT.wait, true),
-        timeoutMs: inputs.number(INPUT.timeoutMinutes, 15, { min: 0.1, max: 360 }) * 60_000,
-        ttlMs: kind === "ephemeral" ? inputs.duration(INPUT.ttl, "72h") : undefined,
-        userTags: parseUserTags(inputs.text(INPUT.tags)),
-        maxConcurrency: inputs.integer(INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
+        wait: inputs.boolean(action_io_INPUT.wait, true),
+        timeoutMs: inputs.number(action_io_INPUT.timeoutMinutes, 15, { min: 0.1, max: 360 }) * 60_000,
+        ttlMs: kind === "ephemeral" ? inputs.duration(action_io_INPUT.ttl, "72h") : undefined,
+        userTags: parseUserTags(inputs.text(action_io_INPUT.tags)),
+        maxConcurrency: inputs.integer(action_io_INPUT.maxConcurrency, 5, { min: 1, max: 50 }),
         prices: readPrices(inputs),
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
-        onDeploy: inputs.text(INPUT.onDeploy),
-        prune: kind === "ephemeral" && inputs.boolean(INPUT.prune, true),
+        onDeploy: inputs.text(action_io_INPUT.onDeploy),
+        prune: kind === "ephemeral" && inputs.boolean(action_io_INPUT.prune, true),
+        allowAnyBranch: kind === "shadow" ? inputs.boolean(action_io_INPUT.allowAnyBranch, false) : false,
     };
 }
 function readRouting(inputs, kind) {
-    const entrypoints = inputs.list(INPUT.entrypoints);
+    const entrypoints = inputs.list(action_io_INPUT.entrypoints);
     checkEntrypoints(entrypoints);
     const shadow = kind === "shadow";
     const routing = {
         signal: readSignalNames(inputs),
-        ruleSyntax: inputs.choice(INPUT.ruleSyntax, ["v3", "v2"], "v3"),
+        ruleSyntax: inputs.choice(action_io_INPUT.ruleSyntax, ["v3", "v2"], "v3"),
         entrypoints,
-        priority: inputs.integer(INPUT.priority, shadow ? DEFAULT_PRIORITIES.shadow : DEFAULT_PRIORITIES.route, { min: 1, max: MAX_PRIORITY }),
+        priority: inputs.integer(action_io_INPUT.priority, shadow ? DEFAULT_PRIORITIES.shadow : DEFAULT_PRIORITIES.route, { min: 1, max: MAX_PRIORITY }),
         fallbackPriority: shadow
-            ? inputs.integer(INPUT.fallbackPriority, DEFAULT_PRIORITIES.shadowFallback, { min: 1, max: MAX_PRIORITY })
+            ? inputs.integer(action_io_INPUT.fallbackPriority, DEFAULT_PRIORITIES.shadowFallback, { min: 1, max: MAX_PRIORITY })
             : DEFAULT_PRIORITIES.shadowFallback,
-        fallback: shadow ? inputs.choice(INPUT.fallback, ["shadow", "default"], "shadow") : "default",
+        fallback: shadow ? inputs.choice(action_io_INPUT.fallback, ["shadow", "default"], "shadow") : "default",
     };
     checkPriorityOrder(routing, shadow);
     return routing;
 }
 function readPullRequestSettings(inputs) {
     return {
-        comment: inputs.boolean(INPUT.comment, true),
-        deployment: inputs.boolean(INPUT.deployment, true),
-        environmentUrl: inputs.httpUrl(INPUT.environmentUrl, "https://app.dev.example.com"),
-        githubToken: inputs.optionalString(INPUT.githubToken) ?? "",
+        comment: inputs.boolean(action_io_INPUT.comment, true),
+        deployment: inputs.boolean(action_io_INPUT.deployment, true),
+        environmentUrl: inputs.httpUrl(action_io_INPUT.environmentUrl, "https://app.dev.example.com"),
+        githubToken: inputs.optionalString(action_io_INPUT.githubToken) ?? "",
     };
 }
 
@@ -68203,12 +68206,28 @@ var github_event = __nccwpck_require__(5015);
  * default branch's, not the code the step deploys. No event name at all is a local run.
  */
 const BRANCH_EVENTS = new Set(["push", "workflow_dispatch", ""]);
+/**
+ * deploy-shadow copies what the default branch runs: any other ref (a feature branch, a tag, a pull
+ * request's merge ref) would replace the shadow every route falls back to, so it is refused unless
+ * `allow-any-branch` says so. Without the payload's default branch nothing can be compared: refused too.
+ */
+function checkShadowRef(event, allowAnyBranch) {
+    if (allowAnyBranch)
+        return;
+    const branch = event.pullRequest === undefined ? event.branch : undefined;
+    const defaultBranch = event.defaultBranch;
+    if (branch !== undefined && branch === defaultBranch)
+        return;
+    const ref = event.pullRequest !== undefined ? `pull request #${event.pullRequest.number}` : branch === undefined ? "a ref that is no branch" : `'${branch}'`;
+    const base = defaultBranch === undefined ? "the default branch (this event does not name it)" : `the default branch '${defaultBranch}'`;
+    throw new ConfigurationError(`deploy-shadow deploys ${base} only, not ${ref}; run it on a push to the default branch, or set allow-any-branch: true to make this ref the shadow copy`, INPUT.allowAnyBranch);
+}
 /** The `route` input (always `shadow` for deploy-shadow), else `pr-<n>`, else the pushed or dispatched branch. */
 function routeToDeploy(event, settings) {
     if (settings.route !== undefined)
         return settings.route;
     if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
-        throw new errors/* ConfigurationError */.j1(`an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`, INPUT.route);
+        throw new errors/* ConfigurationError */.j1(`an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`, action_io_INPUT.route);
     }
     return (0,github_event/* routeFromEvent */.Eo)(event);
 }
@@ -68435,7 +68454,7 @@ function planService(options, read, found, now) {
         for (const rule of OWNERSHIP_RULES) {
             const refusal = rule(copy, options, spec);
             if (refusal !== undefined)
-                throw new errors/* ConfigurationError */.j1(refusal, INPUT.route);
+                throw new errors/* ConfigurationError */.j1(refusal, action_io_INPUT.route);
         }
     }
     const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
@@ -68444,7 +68463,7 @@ function planService(options, read, found, now) {
     const family = routeFamily(taskDefinition.family ?? "", options.route);
     for (const name of [routeService, family]) {
         if (!ECS_NAME_PATTERN.test(name)) {
-            throw new errors/* ConfigurationError */.j1(`'${name}' would be longer than ECS's 255 characters; use a shorter route`, INPUT.route);
+            throw new errors/* ConfigurationError */.j1(`'${name}' would be longer than ECS's 255 characters; use a shorter route`, action_io_INPUT.route);
         }
     }
     const container = selectContainer(taskDefinition, spec.container, spec.input);
@@ -68470,7 +68489,7 @@ function planService(options, read, found, now) {
 }
 /** Where a service's `environment` came from: its services item, or the single-service input. */
 function environmentInput(spec) {
-    return spec.input === INPUT.services ? INPUT.services : INPUT.environment;
+    return spec.input === action_io_INPUT.services ? action_io_INPUT.services : action_io_INPUT.environment;
 }
 /** The service's own overrides (docs/design.md §3.2) with their placeholders replaced for this deploy. */
 function serviceEnvironment(options, spec) {
@@ -68480,7 +68499,7 @@ function serviceEnvironment(options, spec) {
         number: options.tags.pullRequest === undefined ? undefined : String(options.tags.pullRequest),
         branch: options.branch,
     };
-    return resolveEnvironment(spec.environment, values, environmentInput(spec), spec.input === INPUT.services ? `${spec.service} environment: ` : "");
+    return resolveEnvironment(spec.environment, values, environmentInput(spec), spec.input === action_io_INPUT.services ? `${spec.service} environment: ` : "");
 }
 /**
  * TagResource adds to a copy's tags and removes none, so tags an earlier run gave (a user tag since
@@ -68490,7 +68509,7 @@ function checkTagsFit(copy, tags) {
     const current = Object.keys(copy.tags).filter((key) => !key.startsWith("aws:"));
     const merged = new Set([...current, ...Object.keys(refreshedTags(tags))]);
     if (merged.size > TAG_LIMITS.perResource) {
-        throw new errors/* ConfigurationError */.j1(`${copy.name} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`, INPUT.tags);
+        throw new errors/* ConfigurationError */.j1(`${copy.name} already has ${current.length} tags; with these it would have ${merged.size}, over ECS's limit of ${TAG_LIMITS.perResource}; untag the copy (aws ecs untag-resource) or give fewer tags`, action_io_INPUT.tags);
     }
 }
 /** The copy's Traefik labels (docs/design.md §2): where a copy's router rule is built. */
@@ -68508,8 +68527,8 @@ function labelsFor(options, spec, baseLabels, port) {
     }
     catch (error) {
         // A match or base setting of a services item is named by that input.
-        if ((0,errors/* isConfigurationError */.p0)(error) && (error.input === INPUT.match || error.input === INPUT.service) && spec.input === INPUT.services) {
-            throw new errors/* ConfigurationError */.j1(`${spec.service}: ${error.message}`, INPUT.services);
+        if ((0,errors/* isConfigurationError */.p0)(error) && (error.input === action_io_INPUT.match || error.input === action_io_INPUT.service) && spec.input === action_io_INPUT.services) {
+            throw new errors/* ConfigurationError */.j1(`${spec.service}: ${error.message}`, action_io_INPUT.services);
         }
         throw error;
     }
@@ -68570,7 +68589,7 @@ async function readTaskDefinition(client, spec, base) {
  * - control and invisible formatting characters (bidirectional overrides, zero-width spaces) are
  *   shown as `\u{…}` so they cannot disguise the text; line breaks and tabs become spaces.
  */
-function inert_text_inertText(text) {
+function inertText(text) {
     let encoded = "";
     for (const character of text) {
         encoded += inertCharacter(character);
@@ -68757,14 +68776,14 @@ function prunedLines(pruned) {
     return [
         ...(pruned.removed.length === 0
             ? []
-            : [`- removed ${pruned.removed.map(inert_text_inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
-        ...pruned.left.map((left) => `- not removed ${inert_text_inertText(left.service)}: ${inert_text_inertText(left.reason)}; the next deploy tries again`),
-        ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inert_text_inertText(pruned.error)}; the next deploy tries again`]),
+            : [`- removed ${pruned.removed.map(inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
+        ...pruned.left.map((left) => `- not removed ${inertText(left.service)}: ${inertText(left.reason)}; the next deploy tries again`),
+        ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inertText(pruned.error)}; the next deploy tries again`]),
     ];
 }
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
 /** The hidden line that identifies the comment of one route. */
-function comment_body_routeMarker(route) {
+function routeMarker(route) {
     return `${MARKER_PREFIX}${route} -->`;
 }
 /**
@@ -68806,7 +68825,7 @@ function utc(date) {
 }
 /** A full SHA as its bare short form, which GitHub links to the commit itself; anything else inert. */
 function shortSha(commit) {
-    return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : inert_text_inertText(commit);
+    return /^[0-9a-f]{40}$/i.test(commit) ? commit.slice(0, 7) : inertText(commit);
 }
 const STATUS_LABEL = {
     running: "✅ running",
@@ -68826,11 +68845,11 @@ function headline(model) {
 }
 function serviceTable(model) {
     const rows = model.services.map((row) => {
-        const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${inert_text_inertText(row.reason)}`;
+        const status = row.reason === undefined ? STATUS_LABEL[row.status] : `${STATUS_LABEL[row.status]}: ${inertText(row.reason)}`;
         return [
-            inert_text_inertText(row.baseService),
-            inert_text_inertText(row.routeService),
-            inert_text_inertText(imageTag(row.image)),
+            inertText(row.baseService),
+            inertText(row.routeService),
+            inertText(imageTag(row.image)),
             status,
             `[console](${row.consoleUrl.replace(/[()\s|]/g, urlComponent)})`,
         ];
@@ -68853,7 +68872,7 @@ function failureSection(model) {
         return [];
     }
     const lines = [model.failure, ...reasons].filter((line) => line !== undefined);
-    return ["", "**Why it failed**", "", ...lines.map((line) => `- ${inert_text_inertText(line)}`)];
+    return ["", "**Why it failed**", "", ...lines.map((line) => `- ${inertText(line)}`)];
 }
 function browserReach(environmentUrl) {
     const domain = cookieDomain(environmentUrl);
@@ -68891,16 +68910,16 @@ function renderRouteComment(model) {
     const facts = [
         // A bare short SHA is linked to the commit by GitHub itself (also on GitHub Enterprise Server).
         `Commit ${shortSha(model.commit)}`,
-        `cluster ${inert_text_inertText(model.cluster)} (${inert_text_inertText(model.region)})`,
+        `cluster ${inertText(model.cluster)} (${inertText(model.region)})`,
         model.expiresAt === undefined ? undefined : `expires ${utc(model.expiresAt)} (UTC, extended on every push)`,
         `updated ${utc(model.updatedAt)}`,
     ].filter((fact) => fact !== undefined);
     return [
-        comment_body_routeMarker(model.route),
+        routeMarker(model.route),
         headline(model),
         "",
         facts.join(" · "),
-        ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inert_text_inertText(model.environmentUrl)}`]),
+        ...(model.environmentUrl === undefined || model.environmentUrl === "" ? [] : ["", `Environment: ${inertText(model.environmentUrl)}`]),
         "",
         ...serviceTable(model),
         ...prunedSection(model),
@@ -68913,13 +68932,13 @@ function renderRouteComment(model) {
 /** What the comment becomes when the route is deleted. */
 const TORN_DOWN_HEADING = /^### 🧹 Route `[^`]*` was torn down$/m;
 /** Whether a route comment already is the torn-down note. */
-function comment_body_isTornDownComment(body) {
+function isTornDownComment(body) {
     return TORN_DOWN_HEADING.test(body);
 }
-function comment_body_renderTornDownComment(model) {
+function renderTornDownComment(model) {
     const removed = model.removed.length === 0 ? "no route services were left" : `removed ${model.removed.map((name) => inertText(name)).join(", ")}`;
     return [
-        comment_body_routeMarker(model.route),
+        routeMarker(model.route),
         `### 🧹 Route ${inlineCode(model.route)} was torn down`,
         "",
         `${model.reason === undefined ? "" : `${model.reason}: `}${removed} · ${utc(model.tornDownAt)} (UTC)`,
@@ -68969,16 +68988,16 @@ function deploySummary(result, settings, now, pruned) {
     const lines = [
         `## Route \`${result.route}\` ${result.failed ? "failed" : "deployed"}`,
         "",
-        `Cluster ${inert_text_inertText(result.cluster)} in ${inert_text_inertText(result.region)}.`,
+        `Cluster ${inertText(result.cluster)} in ${inertText(result.region)}.`,
         "",
         "| route service | image tag | status | time to stable |",
         "|---|---|---|---|",
-        ...result.services.map((service) => `| ${inert_text_inertText(service.routeService)} | ${inert_text_inertText(imageTag(service.image))} | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${service.timeToStableMs === undefined ? "–" : formatDuration(service.timeToStableMs, "seconds-column")} |`),
+        ...result.services.map((service) => `| ${inertText(service.routeService)} | ${inertText(imageTag(service.image))} | ${service.status}${service.change !== undefined ? ` (${service.change})` : ""} | ${service.timeToStableMs === undefined ? "–" : formatDuration(service.timeToStableMs, "seconds-column")} |`),
         "",
     ];
     const failures = result.services.filter((service) => service.reason !== undefined);
     if (failures.length > 0) {
-        lines.push("### Why", "", ...failures.map((service) => `- ${inert_text_inertText(service.routeService)}: ${inert_text_inertText(service.reason)}`), "");
+        lines.push("### Why", "", ...failures.map((service) => `- ${inertText(service.routeService)}: ${inertText(service.reason)}`), "");
     }
     const prunedList = prunedLines(pruned);
     if (prunedList.length > 0)
@@ -74083,7 +74102,7 @@ async function finishRouteDeployment(octokit, options) {
  * Marks the deployments of `environment` inactive (already inactive ones are left as they are): those
  * of `pullRequest`, and those that name no pull request (made before deployments recorded it).
  */
-async function deployments_deactivateRouteDeployments(octokit, options) {
+async function deactivateRouteDeployments(octokit, options) {
     const deployments = await octokit.paginate(octokit.rest.repos.listDeployments, {
         owner: options.owner,
         repo: options.repo,
@@ -74156,11 +74175,11 @@ function isBadCredentials(error) {
  * and ends the step with one line; an error that is not GitHub's answer is a bug and is thrown.
  */
 async function writeOrWarn(logger, what, write) {
-    const outcome = await permission_attemptWrite(logger, what, write);
+    const outcome = await attemptWrite(logger, what, write);
     return outcome.ok ? outcome.value : undefined;
 }
 /** writeOrWarn, telling a failure that a re-run may fix from one it never will. */
-async function permission_attemptWrite(logger, what, write) {
+async function attemptWrite(logger, what, write) {
     try {
         return { ok: true, value: await write() };
     }
@@ -74223,7 +74242,7 @@ function commentAuthor(octokit) {
     return identity;
 }
 /** Our comment carrying `marker`, looking through every page of the pull request's comments. */
-async function sticky_comment_findStickyComment(octokit, target) {
+async function findStickyComment(octokit, target) {
     const author = await commentAuthor(octokit);
     const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
         owner: target.owner,
@@ -74249,16 +74268,16 @@ function withMarker(target) {
     return target.body.includes(target.marker) ? target.body : `${target.marker}\n${target.body}`;
 }
 /** Rewrites `existing` (our comment, as findStickyComment returned it) in place. */
-async function sticky_comment_updateStickyComment(octokit, target, existing) {
+async function updateStickyComment(octokit, target, existing) {
     const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body: withMarker(target) });
     target.logger.info(`Updated the pull request comment: ${data.html_url}`);
     return { id: data.id, action: "updated", url: data.html_url };
 }
 /** Creates our comment for `marker`, or rewrites it in place when it exists. */
 async function upsertStickyComment(octokit, target) {
-    const existing = await sticky_comment_findStickyComment(octokit, target);
+    const existing = await findStickyComment(octokit, target);
     if (existing !== undefined) {
-        return sticky_comment_updateStickyComment(octokit, target, existing);
+        return updateStickyComment(octokit, target, existing);
     }
     const body = withMarker(target);
     const { data } = await octokit.rest.issues.createComment({
@@ -74314,7 +74333,7 @@ async function beginRoute(options) {
                 owner,
                 repo,
                 issueNumber: options.pullRequest,
-                marker: comment_body_routeMarker(route),
+                marker: routeMarker(route),
                 body: renderRouteComment({ ...model, environmentUrl }),
                 logger,
             }));
@@ -74331,15 +74350,19 @@ async function tearDownRoute(options) {
     const { octokit, owner, repo, route, logger } = options;
     const target = { owner, repo, issueNumber: options.pullRequest, marker: routeMarker(route), logger };
     const comment = await attemptWrite(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
+        const body = () => renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason });
         const existing = await findStickyComment(octokit, target);
         if (existing === undefined) {
-            logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
+            if (options.writeMissing === true)
+                await upsertStickyComment(octokit, { ...target, body: body() });
+            else
+                logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
             return;
         }
         // A re-run that found nothing left keeps the note an earlier run wrote, with what that run removed.
         if (options.removed.length === 0 && isTornDownComment(existing.body))
             return;
-        await updateStickyComment(octokit, { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) }, existing);
+        await updateStickyComment(octokit, { ...target, body: body() }, existing);
     });
     const deployments = await attemptWrite(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
         const count = await deactivateRouteDeployments(octokit, {
@@ -75501,7 +75524,71 @@ async function reportDeploy(result, settings, now, pruned) {
     await core/* summary */.z.addRaw(deploySummary(result, summarySettings, now, pruned)).write();
 }
 
+;// CONCATENATED MODULE: ./src/actions/deploy-ephemeral/pull-request-open.ts
+
+
+
+
+/** True when GitHub says the pull request is closed now; a state GitHub would not give is taken as open (with a warning). */
+async function pullRequestClosed(octokit, run, number, logger) {
+    const state = (await readPullRequestStates(octokit, run.event.owner, run.event.repo, [number], 1)).get(number);
+    if (state?.kind === "unknown") {
+        logger.warning(`could not read pull request #${number} (${state.reason}); deploying as if it were still open`);
+    }
+    return state?.kind === "closed";
+}
+/**
+ * Removes this pull request's copies of the route, marks its comment and deployments torn down and
+ * retires the revisions: a reap of the route, as the reap action would run it on the close. Returns
+ * the notice to show.
+ */
+async function tearDownClosedRoute(clients, run, number, region, logger) {
+    const { ecs, octokit } = clients;
+    const { event, settings } = run;
+    const because = `pull request #${number} was closed during the deploy`;
+    const serverUrl = process.env.GITHUB_SERVER_URL ?? "https://github.com";
+    const logUrl = process.env.GITHUB_RUN_ID === undefined ? undefined : `${serverUrl}/${event.repository}/actions/runs/${process.env.GITHUB_RUN_ID}`;
+    const report = await reap({
+        cluster: settings.cluster,
+        repository: { name: event.repository, id: event.repositoryId },
+        owner: event.owner,
+        repo: event.repo,
+        mode: { kind: "route", route: run.route, because, pullRequest: number },
+        includeShadow: false,
+        dryRun: false,
+        // Only this pull request's copies of one route are candidates: as many as the deploy made, at most.
+        maxDeletions: Math.max(settings.services.length, 1),
+        deleteTaskDefinitions: false,
+        maxConcurrency: settings.maxConcurrency,
+        now: new Date(),
+    }, {
+        ecs,
+        tagging: createTaggingClient(region),
+        github: octokit,
+        tearDown: ({ route, pullRequest, removed, reason }) => tearDownRoute({
+            octokit,
+            owner: event.owner,
+            repo: event.repo,
+            pullRequest,
+            route,
+            logUrl,
+            logger,
+            removed,
+            reason,
+            // The deploy writes its comment only when it reports: say "torn down" there instead.
+            writeMissing: settings.pullRequest?.comment === true,
+        }),
+        logger,
+    });
+    if (report.pending.length > 0 || report.failedDeletions > 0 || report.failedFamilies > 0 || report.selection.overMaxDeletions > 0) {
+        throw new Error(`${because}, and its route ${run.route} could not be torn down completely; the reap action (on the close, or a sweep) finishes it`);
+    }
+    const removed = report.deleted.map((decision) => decision.service);
+    return `${because}: route ${run.route} is torn down${removed.length > 0 ? ` (removed ${removed.join(", ")})` : ""}, not reported ready.`;
+}
+
 ;// CONCATENATED MODULE: ./src/actions/deploy-ephemeral/main.ts
+
 
 
 
@@ -75579,12 +75666,28 @@ async function deployEphemeral(logger) {
     if (githubToken !== "")
         core/* setSecret */.Pq(githubToken);
     const pullRequest = event.pullRequest;
-    const octokit = pullRequest !== undefined && (comment || deployment) ? createGitHubClient(githubToken) : undefined;
+    // Also without comment and deployment: the pull request is looked at before and after (issue 14.3).
+    const octokit = pullRequest !== undefined && (comment || deployment || githubToken !== "") ? createGitHubClient(githubToken) : undefined;
     const options = deployOptions(run, logger);
     const read = await readRoute(options);
     const plan = planRoute(options, read, run.startedAt);
+    const closedMeanwhile = async () => octokit !== undefined && pullRequest !== undefined && (await pullRequestClosed(octokit, run, pullRequest.number, logger));
+    // The first look, right before the first mutating call (the comment and deployment, then on-deploy).
+    if (pullRequest !== undefined && (await closedMeanwhile())) {
+        core/* notice */.lm(`Skipped pull request #${pullRequest.number}: it was closed before the deploy created anything; the reap action tears its route down.`);
+        return;
+    }
+    /** The second look, before any outcome is reported: a route torn down under the deploy stays torn down. */
+    const tornDownInstead = async (failure) => {
+        if (octokit === undefined || pullRequest === undefined || !(await closedMeanwhile()))
+            return false;
+        if (failure !== undefined)
+            logger.warning(`the deploy failed while its pull request was being closed: ${(0,errors/* errorMessage */.gJ)(failure).split("\n")[0] ?? ""}`);
+        core/* notice */.lm(await tearDownClosedRoute({ ecs: options.client, octokit }, run, pullRequest.number, read.region, logger));
+        return true;
+    };
     let routeReport;
-    if (octokit !== undefined && pullRequest !== undefined) {
+    if (octokit !== undefined && pullRequest !== undefined && (comment || deployment)) {
         const serverUrl = process.env.GITHUB_SERVER_URL ?? "https://github.com";
         routeReport = await beginRoute({
             octokit,
@@ -75605,6 +75708,8 @@ async function deployEphemeral(logger) {
         ready = await runOnDeploy(run, options, read, plan, logger);
     }
     catch (error) {
+        if (await tornDownInstead(error))
+            return;
         // Nothing was deployed; the hook's exit code and last output lines go in the comment whole.
         const rows = failedRows(run, read.region, plan, "not deployed: on-deploy failed", "skipped");
         await routeReport?.finish(commentModel(run, read.region, rows, (0,errors/* errorMessage */.gJ)(error)), false);
@@ -75615,10 +75720,14 @@ async function deployEphemeral(logger) {
         result = await applyRoute(options, ready, read.region);
     }
     catch (error) {
+        if (await tornDownInstead(error))
+            return;
         const reason = (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed";
         await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), reason), false);
         throw error;
     }
+    if (await tornDownInstead())
+        return;
     const pruned = await runPrune(run, options, result, logger);
     await reportDeploy(result, settings, new Date(), pruned);
     const failure = result.failed ? failureLine(result) : undefined;

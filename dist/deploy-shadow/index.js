@@ -65001,6 +65001,8 @@ const action_io_INPUT = {
     onReap: "on-reap",
     // A pull-request route is its current change set (deploy-ephemeral).
     prune: "prune",
+    // deploy-shadow: deploy a ref other than the default branch.
+    allowAnyBranch: "allow-any-branch",
     // What copies cost (deploy-shadow, deploy-ephemeral, reap).
     priceVcpuHour: "price-vcpu-hour",
     priceGibHour: "price-gib-hour",
@@ -65474,6 +65476,7 @@ function readDeployInputs(inputs, kind) {
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
         onDeploy: inputs.text(action_io_INPUT.onDeploy),
         prune: kind === "ephemeral" && inputs.boolean(action_io_INPUT.prune, true),
+        allowAnyBranch: kind === "shadow" ? inputs.boolean(action_io_INPUT.allowAnyBranch, false) : false,
     };
 }
 function readRouting(inputs, kind) {
@@ -66722,6 +66725,22 @@ function routeFromEvent(event) {
  * default branch's, not the code the step deploys. No event name at all is a local run.
  */
 const BRANCH_EVENTS = new Set(["push", "workflow_dispatch", ""]);
+/**
+ * deploy-shadow copies what the default branch runs: any other ref (a feature branch, a tag, a pull
+ * request's merge ref) would replace the shadow every route falls back to, so it is refused unless
+ * `allow-any-branch` says so. Without the payload's default branch nothing can be compared: refused too.
+ */
+function checkShadowRef(event, allowAnyBranch) {
+    if (allowAnyBranch)
+        return;
+    const branch = event.pullRequest === undefined ? event.branch : undefined;
+    const defaultBranch = event.defaultBranch;
+    if (branch !== undefined && branch === defaultBranch)
+        return;
+    const ref = event.pullRequest !== undefined ? `pull request #${event.pullRequest.number}` : branch === undefined ? "a ref that is no branch" : `'${branch}'`;
+    const base = defaultBranch === undefined ? "the default branch (this event does not name it)" : `the default branch '${defaultBranch}'`;
+    throw new errors/* ConfigurationError */.j1(`deploy-shadow deploys ${base} only, not ${ref}; run it on a push to the default branch, or set allow-any-branch: true to make this ref the shadow copy`, action_io_INPUT.allowAnyBranch);
+}
 /** The `route` input (always `shadow` for deploy-shadow), else `pr-<n>`, else the pushed or dispatched branch. */
 function routeToDeploy(event, settings) {
     if (settings.route !== undefined)
@@ -68733,12 +68752,14 @@ async function reportDeploy(result, settings, now, pruned) {
 
 
 /**
- * deploy-shadow: route `shadow` for each listed service, on push to main. Read, plan, on-deploy, apply; a
+ * deploy-shadow: route `shadow` for each listed service, on push to the default branch (any other ref
+ * only with allow-any-branch). Read, plan, on-deploy, apply; a
  * failed rollout fails the step after the outputs and summary are written.
  */
 async function deployShadow(logger) {
     const event = readWorkflowEvent();
     const settings = readDeployInputs(new Inputs(), "shadow");
+    checkShadowRef(event, settings.allowAnyBranch);
     const run = { kind: "shadow", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
     const options = deployOptions(run, logger);
     const read = await readRoute(options);

@@ -72331,6 +72331,8 @@ const INPUT = {
     onReap: "on-reap",
     // A pull-request route is its current change set (deploy-ephemeral).
     prune: "prune",
+    // deploy-shadow: deploy a ref other than the default branch.
+    allowAnyBranch: "allow-any-branch",
     // What copies cost (deploy-shadow, deploy-ephemeral, reap).
     priceVcpuHour: "price-vcpu-hour",
     priceGibHour: "price-gib-hour",

@@ -65506,6 +65506,8 @@ const INPUT = {
     onReap: "on-reap",
     // A pull-request route is its current change set (deploy-ephemeral).
     prune: "prune",
+    // deploy-shadow: deploy a ref other than the default branch.
+    allowAnyBranch: "allow-any-branch",
     // What copies cost (deploy-shadow, deploy-ephemeral, reap).
     priceVcpuHour: "price-vcpu-hour",
     priceGibHour: "price-gib-hour",
@@ -72095,15 +72097,19 @@ async function tearDownRoute(options) {
     const { octokit, owner, repo, route, logger } = options;
     const target = { owner, repo, issueNumber: options.pullRequest, marker: comment_body_routeMarker(route), logger };
     const comment = await attemptWrite(logger, { doing: `update the comment on pull request #${options.pullRequest}`, ...COMMENT }, async () => {
+        const body = () => renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason });
         const existing = await findStickyComment(octokit, target);
         if (existing === undefined) {
-            logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
+            if (options.writeMissing === true)
+                await sticky_comment_upsertStickyComment(octokit, { ...target, body: body() });
+            else
+                logger.debug(`No route comment on pull request #${options.pullRequest} to update.`);
             return;
         }
         // A re-run that found nothing left keeps the note an earlier run wrote, with what that run removed.
         if (options.removed.length === 0 && isTornDownComment(existing.body))
             return;
-        await updateStickyComment(octokit, { ...target, body: renderTornDownComment({ route, removed: options.removed, tornDownAt: new Date(), reason: options.reason }) }, existing);
+        await updateStickyComment(octokit, { ...target, body: body() }, existing);
     });
     const deployments = await attemptWrite(logger, { doing: `mark the GitHub deployments of environment ${route} inactive`, ...DEPLOYMENT }, async () => {
         const count = await deactivateRouteDeployments(octokit, {
