@@ -14,6 +14,7 @@ export const INPUT = {
   services: "services",
   environment: "environment",
   route: "route",
+  routeTemplate: "route-template",
   // How a request names its route (every action that routes or sends requests).
   header: "header",
   cookie: "cookie",

@@ -5,7 +5,7 @@ import type { Prices } from "../cost/usage.js";
 import type { RoutingOptions } from "../deploy/options.js";
 import type { RouteKind } from "../ecs/tags.js";
 import { checkEntrypoints, checkPriorityOrder, DEFAULT_PRIORITIES, MAX_PRIORITY } from "../routing/labels.js";
-import { SHADOW_ROUTE, validateRoute, type Route } from "../routing/route.js";
+import { DEFAULT_ROUTE_TEMPLATE, parseRouteTemplate, SHADOW_ROUTE, validateRoute, type Route, type RouteTemplate } from "../routing/route.js";
 import { INPUT } from "./action-io.js";
 import { readCluster } from "./cluster-input.js";
 import { Inputs } from "./inputs.js";
@@ -35,6 +35,8 @@ export interface DeployInputs {
   services: ServiceSpec[];
   /** The `route` input (ephemeral), or `shadow`; undefined = from the event. */
   route: Route | undefined;
+  /** Ephemeral only: how a pull request's route is named when `route` is not given. */
+  routeTemplate: RouteTemplate | undefined;
   routing: RoutingOptions;
   desiredCount: number;
   wait: boolean;
@@ -88,6 +90,7 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
     cluster,
     services,
     route,
+    routeTemplate: kind === "ephemeral" ? parseRouteTemplate(inputs.string(INPUT.routeTemplate, DEFAULT_ROUTE_TEMPLATE), INPUT.routeTemplate) : undefined,
     routing,
     desiredCount,
     wait: inputs.boolean(INPUT.wait, true),

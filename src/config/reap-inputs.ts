@@ -1,6 +1,6 @@
 // The one settings reader of the reap action: every input, parsed and checked once.
 import { parseDuration } from "../common/duration.js";
-import { validateRoute, type Route } from "../routing/route.js";
+import { DEFAULT_ROUTE_TEMPLATE, parseRouteTemplate, validateRoute, type Route, type RouteTemplate } from "../routing/route.js";
 import { INPUT } from "./action-io.js";
 import type { Prices } from "../cost/usage.js";
 import { readCluster } from "./cluster-input.js";
@@ -13,6 +13,8 @@ export interface ReapInputs {
   cluster: string;
   /** The `route` input; undefined = from the event. */
   route: Route | undefined;
+  /** How a closed pull request's route was named: the deploy's `route-template`. */
+  routeTemplate: RouteTemplate;
   /** The `sweep` input; undefined = not given (the event decides: see reapMode). */
   sweep: boolean | undefined;
   /** `max-age`: a sweep also reaps copies older than this. */
@@ -39,6 +41,7 @@ export function readReapInputs(inputs: Inputs): ReapInputs {
   return {
     cluster: readCluster(inputs),
     route: route === undefined ? undefined : validateRoute(route, INPUT.route),
+    routeTemplate: parseRouteTemplate(inputs.string(INPUT.routeTemplate, DEFAULT_ROUTE_TEMPLATE), INPUT.routeTemplate),
     sweep,
     maxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, INPUT.maxAge),
     includeShadow: inputs.boolean(INPUT.includeShadow, false),

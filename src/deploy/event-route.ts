@@ -1,9 +1,9 @@
 // Which route a deploy is for, from the event and the settings alone. Pure.
 import { ConfigurationError } from "../common/errors.js";
-import { INPUT } from "../config/action-io.js";
+import { INPUT, type InputName } from "../config/action-io.js";
 import type { DeployInputs } from "../config/deploy-inputs.js";
 import { routeFromEvent, type WorkflowEvent } from "../github/event.js";
-import type { Route } from "../routing/route.js";
+import { pullRequestOfRoute, routeFromTemplate, type Route } from "../routing/route.js";
 
 /**
  * Events whose GITHUB_REF is the branch under test. Others (schedule, issue_comment, workflow_run,
@@ -30,14 +30,44 @@ export function checkShadowRef(event: WorkflowEvent, allowAnyBranch: boolean): v
   );
 }
 
-/** The `route` input (always `shadow` for deploy-shadow), else `pr-<n>`, else the pushed or dispatched branch. */
-export function routeToDeploy(event: WorkflowEvent, settings: Pick<DeployInputs, "route">): Route {
-  if (settings.route !== undefined) return settings.route;
-  if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
+/** The route a deploy takes, and how it was chosen. */
+export interface DeployRoute {
+  route: Route;
+  /**
+   * Other repositories may have copies on it too, on purpose (docs/design.md §4): a `route-template`
+   * with {branch} and no {number}, or a pushed branch (the route is then the branch, as {branch} gives it).
+   */
+  shared: boolean;
+  /** The input a refusal of the route names: `route` or `route-template`. */
+  routeInput: InputName;
+}
+
+/**
+ * The `route` input (always `shadow` for deploy-shadow), else the pull request's route from
+ * `route-template` (`pr-<n>` by default), else the pushed or dispatched branch.
+ */
+export function routeToDeploy(event: WorkflowEvent, settings: Pick<DeployInputs, "route" | "routeTemplate">): DeployRoute {
+  const pullRequest = event.pullRequest;
+  if (settings.route !== undefined) {
+    const owner = pullRequestOfRoute(settings.route);
+    // A copy of pr-5 tagged with pull request 7 would belong to neither: no reap could ever tell whose it is.
+    if (pullRequest !== undefined && owner !== undefined && owner !== pullRequest.number) {
+      throw new ConfigurationError(
+        `${settings.route} is pull request #${owner}'s route; leave route unset (this pull request's route comes from route-template) or choose a name that is not pr-<number>`,
+        INPUT.route,
+      );
+    }
+    return { route: settings.route, shared: false, routeInput: INPUT.route };
+  }
+  if (pullRequest !== undefined && settings.routeTemplate !== undefined) {
+    const values = { number: pullRequest.number, branch: pullRequest.headRef, repository: event.repo };
+    return { route: routeFromTemplate(settings.routeTemplate, values, INPUT.routeTemplate), shared: settings.routeTemplate.shared, routeInput: INPUT.routeTemplate };
+  }
+  if (pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
     throw new ConfigurationError(
       `an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`,
       INPUT.route,
     );
   }
-  return routeFromEvent(event);
+  return { route: routeFromEvent(event), shared: pullRequest === undefined, routeInput: INPUT.route };
 }

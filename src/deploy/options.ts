@@ -1,8 +1,10 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Logger } from "../common/logger.js";
+import type { InputName } from "../config/action-io.js";
 import type { ServiceSpec } from "../config/services.js";
 import type { RouteTagContext } from "../ecs/route-tags.js";
 import type { RouteKind } from "../ecs/tags.js";
+import type { PullRequestState } from "../reap/select.js";
 import type { Fallback, RuleSyntax } from "../routing/labels.js";
 import type { Route } from "../routing/route.js";
 import type { SignalNames } from "../routing/signal.js";
@@ -32,6 +34,13 @@ export interface DeployRouteOptions {
   /** How many services are read, registered, created and updated at once. */
   maxConcurrency: number;
   tags: Omit<RouteTagContext, "route" | "kind">;
+  /** The input that chose the route (`route` or `route-template`), named when the route is refused. Default `route`. */
+  routeInput?: InputName;
+  /**
+   * Ephemeral: what GitHub says of this repository's pull requests that own copies of the route
+   * (pulls.get); without it each is unknown, and a route such a pull request holds is refused.
+   */
+  pullRequestStates?: (numbers: readonly number[]) => Promise<ReadonlyMap<number, PullRequestState>>;
   /** The branch under test, for the `{branch}` placeholder; undefined when the event names none. */
   branch?: string;
   /** Set on every copy's routed container (what on-deploy wrote); each service's own `environment` wins. */
@@ -46,5 +55,5 @@ export interface DeployRouteOptions {
 /** What the pure plan step needs: the options without the client, the logger or the clock. */
 export type PlanOptions = Pick<
   DeployRouteOptions,
-  "cluster" | "route" | "kind" | "services" | "routing" | "desiredCount" | "tags" | "branch" | "environment"
+  "cluster" | "route" | "kind" | "services" | "routing" | "desiredCount" | "tags" | "routeInput" | "branch" | "environment"
 >;

@@ -19,7 +19,8 @@ import {
 } from "../ecs/task-definition.js";
 import { routeLabels } from "../routing/labels.js";
 import type { PlanOptions } from "./options.js";
-import type { BaseRead, RouteRead } from "./read.js";
+import type { PullRequestState } from "../reap/select.js";
+import type { BaseRead, RouteCopy, RouteRead } from "./read.js";
 
 /**
  * What happens to a copy: `create` a new service (none, or an INACTIVE one, has the name),
@@ -69,12 +70,52 @@ const OWNERSHIP_RULES: readonly ((copy: ExistingCopy, options: PlanOptions, spec
     const owner = ownerOf(copy.tags, { name: options.tags.repository, id: options.tags.repositoryId });
     return owner.kind !== "other"
       ? undefined
-      : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
+      : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; give this repository routes of its own with route-template (e.g. {repository}-pr-{number})`;
   },
 ];
 
+/**
+ * The pull requests of this repository, other than the deploying one, that hold copies of the route:
+ * whether each is still open decides whether the route may be taken (claimRoute).
+ */
+export function pullRequestsHoldingRoute(copies: readonly RouteCopy[], pullRequest: number | undefined): number[] {
+  const numbers = copies
+    .filter((copy) => copy.owner.kind === "ours" && copy.pullRequest !== undefined && copy.pullRequest !== pullRequest)
+    .map((copy) => copy.pullRequest as number);
+  return [...new Set(numbers)].sort((a, b) => a - b);
+}
+
+/**
+ * A route has one owner (docs/design.md §4): another repository's live copy on it stops the deploy
+ * unless both share the route on purpose, and so does a copy of this repository that another open
+ * pull request (or one GitHub could not tell about) holds. A closed pull request's copies are taken over.
+ */
+export function claimRoute(options: PlanOptions, copies: readonly RouteCopy[], pullRequests: ReadonlyMap<number, PullRequestState>): void {
+  const input = options.routeInput ?? INPUT.route;
+  const foreign = copies.find((copy) => copy.owner.kind === "other" && !(copy.shared && options.tags.sharedRoute));
+  if (foreign !== undefined) {
+    throw new ConfigurationError(
+      `route ${options.route} already has ${foreign.repository}'s copy ${foreign.serviceName} in cluster '${options.cluster}'; ` +
+        "give this repository routes of its own with route-template (e.g. {repository}-pr-{number}), or share a feature route on purpose with a template that has {branch} and no {number} in every repository",
+      input,
+    );
+  }
+  for (const number of pullRequestsHoldingRoute(copies, options.tags.pullRequest)) {
+    const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
+    if (state.kind === "closed" || state.kind === "not-found") continue;
+    const held = copies.filter((copy) => copy.owner.kind === "ours" && copy.pullRequest === number).map((copy) => copy.serviceName);
+    throw new ConfigurationError(
+      state.kind === "open"
+        ? `route ${options.route} belongs to pull request #${number}, which is open (${held.join(", ")}); choose another route, or close #${number} first`
+        : `route ${options.route} has copies of pull request #${number} (${held.join(", ")}) and GitHub could not say whether it is open (${state.reason}); pass github-token with pull-requests: read, or choose another route`,
+      input,
+    );
+  }
+}
+
 /** Plans route R's copy of every base service; the first mistake found throws. */
 export function planRoute(options: PlanOptions, read: RouteRead, now: Date): RoutePlan {
+  claimRoute(options, read.routeCopies, read.pullRequests);
   return {
     services: read.bases.map((base) => planService(options, base, read.copies.get(routeServiceName(base.spec.service, options.route)), now)),
   };
@@ -90,7 +131,7 @@ function planService(options: PlanOptions, read: BaseRead, found: Service | unde
   if (copy !== undefined) {
     for (const rule of OWNERSHIP_RULES) {
       const refusal = rule(copy, options, spec);
-      if (refusal !== undefined) throw new ConfigurationError(refusal, INPUT.route);
+      if (refusal !== undefined) throw new ConfigurationError(refusal, options.routeInput ?? INPUT.route);
     }
   }
   const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);

@@ -29,3 +29,8 @@ export type ResourceKind = RouteKind | "test";
 
 /** ECS limits on tags per resource. */
 export const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 } as const;
+
+/** The number a pull-request tag holds; undefined when it holds anything but a pull-request number. */
+export function parsePullRequestTag(value: string): number | undefined {
+  return /^[1-9]\d{0,9}$/.test(value) ? Number(value) : undefined;
+}

@@ -15,6 +15,14 @@ export interface RouteServiceRow {
   reason?: string;
 }
 
+/** A live copy on the route, whichever repository and pull request deployed it. */
+export interface RouteCopyRow {
+  routeService: string;
+  /** `owner/repo`, from the copy's tags. */
+  repository: string;
+  pullRequest: number | undefined;
+}
+
 export interface RouteCommentModel {
   route: Route;
   /** `owner/repo` */
@@ -32,6 +40,8 @@ export interface RouteCommentModel {
   cost?: { figures: UsageFigures; prices: Prices };
   /** The route's other copies this deploy pruned, and those it could not. */
   pruned?: PrunedCopies;
+  /** Every copy on the route in the cluster, this deploy's included. */
+  routeCopies?: RouteCopyRow[];
   updatedAt: Date;
 }
 
@@ -161,6 +171,27 @@ function prunedSection(model: RouteCommentModel): string[] {
   return lines.length === 0 ? [] : ["", "**Pruned from the route**", "", ...lines];
 }
 
+/**
+ * Every copy on the route in the cluster, with its repository, when some are not in the services
+ * table (another repository's on a shared route, or this repository's from an earlier deploy).
+ * Repository names and numbers are inert: `owner/repo#5` would otherwise link, and notify, another repository.
+ */
+function routeCopiesSection(model: RouteCommentModel): string[] {
+  const copies = model.routeCopies ?? [];
+  const listed = new Set(model.services.map((row) => row.routeService));
+  if (copies.every((copy) => listed.has(copy.routeService))) return [];
+  return [
+    "",
+    `**Every copy on route ${inlineCode(model.route)} in this cluster**`,
+    "",
+    "| Route service | Repository | Pull request |",
+    "|---|---|---|",
+    ...copies.map((copy) =>
+      `| ${[inertText(copy.routeService), inertText(copy.repository), copy.pullRequest === undefined ? "" : inertText(`#${copy.pullRequest}`)].join(" | ")} |`,
+    ),
+  ];
+}
+
 function failureSection(model: RouteCommentModel): string[] {
   const reasons = model.services
     .filter((row) => row.status === "failed" && row.reason !== undefined)
@@ -223,6 +254,7 @@ export function renderRouteComment(model: RouteCommentModel): string {
     "",
     ...serviceTable(model),
     ...prunedSection(model),
+    ...routeCopiesSection(model),
     ...failureSection(model),
     ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
     ...reachSection(model),

@@ -3,14 +3,14 @@ import { ConfigurationError } from "../common/errors.js";
 import { INPUT } from "../config/action-io.js";
 import type { ReapInputs } from "../config/reap-inputs.js";
 import type { WorkflowEvent } from "../github/event.js";
-import { SHADOW_ROUTE, routeForPullRequest } from "../routing/route.js";
+import { SHADOW_ROUTE, routeFromTemplate } from "../routing/route.js";
 import type { ReapMode } from "./select.js";
 
 /** Events with no route of their own, whose natural job is the sweep. */
 const SWEEP_EVENTS = new Set(["schedule", "workflow_dispatch"]);
 
 /**
- * One route (the `route` input, or the pull request that closed) or a sweep (`sweep: true`, or a
+ * One route (the `route` input, or the route `route-template` gave the pull request that closed) or a sweep (`sweep: true`, or a
  * scheduled or manual run without a route). Shadow only with `include-shadow`.
  */
 export function reapMode(event: WorkflowEvent, settings: ReapInputs): ReapMode {
@@ -43,5 +43,7 @@ function routeMode(event: WorkflowEvent, settings: ReapInputs): Extract<ReapMode
       INPUT.route,
     );
   }
-  return { kind: "route", route: routeForPullRequest(closed.number), because, pullRequest: closed.number };
+  // The route the deploy took: the same template over the same pull request, branch and repository.
+  const route = routeFromTemplate(settings.routeTemplate, { number: closed.number, branch: closed.headRef, repository: event.repo }, INPUT.routeTemplate);
+  return { kind: "route", route, because, pullRequest: closed.number };
 }

@@ -1,7 +1,7 @@
 // Which route services to reap, decided from tags alone (docs/design.md §4: tags are the only source of
 // truth for ownership). Pure: the same cluster, PR states, clock and options give the same answer.
 import { ownerOf, type RepositoryIdentity } from "../ecs/ownership.js";
-import { TAG } from "../ecs/tags.js";
+import { parsePullRequestTag, TAG } from "../ecs/tags.js";
 import { SHADOW_ROUTE, isValidRoute, pullRequestOfRoute, type Route } from "../routing/route.js";
 
 /** One service as discovered in the cluster, with its tags as a map. */
@@ -216,8 +216,8 @@ export function copyDates(tags: Readonly<Record<string, string>>, route: Route):
   const pullRequestTag = tags[TAG.pullRequest];
   let pullRequest: number | undefined;
   if (pullRequestTag !== undefined) {
-    if (!/^[1-9]\d{0,9}$/.test(pullRequestTag)) return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
-    pullRequest = Number(pullRequestTag);
+    pullRequest = parsePullRequestTag(pullRequestTag);
+    if (pullRequest === undefined) return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
   }
   const fromRoute = pullRequestOfRoute(route);
   if (fromRoute !== undefined) {

@@ -147,6 +147,19 @@ describe("the ECS console link", () => {
 });
 
 describe("comment helpers", () => {
+  it("lists every copy on the route with its repository when some are not this deploy's, each inert", () => {
+    const copies = [
+      { routeService: "orders--pr-123", repository: "octo-org/shop", pullRequest: 123 },
+      { routeService: "payments--pr-123", repository: "octo-org/payments", pullRequest: 9 },
+    ];
+    const shared = renderRouteComment(model({ routeCopies: copies }));
+    assert.match(shared, /\*\*Every copy on route `pr-123` in this cluster\*\*/);
+    assert.deepEqual(codeTexts(renderGfm(tableRow(shared, "<code>payments--pr-123</code>").join(" "))), ["payments--pr-123", "octo-org/payments", "#9"]);
+    assert.equal((renderGfm(shared).match(/<a /g) ?? []).length, 1, "octo-org/payments#9 links nowhere");
+    // Only this deploy's copies: the services table already is the whole route.
+    assert.doesNotMatch(renderRouteComment(model({ routeCopies: copies.slice(0, 1) })), /Every copy on route/);
+  });
+
   it("takes the tag after the last ':' or '@', never a registry port", () => {
     assert.equal(imageTag("nginx:1.27"), "1.27");
     assert.equal(imageTag("registry.example.com:5000/team/app"), "latest");
@@ -191,6 +204,8 @@ describe("outside text in the comment", () => {
       environmentUrl: text,
       failure: text,
       services: [{ ...(base.services[0] as RouteServiceRow), baseService: text, image: `registry.example.com/orders:${text}`, status: "failed", reason: text }],
+      // Another repository's copy on a shared route: its name and service come from its tags.
+      routeCopies: [{ routeService: `payments--${text}`, repository: text, pullRequest: 5 }],
     };
   }
 

@@ -5,6 +5,7 @@ import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
 import type { DeployInputs } from "../../config/deploy-inputs.js";
 import type { DeployRouteResult } from "../../deploy/apply.js";
+import type { DeployRoute } from "../../deploy/event-route.js";
 import type { DeployRouteOptions } from "../../deploy/options.js";
 import { planRoute, type RoutePlan } from "../../deploy/plan.js";
 import type { RouteRead } from "../../deploy/read.js";
@@ -16,14 +17,12 @@ import { createTaggingClient } from "../../ecs/tagged-revisions.js";
 import type { RouteKind } from "../../ecs/tags.js";
 import type { WorkflowEvent } from "../../github/event.js";
 import { pruneRoute, type PruneReport } from "../../reap/prune.js";
-import type { Route } from "../../routing/route.js";
 import { writeOutputs } from "./action.js";
 
 /** One deploy step: its settings, the event and route it is for, and when it started. */
-export interface DeployRun {
+export interface DeployRun extends DeployRoute {
   kind: RouteKind;
   event: WorkflowEvent;
-  route: Route;
   settings: DeployInputs;
   /** created-at and expires-at are counted from it. */
   startedAt: Date;
@@ -47,11 +46,12 @@ export function deployOptions(run: DeployRun, logger: Logger): DeployRouteOption
     wait: settings.wait,
     timeoutMs: settings.timeoutMs,
     maxConcurrency: settings.maxConcurrency,
+    routeInput: run.routeInput,
     tags: {
       repository: event.repository,
       repositoryId: event.repositoryId,
       cluster: clusterName(settings.cluster),
-      sharedRoute: false,
+      sharedRoute: run.shared,
       commit: event.sha,
       pullRequest: pullRequestNumber(run),
       expiresAt: expiresAt(run),

@@ -5,13 +5,15 @@ import { readDeployInputs, readPullRequestFilter } from "../../config/deploy-inp
 import { Inputs } from "../../config/inputs.js";
 import { applyRoute, type DeployRouteResult } from "../../deploy/apply.js";
 import { routeToDeploy } from "../../deploy/event-route.js";
+import type { DeployRouteOptions } from "../../deploy/options.js";
 import { planRoute, type RoutePlan } from "../../deploy/plan.js";
-import { readRoute } from "../../deploy/read.js";
+import { readRoute, type RouteRead } from "../../deploy/read.js";
 import { failureLine, routeUsage } from "../../deploy/report.js";
 import { createGitHubClient } from "../../github/client.js";
-import { ecsConsoleUrl, type RouteCommentModel, type RouteServiceRow } from "../../github/comment-body.js";
+import { ecsConsoleUrl, type RouteCommentModel, type RouteCopyRow, type RouteServiceRow } from "../../github/comment-body.js";
 import { readWorkflowEvent } from "../../github/event.js";
 import { pullRequestSkip } from "../../github/guard.js";
+import { readPullRequestStates } from "../../reap/discover.js";
 import { beginRoute, type RouteReport } from "../../github/pull-request-experience.js";
 import type { PruneReport } from "../../reap/prune.js";
 import { deployOptions, expiresAt, reportDeploy, runOnDeploy, runPrune, type DeployRun } from "../common/deploy.js";
@@ -23,6 +25,7 @@ function commentModel(
   run: DeployRun,
   region: string,
   rows: RouteServiceRow[],
+  routeCopies: RouteCopyRow[],
   failure: string | undefined,
   result?: DeployRouteResult,
   pruned?: PruneReport,
@@ -36,6 +39,7 @@ function commentModel(
     cluster: run.settings.cluster,
     region,
     services: rows,
+    routeCopies,
     signal: run.settings.routing.signal,
     ...(expires !== undefined ? { expiresAt: expires } : {}),
     ...(failure !== undefined ? { failure } : {}),
@@ -54,6 +58,23 @@ function resultRows(result: DeployRouteResult): RouteServiceRow[] {
     consoleUrl: ecsConsoleUrl(result.region, result.cluster, service.routeService),
     ...(service.reason !== undefined ? { reason: service.reason } : {}),
   }));
+}
+
+/** Every copy on the route in the cluster: this deploy's, then the others read before it (another repository's on a shared route). */
+function routeCopyRows(run: DeployRun, read: RouteRead, plan: RoutePlan): RouteCopyRow[] {
+  const making = new Set(plan.services.map((service) => service.routeService));
+  return [
+    ...plan.services.map((service) => ({ routeService: service.routeService, repository: run.event.repository, pullRequest: run.event.pullRequest?.number })),
+    ...read.routeCopies
+      .filter((copy) => !making.has(copy.serviceName))
+      .map((copy) => ({ routeService: copy.serviceName, repository: copy.repository, pullRequest: copy.pullRequest })),
+  ];
+}
+
+/** The copies on the route once the prune removed what it did. */
+function stillOnRoute(copies: RouteCopyRow[], pruned: PruneReport | undefined): RouteCopyRow[] {
+  const removed = new Set(pruned?.removed ?? []);
+  return copies.filter((copy) => !removed.has(copy.routeService));
 }
 
 /** Every planned copy with `status` and `reason`: the comment after on-deploy or an apply that threw. */
@@ -86,14 +107,19 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
     return;
   }
   const settings = readDeployInputs(inputs, "ephemeral");
-  const run: DeployRun = { kind: "ephemeral", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
+  const run: DeployRun = { kind: "ephemeral", event, ...routeToDeploy(event, settings), settings, startedAt: new Date() };
   const { comment, deployment, environmentUrl, githubToken } = settings.pullRequest;
   if (githubToken !== "") core.setSecret(githubToken);
   const pullRequest = event.pullRequest;
+  const github = githubToken === "" ? undefined : createGitHubClient(githubToken);
   // Also without comment and deployment: the pull request is looked at before and after (issue 14.3).
-  const octokit = pullRequest !== undefined && (comment || deployment || githubToken !== "") ? createGitHubClient(githubToken) : undefined;
+  const octokit = pullRequest !== undefined && (comment || deployment || github !== undefined) ? (github ?? createGitHubClient(githubToken)) : undefined;
 
-  const options = deployOptions(run, logger);
+  const options: DeployRouteOptions = {
+    ...deployOptions(run, logger),
+    // Whether the pull requests holding copies of the route are still open decides whether it may be taken.
+    ...(github !== undefined ? { pullRequestStates: (numbers: readonly number[]) => readPullRequestStates(github, event.owner, event.repo, numbers, settings.maxConcurrency) } : {}),
+  };
   const read = await readRoute(options);
   const plan = planRoute(options, read, run.startedAt);
   const closedMeanwhile = async (): Promise<boolean> =>
@@ -110,6 +136,7 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
     core.notice(await tearDownClosedRoute({ ecs: options.client, octokit }, run, pullRequest.number, read.region, logger));
     return true;
   };
+  const copiesOnRoute = routeCopyRows(run, read, plan);
   let routeReport: RouteReport | undefined;
   if (octokit !== undefined && pullRequest !== undefined && (comment || deployment)) {
     const serverUrl = process.env.GITHUB_SERVER_URL ?? "https://github.com";
@@ -135,7 +162,7 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
     if (await tornDownInstead(error)) return;
     // Nothing was deployed; the hook's exit code and last output lines go in the comment whole.
     const rows = failedRows(run, read.region, plan, "not deployed: on-deploy failed", "skipped");
-    await routeReport?.finish(commentModel(run, read.region, rows, errorMessage(error)), false);
+    await routeReport?.finish(commentModel(run, read.region, rows, copiesOnRoute, errorMessage(error)), false);
     throw error;
   }
   let result: DeployRouteResult;
@@ -144,14 +171,14 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
   } catch (error) {
     if (await tornDownInstead(error)) return;
     const reason = errorMessage(error).split("\n")[0] ?? "failed";
-    await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), reason), false);
+    await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), copiesOnRoute, reason), false);
     throw error;
   }
   if (await tornDownInstead()) return;
   const pruned = await runPrune(run, options, result, logger);
   await reportDeploy(result, settings, new Date(), pruned);
   const failure = result.failed ? failureLine(result) : undefined;
-  const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure, result, pruned), !result.failed);
+  const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), stillOnRoute(copiesOnRoute, pruned), failure, result, pruned), !result.failed);
   if (finished?.commentUrl !== undefined) core.info(`Pull request comment: ${finished.commentUrl}`);
   if (failure !== undefined) throw new Error(failure);
 }

@@ -18,7 +18,7 @@ export async function deployShadow(logger: Logger): Promise<void> {
   const event = readWorkflowEvent();
   const settings = readDeployInputs(new Inputs(), "shadow");
   checkShadowRef(event, settings.allowAnyBranch);
-  const run: DeployRun = { kind: "shadow", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
+  const run: DeployRun = { kind: "shadow", event, ...routeToDeploy(event, settings), settings, startedAt: new Date() };
   const options = deployOptions(run, logger);
   const read = await readRoute(options);
   const plan = await runOnDeploy(run, options, read, planRoute(options, read, run.startedAt), logger);
