@@ -70,7 +70,7 @@ const OWNERSHIP_RULES: readonly ((copy: ExistingCopy, options: PlanOptions, spec
     const owner = ownerOf(copy.tags, { name: options.tags.repository, id: options.tags.repositoryId });
     return owner.kind !== "other"
       ? undefined
-      : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; give this repository routes of its own with route-template (e.g. {repository}-pr-{number})`;
+      : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s, and a route has one copy of a service; give this repository routes of its own with route-template (e.g. {repository}-pr-{number})`;
   },
 ];
 

@@ -26,14 +26,14 @@ before(async () => {
   seedBaseService(emulator, "catalog");
   // Someone's own service that happens to have a route copy's name, without the managed-by tag.
   seedBaseService(emulator, "catalog--pr-7");
-  // Another repository's pull request #7 copy of payments, in the same shared cluster.
+  // Another repository's pull request #8 copy of payments, in the same shared cluster.
   emulator.seedService({
-    taskDefinition: { family: "payments--pr-7", containerDefinitions: [{ name: "app", image: "registry.example.com/payments:other", essential: true, memory: 128 }] },
-    service: { serviceName: "payments--pr-7", desiredCount: 1 },
+    taskDefinition: { family: "payments--pr-8", containerDefinitions: [{ name: "app", image: "registry.example.com/payments:other", essential: true, memory: 128 }] },
+    service: { serviceName: "payments--pr-8", desiredCount: 1 },
     tags: [
       { key: TAG.managedBy, value: MANAGED_BY },
       { key: TAG.repository, value: "Codertocat/Other" },
-      { key: TAG.route, value: "pr-7" },
+      { key: TAG.route, value: "pr-8" },
     ],
     stable: true,
   });
@@ -53,7 +53,7 @@ const noCredentials = {
   AWS_EC2_METADATA_DISABLED: "true",
 };
 
-const cases: { name: string; inputs: Record<string, string>; env?: Record<string, string | undefined>; event?: string; error: RegExp }[] = [
+const cases: { name: string; inputs: Record<string, string>; env?: Record<string, string | undefined>; event?: string | Record<string, unknown>; error: RegExp }[] = [
   { name: "a ttl too long for a date", inputs: { service: "orders", ttl: "99999999999999999999d" }, error: /^Input 'ttl': '99999999999999999999d' is longer than 365d; give at most 365d/ },
   { name: "a timeout in hexadecimal", inputs: { service: "orders", "timeout-minutes": "0x10" }, error: /^Input 'timeout-minutes': '0x10' must be a number written in decimal digits/ },
   { name: "a route with '--'", inputs: { service: "orders", route: "b--c" }, error: /^Input 'route': 'b--c' contains '--', which separates the base service from the route/ },
@@ -85,13 +85,14 @@ const cases: { name: string; inputs: Record<string, string>; env?: Record<string
   {
     name: "a route service name taken by a service this action did not make",
     inputs: { service: "catalog" },
-    error: /^Input 'route': service 'catalog--pr-7' already exists in cluster 'default' without the tag dynamic-routing:managed-by=ecs-dynamic-routing/,
+    error: /^Input 'route-template': service 'catalog--pr-7' already exists in cluster 'default' without the tag dynamic-routing:managed-by=ecs-dynamic-routing/,
   },
   { name: "an unknown cluster", inputs: { service: "orders", cluster: "staging" }, error: /^Input 'cluster': cluster 'staging' does not exist/ },
   {
-    name: "a route copy of the same name made for another repository",
-    inputs: { service: "payments" },
-    error: /^Input 'route': service 'payments--pr-7' is Codertocat\/Other's copy of 'payments' for route pr-7, not Codertocat\/Hello-World's/,
+    name: "a route with another repository's copy on it (pull request 8 of both)",
+    inputs: { service: "orders" },
+    event: pullRequestEvent("opened", { number: 8 }),
+    error: /^Input 'route-template': route pr-8 already has Codertocat\/Other's copy payments--pr-8 in cluster 'default'; give this repository routes of its own with route-template/,
   },
   { name: "no AWS region", inputs: { service: "orders" }, env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, HOME: noCredentials.HOME }, error: /no AWS region is set .*aws-actions\/configure-aws-credentials/ },
   { name: "an empty github-token", inputs: { service: "orders", "github-token": "" }, error: /^Input 'github-token': is empty/ },

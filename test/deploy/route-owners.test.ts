@@ -146,6 +146,20 @@ describe("repositories sharing one cluster", () => {
     assert.notEqual(await status("payments--feature-checkout-v2"), "ACTIVE");
   });
 
+  it("two repositories sharing a route still cannot both copy the same base service onto it", async () => {
+    const inputs = { "route-template": "feature-{branch}" };
+    assertSucceeded(await deploy({ repository: A, number: 3, service: "orders", branch: "checkout-v2", inputs }));
+    ecsEmulator.resetCalls();
+
+    const run = await deploy({ repository: B, number: 12, service: "orders", branch: "checkout-v2", inputs });
+
+    assert.match(
+      refusal(run),
+      /^Input 'route-template': service 'orders--feature-checkout-v2' is Codertocat\/Hello-World's copy of 'orders' for route feature-checkout-v2, not Codertocat\/Storefront's, and a route has one copy of a service/,
+    );
+    assert.deepEqual(mutatingCalls(ecsEmulator), []);
+  });
+
   it("a shared route is refused to a repository whose template is not shared", async () => {
     const branch = "checkout-v2";
     assertSucceeded(await deploy({ repository: A, number: 3, service: "orders", branch, inputs: { "route-template": "{branch}" } }));
