@@ -71,7 +71,7 @@ function baseRead(serviceSpec: ServiceSpec, family = serviceSpec.service): BaseR
 }
 
 function read(plan: PlanOptions, copies: Service[] = []): RouteRead {
-  return { region: "eu-west-1", bases: plan.services.map((serviceSpec) => baseRead(serviceSpec)), copies: new Map(copies.map((copy) => [copy.serviceName ?? "", copy])) };
+  return { region: "eu-west-1", bases: plan.services.map((serviceSpec) => baseRead(serviceSpec)), copies: new Map(copies.map((copy) => [copy.serviceName ?? "", copy])), routeCopies: [], pullRequests: new Map() };
 }
 
 /** A copy as ECS describes it, tagged as this repository's deploy tags it. */
@@ -162,7 +162,7 @@ describe("planRoute: ownership (docs/design.md §4)", () => {
       () => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "octo-org/other", [TAG.repositoryId]: "999" }))]),
       refuses(
         "route",
-        "service 'orders--pr-7' is octo-org/other's copy of 'orders' for route pr-7, not octo-org/shop's; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)",
+        "service 'orders--pr-7' is octo-org/other's copy of 'orders' for route pr-7, not octo-org/shop's, and a route has one copy of a service; give this repository routes of its own with route-template (e.g. {repository}-pr-{number})",
       ),
     );
     // The id decides where both have one: a repository re-created under the same name is another one.
