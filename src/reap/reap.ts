@@ -61,8 +61,8 @@ export interface ReapDependencies {
   github: PullRequestsApi | undefined;
   tearDown: TearDown | undefined;
   /**
-   * Runs once per removed route, after its PR side is torn down and before its revisions are retired
-   * (the on-reap hook). Throwing keeps the route pending: its revisions stay ACTIVE and the next reap
+   * Runs once per removed route (not a prune's: the route lives on), after its PR side is torn down and
+   * before its revisions are retired (the on-reap hook). Throwing keeps the route pending: its revisions stay ACTIVE and the next reap
    * or sweep finds the route again and calls this again.
    */
   onRouteRemoved?: (route: RemovedRoute) => Promise<void>;
@@ -131,7 +131,7 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
   const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
   const revisionSelection = selectRevisions(revisions, remaining, states, options);
 
-  const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
+  const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
   const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
   const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
   // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
@@ -202,15 +202,17 @@ async function tearDownRoutes(
   const mode = plan.mode;
   if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
     const number = mode.pullRequest ?? pullRequestOfRoute(mode.route);
-    if (number !== undefined) routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because, partial: false });
+    if (number !== undefined) routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
   }
   if (mode.kind === "route" && mode.pullRequest !== undefined) {
     for (const route of routes) route.pullRequest ??= mode.pullRequest;
   }
   const tornDown: string[] = [];
   const pending: { route: RouteTearDown; why: string }[] = [];
-  // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
+  // A pruned route lives on: its pull request's comment and deployment are the deploy's to write, and
+  // its data is still in use, so no on-reap (docs/design.md §8).
   const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
+  const onRouteRemoved = mode.kind === "prune" ? undefined : dependencies.onRouteRemoved;
   if (plan.dryRun) {
     for (const route of routes) {
       if (route.pullRequest !== undefined && mode.kind !== "prune") {
@@ -234,9 +236,9 @@ async function tearDownRoutes(
       }
       tornDown.push(route.route);
     }
-    if (dependencies.onRouteRemoved !== undefined) {
+    if (onRouteRemoved !== undefined) {
       try {
-        await dependencies.onRouteRemoved(route);
+        await onRouteRemoved(route);
       } catch (error) {
         logger.error(`route ${route.route}: ${errorMessage(error)}; its task definitions are kept so that a re-run retries`);
         pending.push({ route, why: errorMessage(error).split("\n")[0] ?? "failed" });

@@ -307,7 +307,7 @@ export function routesTornDown(
   const routes = new Map<string, RouteTearDown>();
   const add = (route: Route | undefined, pullRequest: number | undefined, service: string, reason: string): void => {
     if (route === undefined || keptKeys.has(key(route, pullRequest))) return;
-    const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason, partial: false };
+    const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason };
     if (!entry.removed.includes(service)) entry.removed.push(service);
     routes.set(key(route, pullRequest), entry);
   };
@@ -335,6 +335,4 @@ export interface RouteTearDown {
   /** The copies (service names) removed, now or by an earlier run that stopped half-way. */
   removed: string[];
   reason: string;
-  /** A deploy's prune: the route lives on with its other copies. */
-  partial: boolean;
 }

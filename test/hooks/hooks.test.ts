@@ -169,7 +169,7 @@ describe("onReapHook", () => {
   const scratch = mkdtempSync(join(tmpdir(), "on-reap-test-"));
   const context = { signal: DEFAULT_SIGNAL_NAMES, repository: "Codertocat/Hello-World", cluster: "dev" };
   const options = { cwd: scratch, jobEnvironment: { PATH: process.env.PATH }, tempDir: scratch, logger: new MemoryLogger() };
-  const removed = (route: string, pullRequest: number | undefined, services: string[]) => ({ route, pullRequest, removed: services, reason: "test", partial: false });
+  const removed = (route: string, pullRequest: number | undefined, services: string[]) => ({ route, pullRequest, removed: services, reason: "test" });
 
   it("runs once per removed route with the base services of the removed copies", async () => {
     const seen = join(scratch, "seen");

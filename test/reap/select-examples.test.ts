@@ -244,7 +244,7 @@ describe("task-definition revisions to retire (selectRevisions)", () => {
     const inactive = { ...active, service: "api--pr-6" };
     const elsewhere = { ...active, route: "pr-7", pullRequest: 7, service: "api--pr-7" };
     assert.deepEqual(routesTornDown([], [], [active], [inactive, elsewhere]), [
-      { route: "pr-6", pullRequest: 6, removed: ["api--pr-6", "web--pr-6"], reason: "pull request #6 closed", partial: false },
+      { route: "pr-6", pullRequest: 6, removed: ["api--pr-6", "web--pr-6"], reason: "pull request #6 closed" },
     ]);
   });
 

@@ -316,7 +316,7 @@ describe("selectServices (examples)", () => {
     });
     assert.deepEqual(selection.delete.map((decision) => decision.service), ["orders--pr-1"]);
     assert.equal(selection.otherRoutes, 1);
-    assert.deepEqual(routesTornDown(selection.delete, selection.keep, []), [{ route: "pr-1", pullRequest: 1, removed: ["orders--pr-1"], reason: "pull request #1 closed", partial: false }]);
+    assert.deepEqual(routesTornDown(selection.delete, selection.keep, []), [{ route: "pr-1", pullRequest: 1, removed: ["orders--pr-1"], reason: "pull request #1 closed" }]);
   });
 
   it("a sweep keeps an open, fresh PR copy and names why", () => {
