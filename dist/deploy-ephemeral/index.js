@@ -66559,6 +66559,7 @@ const action_io_INPUT = {
     services: "services",
     environment: "environment",
     route: "route",
+    routeTemplate: "route-template",
     // How a request names its route (every action that routes or sends requests).
     header: "header",
     cookie: "cookie",
@@ -66966,6 +66967,10 @@ const TAG = {
 const MANAGED_BY = "ecs-dynamic-routing";
 /** ECS limits on tags per resource. */
 const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
+/** The number a pull-request tag holds; undefined when it holds anything but a pull-request number. */
+function parsePullRequestTag(value) {
+    return /^[1-9]\d{0,9}$/.test(value) ? Number(value) : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/config/tags-input.ts
 
@@ -67045,6 +67050,7 @@ function readDeployInputs(inputs, kind) {
         cluster,
         services,
         route,
+        routeTemplate: kind === "ephemeral" ? (0,routing_route/* parseRouteTemplate */.bg)(inputs.string(action_io_INPUT.routeTemplate, routing_route/* DEFAULT_ROUTE_TEMPLATE */.B9), action_io_INPUT.routeTemplate) : undefined,
         routing,
         desiredCount,
         wait: inputs.boolean(action_io_INPUT.wait, true),
@@ -68200,6 +68206,7 @@ var github_event = __nccwpck_require__(5015);
 
 
 
+
 /**
  * Events whose GITHUB_REF is the branch under test. Others (schedule, issue_comment, workflow_run,
  * repository_dispatch) carry the default branch there, so a route taken from it would be the
@@ -68222,14 +68229,28 @@ function checkShadowRef(event, allowAnyBranch) {
     const base = defaultBranch === undefined ? "the default branch (this event does not name it)" : `the default branch '${defaultBranch}'`;
     throw new ConfigurationError(`deploy-shadow deploys ${base} only, not ${ref}; run it on a push to the default branch, or set allow-any-branch: true to make this ref the shadow copy`, INPUT.allowAnyBranch);
 }
-/** The `route` input (always `shadow` for deploy-shadow), else `pr-<n>`, else the pushed or dispatched branch. */
+/**
+ * The `route` input (always `shadow` for deploy-shadow), else the pull request's route from
+ * `route-template` (`pr-<n>` by default), else the pushed or dispatched branch.
+ */
 function routeToDeploy(event, settings) {
-    if (settings.route !== undefined)
-        return settings.route;
-    if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
+    const pullRequest = event.pullRequest;
+    if (settings.route !== undefined) {
+        const owner = (0,routing_route/* pullRequestOfRoute */.HY)(settings.route);
+        // A copy of pr-5 tagged with pull request 7 would belong to neither: no reap could ever tell whose it is.
+        if (pullRequest !== undefined && owner !== undefined && owner !== pullRequest.number) {
+            throw new errors/* ConfigurationError */.j1(`${settings.route} is pull request #${owner}'s route; leave route unset (this pull request's route comes from route-template) or choose a name that is not pr-<number>`, action_io_INPUT.route);
+        }
+        return { route: settings.route, shared: false, routeInput: action_io_INPUT.route };
+    }
+    if (pullRequest !== undefined && settings.routeTemplate !== undefined) {
+        const values = { number: pullRequest.number, branch: pullRequest.headRef, repository: event.repo };
+        return { route: (0,routing_route/* routeFromTemplate */.wL)(settings.routeTemplate, values, action_io_INPUT.routeTemplate), shared: settings.routeTemplate.shared, routeInput: action_io_INPUT.routeTemplate };
+    }
+    if (pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
         throw new errors/* ConfigurationError */.j1(`an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`, action_io_INPUT.route);
     }
-    return (0,github_event/* routeFromEvent */.Eo)(event);
+    return { route: (0,github_event/* routeFromEvent */.Eo)(event), shared: pullRequest === undefined, routeInput: action_io_INPUT.route };
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/ownership.ts
@@ -68434,11 +68455,44 @@ const OWNERSHIP_RULES = [
         const owner = ownerOf(copy.tags, { name: options.tags.repository, id: options.tags.repositoryId });
         return owner.kind !== "other"
             ? undefined
-            : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
+            : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s, and a route has one copy of a service; give this repository routes of its own with route-template (e.g. {repository}-pr-{number})`;
     },
 ];
+/**
+ * The pull requests of this repository, other than the deploying one, that hold copies of the route:
+ * whether each is still open decides whether the route may be taken (claimRoute).
+ */
+function pullRequestsHoldingRoute(copies, pullRequest) {
+    const numbers = copies
+        .filter((copy) => copy.owner.kind === "ours" && copy.pullRequest !== undefined && copy.pullRequest !== pullRequest)
+        .map((copy) => copy.pullRequest);
+    return [...new Set(numbers)].sort((a, b) => a - b);
+}
+/**
+ * A route has one owner (docs/design.md §4): another repository's live copy on it stops the deploy
+ * unless both share the route on purpose, and so does a copy of this repository that another open
+ * pull request (or one GitHub could not tell about) holds. A closed pull request's copies are taken over.
+ */
+function claimRoute(options, copies, pullRequests) {
+    const input = options.routeInput ?? action_io_INPUT.route;
+    const foreign = copies.find((copy) => copy.owner.kind === "other" && !(copy.shared && options.tags.sharedRoute));
+    if (foreign !== undefined) {
+        throw new errors/* ConfigurationError */.j1(`route ${options.route} already has ${foreign.repository}'s copy ${foreign.serviceName} in cluster '${options.cluster}'; ` +
+            "give this repository routes of its own with route-template (e.g. {repository}-pr-{number}), or share a feature route on purpose with a template that has {branch} and no {number} in every repository", input);
+    }
+    for (const number of pullRequestsHoldingRoute(copies, options.tags.pullRequest)) {
+        const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
+        if (state.kind === "closed" || state.kind === "not-found")
+            continue;
+        const held = copies.filter((copy) => copy.owner.kind === "ours" && copy.pullRequest === number).map((copy) => copy.serviceName);
+        throw new errors/* ConfigurationError */.j1(state.kind === "open"
+            ? `route ${options.route} belongs to pull request #${number}, which is open (${held.join(", ")}); choose another route, or close #${number} first`
+            : `route ${options.route} has copies of pull request #${number} (${held.join(", ")}) and GitHub could not say whether it is open (${state.reason}); pass github-token with pull-requests: read, or choose another route`, input);
+    }
+}
 /** Plans route R's copy of every base service; the first mistake found throws. */
 function planRoute(options, read, now) {
+    claimRoute(options, read.routeCopies, read.pullRequests);
     return {
         services: read.bases.map((base) => planService(options, base, read.copies.get(routeServiceName(base.spec.service, options.route)), now)),
     };
@@ -68454,7 +68508,7 @@ function planService(options, read, found, now) {
         for (const rule of OWNERSHIP_RULES) {
             const refusal = rule(copy, options, spec);
             if (refusal !== undefined)
-                throw new errors/* ConfigurationError */.j1(refusal, action_io_INPUT.route);
+                throw new errors/* ConfigurationError */.j1(refusal, options.routeInput ?? action_io_INPUT.route);
         }
     }
     const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
@@ -68543,6 +68597,10 @@ function labelsFor(options, spec, baseLabels, port) {
 
 
 
+
+
+
+
 /**
  * Resolves region and credentials, then reads the base services (which must exist and be ACTIVE),
  * their task definitions and the route's existing copies.
@@ -68552,7 +68610,54 @@ async function readRoute(options) {
     const bases = await readBases(options);
     const copyNames = options.services.map((spec) => routeServiceName(spec.service, options.route));
     const copies = await describeServices(options.client, options.cluster, copyNames, { includeTags: true });
-    return { region, bases, copies };
+    if (options.kind !== "ephemeral")
+        return { region, bases, copies, routeCopies: [], pullRequests: new Map() };
+    const repository = { name: options.tags.repository, id: options.tags.repositoryId };
+    const routeCopies = await findRouteCopies(options.client, options.cluster, options.route, repository);
+    const numbers = pullRequestsHoldingRoute(routeCopies, options.tags.pullRequest);
+    const pullRequests = numbers.length === 0
+        ? new Map()
+        : options.pullRequestStates !== undefined
+            ? await options.pullRequestStates(numbers)
+            : new Map(numbers.map((number) => [number, { kind: "unknown", reason: "no github-token to ask" }]));
+    return { region, bases, copies, routeCopies, pullRequests };
+}
+/**
+ * The ACTIVE copies of `route` in `cluster` that this action made, whoever deployed them (managed-by
+ * and route tags): ListServices (every page) names them, and only the names ending with `--<route>`
+ * are described, so the cost is one call per 100 services plus one per 10 copies.
+ */
+async function findRouteCopies(client, cluster, route, repository) {
+    const names = [];
+    try {
+        for await (const page of (0,dist_cjs/* paginateListServices */.wjm)({ client, pageSize: 100 }, { cluster, maxResults: 100 })) {
+            for (const arn of page.serviceArns ?? []) {
+                const name = arn.slice(arn.lastIndexOf("/") + 1);
+                if (name.endsWith(`--${route}`))
+                    names.push(name);
+            }
+        }
+    }
+    catch (error) {
+        throw asClusterInputError(error, cluster);
+    }
+    const described = await describeServices(client, cluster, names, { includeTags: true });
+    const found = [];
+    for (const service of described.values()) {
+        const tags = fromEcsTags(service.tags);
+        const owner = ownerOf(tags, repository);
+        if (service.status !== "ACTIVE" || owner.kind === "unmanaged" || tags[TAG.route] !== route)
+            continue;
+        found.push({
+            serviceName: service.serviceName ?? "",
+            baseService: tags[TAG.baseService] ?? "",
+            repository: tags[TAG.repository] ?? "",
+            owner,
+            pullRequest: parsePullRequestTag(tags[TAG.pullRequest] ?? ""),
+            shared: tags[TAG.sharedRoute] === "true",
+        });
+    }
+    return found.sort((a, b) => (a.serviceName < b.serviceName ? -1 : a.serviceName > b.serviceName ? 1 : 0));
 }
 async function readBases(options) {
     const bases = await describeServices(options.client, options.cluster, options.services.map((spec) => spec.service), { includeTags: true });
@@ -68864,6 +68969,25 @@ function prunedSection(model) {
     const lines = prunedLines(model.pruned);
     return lines.length === 0 ? [] : ["", "**Pruned from the route**", "", ...lines];
 }
+/**
+ * Every copy on the route in the cluster, with its repository, when some are not in the services
+ * table (another repository's on a shared route, or this repository's from an earlier deploy).
+ * Repository names and numbers are inert: `owner/repo#5` would otherwise link, and notify, another repository.
+ */
+function routeCopiesSection(model) {
+    const copies = model.routeCopies ?? [];
+    const listed = new Set(model.services.map((row) => row.routeService));
+    if (copies.every((copy) => listed.has(copy.routeService)))
+        return [];
+    return [
+        "",
+        `**Every copy on route ${inlineCode(model.route)} in this cluster**`,
+        "",
+        "| Route service | Repository | Pull request |",
+        "|---|---|---|",
+        ...copies.map((copy) => `| ${[inertText(copy.routeService), inertText(copy.repository), copy.pullRequest === undefined ? "" : inertText(`#${copy.pullRequest}`)].join(" | ")} |`),
+    ];
+}
 function failureSection(model) {
     const reasons = model.services
         .filter((row) => row.status === "failed" && row.reason !== undefined)
@@ -68923,6 +69047,7 @@ function renderRouteComment(model) {
         "",
         ...serviceTable(model),
         ...prunedSection(model),
+        ...routeCopiesSection(model),
         ...failureSection(model),
         ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
@@ -74053,6 +74178,170 @@ function pullRequestSkip(event, options) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/github/permission.ts
+
+function httpFailure(error) {
+    if (typeof error === "object" && error !== null && typeof error.status === "number") {
+        return error;
+    }
+    return undefined;
+}
+function gitHubMessage(failure) {
+    const data = failure.response?.data;
+    if (typeof data === "object" && data !== null && typeof data.message === "string") {
+        return data.message;
+    }
+    return failure.message;
+}
+/**
+ * A 403 that is about rights, not a rate limit: GitHub answers the primary rate limit with 403 and
+ * `x-ratelimit-remaining: 0`, and a secondary rate limit with 403, `retry-after` and remaining calls.
+ */
+function isPermissionDenied(error) {
+    const failure = httpFailure(error);
+    if (failure?.status !== 403) {
+        return false;
+    }
+    const headers = failure.response?.headers ?? {};
+    return String(headers["x-ratelimit-remaining"]) !== "0" && headers["retry-after"] === undefined && !/rate limit/i.test(gitHubMessage(failure));
+}
+/** A 401: the token itself is wrong, expired or revoked. */
+function isBadCredentials(error) {
+    return httpFailure(error)?.status === 401;
+}
+/**
+ * Runs one GitHub write that is a courtesy, not the job (the PR comment, the GitHub deployment):
+ * a 403 becomes a warning that names the permission to grant and the input that turns the feature
+ * off, so a read-only token (a fork PR, a workflow without `permissions:`) never fails a deploy;
+ * any other answer from GitHub (a 5xx, a 404) becomes a warning too. A 401 is the user's mistake
+ * and ends the step with one line; an error that is not GitHub's answer is a bug and is thrown.
+ */
+async function writeOrWarn(logger, what, write) {
+    const outcome = await attemptWrite(logger, what, write);
+    return outcome.ok ? outcome.value : undefined;
+}
+/** writeOrWarn, telling a failure that a re-run may fix from one it never will. */
+async function attemptWrite(logger, what, write) {
+    try {
+        return { ok: true, value: await write() };
+    }
+    catch (error) {
+        const failure = httpFailure(error);
+        if (failure === undefined) {
+            throw error;
+        }
+        if (isBadCredentials(error)) {
+            throw badCredentials(error);
+        }
+        if (isPermissionDenied(error)) {
+            logger.warning(`Could not ${what.doing}: GitHub answered 403 "${gitHubMessage(failure)}". ` +
+                `Grant the workflow token \`${what.permission}\` (permissions: in the workflow or job), or set ${what.input}: false. ` +
+                "Pull requests from forks always get a read-only token.");
+            return { ok: false, retryable: false };
+        }
+        logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
+        return { ok: false, retryable: failure.status >= 500 || failure.status === 429 || failure.status === 403 };
+    }
+}
+/** The one line for a token GitHub does not accept (a 401). */
+function badCredentials(error) {
+    const failure = httpFailure(error);
+    const detail = failure === undefined ? String(error) : gitHubMessage(failure);
+    return new errors/* ConfigurationError */.j1(`GitHub rejected the token (401 ${detail}); pass a valid token, e.g. github-token: \${{ github.token }}`, "github-token");
+}
+
+;// CONCATENATED MODULE: ./src/reap/discover.ts
+// Reads what the reaper decides on: every service in the cluster with its tags, and the state of
+// each pull request those tags name. Read-only; throttling is left to the SDK's adaptive retry.
+
+
+
+
+
+
+
+/**
+ * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
+ * batches as they arrive, so describing overlaps with listing; at most `concurrency` calls at once.
+ */
+async function discoverServices(ecs, cluster, concurrency, logger) {
+    const limit = pLimit(concurrency);
+    const batches = [];
+    let batchFailed = false;
+    try {
+        for await (const page of (0,dist_cjs/* paginateListServices */.wjm)({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
+            for (const services of chunk(page.serviceArns ?? [], DESCRIBE_SERVICES_BATCH)) {
+                const batch = limit(async () => {
+                    const described = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services, include: ["TAGS"] }));
+                    for (const failure of described.failures ?? []) {
+                        // A service deleted between listing and describing is simply gone.
+                        logger.debug(`DescribeServices: ${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
+                    }
+                    return described.services ?? [];
+                });
+                // A batch may fail while later pages are still being listed: handled here (an unhandled
+                // rejection would end the process), reported by Promise.all below, and listing stops.
+                batch.catch(() => {
+                    batchFailed = true;
+                });
+                batches.push(batch);
+            }
+            if (batchFailed)
+                break;
+        }
+        const described = (await Promise.all(batches)).flat();
+        return described.map(toClusterService);
+    }
+    catch (error) {
+        // Let the batches already started settle before the error ends the step.
+        await Promise.allSettled(batches);
+        throw asClusterInputError(error, cluster);
+    }
+}
+function toClusterService(service) {
+    return {
+        serviceName: service.serviceName ?? "",
+        serviceArn: service.serviceArn ?? "",
+        status: service.status ?? "UNKNOWN",
+        taskDefinition: service.taskDefinition,
+        taskDefinitions: [
+            ...new Set([service.taskDefinition, ...(service.deployments ?? []).map((deployment) => deployment.taskDefinition)].filter((arn) => arn !== undefined)),
+        ],
+        tags: fromEcsTags(service.tags),
+        desiredCount: service.desiredCount,
+        createdAt: service.createdAt,
+    };
+}
+/**
+ * Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a
+ * guess. A token GitHub rejects (401) ends the run before anything is deleted.
+ */
+async function readPullRequestStates(github, owner, repo, numbers, concurrency) {
+    const limit = pLimit(concurrency);
+    const states = await Promise.all([...new Set(numbers)].map((number) => limit(async () => {
+        try {
+            const { data } = await github.rest.pulls.get({ owner, repo, pull_number: number });
+            return [number, data.state === "closed" ? { kind: "closed", merged: data.merged === true } : { kind: "open" }];
+        }
+        catch (error) {
+            const status = error.status;
+            if (status === 404)
+                return [number, { kind: "not-found" }];
+            if (isBadCredentials(error))
+                throw badCredentials(error);
+            return [
+                number,
+                {
+                    kind: "unknown",
+                    reason: typeof status === "number" ? `HTTP ${status}` : (0,errors/* errorMessage */.gJ)(error),
+                    permissionDenied: isPermissionDenied(error),
+                },
+            ];
+        }
+    })));
+    return new Map(states);
+}
+
 ;// CONCATENATED MODULE: ./src/github/deployments.ts
 /** Creates the deployment of `ref` to `environment` and marks it in progress; returns its id. */
 async function startRouteDeployment(octokit, options) {
@@ -74134,78 +74423,6 @@ async function deactivateRouteDeployments(octokit, options) {
         deactivated++;
     }
     return deactivated;
-}
-
-;// CONCATENATED MODULE: ./src/github/permission.ts
-
-function httpFailure(error) {
-    if (typeof error === "object" && error !== null && typeof error.status === "number") {
-        return error;
-    }
-    return undefined;
-}
-function gitHubMessage(failure) {
-    const data = failure.response?.data;
-    if (typeof data === "object" && data !== null && typeof data.message === "string") {
-        return data.message;
-    }
-    return failure.message;
-}
-/**
- * A 403 that is about rights, not a rate limit: GitHub answers the primary rate limit with 403 and
- * `x-ratelimit-remaining: 0`, and a secondary rate limit with 403, `retry-after` and remaining calls.
- */
-function isPermissionDenied(error) {
-    const failure = httpFailure(error);
-    if (failure?.status !== 403) {
-        return false;
-    }
-    const headers = failure.response?.headers ?? {};
-    return String(headers["x-ratelimit-remaining"]) !== "0" && headers["retry-after"] === undefined && !/rate limit/i.test(gitHubMessage(failure));
-}
-/** A 401: the token itself is wrong, expired or revoked. */
-function isBadCredentials(error) {
-    return httpFailure(error)?.status === 401;
-}
-/**
- * Runs one GitHub write that is a courtesy, not the job (the PR comment, the GitHub deployment):
- * a 403 becomes a warning that names the permission to grant and the input that turns the feature
- * off, so a read-only token (a fork PR, a workflow without `permissions:`) never fails a deploy;
- * any other answer from GitHub (a 5xx, a 404) becomes a warning too. A 401 is the user's mistake
- * and ends the step with one line; an error that is not GitHub's answer is a bug and is thrown.
- */
-async function writeOrWarn(logger, what, write) {
-    const outcome = await attemptWrite(logger, what, write);
-    return outcome.ok ? outcome.value : undefined;
-}
-/** writeOrWarn, telling a failure that a re-run may fix from one it never will. */
-async function attemptWrite(logger, what, write) {
-    try {
-        return { ok: true, value: await write() };
-    }
-    catch (error) {
-        const failure = httpFailure(error);
-        if (failure === undefined) {
-            throw error;
-        }
-        if (isBadCredentials(error)) {
-            throw badCredentials(error);
-        }
-        if (isPermissionDenied(error)) {
-            logger.warning(`Could not ${what.doing}: GitHub answered 403 "${gitHubMessage(failure)}". ` +
-                `Grant the workflow token \`${what.permission}\` (permissions: in the workflow or job), or set ${what.input}: false. ` +
-                "Pull requests from forks always get a read-only token.");
-            return { ok: false, retryable: false };
-        }
-        logger.warning(`Could not ${what.doing}: GitHub answered ${failure.status} "${gitHubMessage(failure)}".`);
-        return { ok: false, retryable: failure.status >= 500 || failure.status === 429 || failure.status === 403 };
-    }
-}
-/** The one line for a token GitHub does not accept (a 401). */
-function badCredentials(error) {
-    const failure = httpFailure(error);
-    const detail = failure === undefined ? String(error) : gitHubMessage(failure);
-    return new errors/* ConfigurationError */.j1(`GitHub rejected the token (401 ${detail}); pass a valid token, e.g. github-token: \${{ github.token }}`, "github-token");
 }
 
 ;// CONCATENATED MODULE: ./src/github/sticky-comment.ts
@@ -74769,98 +74986,6 @@ async function retireRevisions(ecs, revisions, options) {
         .map((retirement) => ({ ...retirement, deregistered: [...retirement.deregistered].sort(), deleted: [...retirement.deleted].sort() }));
 }
 
-;// CONCATENATED MODULE: ./src/reap/discover.ts
-// Reads what the reaper decides on: every service in the cluster with its tags, and the state of
-// each pull request those tags name. Read-only; throttling is left to the SDK's adaptive retry.
-
-
-
-
-
-
-
-/**
- * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
- * batches as they arrive, so describing overlaps with listing; at most `concurrency` calls at once.
- */
-async function discoverServices(ecs, cluster, concurrency, logger) {
-    const limit = pLimit(concurrency);
-    const batches = [];
-    let batchFailed = false;
-    try {
-        for await (const page of (0,dist_cjs/* paginateListServices */.wjm)({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
-            for (const services of chunk(page.serviceArns ?? [], DESCRIBE_SERVICES_BATCH)) {
-                const batch = limit(async () => {
-                    const described = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services, include: ["TAGS"] }));
-                    for (const failure of described.failures ?? []) {
-                        // A service deleted between listing and describing is simply gone.
-                        logger.debug(`DescribeServices: ${failure.arn ?? "?"}: ${failure.reason ?? "failed"}`);
-                    }
-                    return described.services ?? [];
-                });
-                // A batch may fail while later pages are still being listed: handled here (an unhandled
-                // rejection would end the process), reported by Promise.all below, and listing stops.
-                batch.catch(() => {
-                    batchFailed = true;
-                });
-                batches.push(batch);
-            }
-            if (batchFailed)
-                break;
-        }
-        const described = (await Promise.all(batches)).flat();
-        return described.map(toClusterService);
-    }
-    catch (error) {
-        // Let the batches already started settle before the error ends the step.
-        await Promise.allSettled(batches);
-        throw asClusterInputError(error, cluster);
-    }
-}
-function toClusterService(service) {
-    return {
-        serviceName: service.serviceName ?? "",
-        serviceArn: service.serviceArn ?? "",
-        status: service.status ?? "UNKNOWN",
-        taskDefinition: service.taskDefinition,
-        taskDefinitions: [
-            ...new Set([service.taskDefinition, ...(service.deployments ?? []).map((deployment) => deployment.taskDefinition)].filter((arn) => arn !== undefined)),
-        ],
-        tags: fromEcsTags(service.tags),
-        desiredCount: service.desiredCount,
-        createdAt: service.createdAt,
-    };
-}
-/**
- * Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a
- * guess. A token GitHub rejects (401) ends the run before anything is deleted.
- */
-async function readPullRequestStates(github, owner, repo, numbers, concurrency) {
-    const limit = pLimit(concurrency);
-    const states = await Promise.all([...new Set(numbers)].map((number) => limit(async () => {
-        try {
-            const { data } = await github.rest.pulls.get({ owner, repo, pull_number: number });
-            return [number, data.state === "closed" ? { kind: "closed", merged: data.merged === true } : { kind: "open" }];
-        }
-        catch (error) {
-            const status = error.status;
-            if (status === 404)
-                return [number, { kind: "not-found" }];
-            if (isBadCredentials(error))
-                throw badCredentials(error);
-            return [
-                number,
-                {
-                    kind: "unknown",
-                    reason: typeof status === "number" ? `HTTP ${status}` : (0,errors/* errorMessage */.gJ)(error),
-                    permissionDenied: isPermissionDenied(error),
-                },
-            ];
-        }
-    })));
-    return new Map(states);
-}
-
 ;// CONCATENATED MODULE: ./src/reap/select.ts
 // Which route services to reap, decided from tags alone (docs/design.md §4: tags are the only source of
 // truth for ownership). Pure: the same cluster, PR states, clock and options give the same answer.
@@ -74983,9 +75108,9 @@ function copyDates(tags, route) {
     const pullRequestTag = tags[TAG.pullRequest];
     let pullRequest;
     if (pullRequestTag !== undefined) {
-        if (!/^[1-9]\d{0,9}$/.test(pullRequestTag))
+        pullRequest = parsePullRequestTag(pullRequestTag);
+        if (pullRequest === undefined)
             return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
-        pullRequest = Number(pullRequestTag);
     }
     const fromRoute = (0,routing_route/* pullRequestOfRoute */.HY)(route);
     if (fromRoute !== undefined) {
@@ -75074,7 +75199,7 @@ function routesTornDown(deleted, kept, retiring, deregistered = []) {
     const add = (route, pullRequest, service, reason) => {
         if (route === undefined || keptKeys.has(key(route, pullRequest)))
             return;
-        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason, partial: false };
+        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason };
         if (!entry.removed.includes(service))
             entry.removed.push(service);
         routes.set(key(route, pullRequest), entry);
@@ -75240,7 +75365,7 @@ async function reap(plan, dependencies) {
     const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
     const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
     const revisionSelection = selectRevisions(revisions, remaining, states, options);
-    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
+    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
     const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
     const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
     // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
@@ -75297,7 +75422,7 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
         const number = mode.pullRequest ?? (0,routing_route/* pullRequestOfRoute */.HY)(mode.route);
         if (number !== undefined)
-            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because, partial: false });
+            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
     }
     if (mode.kind === "route" && mode.pullRequest !== undefined) {
         for (const route of routes)
@@ -75305,8 +75430,10 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     }
     const tornDown = [];
     const pending = [];
-    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write, and
+    // its data is still in use, so no on-reap (docs/design.md §8).
     const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
+    const onRouteRemoved = mode.kind === "prune" ? undefined : dependencies.onRouteRemoved;
     if (plan.dryRun) {
         for (const route of routes) {
             if (route.pullRequest !== undefined && mode.kind !== "prune") {
@@ -75330,9 +75457,9 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
             }
             tornDown.push(route.route);
         }
-        if (dependencies.onRouteRemoved !== undefined) {
+        if (onRouteRemoved !== undefined) {
             try {
-                await dependencies.onRouteRemoved(route);
+                await onRouteRemoved(route);
             }
             catch (error) {
                 logger.error(`route ${route.route}: ${(0,errors/* errorMessage */.gJ)(error)}; its task definitions are kept so that a re-run retries`);
@@ -75440,11 +75567,12 @@ function deployOptions(run, logger) {
         wait: settings.wait,
         timeoutMs: settings.timeoutMs,
         maxConcurrency: settings.maxConcurrency,
+        routeInput: run.routeInput,
         tags: {
             repository: event.repository,
             repositoryId: event.repositoryId,
             cluster: clusterName(settings.cluster),
-            sharedRoute: false,
+            sharedRoute: run.shared,
             commit: event.sha,
             pullRequest: pullRequestNumber(run),
             expiresAt: expiresAt(run),
@@ -75604,8 +75732,9 @@ async function tearDownClosedRoute(clients, run, number, region, logger) {
 
 
 
+
 const ROW_STATUS = { running: "running", failed: "failed", deployed: "deploying" };
-function commentModel(run, region, rows, failure, result, pruned) {
+function commentModel(run, region, rows, routeCopies, failure, result, pruned) {
     const expires = expiresAt(run);
     const now = new Date();
     return {
@@ -75615,6 +75744,7 @@ function commentModel(run, region, rows, failure, result, pruned) {
         cluster: run.settings.cluster,
         region,
         services: rows,
+        routeCopies,
         signal: run.settings.routing.signal,
         ...(expires !== undefined ? { expiresAt: expires } : {}),
         ...(failure !== undefined ? { failure } : {}),
@@ -75632,6 +75762,21 @@ function resultRows(result) {
         consoleUrl: ecsConsoleUrl(result.region, result.cluster, service.routeService),
         ...(service.reason !== undefined ? { reason: service.reason } : {}),
     }));
+}
+/** Every copy on the route in the cluster: this deploy's, then the others read before it (another repository's on a shared route). */
+function routeCopyRows(run, read, plan) {
+    const making = new Set(plan.services.map((service) => service.routeService));
+    return [
+        ...plan.services.map((service) => ({ routeService: service.routeService, repository: run.event.repository, pullRequest: run.event.pullRequest?.number })),
+        ...read.routeCopies
+            .filter((copy) => !making.has(copy.serviceName))
+            .map((copy) => ({ routeService: copy.serviceName, repository: copy.repository, pullRequest: copy.pullRequest })),
+    ];
+}
+/** The copies on the route once the prune removed what it did. */
+function stillOnRoute(copies, pruned) {
+    const removed = new Set(pruned?.removed ?? []);
+    return copies.filter((copy) => !removed.has(copy.routeService));
 }
 /** Every planned copy with `status` and `reason`: the comment after on-deploy or an apply that threw. */
 function failedRows(run, region, plan, reason, status) {
@@ -75661,14 +75806,19 @@ async function deployEphemeral(logger) {
         return;
     }
     const settings = readDeployInputs(inputs, "ephemeral");
-    const run = { kind: "ephemeral", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
+    const run = { kind: "ephemeral", event, ...routeToDeploy(event, settings), settings, startedAt: new Date() };
     const { comment, deployment, environmentUrl, githubToken } = settings.pullRequest;
     if (githubToken !== "")
         core/* setSecret */.Pq(githubToken);
     const pullRequest = event.pullRequest;
+    const github = githubToken === "" ? undefined : createGitHubClient(githubToken);
     // Also without comment and deployment: the pull request is looked at before and after (issue 14.3).
-    const octokit = pullRequest !== undefined && (comment || deployment || githubToken !== "") ? createGitHubClient(githubToken) : undefined;
-    const options = deployOptions(run, logger);
+    const octokit = pullRequest !== undefined && (comment || deployment || github !== undefined) ? (github ?? createGitHubClient(githubToken)) : undefined;
+    const options = {
+        ...deployOptions(run, logger),
+        // Whether the pull requests holding copies of the route are still open decides whether it may be taken.
+        ...(github !== undefined ? { pullRequestStates: (numbers) => readPullRequestStates(github, event.owner, event.repo, numbers, settings.maxConcurrency) } : {}),
+    };
     const read = await readRoute(options);
     const plan = planRoute(options, read, run.startedAt);
     const closedMeanwhile = async () => octokit !== undefined && pullRequest !== undefined && (await pullRequestClosed(octokit, run, pullRequest.number, logger));
@@ -75686,6 +75836,7 @@ async function deployEphemeral(logger) {
         core/* notice */.lm(await tearDownClosedRoute({ ecs: options.client, octokit }, run, pullRequest.number, read.region, logger));
         return true;
     };
+    const copiesOnRoute = routeCopyRows(run, read, plan);
     let routeReport;
     if (octokit !== undefined && pullRequest !== undefined && (comment || deployment)) {
         const serverUrl = process.env.GITHUB_SERVER_URL ?? "https://github.com";
@@ -75712,7 +75863,7 @@ async function deployEphemeral(logger) {
             return;
         // Nothing was deployed; the hook's exit code and last output lines go in the comment whole.
         const rows = failedRows(run, read.region, plan, "not deployed: on-deploy failed", "skipped");
-        await routeReport?.finish(commentModel(run, read.region, rows, (0,errors/* errorMessage */.gJ)(error)), false);
+        await routeReport?.finish(commentModel(run, read.region, rows, copiesOnRoute, (0,errors/* errorMessage */.gJ)(error)), false);
         throw error;
     }
     let result;
@@ -75723,7 +75874,7 @@ async function deployEphemeral(logger) {
         if (await tornDownInstead(error))
             return;
         const reason = (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed";
-        await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), reason), false);
+        await routeReport?.finish(commentModel(run, read.region, failedRows(run, read.region, ready, reason, "failed"), copiesOnRoute, reason), false);
         throw error;
     }
     if (await tornDownInstead())
@@ -75731,7 +75882,7 @@ async function deployEphemeral(logger) {
     const pruned = await runPrune(run, options, result, logger);
     await reportDeploy(result, settings, new Date(), pruned);
     const failure = result.failed ? failureLine(result) : undefined;
-    const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), failure, result, pruned), !result.failed);
+    const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), stillOnRoute(copiesOnRoute, pruned), failure, result, pruned), !result.failed);
     if (finished?.commentUrl !== undefined)
         core/* info */.pq(`Pull request comment: ${finished.commentUrl}`);
     if (failure !== undefined)
@@ -75896,15 +76047,18 @@ function routeFromEvent(event) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B9: () => (/* binding */ DEFAULT_ROUTE_TEMPLATE),
 /* harmony export */   CV: () => (/* binding */ isValidRoute),
 /* harmony export */   HY: () => (/* binding */ pullRequestOfRoute),
 /* harmony export */   R5: () => (/* binding */ SHADOW_ROUTE),
 /* harmony export */   T6: () => (/* binding */ routeForPullRequest),
+/* harmony export */   bg: () => (/* binding */ parseRouteTemplate),
 /* harmony export */   eo: () => (/* binding */ validateRoute),
 /* harmony export */   rf: () => (/* binding */ routeForBranch),
+/* harmony export */   wL: () => (/* binding */ routeFromTemplate),
 /* harmony export */   wk: () => (/* binding */ SHADOW_FALLBACK_NAME)
 /* harmony export */ });
-/* unused harmony exports ROUTE_MAX_LENGTH, ROUTE_PATTERN, DEFAULT_ROUTE_TEMPLATE, parseRouteTemplate, routeFromTemplate */
+/* unused harmony exports ROUTE_MAX_LENGTH, ROUTE_PATTERN */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
@@ -75973,7 +76127,7 @@ function routeForBranch(branch) {
     return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
 }
 const DEFAULT_ROUTE_TEMPLATE = "pr-{number}";
-const TEMPLATE_PLACEHOLDERS = (/* unused pure expression or super */ null && (["number", "branch", "repository"]));
+const TEMPLATE_PLACEHOLDERS = ["number", "branch", "repository"];
 /**
  * Checks a `route-template` given by a user: literal text of lowercase letters, digits and `-`, the
  * placeholders {number}, {branch} and {repository}, and at least {number} or {branch} (otherwise
@@ -75983,15 +76137,15 @@ function parseRouteTemplate(text, input = "route-template") {
     const placeholders = [...text.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]);
     const unknown = placeholders.find((name) => !TEMPLATE_PLACEHOLDERS.includes(name));
     if (unknown !== undefined) {
-        throw new ConfigurationError(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
     }
     const literal = text.replace(/\{(number|branch|repository)\}/g, "");
     if (!/^[a-z0-9-]*$/.test(literal)) {
-        throw new ConfigurationError(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
     }
     const uses = (name) => placeholders.includes(name);
     if (!uses("number") && !uses("branch")) {
-        throw new ConfigurationError(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
     }
     return { text, shared: uses("branch") && !uses("number") };
 }
@@ -76009,7 +76163,7 @@ function slug(text) {
  */
 function routeFromTemplate(template, values, input = "route-template") {
     if (!Number.isSafeInteger(values.number) || values.number <= 0) {
-        throw new ConfigurationError(`pull request number '${values.number}' must be a positive integer`);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`pull request number '${values.number}' must be a positive integer`);
     }
     const rendered = template.text
         .replace(/\{number\}/g, String(values.number))
@@ -76019,14 +76173,14 @@ function routeFromTemplate(template, values, input = "route-template") {
         .replace(/^-+|-+$/g, "");
     let route = rendered;
     if (route.length > ROUTE_MAX_LENGTH) {
-        const hash = createHash("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
+        const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
         route = `${rendered.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "")}-${hash}`;
     }
     if (route === "") {
-        throw new ConfigurationError(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
     }
     if (route === SHADOW_ROUTE) {
-        throw new ConfigurationError(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
     }
     return validateRoute(route, input);
 }

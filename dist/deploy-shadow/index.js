@@ -7184,7 +7184,7 @@ __webpack_unused_export__ = paginateListContainerInstances;
 __webpack_unused_export__ = paginateListGatewayClusterAssociations;
 __webpack_unused_export__ = paginateListGatewayRoutes;
 __webpack_unused_export__ = paginateListGateways;
-__webpack_unused_export__ = paginateListServices;
+exports.wjm = paginateListServices;
 __webpack_unused_export__ = paginateListServicesByNamespace;
 __webpack_unused_export__ = paginateListTaskDefinitionFamilies;
 __webpack_unused_export__ = paginateListTaskDefinitions;
@@ -64397,7 +64397,7 @@ function routeForBranch(branch) {
     return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
 }
 const DEFAULT_ROUTE_TEMPLATE = "pr-{number}";
-const TEMPLATE_PLACEHOLDERS = (/* unused pure expression or super */ null && (["number", "branch", "repository"]));
+const TEMPLATE_PLACEHOLDERS = ["number", "branch", "repository"];
 /**
  * Checks a `route-template` given by a user: literal text of lowercase letters, digits and `-`, the
  * placeholders {number}, {branch} and {repository}, and at least {number} or {branch} (otherwise
@@ -64407,15 +64407,15 @@ function parseRouteTemplate(text, input = "route-template") {
     const placeholders = [...text.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]);
     const unknown = placeholders.find((name) => !TEMPLATE_PLACEHOLDERS.includes(name));
     if (unknown !== undefined) {
-        throw new ConfigurationError(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
+        throw new errors/* ConfigurationError */.j1(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
     }
     const literal = text.replace(/\{(number|branch|repository)\}/g, "");
     if (!/^[a-z0-9-]*$/.test(literal)) {
-        throw new ConfigurationError(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
+        throw new errors/* ConfigurationError */.j1(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
     }
     const uses = (name) => placeholders.includes(name);
     if (!uses("number") && !uses("branch")) {
-        throw new ConfigurationError(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
+        throw new errors/* ConfigurationError */.j1(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
     }
     return { text, shared: uses("branch") && !uses("number") };
 }
@@ -64433,7 +64433,7 @@ function slug(text) {
  */
 function routeFromTemplate(template, values, input = "route-template") {
     if (!Number.isSafeInteger(values.number) || values.number <= 0) {
-        throw new ConfigurationError(`pull request number '${values.number}' must be a positive integer`);
+        throw new errors/* ConfigurationError */.j1(`pull request number '${values.number}' must be a positive integer`);
     }
     const rendered = template.text
         .replace(/\{number\}/g, String(values.number))
@@ -64443,14 +64443,14 @@ function routeFromTemplate(template, values, input = "route-template") {
         .replace(/^-+|-+$/g, "");
     let route = rendered;
     if (route.length > ROUTE_MAX_LENGTH) {
-        const hash = createHash("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
+        const hash = (0,external_node_crypto_.createHash)("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
         route = `${rendered.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "")}-${hash}`;
     }
     if (route === "") {
-        throw new ConfigurationError(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
+        throw new errors/* ConfigurationError */.j1(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
     }
     if (route === route_SHADOW_ROUTE) {
-        throw new ConfigurationError(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
+        throw new errors/* ConfigurationError */.j1(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
     }
     return validateRoute(route, input);
 }
@@ -64979,6 +64979,7 @@ const action_io_INPUT = {
     services: "services",
     environment: "environment",
     route: "route",
+    routeTemplate: "route-template",
     // How a request names its route (every action that routes or sends requests).
     header: "header",
     cookie: "cookie",
@@ -65386,6 +65387,10 @@ const tags_TAG = {
 const tags_MANAGED_BY = "ecs-dynamic-routing";
 /** ECS limits on tags per resource. */
 const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
+/** The number a pull-request tag holds; undefined when it holds anything but a pull-request number. */
+function tags_parsePullRequestTag(value) {
+    return /^[1-9]\d{0,9}$/.test(value) ? Number(value) : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/config/tags-input.ts
 
@@ -65465,6 +65470,7 @@ function readDeployInputs(inputs, kind) {
         cluster,
         services,
         route,
+        routeTemplate: kind === "ephemeral" ? parseRouteTemplate(inputs.string(action_io_INPUT.routeTemplate, DEFAULT_ROUTE_TEMPLATE), action_io_INPUT.routeTemplate) : undefined,
         routing,
         desiredCount,
         wait: inputs.boolean(action_io_INPUT.wait, true),
@@ -66719,6 +66725,7 @@ function routeFromEvent(event) {
 
 
 
+
 /**
  * Events whose GITHUB_REF is the branch under test. Others (schedule, issue_comment, workflow_run,
  * repository_dispatch) carry the default branch there, so a route taken from it would be the
@@ -66741,14 +66748,28 @@ function checkShadowRef(event, allowAnyBranch) {
     const base = defaultBranch === undefined ? "the default branch (this event does not name it)" : `the default branch '${defaultBranch}'`;
     throw new errors/* ConfigurationError */.j1(`deploy-shadow deploys ${base} only, not ${ref}; run it on a push to the default branch, or set allow-any-branch: true to make this ref the shadow copy`, action_io_INPUT.allowAnyBranch);
 }
-/** The `route` input (always `shadow` for deploy-shadow), else `pr-<n>`, else the pushed or dispatched branch. */
+/**
+ * The `route` input (always `shadow` for deploy-shadow), else the pull request's route from
+ * `route-template` (`pr-<n>` by default), else the pushed or dispatched branch.
+ */
 function routeToDeploy(event, settings) {
-    if (settings.route !== undefined)
-        return settings.route;
-    if (event.pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
+    const pullRequest = event.pullRequest;
+    if (settings.route !== undefined) {
+        const owner = route_pullRequestOfRoute(settings.route);
+        // A copy of pr-5 tagged with pull request 7 would belong to neither: no reap could ever tell whose it is.
+        if (pullRequest !== undefined && owner !== undefined && owner !== pullRequest.number) {
+            throw new errors/* ConfigurationError */.j1(`${settings.route} is pull request #${owner}'s route; leave route unset (this pull request's route comes from route-template) or choose a name that is not pr-<number>`, action_io_INPUT.route);
+        }
+        return { route: settings.route, shared: false, routeInput: action_io_INPUT.route };
+    }
+    if (pullRequest !== undefined && settings.routeTemplate !== undefined) {
+        const values = { number: pullRequest.number, branch: pullRequest.headRef, repository: event.repo };
+        return { route: routeFromTemplate(settings.routeTemplate, values, action_io_INPUT.routeTemplate), shared: settings.routeTemplate.shared, routeInput: action_io_INPUT.routeTemplate };
+    }
+    if (pullRequest === undefined && !BRANCH_EVENTS.has(event.name)) {
         throw new errors/* ConfigurationError */.j1(`an '${event.name}' event names no pull request or branch under test; set the route input (e.g. route: pr-123)`, action_io_INPUT.route);
     }
-    return routeFromEvent(event);
+    return { route: routeFromEvent(event), shared: pullRequest === undefined, routeInput: action_io_INPUT.route };
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/ownership.ts
@@ -66953,11 +66974,44 @@ const OWNERSHIP_RULES = [
         const owner = ownership_ownerOf(copy.tags, { name: options.tags.repository, id: options.tags.repositoryId });
         return owner.kind !== "other"
             ? undefined
-            : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s; set route to a name only this repository uses (e.g. a prefix of its name before pr-<number>)`;
+            : `service '${copy.name}' is ${owner.repository}'s copy of '${spec.service}' for route ${options.route}, not ${options.tags.repository}'s, and a route has one copy of a service; give this repository routes of its own with route-template (e.g. {repository}-pr-{number})`;
     },
 ];
+/**
+ * The pull requests of this repository, other than the deploying one, that hold copies of the route:
+ * whether each is still open decides whether the route may be taken (claimRoute).
+ */
+function pullRequestsHoldingRoute(copies, pullRequest) {
+    const numbers = copies
+        .filter((copy) => copy.owner.kind === "ours" && copy.pullRequest !== undefined && copy.pullRequest !== pullRequest)
+        .map((copy) => copy.pullRequest);
+    return [...new Set(numbers)].sort((a, b) => a - b);
+}
+/**
+ * A route has one owner (docs/design.md §4): another repository's live copy on it stops the deploy
+ * unless both share the route on purpose, and so does a copy of this repository that another open
+ * pull request (or one GitHub could not tell about) holds. A closed pull request's copies are taken over.
+ */
+function claimRoute(options, copies, pullRequests) {
+    const input = options.routeInput ?? action_io_INPUT.route;
+    const foreign = copies.find((copy) => copy.owner.kind === "other" && !(copy.shared && options.tags.sharedRoute));
+    if (foreign !== undefined) {
+        throw new errors/* ConfigurationError */.j1(`route ${options.route} already has ${foreign.repository}'s copy ${foreign.serviceName} in cluster '${options.cluster}'; ` +
+            "give this repository routes of its own with route-template (e.g. {repository}-pr-{number}), or share a feature route on purpose with a template that has {branch} and no {number} in every repository", input);
+    }
+    for (const number of pullRequestsHoldingRoute(copies, options.tags.pullRequest)) {
+        const state = pullRequests.get(number) ?? { kind: "unknown", reason: "not looked up" };
+        if (state.kind === "closed" || state.kind === "not-found")
+            continue;
+        const held = copies.filter((copy) => copy.owner.kind === "ours" && copy.pullRequest === number).map((copy) => copy.serviceName);
+        throw new errors/* ConfigurationError */.j1(state.kind === "open"
+            ? `route ${options.route} belongs to pull request #${number}, which is open (${held.join(", ")}); choose another route, or close #${number} first`
+            : `route ${options.route} has copies of pull request #${number} (${held.join(", ")}) and GitHub could not say whether it is open (${state.reason}); pass github-token with pull-requests: read, or choose another route`, input);
+    }
+}
 /** Plans route R's copy of every base service; the first mistake found throws. */
 function planRoute(options, read, now) {
+    claimRoute(options, read.routeCopies, read.pullRequests);
     return {
         services: read.bases.map((base) => planService(options, base, read.copies.get(routeServiceName(base.spec.service, options.route)), now)),
     };
@@ -66973,7 +67027,7 @@ function planService(options, read, found, now) {
         for (const rule of OWNERSHIP_RULES) {
             const refusal = rule(copy, options, spec);
             if (refusal !== undefined)
-                throw new errors/* ConfigurationError */.j1(refusal, action_io_INPUT.route);
+                throw new errors/* ConfigurationError */.j1(refusal, options.routeInput ?? action_io_INPUT.route);
         }
     }
     const tags = routeTags({ ...options.tags, route: options.route, kind: options.kind }, spec.service, now);
@@ -67062,6 +67116,10 @@ function labelsFor(options, spec, baseLabels, port) {
 
 
 
+
+
+
+
 /**
  * Resolves region and credentials, then reads the base services (which must exist and be ACTIVE),
  * their task definitions and the route's existing copies.
@@ -67071,7 +67129,54 @@ async function readRoute(options) {
     const bases = await readBases(options);
     const copyNames = options.services.map((spec) => routeServiceName(spec.service, options.route));
     const copies = await describeServices(options.client, options.cluster, copyNames, { includeTags: true });
-    return { region, bases, copies };
+    if (options.kind !== "ephemeral")
+        return { region, bases, copies, routeCopies: [], pullRequests: new Map() };
+    const repository = { name: options.tags.repository, id: options.tags.repositoryId };
+    const routeCopies = await findRouteCopies(options.client, options.cluster, options.route, repository);
+    const numbers = pullRequestsHoldingRoute(routeCopies, options.tags.pullRequest);
+    const pullRequests = numbers.length === 0
+        ? new Map()
+        : options.pullRequestStates !== undefined
+            ? await options.pullRequestStates(numbers)
+            : new Map(numbers.map((number) => [number, { kind: "unknown", reason: "no github-token to ask" }]));
+    return { region, bases, copies, routeCopies, pullRequests };
+}
+/**
+ * The ACTIVE copies of `route` in `cluster` that this action made, whoever deployed them (managed-by
+ * and route tags): ListServices (every page) names them, and only the names ending with `--<route>`
+ * are described, so the cost is one call per 100 services plus one per 10 copies.
+ */
+async function findRouteCopies(client, cluster, route, repository) {
+    const names = [];
+    try {
+        for await (const page of (0,dist_cjs/* paginateListServices */.wjm)({ client, pageSize: 100 }, { cluster, maxResults: 100 })) {
+            for (const arn of page.serviceArns ?? []) {
+                const name = arn.slice(arn.lastIndexOf("/") + 1);
+                if (name.endsWith(`--${route}`))
+                    names.push(name);
+            }
+        }
+    }
+    catch (error) {
+        throw client_asClusterInputError(error, cluster);
+    }
+    const described = await describeServices(client, cluster, names, { includeTags: true });
+    const found = [];
+    for (const service of described.values()) {
+        const tags = route_tags_fromEcsTags(service.tags);
+        const owner = ownership_ownerOf(tags, repository);
+        if (service.status !== "ACTIVE" || owner.kind === "unmanaged" || tags[tags_TAG.route] !== route)
+            continue;
+        found.push({
+            serviceName: service.serviceName ?? "",
+            baseService: tags[tags_TAG.baseService] ?? "",
+            repository: tags[tags_TAG.repository] ?? "",
+            owner,
+            pullRequest: tags_parsePullRequestTag(tags[tags_TAG.pullRequest] ?? ""),
+            shared: tags[tags_TAG.sharedRoute] === "true",
+        });
+    }
+    return found.sort((a, b) => (a.serviceName < b.serviceName ? -1 : a.serviceName > b.serviceName ? 1 : 0));
 }
 async function readBases(options) {
     const bases = await describeServices(options.client, options.cluster, options.services.map((spec) => spec.service), { includeTags: true });
@@ -67383,6 +67488,25 @@ function prunedSection(model) {
     const lines = prunedLines(model.pruned);
     return lines.length === 0 ? [] : ["", "**Pruned from the route**", "", ...lines];
 }
+/**
+ * Every copy on the route in the cluster, with its repository, when some are not in the services
+ * table (another repository's on a shared route, or this repository's from an earlier deploy).
+ * Repository names and numbers are inert: `owner/repo#5` would otherwise link, and notify, another repository.
+ */
+function routeCopiesSection(model) {
+    const copies = model.routeCopies ?? [];
+    const listed = new Set(model.services.map((row) => row.routeService));
+    if (copies.every((copy) => listed.has(copy.routeService)))
+        return [];
+    return [
+        "",
+        `**Every copy on route ${inlineCode(model.route)} in this cluster**`,
+        "",
+        "| Route service | Repository | Pull request |",
+        "|---|---|---|",
+        ...copies.map((copy) => `| ${[inertText(copy.routeService), inertText(copy.repository), copy.pullRequest === undefined ? "" : inertText(`#${copy.pullRequest}`)].join(" | ")} |`),
+    ];
+}
 function failureSection(model) {
     const reasons = model.services
         .filter((row) => row.status === "failed" && row.reason !== undefined)
@@ -67442,6 +67566,7 @@ function renderRouteComment(model) {
         "",
         ...serviceTable(model),
         ...prunedSection(model),
+        ...routeCopiesSection(model),
         ...failureSection(model),
         ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
@@ -68200,9 +68325,9 @@ function select_copyDates(tags, route) {
     const pullRequestTag = tags[TAG.pullRequest];
     let pullRequest;
     if (pullRequestTag !== undefined) {
-        if (!/^[1-9]\d{0,9}$/.test(pullRequestTag))
+        pullRequest = parsePullRequestTag(pullRequestTag);
+        if (pullRequest === undefined)
             return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
-        pullRequest = Number(pullRequestTag);
     }
     const fromRoute = pullRequestOfRoute(route);
     if (fromRoute !== undefined) {
@@ -68291,7 +68416,7 @@ function select_routesTornDown(deleted, kept, retiring, deregistered = []) {
     const add = (route, pullRequest, service, reason) => {
         if (route === undefined || keptKeys.has(key(route, pullRequest)))
             return;
-        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason, partial: false };
+        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason };
         if (!entry.removed.includes(service))
             entry.removed.push(service);
         routes.set(key(route, pullRequest), entry);
@@ -68457,7 +68582,7 @@ async function reap_reap(plan, dependencies) {
     const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
     const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
     const revisionSelection = selectRevisions(revisions, remaining, states, options);
-    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
+    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
     const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
     const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
     // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
@@ -68514,7 +68639,7 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
         const number = mode.pullRequest ?? pullRequestOfRoute(mode.route);
         if (number !== undefined)
-            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because, partial: false });
+            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
     }
     if (mode.kind === "route" && mode.pullRequest !== undefined) {
         for (const route of routes)
@@ -68522,8 +68647,10 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     }
     const tornDown = [];
     const pending = [];
-    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write, and
+    // its data is still in use, so no on-reap (docs/design.md §8).
     const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
+    const onRouteRemoved = mode.kind === "prune" ? undefined : dependencies.onRouteRemoved;
     if (plan.dryRun) {
         for (const route of routes) {
             if (route.pullRequest !== undefined && mode.kind !== "prune") {
@@ -68547,9 +68674,9 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
             }
             tornDown.push(route.route);
         }
-        if (dependencies.onRouteRemoved !== undefined) {
+        if (onRouteRemoved !== undefined) {
             try {
-                await dependencies.onRouteRemoved(route);
+                await onRouteRemoved(route);
             }
             catch (error) {
                 logger.error(`route ${route.route}: ${errorMessage(error)}; its task definitions are kept so that a re-run retries`);
@@ -68657,11 +68784,12 @@ function deployOptions(run, logger) {
         wait: settings.wait,
         timeoutMs: settings.timeoutMs,
         maxConcurrency: settings.maxConcurrency,
+        routeInput: run.routeInput,
         tags: {
             repository: event.repository,
             repositoryId: event.repositoryId,
             cluster: names_clusterName(settings.cluster),
-            sharedRoute: false,
+            sharedRoute: run.shared,
             commit: event.sha,
             pullRequest: pullRequestNumber(run),
             expiresAt: expiresAt(run),
@@ -68760,7 +68888,7 @@ async function deployShadow(logger) {
     const event = readWorkflowEvent();
     const settings = readDeployInputs(new Inputs(), "shadow");
     checkShadowRef(event, settings.allowAnyBranch);
-    const run = { kind: "shadow", event, route: routeToDeploy(event, settings), settings, startedAt: new Date() };
+    const run = { kind: "shadow", event, ...routeToDeploy(event, settings), settings, startedAt: new Date() };
     const options = deployOptions(run, logger);
     const read = await readRoute(options);
     const plan = await runOnDeploy(run, options, read, planRoute(options, read, run.startedAt), logger);

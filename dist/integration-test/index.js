@@ -72309,6 +72309,7 @@ const INPUT = {
     services: "services",
     environment: "environment",
     route: "route",
+    routeTemplate: "route-template",
     // How a request names its route (every action that routes or sends requests).
     header: "header",
     cookie: "cookie",
@@ -73121,6 +73122,10 @@ const tags_TAG = {
 const MANAGED_BY = "ecs-dynamic-routing";
 /** ECS limits on tags per resource. */
 const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
+/** The number a pull-request tag holds; undefined when it holds anything but a pull-request number. */
+function parsePullRequestTag(value) {
+    return /^[1-9]\d{0,9}$/.test(value) ? Number(value) : undefined;
+}
 
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
 /*

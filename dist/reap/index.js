@@ -65484,6 +65484,7 @@ const INPUT = {
     services: "services",
     environment: "environment",
     route: "route",
+    routeTemplate: "route-template",
     // How a request names its route (every action that routes or sends requests).
     header: "header",
     cookie: "cookie",
@@ -65918,6 +65919,7 @@ function readReapInputs(inputs) {
     return {
         cluster: readCluster(inputs),
         route: route === undefined ? undefined : (0,routing_route/* validateRoute */.eo)(route, INPUT.route),
+        routeTemplate: (0,routing_route/* parseRouteTemplate */.bg)(inputs.string(INPUT.routeTemplate, routing_route/* DEFAULT_ROUTE_TEMPLATE */.B9), INPUT.routeTemplate),
         sweep,
         maxAgeMs: maxAge === undefined ? undefined : parseDuration(maxAge, INPUT.maxAge),
         includeShadow: inputs.boolean(INPUT.includeShadow, false),
@@ -66202,6 +66204,10 @@ const tags_TAG = {
 const tags_MANAGED_BY = "ecs-dynamic-routing";
 /** ECS limits on tags per resource. */
 const tags_TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
+/** The number a pull-request tag holds; undefined when it holds anything but a pull-request number. */
+function parsePullRequestTag(value) {
+    return /^[1-9]\d{0,9}$/.test(value) ? Number(value) : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/cost/usage.ts
 const HOUR_MS = 3_600_000;
@@ -71718,6 +71724,25 @@ function prunedSection(model) {
     const lines = prunedLines(model.pruned);
     return lines.length === 0 ? [] : ["", "**Pruned from the route**", "", ...lines];
 }
+/**
+ * Every copy on the route in the cluster, with its repository, when some are not in the services
+ * table (another repository's on a shared route, or this repository's from an earlier deploy).
+ * Repository names and numbers are inert: `owner/repo#5` would otherwise link, and notify, another repository.
+ */
+function routeCopiesSection(model) {
+    const copies = model.routeCopies ?? [];
+    const listed = new Set(model.services.map((row) => row.routeService));
+    if (copies.every((copy) => listed.has(copy.routeService)))
+        return [];
+    return [
+        "",
+        `**Every copy on route ${inlineCode(model.route)} in this cluster**`,
+        "",
+        "| Route service | Repository | Pull request |",
+        "|---|---|---|",
+        ...copies.map((copy) => `| ${[inertText(copy.routeService), inertText(copy.repository), copy.pullRequest === undefined ? "" : inertText(`#${copy.pullRequest}`)].join(" | ")} |`),
+    ];
+}
 function failureSection(model) {
     const reasons = model.services
         .filter((row) => row.status === "failed" && row.reason !== undefined)
@@ -71777,6 +71802,7 @@ function comment_body_renderRouteComment(model) {
         "",
         ...serviceTable(model),
         ...prunedSection(model),
+        ...routeCopiesSection(model),
         ...failureSection(model),
         ...(model.cost === undefined ? [] : ["", ...routeCostSection(model.cost.figures, model.cost.prices, "**What the route runs**")]),
         ...reachSection(model),
@@ -72460,7 +72486,7 @@ function onReapHook(script, context, options) {
 /** Events with no route of their own, whose natural job is the sweep. */
 const SWEEP_EVENTS = new Set(["schedule", "workflow_dispatch"]);
 /**
- * One route (the `route` input, or the pull request that closed) or a sweep (`sweep: true`, or a
+ * One route (the `route` input, or the route `route-template` gave the pull request that closed) or a sweep (`sweep: true`, or a
  * scheduled or manual run without a route). Shadow only with `include-shadow`.
  */
 function reapMode(event, settings) {
@@ -72489,7 +72515,9 @@ function routeMode(event, settings) {
     if (closed === undefined || because === undefined) {
         throw new errors/* ConfigurationError */.j1(`runs on a pull_request '${event.action ?? "unknown"}' event; reap tears a route down when its pull request closes: use 'on: pull_request: types: [closed]', or set route`, INPUT.route);
     }
-    return { kind: "route", route: (0,routing_route/* routeForPullRequest */.T6)(closed.number), because, pullRequest: closed.number };
+    // The route the deploy took: the same template over the same pull request, branch and repository.
+    const route = (0,routing_route/* routeFromTemplate */.wL)(settings.routeTemplate, { number: closed.number, branch: closed.headRef, repository: event.repo }, INPUT.routeTemplate);
+    return { kind: "route", route, because, pullRequest: closed.number };
 }
 
 ;// CONCATENATED MODULE: ./src/common/logger.ts
@@ -72942,9 +72970,9 @@ function copyDates(tags, route) {
     const pullRequestTag = tags[tags_TAG.pullRequest];
     let pullRequest;
     if (pullRequestTag !== undefined) {
-        if (!/^[1-9]\d{0,9}$/.test(pullRequestTag))
+        pullRequest = parsePullRequestTag(pullRequestTag);
+        if (pullRequest === undefined)
             return { unreadable: `pull-request tag ${describeTag(pullRequestTag)} is not a number` };
-        pullRequest = Number(pullRequestTag);
     }
     const fromRoute = (0,routing_route/* pullRequestOfRoute */.HY)(route);
     if (fromRoute !== undefined) {
@@ -73033,7 +73061,7 @@ function routesTornDown(deleted, kept, retiring, deregistered = []) {
     const add = (route, pullRequest, service, reason) => {
         if (route === undefined || keptKeys.has(key(route, pullRequest)))
             return;
-        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason, partial: false };
+        const entry = routes.get(key(route, pullRequest)) ?? { route, pullRequest, removed: [], reason };
         if (!entry.removed.includes(service))
             entry.removed.push(service);
         routes.set(key(route, pullRequest), entry);
@@ -73199,7 +73227,7 @@ async function reap(plan, dependencies) {
     const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
     const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
     const revisionSelection = selectRevisions(revisions, remaining, states, options);
-    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered).map((route) => ({ ...route, partial: plan.mode.kind === "prune" }));
+    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
     const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
     const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
     // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
@@ -73256,7 +73284,7 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
         const number = mode.pullRequest ?? (0,routing_route/* pullRequestOfRoute */.HY)(mode.route);
         if (number !== undefined)
-            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because, partial: false });
+            routes.push({ route: mode.route, pullRequest: number, removed: [], reason: mode.because });
     }
     if (mode.kind === "route" && mode.pullRequest !== undefined) {
         for (const route of routes)
@@ -73264,8 +73292,10 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     }
     const tornDown = [];
     const pending = [];
-    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write.
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write, and
+    // its data is still in use, so no on-reap (docs/design.md §8).
     const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
+    const onRouteRemoved = mode.kind === "prune" ? undefined : dependencies.onRouteRemoved;
     if (plan.dryRun) {
         for (const route of routes) {
             if (route.pullRequest !== undefined && mode.kind !== "prune") {
@@ -73289,9 +73319,9 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
             }
             tornDown.push(route.route);
         }
-        if (dependencies.onRouteRemoved !== undefined) {
+        if (onRouteRemoved !== undefined) {
             try {
-                await dependencies.onRouteRemoved(route);
+                await onRouteRemoved(route);
             }
             catch (error) {
                 logger.error(`route ${route.route}: ${(0,errors/* errorMessage */.gJ)(error)}; its task definitions are kept so that a re-run retries`);
@@ -73627,13 +73657,15 @@ function routeFromEvent(event) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B9: () => (/* binding */ DEFAULT_ROUTE_TEMPLATE),
 /* harmony export */   CV: () => (/* binding */ isValidRoute),
 /* harmony export */   HY: () => (/* binding */ pullRequestOfRoute),
 /* harmony export */   R5: () => (/* binding */ SHADOW_ROUTE),
-/* harmony export */   T6: () => (/* binding */ routeForPullRequest),
-/* harmony export */   eo: () => (/* binding */ validateRoute)
+/* harmony export */   bg: () => (/* binding */ parseRouteTemplate),
+/* harmony export */   eo: () => (/* binding */ validateRoute),
+/* harmony export */   wL: () => (/* binding */ routeFromTemplate)
 /* harmony export */ });
-/* unused harmony exports SHADOW_FALLBACK_NAME, ROUTE_MAX_LENGTH, ROUTE_PATTERN, routeForBranch, DEFAULT_ROUTE_TEMPLATE, parseRouteTemplate, routeFromTemplate */
+/* unused harmony exports SHADOW_FALLBACK_NAME, ROUTE_MAX_LENGTH, ROUTE_PATTERN, routeForPullRequest, routeForBranch */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1922);
@@ -73676,7 +73708,7 @@ function pullRequestOfRoute(route) {
 }
 function routeForPullRequest(number) {
     if (!Number.isSafeInteger(number) || number <= 0) {
-        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`pull request number '${number}' must be a positive integer`);
+        throw new ConfigurationError(`pull request number '${number}' must be a positive integer`);
     }
     return `pr-${number}`;
 }
@@ -73702,7 +73734,7 @@ function routeForBranch(branch) {
     return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
 }
 const DEFAULT_ROUTE_TEMPLATE = "pr-{number}";
-const TEMPLATE_PLACEHOLDERS = (/* unused pure expression or super */ null && (["number", "branch", "repository"]));
+const TEMPLATE_PLACEHOLDERS = ["number", "branch", "repository"];
 /**
  * Checks a `route-template` given by a user: literal text of lowercase letters, digits and `-`, the
  * placeholders {number}, {branch} and {repository}, and at least {number} or {branch} (otherwise
@@ -73712,15 +73744,15 @@ function parseRouteTemplate(text, input = "route-template") {
     const placeholders = [...text.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]);
     const unknown = placeholders.find((name) => !TEMPLATE_PLACEHOLDERS.includes(name));
     if (unknown !== undefined) {
-        throw new ConfigurationError(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'{${unknown}}' is not a placeholder; use {number}, {branch} or {repository} (e.g. {repository}-pr-{number})`, input);
     }
     const literal = text.replace(/\{(number|branch|repository)\}/g, "");
     if (!/^[a-z0-9-]*$/.test(literal)) {
-        throw new ConfigurationError(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${text}' may contain only lowercase letters, digits, '-' and the placeholders {number}, {branch}, {repository}`, input);
     }
     const uses = (name) => placeholders.includes(name);
     if (!uses("number") && !uses("branch")) {
-        throw new ConfigurationError(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
     }
     return { text, shared: uses("branch") && !uses("number") };
 }
@@ -73738,7 +73770,7 @@ function slug(text) {
  */
 function routeFromTemplate(template, values, input = "route-template") {
     if (!Number.isSafeInteger(values.number) || values.number <= 0) {
-        throw new ConfigurationError(`pull request number '${values.number}' must be a positive integer`);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`pull request number '${values.number}' must be a positive integer`);
     }
     const rendered = template.text
         .replace(/\{number\}/g, String(values.number))
@@ -73748,14 +73780,14 @@ function routeFromTemplate(template, values, input = "route-template") {
         .replace(/^-+|-+$/g, "");
     let route = rendered;
     if (route.length > ROUTE_MAX_LENGTH) {
-        const hash = createHash("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
+        const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)("sha256").update(rendered, "utf8").digest("hex").slice(0, HASH_LENGTH);
         route = `${rendered.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "")}-${hash}`;
     }
     if (route === "") {
-        throw new ConfigurationError(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${template.text}' gives an empty route for branch '${values.branch}'; add literal text, e.g. feature-{branch}`, input);
     }
     if (route === SHADOW_ROUTE) {
-        throw new ConfigurationError(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
+        throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${template.text}' gives 'shadow', which is main's route; add literal text, e.g. feature-{branch}`, input);
     }
     return validateRoute(route, input);
 }
