@@ -6,7 +6,7 @@
 import { DescribeServicesCommand, ECSClient, paginateListServices, paginateListTaskDefinitions, type Service } from "@aws-sdk/client-ecs";
 import pLimit from "p-limit";
 import { MANAGED_BY, TAG } from "../src/ecs/tags.js";
-import { seedBaseService } from "../test/deploy/fixtures.js";
+import { seedBaseService } from "../test/helpers/deploy.js";
 import { seededRandom } from "../test/emulators/ecs/faults.js";
 import { startEcsEmulator, type EcsEmulator } from "../test/emulators/ecs/index.js";
 import { runBundle, type BundleRun } from "../test/helpers/action-runner.js";

@@ -27,7 +27,7 @@ import type { DeployRouteOptions } from "../src/deploy/options.js";
 import { FAST_POLL_MS } from "../src/deploy/wait.js";
 import { DEFAULT_PRIORITIES } from "../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../src/routing/signal.js";
-import { seedBaseService } from "../test/deploy/fixtures.js";
+import { seedBaseService } from "../test/helpers/deploy.js";
 import { seededRandom } from "../test/emulators/ecs/faults.js";
 import { startEcsEmulator, type EcsEmulator } from "../test/emulators/ecs/index.js";
 import { runnerEnvironment } from "../test/helpers/action-runner.js";

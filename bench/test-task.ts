@@ -6,11 +6,11 @@
 //   npm run bench -- test-task
 import { DescribeTasksCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { startEcsEmulator } from "../test/emulators/ecs/index.js";
-import { ecsClient } from "../test/emulators/ecs/test-support.js";
+import { ecsClient } from "../test/helpers/ecs.js";
 import { startLogsEmulator } from "../test/emulators/logs/index.js";
 import { runBundle } from "../test/helpers/action-runner.js";
 import { pullRequestEvent } from "../test/helpers/webhooks.js";
-import { baseTaskDefinition, seedBaseService } from "../test/deploy/fixtures.js";
+import { baseTaskDefinition, seedBaseService } from "../test/helpers/deploy.js";
 
 const INTERVALS_SECONDS = [0.5, 1, 2, 5];
 const RUNS = 5;

@@ -40,7 +40,14 @@ const CHECKER_TSCONFIG = "tsconfig.mutants.json";
  * Test files that start an emulator or run a bundle are not unit tests, whatever they import. The
  * pure helpers (test/helpers/markdown.ts renders GitHub Markdown, webhooks.ts reads payloads) are.
  */
-const NOT_UNIT_TEST_IMPORTS = ["test/emulators/", "test/helpers/action-runner.ts", "test/helpers/composite-runner.ts"];
+const NOT_UNIT_TEST_IMPORTS = [
+  "test/emulators/",
+  "test/helpers/action-runner.ts",
+  "test/helpers/composite-runner.ts",
+  "test/helpers/deploy.ts",
+  "test/helpers/ecs.ts",
+  "test/helpers/github.ts",
+];
 
 function testFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true, recursive: true })

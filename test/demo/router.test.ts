@@ -11,7 +11,7 @@ import { ROUTE_VERSION_VARIABLE } from "../../scripts/demo/containers.js";
 import { demoSignals, observeRouting, send, waitForAnswer, type ObservedRow } from "../../scripts/demo/observe.js";
 import { startDemoRouter, type DemoRouter } from "../../scripts/demo/router.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
+import { ecsClient } from "../helpers/ecs.js";
 
 let ecs: EcsEmulator;
 let router: DemoRouter;

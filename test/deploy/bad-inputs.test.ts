@@ -10,7 +10,7 @@ import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/in
 import { runBundle } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
-import { mutatingCalls, seedBaseService } from "./fixtures.js";
+import { mutatingCalls, seedBaseService } from "../helpers/deploy.js";
 
 const token = "ghs_badInputsTestToken";
 let emulator: EcsEmulator;

@@ -8,8 +8,8 @@ import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { buildRoutingTable, selectRouter } from "../traefik-simulator/table.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
-import { assertSucceeded, baseTaskDefinition, describeTaskDefinition, mutatingCalls, runDeployEphemeral, seedBaseService, REPOSITORY } from "./fixtures.js";
+import { ecsClient } from "../helpers/ecs.js";
+import { assertSucceeded, baseTaskDefinition, describeTaskDefinition, mutatingCalls, runDeployEphemeral, seedBaseService, REPOSITORY } from "../helpers/deploy.js";
 
 const token = "ghs_baseBehaviourTestToken";
 const headSha = "3333333333333333333333333333333333333333";

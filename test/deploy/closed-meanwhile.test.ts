@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
-import { ManualClock, ecsClient } from "../emulators/ecs/test-support.js";
+import { ManualClock, ecsClient } from "../helpers/ecs.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
-import { REPOSITORY, assertSucceeded, describeService, mutatingCalls, seedBaseService } from "./fixtures.js";
+import { REPOSITORY, assertSucceeded, describeService, mutatingCalls, seedBaseService } from "../helpers/deploy.js";
 
 const TOKEN = "ghs_closedMeanwhileToken";
 const HEAD = "5555555555555555555555555555555555555555";

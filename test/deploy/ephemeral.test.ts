@@ -7,8 +7,8 @@ import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/in
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { codeTexts } from "../helpers/markdown.js";
 import { pushEvent, webhookExample } from "../helpers/webhooks.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
-import { describeService, describeTaskDefinition, mutatingCalls, resourceTags, seedBaseService, assertSucceeded, REPOSITORY as repository, runDeployEphemeral } from "./fixtures.js";
+import { ecsClient } from "../helpers/ecs.js";
+import { describeService, describeTaskDefinition, mutatingCalls, resourceTags, seedBaseService, assertSucceeded, REPOSITORY as repository, runDeployEphemeral } from "../helpers/deploy.js";
 
 const headSha1 = "1111111111111111111111111111111111111111";
 const headSha2 = "2222222222222222222222222222222222222222";

@@ -13,9 +13,9 @@ import { MANAGED_BY, TAG, TAG_LIMITS } from "../../src/ecs/tags.js";
 import { TASK_DEFINITION_MAX_BYTES } from "../../src/ecs/task-definition.js";
 import { DEFAULT_PRIORITIES } from "../../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
+import { REPOSITORY } from "../helpers/webhooks.js";
 
 const NOW = new Date("2026-12-02T01:00:00.000Z");
-const REPOSITORY = "octo-org/shop";
 
 function spec(service: string, overrides: Partial<ServiceSpec> = {}): ServiceSpec {
   return { service, container: undefined, image: undefined, match: undefined, port: undefined, protocol: "http", environment: {}, input: "services", ...overrides };
@@ -159,18 +159,18 @@ describe("planRoute: ownership (docs/design.md §4)", () => {
 
   it("refuses to update another repository's copy of the same route", () => {
     assert.throws(
-      () => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "octo-org/other", [TAG.repositoryId]: "999" }))]),
+      () => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "Codertocat/Other", [TAG.repositoryId]: "999" }))]),
       refuses(
         "route",
-        "service 'orders--pr-7' is octo-org/other's copy of 'orders' for route pr-7, not octo-org/shop's, and a route has one copy of a service; give this repository routes of its own with route-template (e.g. {repository}-pr-{number})",
+        "service 'orders--pr-7' is Codertocat/Other's copy of 'orders' for route pr-7, not Codertocat/Hello-World's, and a route has one copy of a service; give this repository routes of its own with route-template (e.g. {repository}-pr-{number})",
       ),
     );
     // The id decides where both have one: a repository re-created under the same name is another one.
-    assert.throws(() => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repositoryId]: "999" }))]), refuses("route", /not octo-org\/shop's/));
+    assert.throws(() => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repositoryId]: "999" }))]), refuses("route", /not Codertocat\/Hello-World's/));
   });
 
   it("updates its own copy made before the repository was renamed (same repository id)", () => {
-    assert.equal(only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "octo-org/old-name" }))]).change, "update");
+    assert.equal(only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "Codertocat/Old-Name" }))]).change, "update");
   });
 
   it("updates a managed copy whose tags name no repository (made before the repository tag existed)", () => {

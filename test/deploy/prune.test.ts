@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { codeTexts, renderGfm } from "../helpers/markdown.js";
 import { webhookExample } from "../helpers/webhooks.js";
-import { activeRevisions, assertSucceeded, describeService, REPOSITORY, runDeployEphemeral, startRouteEmulators } from "./fixtures.js";
+import { activeRevisions, assertSucceeded, describeService, REPOSITORY, runDeployEphemeral, startRouteEmulators } from "../helpers/deploy.js";
 
 const token = "ghs_pruneTestToken";
 const emulators = await startRouteEmulators(token, ["orders", "payments"]);

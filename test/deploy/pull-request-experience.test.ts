@@ -8,7 +8,7 @@ import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import type { BundleRun } from "../helpers/action-runner.js";
 import { codeTexts, renderGfm, withoutCode } from "../helpers/markdown.js";
-import { seedBaseService, assertSucceeded, REPOSITORY as repository, runDeployEphemeral } from "./fixtures.js";
+import { seedBaseService, assertSucceeded, REPOSITORY as repository, runDeployEphemeral } from "../helpers/deploy.js";
 
 const actionsToken = "ghs_pullRequestExperienceToken";
 const readOnlyToken = "ghs_readOnlyForkToken";

@@ -4,8 +4,8 @@ import { after, before, describe, it } from "node:test";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { runBundle } from "../helpers/action-runner.js";
 import { pushEvent, webhookExample } from "../helpers/webhooks.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
-import { describeService, describeTaskDefinition, resourceTags, seedBaseService } from "./fixtures.js";
+import { ecsClient } from "../helpers/ecs.js";
+import { describeService, describeTaskDefinition, resourceTags, seedBaseService } from "../helpers/deploy.js";
 
 let emulator: EcsEmulator;
 let client: ReturnType<typeof ecsClient>;

@@ -18,9 +18,9 @@ import type { DeployRouteOptions } from "../../src/deploy/options.js";
 import { stoppedTaskReasons, waitForServices } from "../../src/deploy/wait.js";
 import { DEFAULT_PRIORITIES } from "../../src/routing/labels.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
-import { seedBaseService } from "../deploy/fixtures.js";
+import { seedBaseService } from "../helpers/deploy.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
-import { ecsClient, eventually } from "../emulators/ecs/test-support.js";
+import { ecsClient, eventually } from "../helpers/ecs.js";
 
 const BASES = ["orders", "payments", "catalog", "shipping", "billing", "search"];
 let emulator: EcsEmulator;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { isConfigurationError } from "../../src/common/errors.js";
 import { createGitHubClient } from "../../src/github/client.js";
 import type { GitHubEmulator } from "../emulators/github/index.js";
-import { ACTIONS_TOKEN, OWNER, PR, REPO, startFixture } from "./setup.js";
+import { ACTIONS_TOKEN, OWNER, PR, REPO, startFixture } from "../helpers/github.js";
 
 describe("GitHub client", () => {
   let github: GitHubEmulator;

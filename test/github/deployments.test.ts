@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, beforeEach, describe, it } from "node:test";
 import { deactivateRouteDeployments, finishRouteDeployment, startRouteDeployment } from "../../src/github/deployments.js";
 import type { GitHubEmulator } from "../emulators/github/index.js";
-import { ACTIONS_TOKEN, client, HEAD_SHA, OWNER, REPO, REPOSITORY, startFixture } from "./setup.js";
+import { ACTIONS_TOKEN, client, HEAD_SHA, OWNER, REPO, REPOSITORY, startFixture } from "../helpers/github.js";
 
 describe("route deployments", () => {
   let github: GitHubEmulator;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { GitHubEmulator } from "../emulators/github/index.js";
-import { ACTIONS_TOKEN, client, OWNER, PAT, PR, READ_ONLY_TOKEN, REPO, REPOSITORY, startFixture } from "./setup.js";
+import { ACTIONS_TOKEN, client, OWNER, PAT, PR, READ_ONLY_TOKEN, REPO, REPOSITORY, startFixture } from "../helpers/github.js";
 
 function links(header: string | null): Record<string, URL> {
   const result: Record<string, URL> = {};

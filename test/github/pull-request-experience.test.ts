@@ -6,7 +6,7 @@ import { ecsConsoleUrl, routeMarker, type RouteCommentModel } from "../../src/gi
 import { beginRoute, tearDownRoute, type PullRequestExperienceOptions } from "../../src/github/pull-request-experience.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 import type { GitHubEmulator } from "../emulators/github/index.js";
-import { ACTIONS_TOKEN, client, HEAD_SHA, OWNER, PR, READ_ONLY_TOKEN, REPO, REPOSITORY, startFixture } from "./setup.js";
+import { ACTIONS_TOKEN, client, HEAD_SHA, OWNER, PR, READ_ONLY_TOKEN, REPO, REPOSITORY, startFixture } from "../helpers/github.js";
 
 const ENVIRONMENT_URL = "https://shop.dev.example.com/";
 

@@ -4,7 +4,7 @@ import { MemoryLogger } from "../../src/common/logger.js";
 import { routeMarker } from "../../src/github/comment-body.js";
 import { commentAuthor, findStickyComment, upsertStickyComment } from "../../src/github/sticky-comment.js";
 import type { GitHubEmulator } from "../emulators/github/index.js";
-import { ACTIONS_TOKEN, client, OWNER, PAT, PR, REPO, REPOSITORY, startFixture } from "./setup.js";
+import { ACTIONS_TOKEN, client, OWNER, PAT, PR, REPO, REPOSITORY, startFixture } from "../helpers/github.js";
 
 const MARKER = routeMarker("pr-123");
 

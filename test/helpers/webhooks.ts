@@ -6,6 +6,9 @@ interface WebhookDefinition {
   examples: Record<string, unknown>[];
 }
 
+/** The one made-up repository of the tests: the one the webhook examples name. */
+export const REPOSITORY = "Codertocat/Hello-World";
+
 const require = createRequire(import.meta.url);
 const definitions = require("@octokit/webhooks-examples") as WebhookDefinition[];
 

@@ -9,7 +9,7 @@ import { after, describe, it } from "node:test";
 import type { KeyValuePair } from "@aws-sdk/client-ecs";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent, pushEvent } from "../helpers/webhooks.js";
-import { assertSucceeded, describeService, describeTaskDefinition, mutatingCalls, REPOSITORY, startRouteEmulators } from "../deploy/fixtures.js";
+import { assertSucceeded, describeService, describeTaskDefinition, mutatingCalls, REPOSITORY, startRouteEmulators } from "../helpers/deploy.js";
 
 const token = "ghs_hookTestToken";
 const emulators = await startRouteEmulators(token, ["orders", "payments", "catalog"]);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
-import { activeRevisions, assertSucceeded, describeService, mutatingCalls, REPOSITORY, startRouteEmulators } from "../deploy/fixtures.js";
+import { activeRevisions, assertSucceeded, describeService, mutatingCalls, REPOSITORY, startRouteEmulators } from "../helpers/deploy.js";
 
 const token = "ghs_reapHookTestToken";
 const emulators = await startRouteEmulators(token, ["orders", "payments"]);

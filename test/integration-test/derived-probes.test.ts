@@ -11,8 +11,8 @@ import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/in
 import { runBundle } from "../helpers/action-runner.js";
 import { codeTexts } from "../helpers/markdown.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
-import { assertSucceeded, REPOSITORY, runDeployEphemeral, seedBaseService } from "../deploy/fixtures.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
+import { assertSucceeded, REPOSITORY, runDeployEphemeral, seedBaseService } from "../helpers/deploy.js";
+import { ecsClient } from "../helpers/ecs.js";
 
 const token = "ghs_derivedProbesTestToken";
 let ecs: EcsEmulator;

@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
+import { ecsClient } from "../helpers/ecs.js";
 import { startLogsEmulator, type LogsEmulator } from "../emulators/logs/index.js";
 import { runBundle, type BundleRunOptions } from "../helpers/action-runner.js";
 import { codeTexts, withoutCode } from "../helpers/markdown.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
-import { baseTaskDefinition, REPOSITORY, seedBaseService } from "../deploy/fixtures.js";
+import { baseTaskDefinition, REPOSITORY, seedBaseService } from "../helpers/deploy.js";
 
 const FAMILY = "orders--test--pr-7";
 let ecs: EcsEmulator;

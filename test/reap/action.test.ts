@@ -13,7 +13,7 @@ import { KEPT_OUTPUT_ENTRIES } from "../../src/actions/reap/main.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
 import { startEcsEmulator } from "../emulators/ecs/index.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
+import { ecsClient } from "../helpers/ecs.js";
 import { startGitHubEmulator } from "../emulators/github/index.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import { routeMarker } from "../../src/github/comment-body.js";

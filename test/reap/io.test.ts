@@ -11,7 +11,7 @@ import { deleteServices, retireRevisions } from "../../src/reap/delete.js";
 import { findTaggedRevisions, type TaggedRevision } from "../../src/ecs/tagged-revisions.js";
 import { discoverServices, readPullRequestStates } from "../../src/reap/discover.js";
 import type { Decision } from "../../src/reap/select.js";
-import { ecsClient, fargateTaskDefinition, taggingClient, withEmulator } from "../emulators/ecs/test-support.js";
+import { ecsClient, fargateTaskDefinition, taggingClient, withEmulator } from "../helpers/ecs.js";
 import { startGitHubEmulator } from "../emulators/github/index.js";
 
 

@@ -9,8 +9,8 @@ import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
-import { assertSucceeded, describeService, resourceTags, seedBaseService } from "../deploy/fixtures.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
+import { assertSucceeded, describeService, resourceTags, seedBaseService } from "../helpers/deploy.js";
+import { ecsClient } from "../helpers/ecs.js";
 import { TAG } from "../../src/ecs/tags.js";
 
 const A = { name: "Codertocat/Hello-World", id: "186853002" };

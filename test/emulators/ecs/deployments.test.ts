@@ -12,7 +12,7 @@ import {
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
-import { awsvpc, eventually, fargateTaskDefinition, ManualClock, withEmulator } from "./test-support.js";
+import { awsvpc, eventually, fargateTaskDefinition, ManualClock, withEmulator } from "../../helpers/ecs.js";
 
 async function describeOne(ecs: ECSClient, name: string): Promise<Service> {
   const described = await ecs.send(new DescribeServicesCommand({ services: [name] }));

@@ -8,7 +8,7 @@ import {
   RegisterTaskDefinitionCommand,
   ServerException,
 } from "@aws-sdk/client-ecs";
-import { ecsClient, fargateTaskDefinition, withEmulator } from "./test-support.js";
+import { ecsClient, fargateTaskDefinition, withEmulator } from "../../helpers/ecs.js";
 
 describe("ECS emulator: fault injection and call log", () => {
   it("throttles with a token bucket; the SDK's standard retry gets every call through", () => {

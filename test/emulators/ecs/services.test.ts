@@ -22,7 +22,7 @@ import {
   UpdateServiceCommand,
   type ECSClient,
 } from "@aws-sdk/client-ecs";
-import { awsvpc, fargateTaskDefinition, ManualClock, withEmulator } from "./test-support.js";
+import { awsvpc, fargateTaskDefinition, ManualClock, withEmulator } from "../../helpers/ecs.js";
 
 const SERVICE_ARN = "arn:aws:ecs:us-east-1:123456789012:service/default/orders";
 

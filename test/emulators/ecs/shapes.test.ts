@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
-import { awsvpc, eventually, fargateTaskDefinition, withEmulator } from "./test-support.js";
+import { awsvpc, eventually, fargateTaskDefinition, withEmulator } from "../../helpers/ecs.js";
 
 /**
  * The SDK drops response members its model does not know, so a misspelt field would vanish silently in

@@ -9,7 +9,7 @@ import {
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
 } from "@aws-sdk/client-ecs";
-import { fargateTaskDefinition, withEmulator } from "./test-support.js";
+import { fargateTaskDefinition, withEmulator } from "../../helpers/ecs.js";
 
 describe("ECS emulator: task definitions", () => {
   it("registers revisions per family and describes by family, family:revision and ARN", () =>

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { DescribeTasksCommand, ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, InvalidParameterException } from "@aws-sdk/client-ecs";
 import { startLogsEmulator } from "../logs/index.js";
 import { startEcsEmulator } from "./index.js";
-import { awsvpc, ecsClient, fargateTaskDefinition, withEmulator } from "./test-support.js";
+import { awsvpc, ecsClient, fargateTaskDefinition, withEmulator } from "../../helpers/ecs.js";
 
 describe("ECS emulator: one-off tasks", () => {
   it("runs a task that exits with the set exit code, with its group, startedBy, overrides and tags", async () => {

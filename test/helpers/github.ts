@@ -2,9 +2,10 @@
 import { createGitHubClient, type GitHubClient } from "../../src/github/client.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
 
-export const REPOSITORY = "octo-org/shop";
-export const OWNER = "octo-org";
-export const REPO = "shop";
+import { REPOSITORY } from "./webhooks.js";
+
+export { REPOSITORY };
+export const [OWNER, REPO] = REPOSITORY.split("/") as [string, string];
 export const PR = 123;
 export const HEAD_SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b";
 

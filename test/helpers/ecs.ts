@@ -1,7 +1,7 @@
 import { ECSClient, type ECSClientConfig, type RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { setTimeout as delay } from "node:timers/promises";
-import { startEcsEmulator, type EcsEmulator, type EcsEmulatorOptions } from "./index.js";
+import { startEcsEmulator, type EcsEmulator, type EcsEmulatorOptions } from "../emulators/ecs/index.js";
 
 /** A real ECSClient pointed at the emulator with dummy credentials. */
 export function ecsClient(emulator: EcsEmulator, config: Partial<ECSClientConfig> = {}): ECSClient {

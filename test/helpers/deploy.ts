@@ -12,10 +12,10 @@ import {
 import assert from "node:assert/strict";
 import { fromEcsTags } from "../../src/ecs/route-tags.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
-import { ecsClient } from "../emulators/ecs/test-support.js";
+import { ecsClient } from "./ecs.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
-import { runBundle, type BundleRun } from "../helpers/action-runner.js";
-import { pullRequestEvent } from "../helpers/webhooks.js";
+import { runBundle, type BundleRun } from "./action-runner.js";
+import { pullRequestEvent, REPOSITORY } from "./webhooks.js";
 
 export const SUBNETS = { awsvpcConfiguration: { subnets: ["subnet-0a1b2c3d"], securityGroups: ["sg-0a1b2c3d"], assignPublicIp: "DISABLED" as const } };
 
@@ -86,7 +86,7 @@ export function mutatingCalls(emulator: EcsEmulator): string[] {
 }
 
 /** The repository of GitHub's webhook examples, where every test pull request lives. */
-export const REPOSITORY = "Codertocat/Hello-World";
+export { REPOSITORY };
 
 /** Runs the deploy-ephemeral bundle for pull request `number` at `headSha`, as the runner does on a pull_request event. */
 export function runDeployEphemeral(
