@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { taskDefinitionFamily } from "../../src/ecs/names.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
+import { REPOSITORY } from "../helpers/webhooks.js";
 import {
   OVER_MAX_DELETIONS,
   pullRequestsToLookUp,
@@ -16,7 +17,6 @@ import {
 import { revisionPullRequests, selectRevisions } from "../../src/reap/revisions.js";
 import type { TaggedRevision } from "../../src/ecs/tagged-revisions.js";
 
-const REPOSITORY = "Codertocat/Hello-World";
 const IDENTITY = { name: REPOSITORY, id: undefined };
 const NOW = new Date("2026-11-22T12:00:00.000Z");
 const HOUR = 3_600_000;

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { taskDefinitionFamily } from "../../src/ecs/names.js";
 import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
+import { REPOSITORY } from "../helpers/webhooks.js";
 import { selectRevisions } from "../../src/reap/revisions.js";
 import type { TaggedRevision } from "../../src/ecs/tagged-revisions.js";
 import {
@@ -18,7 +19,6 @@ import {
   type SelectionOptions,
 } from "../../src/reap/select.js";
 
-const REPOSITORY = "Codertocat/Hello-World";
 const IDENTITY = { name: REPOSITORY, id: undefined };
 const NOW = new Date("2026-11-22T12:00:00.000Z");
 const HOUR = 3_600_000;
