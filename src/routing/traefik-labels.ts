@@ -22,7 +22,8 @@ export function traefikHttpLabel(key: string, value: string): TraefikLabel | und
   if (!key.startsWith(TRAEFIK_PREFIX)) return undefined;
   const found = HTTP_OBJECT.exec(key.slice(TRAEFIK_PREFIX.length));
   if (found === null) return undefined;
-  const [, kind = "", name = "", field = ""] = found;
+  // Each of the three groups takes part in every match, so none is undefined.
+  const [, kind, name, field] = found as RegExpExecArray & [string, string, string, string];
   return { key, kind: kind.toLowerCase() as TraefikKind, name, field, value };
 }
 
