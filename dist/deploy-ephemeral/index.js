@@ -65406,7 +65406,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7152);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6441);
 
 
 
@@ -65417,7 +65417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7152:
+/***/ 6441:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67061,6 +67061,7 @@ function readDeployInputs(inputs, kind) {
         prices: readPrices(inputs),
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
         onDeploy: inputs.text(action_io_INPUT.onDeploy),
+        onReap: kind === "ephemeral" ? inputs.text(action_io_INPUT.onReap) : undefined,
         prune: kind === "ephemeral" && inputs.boolean(action_io_INPUT.prune, true),
         allowAnyBranch: kind === "shadow" ? inputs.boolean(action_io_INPUT.allowAnyBranch, false) : false,
     };
@@ -68884,6 +68885,7 @@ function prunedLines(pruned) {
             : [`- removed ${pruned.removed.map(inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
         ...pruned.left.map((left) => `- not removed ${inertText(left.service)}: ${inertText(left.reason)}; the next deploy tries again`),
         ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inertText(pruned.error)}; the next deploy tries again`]),
+        ...(pruned.pending === undefined ? [] : [`- on-reap failed for the removed copies: ${inertText(pruned.pending.why)}`]),
     ];
 }
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
@@ -74690,7 +74692,8 @@ function routingEnvironment(signal, proxyUrl) {
 /**
  * Pure: the variables a hook gets on top of the job's environment: the routing variables the
  * test command gets (ROUTE, ROUTE_HEADER, ROUTE_BAGGAGE, …), and which hook, pull request,
- * repository, cluster and services. ROUTE_PULL_REQUEST is empty when the route has no pull request.
+ * repository, cluster and services; on-reap also why (ROUTE_REAP_REASON). ROUTE_PULL_REQUEST is empty
+ * when the route has no pull request.
  */
 function hookEnvironment(route) {
     return {
@@ -74700,6 +74703,7 @@ function hookEnvironment(route) {
         ROUTE_REPOSITORY: route.repository,
         ROUTE_CLUSTER: route.cluster,
         ROUTE_SERVICES: route.services.join(" "),
+        ...(route.reapReason !== undefined ? { ROUTE_REAP_REASON: route.reapReason } : {}),
     };
 }
 const ENV_FILE_LINE = /^([^=]*)=(.*)$/;
@@ -74821,6 +74825,35 @@ async function runHook(script, route, options) {
     finally {
         (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
     }
+}
+
+;// CONCATENATED MODULE: ./src/hooks/on-reap.ts
+
+
+/**
+ * The reaper's `onRouteRemoved` for an on-reap command (docs/design.md §8): runs it once for a route
+ * whose copies were removed, ROUTE_SERVICES = their base services, ROUTE_REAP_REASON = why. A failing
+ * hook throws a HookFailure, which keeps the route teardown pending so that the next reap or sweep
+ * (for a prune, the next deploy's prune) runs it again.
+ */
+function onReapHook(script, context, options) {
+    return async (removed) => {
+        const outcome = await runHook(script, {
+            hook: "on-reap",
+            route: removed.route,
+            signal: context.signal,
+            repository: context.repository,
+            cluster: context.cluster,
+            pullRequest: removed.pullRequest,
+            services: [...new Set(removed.removed.map((service) => baseServiceName(service, removed.route)))].sort(),
+            reapReason: removed.reapReason,
+        }, options);
+        if (outcome.exitCode !== 0) {
+            throw new HookFailure("on-reap", outcome.exitCode, outcome.tail, removed.reapReason === "prune"
+                ? `the pruned copies ${removed.removed.join(", ")} are removed; their task definitions stay ACTIVE and the next deploy of route ${removed.route} runs on-reap again (or its teardown does)`
+                : `the copies of route ${removed.route} are removed; it stays teardown pending and the next reap or sweep runs on-reap again`);
+        }
+    };
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-resource-groups-tagging-api/dist-cjs/index.js
@@ -74992,6 +75025,14 @@ async function retireRevisions(ecs, revisions, options) {
 
 
 
+/** Pure: the reason every route a reap in `mode` removes is removed for. */
+function reapReason(mode) {
+    if (mode.kind === "sweep")
+        return "stale";
+    if (mode.kind === "prune")
+        return "prune";
+    return mode.pullRequest === undefined ? "requested" : "closed";
+}
 const OVER_MAX_DELETIONS = "over max-deletions";
 /** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
 function parseTimestamp(text) {
@@ -75217,6 +75258,20 @@ function routesTornDown(deleted, kept, retiring, deregistered = []) {
         route.removed.sort(compare);
     return [...routes.values()];
 }
+/**
+ * A prune's removed copies as one teardown of its route (at most one, none when it removed nothing):
+ * the copies deleted now, and those whose ACTIVE revisions are retired now though the copy went
+ * before (a prune whose on-reap failed), but no copy still there (its deletion failed). The route
+ * lives on, so unlike `routesTornDown` a copy kept does not hold the others back, and copies tagged
+ * with an older pull request (the route taken over) are the deploying pull request's now.
+ */
+function routesPruned(mode, deleted, kept, retiring) {
+    const stillThere = new Set(kept.map((decision) => decision.service));
+    const removed = [...new Set([...deleted.map((decision) => decision.service), ...retiring.map((revision) => revision.service)])]
+        .filter((service) => !stillThere.has(service))
+        .sort(compare);
+    return removed.length === 0 ? [] : [{ route: mode.route, pullRequest: mode.pullRequest, removed, reason: mode.because }];
+}
 
 ;// CONCATENATED MODULE: ./src/reap/revisions.ts
 // Which task-definition revisions to retire, decided from their own tags (14.1, 14.2). Pure. A revision
@@ -75365,11 +75420,15 @@ async function reap(plan, dependencies) {
     const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
     const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
     const revisionSelection = selectRevisions(revisions, remaining, states, options);
-    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
+    const mode = plan.mode;
+    const routes = mode.kind === "prune"
+        ? routesPruned(mode, deleted, kept, revisionSelection.retire)
+        : routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
     const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
-    const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
+    // A pending prune keeps every revision it would retire: one route, whatever pull request a copy was tagged with.
+    const isPending = (decision) => pending.some(({ route }) => route.route === decision.route && (mode.kind === "prune" || route.pullRequest === decision.pullRequest));
     // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
-    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
+    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !isPending(decision));
     const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () => retireRevisions(ecs, retiring.map((decision) => decision.revision), {
         deleteTaskDefinitions: plan.deleteTaskDefinitions,
         concurrency: plan.maxConcurrency,
@@ -75388,7 +75447,7 @@ async function reap(plan, dependencies) {
         failedDeletions: failed.length,
         failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
         tornDown,
-        pending: pending.map(({ route, why }) => ({ route: route.route, why })),
+        pending: pending.map(({ route, why, error }) => ({ route: route.route, why, ...(error !== undefined ? { error } : {}) })),
         running: services.filter((service) => keptArns.has(service.serviceArn)),
     };
 }
@@ -75413,8 +75472,8 @@ async function pullRequestStates(plan, dependencies, numbers) {
 /**
  * The PR side and the on-reap hook of every removed route: in route mode the asked route even when
  * nothing was found (so a rerun after a half-finished reap still fixes the comment), in a sweep each
- * route whose copies are all gone. A route whose GitHub teardown failed in a retryable way, or whose
- * hook threw, is pending.
+ * route whose copies are all gone, in a prune the route of the copies it removed (hook only). A
+ * route whose GitHub teardown failed in a retryable way, or whose hook threw, is pending.
  */
 async function tearDownRoutes(plan, dependencies, routes, kept) {
     const { logger } = dependencies;
@@ -75430,10 +75489,10 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     }
     const tornDown = [];
     const pending = [];
-    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write, and
-    // its data is still in use, so no on-reap (docs/design.md §8).
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write. Its
+    // on-reap runs, told the reason, so that it keeps what the route still uses (docs/design.md §8).
     const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
-    const onRouteRemoved = mode.kind === "prune" ? undefined : dependencies.onRouteRemoved;
+    const { onRouteRemoved } = dependencies;
     if (plan.dryRun) {
         for (const route of routes) {
             if (route.pullRequest !== undefined && mode.kind !== "prune") {
@@ -75459,11 +75518,13 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
         }
         if (onRouteRemoved !== undefined) {
             try {
-                await onRouteRemoved(route);
+                await onRouteRemoved({ ...route, reapReason: reapReason(mode) });
             }
             catch (error) {
-                logger.error(`route ${route.route}: ${(0,errors/* errorMessage */.gJ)(error)}; its task definitions are kept so that a re-run retries`);
-                pending.push({ route, why: (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed" });
+                // The hook's last output lines follow the line that says what happens next.
+                const [why = "failed", ...tail] = (0,errors/* errorMessage */.gJ)(error).split("\n");
+                logger.error([`route ${route.route}: ${why}; its task definitions are kept so that a re-run retries`, ...tail].join("\n"));
+                pending.push({ route, why, error: error instanceof Error ? error : new Error((0,errors/* errorMessage */.gJ)(error)) });
             }
         }
     }
@@ -75500,8 +75561,9 @@ async function migrateIdentity(ecs, repository, kept, revisions, logger) {
 const PRUNE_REASON = "not in this deploy's services (prune)";
 /**
  * Removes `route`'s copies of this repository other than `keep`. Copies of other repositories (a
- * route shared on purpose) are never candidates. No pull-request teardown and no on-reap hook: the
- * route lives on with the copies this deploy just made, and its comment is the deploy's to write.
+ * route shared on purpose) are never candidates. No pull-request teardown: the route lives on with
+ * the copies this deploy just made, and its comment is the deploy's to write. `onRouteRemoved` (the
+ * on-reap hook) runs once for the copies removed, told the reason `prune`.
  */
 async function pruneRoute(request, dependencies) {
     const report = await reap({
@@ -75509,7 +75571,13 @@ async function pruneRoute(request, dependencies) {
         repository: request.repository,
         owner: request.owner,
         repo: request.repo,
-        mode: { kind: "prune", route: request.route, because: PRUNE_REASON, keep: request.keep },
+        mode: {
+            kind: "prune",
+            route: request.route,
+            because: PRUNE_REASON,
+            keep: request.keep,
+            ...(request.pullRequest !== undefined ? { pullRequest: request.pullRequest } : {}),
+        },
         includeShadow: false,
         dryRun: false,
         // One route's copies of one repository: a handful, never a runaway sweep.
@@ -75518,10 +75586,12 @@ async function pruneRoute(request, dependencies) {
         maxConcurrency: request.maxConcurrency,
         now: request.now,
     }, { ...dependencies, github: undefined, tearDown: undefined });
+    const pending = report.pending[0];
     const pruned = {
         removed: report.deleted.map((decision) => decision.service),
         left: report.kept.map((decision) => ({ service: decision.service, reason: decision.reason })),
         failedFamilies: report.failedFamilies,
+        ...(pending !== undefined ? { pending: { why: pending.why, error: pending.error ?? new Error(pending.why) } } : {}),
     };
     const { logger } = dependencies;
     if (pruned.removed.length > 0) {
@@ -75540,6 +75610,7 @@ var action = __nccwpck_require__(935);
 ;// CONCATENATED MODULE: ./src/actions/common/deploy.ts
 // What deploy-shadow and deploy-ephemeral share around the deploy itself: the library call their
 // settings describe, and writing its outputs and summary.
+
 
 
 
@@ -75614,9 +75685,21 @@ async function runOnDeploy(run, options, read, plan, logger) {
     return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
 /**
+ * The on-reap hook of a deploy that removes copies (its prune, or the teardown of a route closed
+ * under it), as the reaper's `onRouteRemoved` dependency; none without the input.
+ */
+function onRouteRemoved(run, logger) {
+    const script = run.settings.onReap;
+    if (script === undefined)
+        return {};
+    const context = { signal: run.settings.routing.signal, repository: run.event.repository, cluster: run.settings.cluster };
+    return { onRouteRemoved: onReapHook(script, context, workspaceHookOptions(process.env, logger)) };
+}
+/**
  * With `prune` on, after a deploy whose copies all came up: removes the route's other copies of this
  * repository through the reaper's path (docs/design.md §3.5). A failed deploy prunes nothing, so it
- * changes no more than it must; the next deploy prunes.
+ * changes no more than it must; the next deploy prunes. on-reap runs for the copies removed; if it
+ * fails, the report's `pending` says so and the caller fails the step once the deploy is reported.
  */
 async function runPrune(run, options, result, logger) {
     if (!run.settings.prune)
@@ -75632,10 +75715,11 @@ async function runPrune(run, options, result, logger) {
             owner: run.event.owner,
             repo: run.event.repo,
             route: run.route,
+            pullRequest: pullRequestNumber(run),
             keep: result.services.map((service) => service.routeService),
             maxConcurrency: run.settings.maxConcurrency,
             now: run.startedAt,
-        }, { ecs: options.client, tagging: createTaggingClient(result.region), logger });
+        }, { ecs: options.client, tagging: createTaggingClient(result.region), ...onRouteRemoved(run, logger), logger });
     }
     catch (error) {
         // The copies are deployed: a prune that could not run (a missing permission, say) must not undo
@@ -75657,6 +75741,7 @@ async function reportDeploy(result, settings, now, pruned) {
 
 
 
+
 /** True when GitHub says the pull request is closed now; a state GitHub would not give is taken as open (with a warning). */
 async function pullRequestClosed(octokit, run, number, logger) {
     const state = (await readPullRequestStates(octokit, run.event.owner, run.event.repo, [number], 1)).get(number);
@@ -75666,9 +75751,10 @@ async function pullRequestClosed(octokit, run, number, logger) {
     return state?.kind === "closed";
 }
 /**
- * Removes this pull request's copies of the route, marks its comment and deployments torn down and
- * retires the revisions: a reap of the route, as the reap action would run it on the close. Returns
- * the notice to show.
+ * Removes this pull request's copies of the route, marks its comment and deployments torn down, runs
+ * on-reap (reason `closed`) and retires the revisions: a reap of the route, as the reap action would
+ * run it on the close. Returns the notice to show; a failing hook leaves the route teardown pending
+ * and fails the step with the hook's first line.
  */
 async function tearDownClosedRoute(clients, run, number, region, logger) {
     const { ecs, octokit } = clients;
@@ -75706,10 +75792,12 @@ async function tearDownClosedRoute(clients, run, number, region, logger) {
             // The deploy writes its comment only when it reports: say "torn down" there instead.
             writeMissing: settings.pullRequest?.comment === true,
         }),
+        ...onRouteRemoved(run, logger),
         logger,
     });
     if (report.pending.length > 0 || report.failedDeletions > 0 || report.failedFamilies > 0 || report.selection.overMaxDeletions > 0) {
-        throw new Error(`${because}, and its route ${run.route} could not be torn down completely; the reap action (on the close, or a sweep) finishes it`);
+        const whys = report.pending.map(({ why }) => ` (${why})`).join("");
+        throw new Error(`${because}, and its route ${run.route} could not be torn down completely${whys}; the reap action (on the close, or a sweep) finishes it`);
     }
     const removed = report.deleted.map((decision) => decision.service);
     return `${because}: route ${run.route} is torn down${removed.length > 0 ? ` (removed ${removed.join(", ")})` : ""}, not reported ready.`;
@@ -75887,6 +75975,9 @@ async function deployEphemeral(logger) {
         core/* info */.pq(`Pull request comment: ${finished.commentUrl}`);
     if (failure !== undefined)
         throw new Error(failure);
+    // The copies serve: the route is reported ready, and the step fails for the pruned copies' on-reap.
+    if (pruned?.pending !== undefined)
+        throw pruned.pending.error;
 }
 
 

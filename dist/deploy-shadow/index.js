@@ -63707,7 +63707,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1937);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3772);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .deployShadow */ .E);
@@ -63717,7 +63717,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1937:
+/***/ 3772:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63751,7 +63751,7 @@ function routeServiceName(baseService, route) {
     return `${baseService}--${route}`;
 }
 /** The base service of a route's copy (`orders--pr-123` → `orders`); a name without the suffix as it is. */
-function baseServiceName(routeService, route) {
+function names_baseServiceName(routeService, route) {
     const suffix = `--${route}`;
     return routeService.endsWith(suffix) && routeService.length > suffix.length ? routeService.slice(0, -suffix.length) : routeService;
 }
@@ -65481,6 +65481,7 @@ function readDeployInputs(inputs, kind) {
         prices: readPrices(inputs),
         pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
         onDeploy: inputs.text(action_io_INPUT.onDeploy),
+        onReap: kind === "ephemeral" ? inputs.text(action_io_INPUT.onReap) : undefined,
         prune: kind === "ephemeral" && inputs.boolean(action_io_INPUT.prune, true),
         allowAnyBranch: kind === "shadow" ? inputs.boolean(action_io_INPUT.allowAnyBranch, false) : false,
     };
@@ -67403,6 +67404,7 @@ function prunedLines(pruned) {
             : [`- removed ${pruned.removed.map(inert_text_inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
         ...pruned.left.map((left) => `- not removed ${inert_text_inertText(left.service)}: ${inert_text_inertText(left.reason)}; the next deploy tries again`),
         ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inert_text_inertText(pruned.error)}; the next deploy tries again`]),
+        ...(pruned.pending === undefined ? [] : [`- on-reap failed for the removed copies: ${inert_text_inertText(pruned.pending.why)}`]),
     ];
 }
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
@@ -67745,7 +67747,8 @@ function routingEnvironment(signal, proxyUrl) {
 /**
  * Pure: the variables a hook gets on top of the job's environment: the routing variables the
  * test command gets (ROUTE, ROUTE_HEADER, ROUTE_BAGGAGE, …), and which hook, pull request,
- * repository, cluster and services. ROUTE_PULL_REQUEST is empty when the route has no pull request.
+ * repository, cluster and services; on-reap also why (ROUTE_REAP_REASON). ROUTE_PULL_REQUEST is empty
+ * when the route has no pull request.
  */
 function hookEnvironment(route) {
     return {
@@ -67755,6 +67758,7 @@ function hookEnvironment(route) {
         ROUTE_REPOSITORY: route.repository,
         ROUTE_CLUSTER: route.cluster,
         ROUTE_SERVICES: route.services.join(" "),
+        ...(route.reapReason !== undefined ? { ROUTE_REAP_REASON: route.reapReason } : {}),
     };
 }
 const ENV_FILE_LINE = /^([^=]*)=(.*)$/;
@@ -67797,7 +67801,7 @@ const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|AC
 const SECRET_MIN_LENGTH = 4;
 const KEPT_OUTPUT_CHARACTERS = 64 * 1024;
 /** A hook that exited with a code other than 0: what the step's error and the comment show. */
-class HookFailure extends Error {
+class run_hook_HookFailure extends Error {
     hook;
     exitCode;
     tail;
@@ -67838,7 +67842,7 @@ function outputTail(output, environment, count = HOOK_TAIL_LINES) {
     });
 }
 /** Where a step runs its hooks: the workspace, the job's environment, the runner's temporary directory. */
-function workspaceHookOptions(env, logger) {
+function run_hook_workspaceHookOptions(env, logger) {
     return { cwd: env.GITHUB_WORKSPACE || process.cwd(), jobEnvironment: env, tempDir: env.RUNNER_TEMP || undefined, logger };
 }
 /**
@@ -67846,7 +67850,7 @@ function workspaceHookOptions(env, logger) {
  * route's variables; on-deploy also gets ROUTE_ENV_FILE, an empty file whose NAME=value lines
  * become overrides. Returns the exit code; a hook that fails is the caller's to report.
  */
-async function runHook(script, route, options) {
+async function run_hook_runHook(script, route, options) {
     const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(options.tempDir ?? (0,external_node_os_.tmpdir)(), `${route.hook}-`));
     try {
         const envFile = (0,external_node_path_.join)(dir, "route.env");
@@ -67876,6 +67880,35 @@ async function runHook(script, route, options) {
     finally {
         (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
     }
+}
+
+;// CONCATENATED MODULE: ./src/hooks/on-reap.ts
+
+
+/**
+ * The reaper's `onRouteRemoved` for an on-reap command (docs/design.md §8): runs it once for a route
+ * whose copies were removed, ROUTE_SERVICES = their base services, ROUTE_REAP_REASON = why. A failing
+ * hook throws a HookFailure, which keeps the route teardown pending so that the next reap or sweep
+ * (for a prune, the next deploy's prune) runs it again.
+ */
+function on_reap_onReapHook(script, context, options) {
+    return async (removed) => {
+        const outcome = await runHook(script, {
+            hook: "on-reap",
+            route: removed.route,
+            signal: context.signal,
+            repository: context.repository,
+            cluster: context.cluster,
+            pullRequest: removed.pullRequest,
+            services: [...new Set(removed.removed.map((service) => baseServiceName(service, removed.route)))].sort(),
+            reapReason: removed.reapReason,
+        }, options);
+        if (outcome.exitCode !== 0) {
+            throw new HookFailure("on-reap", outcome.exitCode, outcome.tail, removed.reapReason === "prune"
+                ? `the pruned copies ${removed.removed.join(", ")} are removed; their task definitions stay ACTIVE and the next deploy of route ${removed.route} runs on-reap again (or its teardown does)`
+                : `the copies of route ${removed.route} are removed; it stays teardown pending and the next reap or sweep runs on-reap again`);
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/ecs/tagged-revisions.ts
@@ -68209,6 +68242,14 @@ async function discover_readPullRequestStates(github, owner, repo, numbers, conc
 
 
 
+/** Pure: the reason every route a reap in `mode` removes is removed for. */
+function select_reapReason(mode) {
+    if (mode.kind === "sweep")
+        return "stale";
+    if (mode.kind === "prune")
+        return "prune";
+    return mode.pullRequest === undefined ? "requested" : "closed";
+}
 const OVER_MAX_DELETIONS = "over max-deletions";
 /** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
 function parseTimestamp(text) {
@@ -68434,6 +68475,20 @@ function select_routesTornDown(deleted, kept, retiring, deregistered = []) {
         route.removed.sort(compare);
     return [...routes.values()];
 }
+/**
+ * A prune's removed copies as one teardown of its route (at most one, none when it removed nothing):
+ * the copies deleted now, and those whose ACTIVE revisions are retired now though the copy went
+ * before (a prune whose on-reap failed), but no copy still there (its deletion failed). The route
+ * lives on, so unlike `routesTornDown` a copy kept does not hold the others back, and copies tagged
+ * with an older pull request (the route taken over) are the deploying pull request's now.
+ */
+function select_routesPruned(mode, deleted, kept, retiring) {
+    const stillThere = new Set(kept.map((decision) => decision.service));
+    const removed = [...new Set([...deleted.map((decision) => decision.service), ...retiring.map((revision) => revision.service)])]
+        .filter((service) => !stillThere.has(service))
+        .sort(compare);
+    return removed.length === 0 ? [] : [{ route: mode.route, pullRequest: mode.pullRequest, removed, reason: mode.because }];
+}
 
 ;// CONCATENATED MODULE: ./src/reap/revisions.ts
 // Which task-definition revisions to retire, decided from their own tags (14.1, 14.2). Pure. A revision
@@ -68582,11 +68637,15 @@ async function reap_reap(plan, dependencies) {
     const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
     const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
     const revisionSelection = selectRevisions(revisions, remaining, states, options);
-    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
+    const mode = plan.mode;
+    const routes = mode.kind === "prune"
+        ? routesPruned(mode, deleted, kept, revisionSelection.retire)
+        : routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
     const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
-    const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
+    // A pending prune keeps every revision it would retire: one route, whatever pull request a copy was tagged with.
+    const isPending = (decision) => pending.some(({ route }) => route.route === decision.route && (mode.kind === "prune" || route.pullRequest === decision.pullRequest));
     // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
-    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
+    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !isPending(decision));
     const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () => retireRevisions(ecs, retiring.map((decision) => decision.revision), {
         deleteTaskDefinitions: plan.deleteTaskDefinitions,
         concurrency: plan.maxConcurrency,
@@ -68605,7 +68664,7 @@ async function reap_reap(plan, dependencies) {
         failedDeletions: failed.length,
         failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
         tornDown,
-        pending: pending.map(({ route, why }) => ({ route: route.route, why })),
+        pending: pending.map(({ route, why, error }) => ({ route: route.route, why, ...(error !== undefined ? { error } : {}) })),
         running: services.filter((service) => keptArns.has(service.serviceArn)),
     };
 }
@@ -68630,8 +68689,8 @@ async function pullRequestStates(plan, dependencies, numbers) {
 /**
  * The PR side and the on-reap hook of every removed route: in route mode the asked route even when
  * nothing was found (so a rerun after a half-finished reap still fixes the comment), in a sweep each
- * route whose copies are all gone. A route whose GitHub teardown failed in a retryable way, or whose
- * hook threw, is pending.
+ * route whose copies are all gone, in a prune the route of the copies it removed (hook only). A
+ * route whose GitHub teardown failed in a retryable way, or whose hook threw, is pending.
  */
 async function tearDownRoutes(plan, dependencies, routes, kept) {
     const { logger } = dependencies;
@@ -68647,10 +68706,10 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     }
     const tornDown = [];
     const pending = [];
-    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write, and
-    // its data is still in use, so no on-reap (docs/design.md §8).
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write. Its
+    // on-reap runs, told the reason, so that it keeps what the route still uses (docs/design.md §8).
     const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
-    const onRouteRemoved = mode.kind === "prune" ? undefined : dependencies.onRouteRemoved;
+    const { onRouteRemoved } = dependencies;
     if (plan.dryRun) {
         for (const route of routes) {
             if (route.pullRequest !== undefined && mode.kind !== "prune") {
@@ -68676,11 +68735,13 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
         }
         if (onRouteRemoved !== undefined) {
             try {
-                await onRouteRemoved(route);
+                await onRouteRemoved({ ...route, reapReason: reapReason(mode) });
             }
             catch (error) {
-                logger.error(`route ${route.route}: ${errorMessage(error)}; its task definitions are kept so that a re-run retries`);
-                pending.push({ route, why: errorMessage(error).split("\n")[0] ?? "failed" });
+                // The hook's last output lines follow the line that says what happens next.
+                const [why = "failed", ...tail] = errorMessage(error).split("\n");
+                logger.error([`route ${route.route}: ${why}; its task definitions are kept so that a re-run retries`, ...tail].join("\n"));
+                pending.push({ route, why, error: error instanceof Error ? error : new Error(errorMessage(error)) });
             }
         }
     }
@@ -68717,8 +68778,9 @@ async function migrateIdentity(ecs, repository, kept, revisions, logger) {
 const PRUNE_REASON = "not in this deploy's services (prune)";
 /**
  * Removes `route`'s copies of this repository other than `keep`. Copies of other repositories (a
- * route shared on purpose) are never candidates. No pull-request teardown and no on-reap hook: the
- * route lives on with the copies this deploy just made, and its comment is the deploy's to write.
+ * route shared on purpose) are never candidates. No pull-request teardown: the route lives on with
+ * the copies this deploy just made, and its comment is the deploy's to write. `onRouteRemoved` (the
+ * on-reap hook) runs once for the copies removed, told the reason `prune`.
  */
 async function prune_pruneRoute(request, dependencies) {
     const report = await reap({
@@ -68726,7 +68788,13 @@ async function prune_pruneRoute(request, dependencies) {
         repository: request.repository,
         owner: request.owner,
         repo: request.repo,
-        mode: { kind: "prune", route: request.route, because: PRUNE_REASON, keep: request.keep },
+        mode: {
+            kind: "prune",
+            route: request.route,
+            because: PRUNE_REASON,
+            keep: request.keep,
+            ...(request.pullRequest !== undefined ? { pullRequest: request.pullRequest } : {}),
+        },
         includeShadow: false,
         dryRun: false,
         // One route's copies of one repository: a handful, never a runaway sweep.
@@ -68735,10 +68803,12 @@ async function prune_pruneRoute(request, dependencies) {
         maxConcurrency: request.maxConcurrency,
         now: request.now,
     }, { ...dependencies, github: undefined, tearDown: undefined });
+    const pending = report.pending[0];
     const pruned = {
         removed: report.deleted.map((decision) => decision.service),
         left: report.kept.map((decision) => ({ service: decision.service, reason: decision.reason })),
         failedFamilies: report.failedFamilies,
+        ...(pending !== undefined ? { pending: { why: pending.why, error: pending.error ?? new Error(pending.why) } } : {}),
     };
     const { logger } = dependencies;
     if (pruned.removed.length > 0) {
@@ -68757,6 +68827,7 @@ var action = __nccwpck_require__(935);
 ;// CONCATENATED MODULE: ./src/actions/common/deploy.ts
 // What deploy-shadow and deploy-ephemeral share around the deploy itself: the library call their
 // settings describe, and writing its outputs and summary.
+
 
 
 
@@ -68812,7 +68883,7 @@ async function runOnDeploy(run, options, read, plan, logger) {
     const script = run.settings.onDeploy;
     if (script === undefined)
         return plan;
-    const outcome = await runHook(script, {
+    const outcome = await run_hook_runHook(script, {
         hook: "on-deploy",
         route: run.route,
         signal: run.settings.routing.signal,
@@ -68820,9 +68891,9 @@ async function runOnDeploy(run, options, read, plan, logger) {
         cluster: run.settings.cluster,
         pullRequest: pullRequestNumber(run),
         services: plan.services.map((service) => service.spec.service),
-    }, workspaceHookOptions(process.env, logger));
+    }, run_hook_workspaceHookOptions(process.env, logger));
     if (outcome.exitCode !== 0) {
-        throw new HookFailure("on-deploy", outcome.exitCode, outcome.tail, "nothing was created or changed in ECS; fix the hook (it must be idempotent) and run again");
+        throw new run_hook_HookFailure("on-deploy", outcome.exitCode, outcome.tail, "nothing was created or changed in ECS; fix the hook (it must be idempotent) and run again");
     }
     const names = Object.keys(outcome.overrides);
     // Names only: a value may be a connection string the log should not keep.
@@ -68831,9 +68902,21 @@ async function runOnDeploy(run, options, read, plan, logger) {
     return planRoute({ ...options, environment: outcome.overrides }, read, run.startedAt);
 }
 /**
+ * The on-reap hook of a deploy that removes copies (its prune, or the teardown of a route closed
+ * under it), as the reaper's `onRouteRemoved` dependency; none without the input.
+ */
+function onRouteRemoved(run, logger) {
+    const script = run.settings.onReap;
+    if (script === undefined)
+        return {};
+    const context = { signal: run.settings.routing.signal, repository: run.event.repository, cluster: run.settings.cluster };
+    return { onRouteRemoved: onReapHook(script, context, workspaceHookOptions(process.env, logger)) };
+}
+/**
  * With `prune` on, after a deploy whose copies all came up: removes the route's other copies of this
  * repository through the reaper's path (docs/design.md §3.5). A failed deploy prunes nothing, so it
- * changes no more than it must; the next deploy prunes.
+ * changes no more than it must; the next deploy prunes. on-reap runs for the copies removed; if it
+ * fails, the report's `pending` says so and the caller fails the step once the deploy is reported.
  */
 async function runPrune(run, options, result, logger) {
     if (!run.settings.prune)
@@ -68849,10 +68932,11 @@ async function runPrune(run, options, result, logger) {
             owner: run.event.owner,
             repo: run.event.repo,
             route: run.route,
+            pullRequest: pullRequestNumber(run),
             keep: result.services.map((service) => service.routeService),
             maxConcurrency: run.settings.maxConcurrency,
             now: run.startedAt,
-        }, { ecs: options.client, tagging: createTaggingClient(result.region), logger });
+        }, { ecs: options.client, tagging: createTaggingClient(result.region), ...onRouteRemoved(run, logger), logger });
     }
     catch (error) {
         // The copies are deployed: a prune that could not run (a missing permission, say) must not undo

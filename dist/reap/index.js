@@ -71639,6 +71639,7 @@ function prunedLines(pruned) {
             : [`- removed ${pruned.removed.map(inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
         ...pruned.left.map((left) => `- not removed ${inertText(left.service)}: ${inertText(left.reason)}; the next deploy tries again`),
         ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inertText(pruned.error)}; the next deploy tries again`]),
+        ...(pruned.pending === undefined ? [] : [`- on-reap failed for the removed copies: ${inertText(pruned.pending.why)}`]),
     ];
 }
 const MARKER_PREFIX = "<!-- ecs-dynamic-routing route=";
@@ -72320,7 +72321,8 @@ function routingEnvironment(signal, proxyUrl) {
 /**
  * Pure: the variables a hook gets on top of the job's environment: the routing variables the
  * test command gets (ROUTE, ROUTE_HEADER, ROUTE_BAGGAGE, …), and which hook, pull request,
- * repository, cluster and services. ROUTE_PULL_REQUEST is empty when the route has no pull request.
+ * repository, cluster and services; on-reap also why (ROUTE_REAP_REASON). ROUTE_PULL_REQUEST is empty
+ * when the route has no pull request.
  */
 function hookEnvironment(route) {
     return {
@@ -72330,6 +72332,7 @@ function hookEnvironment(route) {
         ROUTE_REPOSITORY: route.repository,
         ROUTE_CLUSTER: route.cluster,
         ROUTE_SERVICES: route.services.join(" "),
+        ...(route.reapReason !== undefined ? { ROUTE_REAP_REASON: route.reapReason } : {}),
     };
 }
 const ENV_FILE_LINE = /^([^=]*)=(.*)$/;
@@ -72458,8 +72461,9 @@ async function runHook(script, route, options) {
 
 /**
  * The reaper's `onRouteRemoved` for an on-reap command (docs/design.md §8): runs it once for a route
- * whose copies were removed, ROUTE_SERVICES = their base services. A failing hook throws a
- * HookFailure, which keeps the route teardown pending so that the next reap or sweep runs it again.
+ * whose copies were removed, ROUTE_SERVICES = their base services, ROUTE_REAP_REASON = why. A failing
+ * hook throws a HookFailure, which keeps the route teardown pending so that the next reap or sweep
+ * (for a prune, the next deploy's prune) runs it again.
  */
 function onReapHook(script, context, options) {
     return async (removed) => {
@@ -72471,9 +72475,12 @@ function onReapHook(script, context, options) {
             cluster: context.cluster,
             pullRequest: removed.pullRequest,
             services: [...new Set(removed.removed.map((service) => baseServiceName(service, removed.route)))].sort(),
+            reapReason: removed.reapReason,
         }, options);
         if (outcome.exitCode !== 0) {
-            throw new HookFailure("on-reap", outcome.exitCode, outcome.tail, `the copies of route ${removed.route} are removed; it stays teardown pending and the next reap or sweep runs on-reap again`);
+            throw new HookFailure("on-reap", outcome.exitCode, outcome.tail, removed.reapReason === "prune"
+                ? `the pruned copies ${removed.removed.join(", ")} are removed; their task definitions stay ACTIVE and the next deploy of route ${removed.route} runs on-reap again (or its teardown does)`
+                : `the copies of route ${removed.route} are removed; it stays teardown pending and the next reap or sweep runs on-reap again`);
         }
     };
 }
@@ -72854,6 +72861,14 @@ async function readPullRequestStates(github, owner, repo, numbers, concurrency) 
 
 
 
+/** Pure: the reason every route a reap in `mode` removes is removed for. */
+function reapReason(mode) {
+    if (mode.kind === "sweep")
+        return "stale";
+    if (mode.kind === "prune")
+        return "prune";
+    return mode.pullRequest === undefined ? "requested" : "closed";
+}
 const OVER_MAX_DELETIONS = "over max-deletions";
 /** Parses an ISO 8601 timestamp as the actions write it; anything else is undefined. */
 function parseTimestamp(text) {
@@ -73079,6 +73094,20 @@ function routesTornDown(deleted, kept, retiring, deregistered = []) {
         route.removed.sort(compare);
     return [...routes.values()];
 }
+/**
+ * A prune's removed copies as one teardown of its route (at most one, none when it removed nothing):
+ * the copies deleted now, and those whose ACTIVE revisions are retired now though the copy went
+ * before (a prune whose on-reap failed), but no copy still there (its deletion failed). The route
+ * lives on, so unlike `routesTornDown` a copy kept does not hold the others back, and copies tagged
+ * with an older pull request (the route taken over) are the deploying pull request's now.
+ */
+function routesPruned(mode, deleted, kept, retiring) {
+    const stillThere = new Set(kept.map((decision) => decision.service));
+    const removed = [...new Set([...deleted.map((decision) => decision.service), ...retiring.map((revision) => revision.service)])]
+        .filter((service) => !stillThere.has(service))
+        .sort(compare);
+    return removed.length === 0 ? [] : [{ route: mode.route, pullRequest: mode.pullRequest, removed, reason: mode.because }];
+}
 
 ;// CONCATENATED MODULE: ./src/reap/revisions.ts
 // Which task-definition revisions to retire, decided from their own tags (14.1, 14.2). Pure. A revision
@@ -73227,11 +73256,15 @@ async function reap(plan, dependencies) {
     const deletedArns = new Set(deleted.map((decision) => decision.serviceArn));
     const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
     const revisionSelection = selectRevisions(revisions, remaining, states, options);
-    const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
+    const mode = plan.mode;
+    const routes = mode.kind === "prune"
+        ? routesPruned(mode, deleted, kept, revisionSelection.retire)
+        : routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
     const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
-    const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
+    // A pending prune keeps every revision it would retire: one route, whatever pull request a copy was tagged with.
+    const isPending = (decision) => pending.some(({ route }) => route.route === decision.route && (mode.kind === "prune" || route.pullRequest === decision.pullRequest));
     // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
-    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`));
+    const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter((decision) => !isPending(decision));
     const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () => retireRevisions(ecs, retiring.map((decision) => decision.revision), {
         deleteTaskDefinitions: plan.deleteTaskDefinitions,
         concurrency: plan.maxConcurrency,
@@ -73250,7 +73283,7 @@ async function reap(plan, dependencies) {
         failedDeletions: failed.length,
         failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
         tornDown,
-        pending: pending.map(({ route, why }) => ({ route: route.route, why })),
+        pending: pending.map(({ route, why, error }) => ({ route: route.route, why, ...(error !== undefined ? { error } : {}) })),
         running: services.filter((service) => keptArns.has(service.serviceArn)),
     };
 }
@@ -73275,8 +73308,8 @@ async function pullRequestStates(plan, dependencies, numbers) {
 /**
  * The PR side and the on-reap hook of every removed route: in route mode the asked route even when
  * nothing was found (so a rerun after a half-finished reap still fixes the comment), in a sweep each
- * route whose copies are all gone. A route whose GitHub teardown failed in a retryable way, or whose
- * hook threw, is pending.
+ * route whose copies are all gone, in a prune the route of the copies it removed (hook only). A
+ * route whose GitHub teardown failed in a retryable way, or whose hook threw, is pending.
  */
 async function tearDownRoutes(plan, dependencies, routes, kept) {
     const { logger } = dependencies;
@@ -73292,10 +73325,10 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
     }
     const tornDown = [];
     const pending = [];
-    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write, and
-    // its data is still in use, so no on-reap (docs/design.md §8).
+    // A pruned route lives on: its pull request's comment and deployment are the deploy's to write. Its
+    // on-reap runs, told the reason, so that it keeps what the route still uses (docs/design.md §8).
     const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
-    const onRouteRemoved = mode.kind === "prune" ? undefined : dependencies.onRouteRemoved;
+    const { onRouteRemoved } = dependencies;
     if (plan.dryRun) {
         for (const route of routes) {
             if (route.pullRequest !== undefined && mode.kind !== "prune") {
@@ -73321,11 +73354,13 @@ async function tearDownRoutes(plan, dependencies, routes, kept) {
         }
         if (onRouteRemoved !== undefined) {
             try {
-                await onRouteRemoved(route);
+                await onRouteRemoved({ ...route, reapReason: reapReason(mode) });
             }
             catch (error) {
-                logger.error(`route ${route.route}: ${(0,errors/* errorMessage */.gJ)(error)}; its task definitions are kept so that a re-run retries`);
-                pending.push({ route, why: (0,errors/* errorMessage */.gJ)(error).split("\n")[0] ?? "failed" });
+                // The hook's last output lines follow the line that says what happens next.
+                const [why = "failed", ...tail] = (0,errors/* errorMessage */.gJ)(error).split("\n");
+                logger.error([`route ${route.route}: ${why}; its task definitions are kept so that a re-run retries`, ...tail].join("\n"));
+                pending.push({ route, why, error: error instanceof Error ? error : new Error((0,errors/* errorMessage */.gJ)(error)) });
             }
         }
     }

@@ -52,6 +52,11 @@ export interface DeployInputs {
   /** A shell command run before any copy is created or updated; undefined = none. */
   onDeploy: string | undefined;
   /**
+   * Ephemeral only: a shell command run after the deploy removed copies (its prune, or the teardown of
+   * a route whose pull request closed during the deploy); undefined = none.
+   */
+  onReap: string | undefined;
+  /**
    * Ephemeral only: remove the route's other copies of this repository after the deploy. Shadow never
    * prunes: a push deploys only the services changed since the last one.
    */
@@ -101,6 +106,7 @@ export function readDeployInputs(inputs: Inputs, kind: RouteKind): DeployInputs 
     prices: readPrices(inputs),
     pullRequest: kind === "ephemeral" ? readPullRequestSettings(inputs) : undefined,
     onDeploy: inputs.text(INPUT.onDeploy),
+    onReap: kind === "ephemeral" ? inputs.text(INPUT.onReap) : undefined,
     prune: kind === "ephemeral" && inputs.boolean(INPUT.prune, true),
     allowAnyBranch: kind === "shadow" ? inputs.boolean(INPUT.allowAnyBranch, false) : false,
   };

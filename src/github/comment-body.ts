@@ -51,6 +51,8 @@ export interface PrunedCopies {
   left: readonly { service: string; reason: string }[];
   /** Why the prune could not run at all. */
   error?: string;
+  /** Why the removed copies' on-reap failed (its first line): the next deploy runs it again. */
+  pending?: { why: string };
 }
 
 /** Pure: the lines that say what a deploy's prune removed and left; none when it touched nothing. */
@@ -62,6 +64,7 @@ export function prunedLines(pruned: PrunedCopies | undefined): string[] {
       : [`- removed ${pruned.removed.map(inertText).join(", ")}: not in this deploy's services (\`prune: false\` keeps a route's other copies)`]),
     ...pruned.left.map((left) => `- not removed ${inertText(left.service)}: ${inertText(left.reason)}; the next deploy tries again`),
     ...(pruned.error === undefined ? [] : [`- could not prune the route's other copies: ${inertText(pruned.error)}; the next deploy tries again`]),
+    ...(pruned.pending === undefined ? [] : [`- on-reap failed for the removed copies: ${inertText(pruned.pending.why)}`]),
   ];
 }
 

@@ -1,6 +1,7 @@
 import { ConfigurationError } from "../common/errors.js";
 import { checkLiteralVariable } from "../config/environment-overrides.js";
 import { routingEnvironment } from "../integration/environment.js";
+import type { ReapReason } from "../reap/select.js";
 import type { Route } from "../routing/route.js";
 import type { SignalNames } from "../routing/signal.js";
 
@@ -18,12 +19,15 @@ export interface HookRoute {
   pullRequest: number | undefined;
   /** The base services whose copies are deployed (on-deploy) or were removed (on-reap). */
   services: readonly string[];
+  /** on-reap only: why the copies were removed; `prune` means the route lives on. */
+  reapReason?: ReapReason;
 }
 
 /**
  * Pure: the variables a hook gets on top of the job's environment: the routing variables the
  * test command gets (ROUTE, ROUTE_HEADER, ROUTE_BAGGAGE, …), and which hook, pull request,
- * repository, cluster and services. ROUTE_PULL_REQUEST is empty when the route has no pull request.
+ * repository, cluster and services; on-reap also why (ROUTE_REAP_REASON). ROUTE_PULL_REQUEST is empty
+ * when the route has no pull request.
  */
 export function hookEnvironment(route: HookRoute): Record<string, string> {
   return {
@@ -33,6 +37,7 @@ export function hookEnvironment(route: HookRoute): Record<string, string> {
     ROUTE_REPOSITORY: route.repository,
     ROUTE_CLUSTER: route.cluster,
     ROUTE_SERVICES: route.services.join(" "),
+    ...(route.reapReason !== undefined ? { ROUTE_REAP_REASON: route.reapReason } : {}),
   };
 }
 

@@ -13,8 +13,9 @@ export interface OnReapContext {
 
 /**
  * The reaper's `onRouteRemoved` for an on-reap command (docs/design.md §8): runs it once for a route
- * whose copies were removed, ROUTE_SERVICES = their base services. A failing hook throws a
- * HookFailure, which keeps the route teardown pending so that the next reap or sweep runs it again.
+ * whose copies were removed, ROUTE_SERVICES = their base services, ROUTE_REAP_REASON = why. A failing
+ * hook throws a HookFailure, which keeps the route teardown pending so that the next reap or sweep
+ * (for a prune, the next deploy's prune) runs it again.
  */
 export function onReapHook(script: string, context: OnReapContext, options: RunHookOptions): (route: RemovedRoute) => Promise<void> {
   return async (removed) => {
@@ -28,6 +29,7 @@ export function onReapHook(script: string, context: OnReapContext, options: RunH
         cluster: context.cluster,
         pullRequest: removed.pullRequest,
         services: [...new Set(removed.removed.map((service) => baseServiceName(service, removed.route)))].sort(),
+        reapReason: removed.reapReason,
       },
       options,
     );
@@ -36,7 +38,9 @@ export function onReapHook(script: string, context: OnReapContext, options: RunH
         "on-reap",
         outcome.exitCode,
         outcome.tail,
-        `the copies of route ${removed.route} are removed; it stays teardown pending and the next reap or sweep runs on-reap again`,
+        removed.reapReason === "prune"
+          ? `the pruned copies ${removed.removed.join(", ")} are removed; their task definitions stay ACTIVE and the next deploy of route ${removed.route} runs on-reap again (or its teardown does)`
+          : `the copies of route ${removed.route} are removed; it stays teardown pending and the next reap or sweep runs on-reap again`,
       );
     }
   };

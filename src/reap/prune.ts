@@ -6,7 +6,7 @@ import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-gr
 import type { Logger } from "../common/logger.js";
 import type { RepositoryIdentity } from "../ecs/ownership.js";
 import type { Route } from "../routing/route.js";
-import { reap } from "./reap.js";
+import { reap, type RemovedRoute } from "./reap.js";
 
 /** The reason each pruned copy is deleted with (the reaper's log and the summary say it). */
 export const PRUNE_REASON = "not in this deploy's services (prune)";
@@ -17,6 +17,8 @@ export interface PruneRequest {
   owner: string;
   repo: string;
   route: Route;
+  /** The deploying pull request: the on-reap hook's ROUTE_PULL_REQUEST. */
+  pullRequest: number | undefined;
   /** The copies (service names) this deploy made or updated: never pruned. */
   keep: readonly string[];
   maxConcurrency: number;
@@ -32,16 +34,27 @@ export interface PruneReport {
   failedFamilies: number;
   /** Why the prune could not run at all (set by the deploy, which goes on); the next deploy tries again. */
   error?: string;
+  /**
+   * The on-reap hook failed for the removed copies (its first line as `why`, the whole error to fail
+   * the step with): they stay removed, their revisions ACTIVE, and the next deploy's prune runs it again.
+   */
+  pending?: { why: string; error: Error };
 }
 
 /**
  * Removes `route`'s copies of this repository other than `keep`. Copies of other repositories (a
- * route shared on purpose) are never candidates. No pull-request teardown and no on-reap hook: the
- * route lives on with the copies this deploy just made, and its comment is the deploy's to write.
+ * route shared on purpose) are never candidates. No pull-request teardown: the route lives on with
+ * the copies this deploy just made, and its comment is the deploy's to write. `onRouteRemoved` (the
+ * on-reap hook) runs once for the copies removed, told the reason `prune`.
  */
 export async function pruneRoute(
   request: PruneRequest,
-  dependencies: { ecs: ECSClient; tagging: ResourceGroupsTaggingAPIClient; logger: Logger },
+  dependencies: {
+    ecs: ECSClient;
+    tagging: ResourceGroupsTaggingAPIClient;
+    onRouteRemoved?: (route: RemovedRoute) => Promise<void>;
+    logger: Logger;
+  },
 ): Promise<PruneReport> {
   const report = await reap(
     {
@@ -49,7 +62,13 @@ export async function pruneRoute(
       repository: request.repository,
       owner: request.owner,
       repo: request.repo,
-      mode: { kind: "prune", route: request.route, because: PRUNE_REASON, keep: request.keep },
+      mode: {
+        kind: "prune",
+        route: request.route,
+        because: PRUNE_REASON,
+        keep: request.keep,
+        ...(request.pullRequest !== undefined ? { pullRequest: request.pullRequest } : {}),
+      },
       includeShadow: false,
       dryRun: false,
       // One route's copies of one repository: a handful, never a runaway sweep.
@@ -60,10 +79,12 @@ export async function pruneRoute(
     },
     { ...dependencies, github: undefined, tearDown: undefined },
   );
+  const pending = report.pending[0];
   const pruned: PruneReport = {
     removed: report.deleted.map((decision) => decision.service),
     left: report.kept.map((decision) => ({ service: decision.service, reason: decision.reason })),
     failedFamilies: report.failedFamilies,
+    ...(pending !== undefined ? { pending: { why: pending.why, error: pending.error ?? new Error(pending.why) } } : {}),
   };
   const { logger } = dependencies;
   if (pruned.removed.length > 0) {

@@ -20,12 +20,15 @@ import { discoverServices, readPullRequestStates, type PullRequestsApi } from ".
 import { revisionPullRequests, selectRevisions, type RevisionSelection } from "./revisions.js";
 import {
   pullRequestsToLookUp,
+  reapReason,
+  routesPruned,
   routesTornDown,
   selectServices,
   type ClusterService,
   type Decision,
   type PullRequestState,
   type ReapMode,
+  type ReapReason,
   type RouteTearDown,
   type Selection,
   type SelectionOptions,
@@ -51,8 +54,11 @@ export interface ReapPlan {
  */
 export type TearDown = (route: RouteTearDown & { pullRequest: number }) => Promise<boolean>;
 
-/** A route whose copies (of one pull request, or of none) this run removed or found removed. */
-export type RemovedRoute = RouteTearDown;
+/**
+ * A route whose copies (of one pull request, or of none) this run removed or found removed, and why
+ * (a prune's route lives on).
+ */
+export type RemovedRoute = RouteTearDown & { reapReason: ReapReason };
 
 export interface ReapDependencies {
   ecs: ECSClient;
@@ -61,9 +67,10 @@ export interface ReapDependencies {
   github: PullRequestsApi | undefined;
   tearDown: TearDown | undefined;
   /**
-   * Runs once per removed route (not a prune's: the route lives on), after its PR side is torn down and
-   * before its revisions are retired (the on-reap hook). Throwing keeps the route pending: its revisions stay ACTIVE and the next reap
-   * or sweep finds the route again and calls this again.
+   * Runs once per removed route (a prune's once, for the copies it removed), after its PR side is torn
+   * down and before its revisions are retired (the on-reap hook). Throwing keeps the route pending: its
+   * revisions stay ACTIVE and the next reap or sweep (for a prune, the next deploy's prune) finds the
+   * copies by them and calls this again.
    */
   onRouteRemoved?: (route: RemovedRoute) => Promise<void>;
   logger: Logger;
@@ -83,8 +90,11 @@ export interface ReapReport {
   failedFamilies: number;
   /** Routes whose PR comment and deployments were torn down (or would be). */
   tornDown: string[];
-  /** Routes left pending (GitHub teardown or the on-reap hook failed), each with why: the next run retries them. */
-  pending: { route: string; why: string }[];
+  /**
+   * Routes left pending (GitHub teardown or the on-reap hook failed), each with why (the first line of
+   * the hook's error, which is kept whole): the next run retries them.
+   */
+  pending: { route: string; why: string; error?: Error }[];
   /** This repository's copies that still run after the run (the kept ones), as discovered. */
   running: ClusterService[];
 }
@@ -131,12 +141,18 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
   const remaining = services.filter((service) => !deletedArns.has(service.serviceArn));
   const revisionSelection = selectRevisions(revisions, remaining, states, options);
 
-  const routes = routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
+  const mode = plan.mode;
+  const routes =
+    mode.kind === "prune"
+      ? routesPruned(mode, deleted, kept, revisionSelection.retire)
+      : routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
   const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
-  const pendingKeys = new Set(pending.map(({ route }) => `${route.route}#${route.pullRequest ?? ""}`));
+  // A pending prune keeps every revision it would retire: one route, whatever pull request a copy was tagged with.
+  const isPending = (decision: { route: string; pullRequest: number | undefined }): boolean =>
+    pending.some(({ route }) => route.route === decision.route && (mode.kind === "prune" || route.pullRequest === decision.pullRequest));
   // INACTIVE revisions are only deleted, and only when asked: deregistering them again would do nothing.
   const retiring = [...revisionSelection.retire, ...(plan.deleteTaskDefinitions ? revisionSelection.deregistered : [])].filter(
-    (decision) => !pendingKeys.has(`${decision.route}#${decision.pullRequest ?? ""}`),
+    (decision) => !isPending(decision),
   );
   const taskDefinitions = await inGroup(logger, `Task definitions: ${retiring.length} revision(s) to retire`, () =>
     retireRevisions(ecs, retiring.map((decision) => decision.revision), {
@@ -157,7 +173,7 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
     failedDeletions: failed.length,
     failedFamilies: taskDefinitions.filter((retirement) => retirement.error !== undefined).length,
     tornDown,
-    pending: pending.map(({ route, why }) => ({ route: route.route, why })),
+    pending: pending.map(({ route, why, error }) => ({ route: route.route, why, ...(error !== undefined ? { error } : {}) })),
     running: services.filter((service) => keptArns.has(service.serviceArn)),
   };
 }
@@ -189,15 +205,15 @@ async function pullRequestStates(plan: ReapPlan, dependencies: ReapDependencies,
 /**
  * The PR side and the on-reap hook of every removed route: in route mode the asked route even when
  * nothing was found (so a rerun after a half-finished reap still fixes the comment), in a sweep each
- * route whose copies are all gone. A route whose GitHub teardown failed in a retryable way, or whose
- * hook threw, is pending.
+ * route whose copies are all gone, in a prune the route of the copies it removed (hook only). A
+ * route whose GitHub teardown failed in a retryable way, or whose hook threw, is pending.
  */
 async function tearDownRoutes(
   plan: ReapPlan,
   dependencies: ReapDependencies,
   routes: RouteTearDown[],
   kept: readonly Decision[],
-): Promise<{ tornDown: string[]; pending: { route: RouteTearDown; why: string }[] }> {
+): Promise<{ tornDown: string[]; pending: { route: RouteTearDown; why: string; error?: Error }[] }> {
   const { logger } = dependencies;
   const mode = plan.mode;
   if (mode.kind === "route" && routes.length === 0 && !kept.some((decision) => decision.route === mode.route)) {
@@ -208,11 +224,11 @@ async function tearDownRoutes(
     for (const route of routes) route.pullRequest ??= mode.pullRequest;
   }
   const tornDown: string[] = [];
-  const pending: { route: RouteTearDown; why: string }[] = [];
-  // A pruned route lives on: its pull request's comment and deployment are the deploy's to write, and
-  // its data is still in use, so no on-reap (docs/design.md §8).
+  const pending: { route: RouteTearDown; why: string; error?: Error }[] = [];
+  // A pruned route lives on: its pull request's comment and deployment are the deploy's to write. Its
+  // on-reap runs, told the reason, so that it keeps what the route still uses (docs/design.md §8).
   const tearDown = mode.kind === "prune" ? undefined : dependencies.tearDown;
-  const onRouteRemoved = mode.kind === "prune" ? undefined : dependencies.onRouteRemoved;
+  const { onRouteRemoved } = dependencies;
   if (plan.dryRun) {
     for (const route of routes) {
       if (route.pullRequest !== undefined && mode.kind !== "prune") {
@@ -238,10 +254,12 @@ async function tearDownRoutes(
     }
     if (onRouteRemoved !== undefined) {
       try {
-        await onRouteRemoved(route);
+        await onRouteRemoved({ ...route, reapReason: reapReason(mode) });
       } catch (error) {
-        logger.error(`route ${route.route}: ${errorMessage(error)}; its task definitions are kept so that a re-run retries`);
-        pending.push({ route, why: errorMessage(error).split("\n")[0] ?? "failed" });
+        // The hook's last output lines follow the line that says what happens next.
+        const [why = "failed", ...tail] = errorMessage(error).split("\n");
+        logger.error([`route ${route.route}: ${why}; its task definitions are kept so that a re-run retries`, ...tail].join("\n"));
+        pending.push({ route, why, error: error instanceof Error ? error : new Error(errorMessage(error)) });
       }
     }
   }

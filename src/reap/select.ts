@@ -40,7 +40,21 @@ export type ReapMode =
    * A deploy's prune: this repository's copies of `route` other than the ones it just made (`keep`);
    * the route lives on, so its pull request's comment and deployment are the deploy's to write.
    */
-  | { kind: "prune"; route: Route; because: string; keep: readonly string[] };
+  | { kind: "prune"; route: Route; because: string; keep: readonly string[]; pullRequest?: number };
+
+/**
+ * Why a route's copies are removed, as the on-reap hook is told (`ROUTE_REAP_REASON`): `closed`, its
+ * pull request closed (or merged); `requested`, a reap named the route (`route` input); `stale`, a
+ * sweep found it stale; `prune`, a deploy removed copies it no longer lists and the route lives on.
+ */
+export type ReapReason = "closed" | "requested" | "stale" | "prune";
+
+/** Pure: the reason every route a reap in `mode` removes is removed for. */
+export function reapReason(mode: ReapMode): ReapReason {
+  if (mode.kind === "sweep") return "stale";
+  if (mode.kind === "prune") return "prune";
+  return mode.pullRequest === undefined ? "requested" : "closed";
+}
 
 export interface SelectionOptions {
   /** Only copies tagged with this repository (by id, or by name before ids were recorded) are ever candidates. */
@@ -319,6 +333,26 @@ export function routesTornDown(
   }
   for (const route of routes.values()) route.removed.sort(compare);
   return [...routes.values()];
+}
+
+/**
+ * A prune's removed copies as one teardown of its route (at most one, none when it removed nothing):
+ * the copies deleted now, and those whose ACTIVE revisions are retired now though the copy went
+ * before (a prune whose on-reap failed), but no copy still there (its deletion failed). The route
+ * lives on, so unlike `routesTornDown` a copy kept does not hold the others back, and copies tagged
+ * with an older pull request (the route taken over) are the deploying pull request's now.
+ */
+export function routesPruned(
+  mode: Extract<ReapMode, { kind: "prune" }>,
+  deleted: readonly Decision[],
+  kept: readonly Decision[],
+  retiring: readonly RevisionOfRoute[],
+): RouteTearDown[] {
+  const stillThere = new Set(kept.map((decision) => decision.service));
+  const removed = [...new Set([...deleted.map((decision) => decision.service), ...retiring.map((revision) => revision.service)])]
+    .filter((service) => !stillThere.has(service))
+    .sort(compare);
+  return removed.length === 0 ? [] : [{ route: mode.route, pullRequest: mode.pullRequest, removed, reason: mode.because }];
 }
 
 /** A task-definition revision as the teardown sees it: the copy and route it was registered for. */

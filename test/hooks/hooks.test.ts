@@ -9,6 +9,7 @@ import { hookEnvironment, parseRouteEnvFile, type HookRoute } from "../../src/ho
 import { baseServiceName } from "../../src/ecs/names.js";
 import { onReapHook } from "../../src/hooks/on-reap.js";
 import { HookFailure, HOOK_TAIL_LINES, outputTail, runHook } from "../../src/hooks/run-hook.js";
+import type { ReapReason } from "../../src/reap/select.js";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
 
 const route: HookRoute = {
@@ -52,6 +53,10 @@ describe("hookEnvironment", () => {
     assert.equal(environment.ROUTE_PULL_REQUEST, "");
     assert.equal(environment.ROUTE_SERVICES, "");
     assert.equal(environment.ROUTE_HOOK, "on-reap");
+  });
+
+  it("tells on-reap why the copies were removed", () => {
+    assert.equal(hookEnvironment({ ...route, hook: "on-reap", reapReason: "prune" }).ROUTE_REAP_REASON, "prune");
   });
 });
 
@@ -169,14 +174,28 @@ describe("onReapHook", () => {
   const scratch = mkdtempSync(join(tmpdir(), "on-reap-test-"));
   const context = { signal: DEFAULT_SIGNAL_NAMES, repository: "Codertocat/Hello-World", cluster: "dev" };
   const options = { cwd: scratch, jobEnvironment: { PATH: process.env.PATH }, tempDir: scratch, logger: new MemoryLogger() };
-  const removed = (route: string, pullRequest: number | undefined, services: string[]) => ({ route, pullRequest, removed: services, reason: "test" });
+  const removed = (route: string, pullRequest: number | undefined, services: string[], reapReason: ReapReason = "closed") => ({
+    route,
+    pullRequest,
+    removed: services,
+    reason: "test",
+    reapReason,
+  });
 
-  it("runs once per removed route with the base services of the removed copies", async () => {
+  it("runs once per removed route with the base services of the removed copies and why they were removed", async () => {
     const seen = join(scratch, "seen");
-    const hook = onReapHook(`echo "$ROUTE|$ROUTE_PULL_REQUEST|$ROUTE_SERVICES|$ROUTE_HOOK|\${ROUTE_ENV_FILE:-none}" >> '${seen}'`, context, options);
+    const hook = onReapHook(
+      `echo "$ROUTE|$ROUTE_PULL_REQUEST|$ROUTE_SERVICES|$ROUTE_HOOK|$ROUTE_REAP_REASON|\${ROUTE_ENV_FILE:-none}" >> '${seen}'`,
+      context,
+      options,
+    );
     await hook(removed("pr-9", 9, ["payments--pr-9", "orders--pr-9", "orders--pr-9"]));
-    await hook(removed("feature-x", undefined, ["orders--feature-x"]));
-    assert.equal(readFileSync(seen, "utf8"), "pr-9|9|orders payments|on-reap|none\nfeature-x||orders|on-reap|none\n");
+    await hook(removed("feature-x", undefined, ["orders--feature-x"], "requested"));
+    await hook(removed("pr-8", 8, ["payments--pr-8"], "prune"));
+    assert.equal(
+      readFileSync(seen, "utf8"),
+      "pr-9|9|orders payments|on-reap|closed|none\nfeature-x||orders|on-reap|requested|none\npr-8|8|payments|on-reap|prune|none\n",
+    );
   });
 
   it("throws a HookFailure saying the copies are gone and the route stays pending", async () => {
@@ -185,6 +204,17 @@ describe("onReapHook", () => {
       assert.equal(
         error.message,
         "on-reap exited with code 2 (last output: drop failed); the copies of route pr-9 are removed; it stays teardown pending and the next reap or sweep runs on-reap again\nlast 1 line(s) of its output:\ndrop failed",
+      );
+      return true;
+    });
+  });
+
+  it("on a prune, says the pruned copies are gone and the next deploy runs it again", async () => {
+    await assert.rejects(onReapHook("exit 5", context, options)(removed("pr-8", 8, ["payments--pr-8"], "prune")), (error) => {
+      assert.ok(error instanceof HookFailure);
+      assert.equal(
+        error.message,
+        "on-reap exited with code 5; the pruned copies payments--pr-8 are removed; their task definitions stay ACTIVE and the next deploy of route pr-8 runs on-reap again (or its teardown does)",
       );
       return true;
     });

@@ -1,11 +1,13 @@
 // The on-reap hook end to end: copies made by the deploy-ephemeral bundle, removed by the reap
-// bundle on a pull request's close and by sweeps, against the ECS (and tagging) and GitHub emulators.
+// bundle on a pull request's close and by sweeps, and by the deploy's own prune, against the ECS (and
+// tagging) and GitHub emulators.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { runBundle, type BundleRun } from "../helpers/action-runner.js";
+import { codeTexts, renderGfm } from "../helpers/markdown.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
 import { activeRevisions, assertSucceeded, describeService, mutatingCalls, REPOSITORY, startRouteEmulators } from "../helpers/deploy.js";
 
@@ -17,18 +19,21 @@ after(() => emulators.close());
 
 const headSha = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
 
-async function deployPullRequest(number: number, services: string[]): Promise<void> {
+function runDeploy(number: number, services: string[], inputs: Record<string, string> = {}): Promise<BundleRun> {
   github.addPullRequest(REPOSITORY, { number, state: "open", headSha });
-  const run = await runBundle("deploy-ephemeral", {
-    inputs: { "github-token": token, wait: "false", services: services.map((service) => `- service: ${service}`).join("\n") },
+  return runBundle("deploy-ephemeral", {
+    inputs: { "github-token": token, wait: "false", services: services.map((service) => `- service: ${service}`).join("\n"), ...inputs },
     event: { name: "pull_request", payload: pullRequestEvent("opened", { number, headSha }) },
     env: { ...emulator.endpointEnv(), GITHUB_API_URL: github.url, GITHUB_WORKSPACE: workspace },
   });
-  assertSucceeded(run);
 }
 
-/** The hook records each run as a line `ROUTE|ROUTE_PULL_REQUEST|ROUTE_SERVICES` in this file. */
-const record = (file: string): string => `echo "$ROUTE|$ROUTE_PULL_REQUEST|$ROUTE_SERVICES" >> '${file}'`;
+async function deployPullRequest(number: number, services: string[]): Promise<void> {
+  assertSucceeded(await runDeploy(number, services));
+}
+
+/** The hook records each run as a line `ROUTE|ROUTE_PULL_REQUEST|ROUTE_SERVICES|ROUTE_REAP_REASON` in this file. */
+const record = (file: string): string => `echo "$ROUTE|$ROUTE_PULL_REQUEST|$ROUTE_SERVICES|$ROUTE_REAP_REASON" >> '${file}'`;
 
 function runs(file: string): string[] {
   return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
@@ -63,7 +68,7 @@ describe("on-reap", () => {
       "baggage-key": "preview",
     });
     assertSucceeded(run);
-    assert.deepEqual(runs(file), ["pr-31|31|orders payments"]);
+    assert.deepEqual(runs(file), ["pr-31|31|orders payments|closed"]);
     const variables = Object.fromEntries(
       readFileSync(environment, "utf8").split("\n").filter((line) => line.includes("=")).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
     );
@@ -86,7 +91,7 @@ describe("on-reap", () => {
     const file = join(workspace, "sweep-32-33");
     const run = await sweep({ "on-reap": record(file) });
     assertSucceeded(run);
-    assert.deepEqual(runs(file).sort(), ["pr-32|32|orders", "pr-33|33|payments"]);
+    assert.deepEqual(runs(file).sort(), ["pr-32|32|orders|stale", "pr-33|33|payments|stale"]);
   });
 
   it("a failing on-reap fails the step but leaves the copies removed; the next sweep runs it again until it succeeds", async () => {
@@ -101,7 +106,7 @@ describe("on-reap", () => {
 
     const retried = await sweep({ "on-reap": record(file) });
     assertSucceeded(retried);
-    assert.deepEqual(runs(file), ["pr-34|34|orders", "pr-34|34|orders"]);
+    assert.deepEqual(runs(file), ["pr-34|34|orders|closed", "pr-34|34|orders|stale"]);
     assert.deepEqual(await activeRevisions(client, "orders--pr-34"), [], "torn down once the hook succeeded");
 
     const again = await sweep({ "on-reap": record(file) });
@@ -121,5 +126,54 @@ describe("on-reap", () => {
     assert.deepEqual(mutatingCalls(emulator), []);
     assert.equal((await describeService(client, "orders--pr-35"))?.status, "ACTIVE");
     rmSync(file, { force: true });
+  });
+});
+
+describe("on-reap on a deploy's prune", () => {
+  const botComment = (number: number): string =>
+    github.comments(REPOSITORY, number).filter((comment) => comment.login === "github-actions[bot]").at(-1)?.body ?? "";
+
+  it("runs once for the pruned copies only, told the reason prune, and not when nothing is pruned", async () => {
+    const file = join(workspace, "prune-36");
+    assertSucceeded(await runDeploy(36, ["orders", "payments"], { "on-reap": record(file) }));
+    assert.deepEqual(runs(file), [], "a deploy that removes nothing runs no on-reap");
+
+    const run = await runDeploy(36, ["orders"], { "on-reap": record(file) });
+    assertSucceeded(run);
+    assert.deepEqual(runs(file), ["pr-36|36|payments|prune"]);
+    assert.notEqual((await describeService(client, "payments--pr-36"))?.status, "ACTIVE");
+    assert.deepEqual(await activeRevisions(client, "payments--pr-36"), [], "the hook succeeded: the pruned copy's revisions are retired");
+    assert.equal((await describeService(client, "orders--pr-36"))?.status, "ACTIVE", "the route lives on");
+  });
+
+  it("a failing on-reap fails the step with its exit code and last lines, leaves the copy removed and the route ready; the next deploy runs it again", async () => {
+    const file = join(workspace, "prune-37");
+    assertSucceeded(await runDeploy(37, ["orders", "payments"]));
+    const failing = await runDeploy(37, ["orders"], {
+      "on-reap": `${record(file)}\necho "dropping payments data of $ROUTE"\necho "cannot drop table $ROUTE-payments" >&2\nexit 9`,
+    });
+    assert.equal(failing.exitCode, 1);
+    assert.equal(
+      failing.errors.at(-1),
+      "on-reap exited with code 9 (last output: cannot drop table pr-37-payments); the pruned copies payments--pr-37 are removed; their task definitions stay ACTIVE and the next deploy of route pr-37 runs on-reap again (or its teardown does)",
+    );
+    assert.match(failing.stdout, /last 2 line\(s\) of its output:\ndropping payments data of pr-37\ncannot drop table pr-37-payments/);
+    assert.deepEqual(runs(file), ["pr-37|37|payments|prune"]);
+    assert.notEqual((await describeService(client, "payments--pr-37"))?.status, "ACTIVE", "the ECS removal stays done");
+    assert.notDeepEqual(await activeRevisions(client, "payments--pr-37"), [], "the pruned copy stays teardown pending");
+    assert.equal(failing.outputs.route, "pr-37", "the deploy is reported");
+    const comment = botComment(37);
+    assert.doesNotMatch(comment, /failed to deploy/, "the copies were deployed");
+    assert.match(comment, /on-reap failed for the removed copies: /);
+    assert.ok(codeTexts(renderGfm(comment)).some((text) => text.startsWith("on-reap exited with code 9 (last output: cannot drop table pr-37-payments)")));
+    assert.match(failing.summary, /on-reap failed for the removed copies/);
+
+    const retried = await runDeploy(37, ["orders"], { "on-reap": record(file) });
+    assertSucceeded(retried);
+    assert.deepEqual(runs(file), ["pr-37|37|payments|prune", "pr-37|37|payments|prune"], "the next deploy's prune runs it again for the pending copy");
+    assert.deepEqual(await activeRevisions(client, "payments--pr-37"), [], "then retires its revisions");
+
+    assertSucceeded(await runDeploy(37, ["orders"], { "on-reap": record(file) }));
+    assert.equal(runs(file).length, 2, "a finished prune is not hooked again");
   });
 });

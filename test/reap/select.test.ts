@@ -12,9 +12,12 @@ import type { TaggedRevision } from "../../src/ecs/tagged-revisions.js";
 import {
   OVER_MAX_DELETIONS,
   pullRequestsToLookUp,
+  reapReason,
+  routesPruned,
   routesTornDown,
   selectServices,
   type ClusterService,
+  type Decision,
   type PullRequestState,
   type SelectionOptions,
 } from "../../src/reap/select.js";
@@ -317,6 +320,32 @@ describe("selectServices (examples)", () => {
     assert.deepEqual(selection.delete.map((decision) => decision.service), ["orders--pr-1"]);
     assert.equal(selection.otherRoutes, 1);
     assert.deepEqual(routesTornDown(selection.delete, selection.keep, []), [{ route: "pr-1", pullRequest: 1, removed: ["orders--pr-1"], reason: "pull request #1 closed" }]);
+  });
+
+  it("a prune's removed copies are one teardown of the route for the deploying pull request; a copy still there is not among them", () => {
+    const mode = { kind: "prune", route: "feature-x", because: "not in this deploy's services (prune)", keep: ["orders--feature-x"], pullRequest: 9 } as const;
+    const services = [
+      managed("orders--feature-x", "feature-x", { [TAG.pullRequest]: "9" }),
+      managed("payments--feature-x", "feature-x", { [TAG.pullRequest]: "4" }),
+      managed("web--feature-x", "feature-x", { [TAG.pullRequest]: "9" }),
+      managed("web--pr-1", "pr-1"),
+    ];
+    const selection = selectServices(services, new Map(), { repository: IDENTITY, mode, includeShadow: false, maxDeletions: 25, now: NOW });
+    assert.deepEqual(selection.delete.map((decision) => decision.service), ["payments--feature-x", "web--feature-x"]);
+    const [payments, web] = selection.delete as [Decision, Decision];
+    const retiring = [{ route: "feature-x", pullRequest: 4, service: "catalog--feature-x", reason: mode.because }];
+    // web's deletion failed: it stays on the route, so it is not among the removed copies.
+    assert.deepEqual(routesPruned(mode, [payments], [{ ...web, reason: "delete failed" }], retiring), [
+      { route: "feature-x", pullRequest: 9, removed: ["catalog--feature-x", "payments--feature-x"], reason: mode.because },
+    ]);
+    assert.deepEqual(routesPruned(mode, [], [], []), [], "a prune that removed nothing runs no hook");
+  });
+
+  it("names why a reap removes a route: closed, requested, stale or prune", () => {
+    assert.equal(reapReason({ kind: "route", route: "pr-1", because: "pull request #1 closed", pullRequest: 1 }), "closed");
+    assert.equal(reapReason({ kind: "route", route: "feature-x", because: "route feature-x asked for" }), "requested");
+    assert.equal(reapReason({ kind: "sweep", maxAgeMs: undefined }), "stale");
+    assert.equal(reapReason({ kind: "prune", route: "pr-1", because: "prune", keep: [] }), "prune");
   });
 
   it("a sweep keeps an open, fresh PR copy and names why", () => {

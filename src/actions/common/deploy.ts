@@ -9,6 +9,7 @@ import type { DeployRoute } from "../../deploy/event-route.js";
 import type { DeployRouteOptions } from "../../deploy/options.js";
 import { planRoute, type RoutePlan } from "../../deploy/plan.js";
 import type { RouteRead } from "../../deploy/read.js";
+import { onReapHook } from "../../hooks/on-reap.js";
 import { HookFailure, runHook, workspaceHookOptions } from "../../hooks/run-hook.js";
 import { deployOutputs, deploySummary } from "../../deploy/report.js";
 import { createEcsClient } from "../../ecs/client.js";
@@ -17,6 +18,7 @@ import { createTaggingClient } from "../../ecs/tagged-revisions.js";
 import type { RouteKind } from "../../ecs/tags.js";
 import type { WorkflowEvent } from "../../github/event.js";
 import { pruneRoute, type PruneReport } from "../../reap/prune.js";
+import type { RemovedRoute } from "../../reap/reap.js";
 import { writeOutputs } from "./action.js";
 
 /** One deploy step: its settings, the event and route it is for, and when it started. */
@@ -98,9 +100,21 @@ export async function runOnDeploy(run: DeployRun, options: DeployRouteOptions, r
 }
 
 /**
+ * The on-reap hook of a deploy that removes copies (its prune, or the teardown of a route closed
+ * under it), as the reaper's `onRouteRemoved` dependency; none without the input.
+ */
+export function onRouteRemoved(run: DeployRun, logger: Logger): { onRouteRemoved?: (route: RemovedRoute) => Promise<void> } {
+  const script = run.settings.onReap;
+  if (script === undefined) return {};
+  const context = { signal: run.settings.routing.signal, repository: run.event.repository, cluster: run.settings.cluster };
+  return { onRouteRemoved: onReapHook(script, context, workspaceHookOptions(process.env, logger)) };
+}
+
+/**
  * With `prune` on, after a deploy whose copies all came up: removes the route's other copies of this
  * repository through the reaper's path (docs/design.md §3.5). A failed deploy prunes nothing, so it
- * changes no more than it must; the next deploy prunes.
+ * changes no more than it must; the next deploy prunes. on-reap runs for the copies removed; if it
+ * fails, the report's `pending` says so and the caller fails the step once the deploy is reported.
  */
 export async function runPrune(run: DeployRun, options: DeployRouteOptions, result: DeployRouteResult, logger: Logger): Promise<PruneReport | undefined> {
   if (!run.settings.prune) return undefined;
@@ -116,11 +130,12 @@ export async function runPrune(run: DeployRun, options: DeployRouteOptions, resu
         owner: run.event.owner,
         repo: run.event.repo,
         route: run.route,
+        pullRequest: pullRequestNumber(run),
         keep: result.services.map((service) => service.routeService),
         maxConcurrency: run.settings.maxConcurrency,
         now: run.startedAt,
       },
-      { ecs: options.client, tagging: createTaggingClient(result.region), logger },
+      { ecs: options.client, tagging: createTaggingClient(result.region), ...onRouteRemoved(run, logger), logger },
     );
   } catch (error) {
     // The copies are deployed: a prune that could not run (a missing permission, say) must not undo

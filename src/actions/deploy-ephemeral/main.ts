@@ -181,4 +181,6 @@ export async function deployEphemeral(logger: Logger): Promise<void> {
   const finished = await routeReport?.finish(commentModel(run, read.region, resultRows(result), stillOnRoute(copiesOnRoute, pruned), failure, result, pruned), !result.failed);
   if (finished?.commentUrl !== undefined) core.info(`Pull request comment: ${finished.commentUrl}`);
   if (failure !== undefined) throw new Error(failure);
+  // The copies serve: the route is reported ready, and the step fails for the pruned copies' on-reap.
+  if (pruned?.pending !== undefined) throw pruned.pending.error;
 }

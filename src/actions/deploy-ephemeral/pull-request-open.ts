@@ -10,7 +10,7 @@ import type { GitHubClient } from "../../github/client.js";
 import { tearDownRoute } from "../../github/pull-request-experience.js";
 import { readPullRequestStates } from "../../reap/discover.js";
 import { reap } from "../../reap/reap.js";
-import type { DeployRun } from "../common/deploy.js";
+import { onRouteRemoved, type DeployRun } from "../common/deploy.js";
 
 /** True when GitHub says the pull request is closed now; a state GitHub would not give is taken as open (with a warning). */
 export async function pullRequestClosed(octokit: GitHubClient, run: DeployRun, number: number, logger: Logger): Promise<boolean> {
@@ -22,9 +22,10 @@ export async function pullRequestClosed(octokit: GitHubClient, run: DeployRun, n
 }
 
 /**
- * Removes this pull request's copies of the route, marks its comment and deployments torn down and
- * retires the revisions: a reap of the route, as the reap action would run it on the close. Returns
- * the notice to show.
+ * Removes this pull request's copies of the route, marks its comment and deployments torn down, runs
+ * on-reap (reason `closed`) and retires the revisions: a reap of the route, as the reap action would
+ * run it on the close. Returns the notice to show; a failing hook leaves the route teardown pending
+ * and fails the step with the hook's first line.
  */
 export async function tearDownClosedRoute(
   clients: { ecs: ECSClient; octokit: GitHubClient },
@@ -71,11 +72,13 @@ export async function tearDownClosedRoute(
           // The deploy writes its comment only when it reports: say "torn down" there instead.
           writeMissing: settings.pullRequest?.comment === true,
         }),
+      ...onRouteRemoved(run, logger),
       logger,
     },
   );
   if (report.pending.length > 0 || report.failedDeletions > 0 || report.failedFamilies > 0 || report.selection.overMaxDeletions > 0) {
-    throw new Error(`${because}, and its route ${run.route} could not be torn down completely; the reap action (on the close, or a sweep) finishes it`);
+    const whys = report.pending.map(({ why }) => ` (${why})`).join("");
+    throw new Error(`${because}, and its route ${run.route} could not be torn down completely${whys}; the reap action (on the close, or a sweep) finishes it`);
   }
   const removed = report.deleted.map((decision) => decision.service);
   return `${because}: route ${run.route} is torn down${removed.length > 0 ? ` (removed ${removed.join(", ")})` : ""}, not reported ready.`;
