@@ -280,7 +280,8 @@ async function servicesInCluster(client: ECSClient): Promise<{ name: string; sta
 
 /**
  * The demo's hooks: on-deploy creates the route's store and seeds it (idempotent: it runs on every
- * deploy), on-reap drops it. A real team's would create a schema, a table prefix or a queue.
+ * deploy), on-reap drops it when the route goes, and keeps it on a prune (the route lives on with
+ * its other copies). A real team's would create a schema, a table prefix or a queue.
  */
 function hooks(storesDir: string): { "on-deploy": string; "on-reap": string } {
   return {
@@ -290,7 +291,11 @@ function hooks(storesDir: string): { "on-deploy": string; "on-reap": string } {
       `[ -e "$store/${STORE_FILE}" ] || echo '{"service":"seed","route":"'"$ROUTE"'","body":"seed order"}' > "$store/${STORE_FILE}"`,
       'echo "store $store ready for $ROUTE_SERVICES"',
     ].join("\n"),
-    "on-reap": [`rm -rf "${storesDir}/$ROUTE"`, 'echo "dropped the store of $ROUTE"'].join("\n"),
+    "on-reap": [
+      'if [ "$ROUTE_REAP_REASON" = prune ]; then echo "kept the store of $ROUTE: only $ROUTE_SERVICES pruned, the route lives on"; exit 0; fi',
+      `rm -rf "${storesDir}/$ROUTE"`,
+      'echo "dropped the store of $ROUTE ($ROUTE_REAP_REASON)"',
+    ].join("\n"),
   };
 }
 
