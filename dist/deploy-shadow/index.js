@@ -67433,14 +67433,24 @@ function imageTag(image) {
     const colon = image.lastIndexOf(":");
     return colon > image.lastIndexOf("/") ? image.slice(colon + 1) : "latest";
 }
-/** An inline code span for text of ours or checked to be code-safe (a route, a signal name). */
+/** The length of the longest run of backticks in `text` (0 without any). */
+function longestBacktickRun(text) {
+    return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+}
+/**
+ * An inline code span that no content can end early: a cookie domain comes from the environment URL,
+ * whose host may hold backticks (a branch name in it), and a signal name may too (an RFC 7230 token).
+ * Delimited by one backtick more than the longest run inside, and padded with a space where the text
+ * starts or ends with a backtick (Markdown strips that one space again).
+ */
 function inlineCode(text) {
-    return `\`${text}\``;
+    const delimiter = "`".repeat(longestBacktickRun(text) + 1);
+    const padding = /^`|`$/.test(text) ? " " : "";
+    return `${delimiter}${padding}${text}${padding}${delimiter}`;
 }
 /** A fenced block that no content can close early. */
 function codeBlock(language, text) {
-    const longestRun = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = "`".repeat(longestRun + 1);
+    const fence = "`".repeat(Math.max(3, longestBacktickRun(text) + 1));
     return `${fence}${language}\n${text}\n${fence}`;
 }
 function shellQuote(text) {
@@ -67649,7 +67659,7 @@ function deploySummary(result, settings, now, pruned) {
     if (prunedList.length > 0)
         lines.push("### Pruned", "", ...prunedList, "");
     lines.push(...render_routeCostSection(routeUsage(result, settings.prices, now), settings.prices, "### What the route runs"));
-    lines.push("### Reach the route", "", `- header: \`${signal_headerLine(result.route, signal)}\` (curl: \`curl -H '${signal_headerLine(result.route, signal)}' …\`)`, `- cookie: \`${signal_cookiePair(result.route, signal)}\` (browser console: \`${cookie_setCookieCommand(result.route, signal, settings.environmentUrl)}\`)`, `- baggage: \`baggage: ${signal_mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`, "");
+    lines.push("### Reach the route", "", `- header: ${inlineCode(signal_headerLine(result.route, signal))} (curl: ${inlineCode(`curl -H '${signal_headerLine(result.route, signal)}' …`)})`, `- cookie: ${inlineCode(signal_cookiePair(result.route, signal))} (browser console: ${inlineCode(cookie_setCookieCommand(result.route, signal, settings.environmentUrl))})`, `- baggage: ${inlineCode(`baggage: ${signal_mergeBaggage(result.route, signal)}`)} (OpenTelemetry propagates it downstream)`, "");
     return lines.join("\n");
 }
 

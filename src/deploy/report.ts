@@ -5,7 +5,7 @@ import { OUTPUT } from "../config/action-io.js";
 import { inertText } from "../common/inert-text.js";
 import { routeCostSection } from "../cost/render.js";
 import { usageOf, type Prices, type UsageFigures } from "../cost/usage.js";
-import { imageTag, prunedLines, type PrunedCopies } from "../github/comment-body.js";
+import { imageTag, inlineCode, prunedLines, type PrunedCopies } from "../github/comment-body.js";
 import { setCookieCommand } from "../routing/cookie.js";
 import { cookiePair, headerLine, mergeBaggage, routingHeaders, type SignalNames } from "../routing/signal.js";
 import type { DeployRouteResult } from "./apply.js";
@@ -73,9 +73,9 @@ export function deploySummary(result: DeployRouteResult, settings: SummarySettin
   lines.push(
     "### Reach the route",
     "",
-    `- header: \`${headerLine(result.route, signal)}\` (curl: \`curl -H '${headerLine(result.route, signal)}' …\`)`,
-    `- cookie: \`${cookiePair(result.route, signal)}\` (browser console: \`${setCookieCommand(result.route, signal, settings.environmentUrl)}\`)`,
-    `- baggage: \`baggage: ${mergeBaggage(result.route, signal)}\` (OpenTelemetry propagates it downstream)`,
+    `- header: ${inlineCode(headerLine(result.route, signal))} (curl: ${inlineCode(`curl -H '${headerLine(result.route, signal)}' …`)})`,
+    `- cookie: ${inlineCode(cookiePair(result.route, signal))} (browser console: ${inlineCode(setCookieCommand(result.route, signal, settings.environmentUrl))})`,
+    `- baggage: ${inlineCode(`baggage: ${mergeBaggage(result.route, signal)}`)} (OpenTelemetry propagates it downstream)`,
     "",
   );
   return lines.join("\n");

@@ -119,7 +119,7 @@ function longestBacktickRun(text: string): number {
  * Delimited by one backtick more than the longest run inside, and padded with a space where the text
  * starts or ends with a backtick (Markdown strips that one space again).
  */
-function inlineCode(text: string): string {
+export function inlineCode(text: string): string {
   const delimiter = "`".repeat(longestBacktickRun(text) + 1);
   const padding = /^`|`$/.test(text) ? " " : "";
   return `${delimiter}${padding}${text}${padding}${delimiter}`;

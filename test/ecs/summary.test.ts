@@ -98,6 +98,16 @@ describe("deploySummary", () => {
     }
   });
 
+  it("keeps a cookie domain with backticks (a host name of the environment URL) whole in its code span, so no link forms", () => {
+    const summary = deploySummary(result, { ...settings, environmentUrl: "https://app.`www.evil.example`.example.com/" }, new Date("2026-12-01T12:00:00Z"));
+    const cookie = summary.split("\n").find((line) => line.startsWith("- cookie:"));
+    assert.equal(
+      cookie,
+      '- cookie: `x-route-version=pr-7` (browser console: ``document.cookie = "x-route-version=pr-7; domain=`www.evil.example`.example.com; path=/; max-age=86400; SameSite=Lax; Secure"``)',
+    );
+    assert.doesNotMatch(renderGfm(summary), /<a /);
+  });
+
   it("fails the step with one line naming each failed copy", () => {
     assert.equal(failureLine(result), "route pr-7: payments--pr-7 failed: ECS deployment circuit breaker: tasks failed to start.; task stopped: exit | 1");
   });
