@@ -108,6 +108,23 @@ describe("deploySummary", () => {
     assert.doesNotMatch(renderGfm(summary), /<a /);
   });
 
+  it("says what the deploy's prune removed and left after the reasons, before what the route runs, and nothing when it touched nothing", () => {
+    const now = new Date("2026-12-01T12:00:00Z");
+    const lines = deploySummary(result, settings, now, { removed: ["web--pr-7"], left: [{ service: "api--pr-7", reason: "delete failed: throttled" }] }).split("\n");
+    const pruned = lines.indexOf("### Pruned");
+    assert.deepEqual(lines.slice(pruned - 2, pruned + 6), [
+      `- <code>payments--pr-7</code>: ${inertText(result.services[1]?.reason ?? "")}`,
+      "",
+      "### Pruned",
+      "",
+      "- removed <code>web--pr-7</code>: not in this deploy's services (`prune: false` keeps a route's other copies)",
+      "- not removed <code>api--pr-7</code>: <code>delete failed&#58; throttled</code>; the next deploy tries again",
+      "",
+      "### What the route runs",
+    ]);
+    assert.equal(deploySummary(result, settings, now, { removed: [], left: [] }), deploySummary(result, settings, now));
+  });
+
   it("fails the step with one line naming each failed copy", () => {
     assert.equal(failureLine(result), "route pr-7: payments--pr-7 failed: ECS deployment circuit breaker: tasks failed to start.; task stopped: exit | 1");
   });
