@@ -56,6 +56,21 @@ function tableRow(baseService: string, status: string): string {
   return `| <code>${baseService}</code> | <code>${baseService}--pr-7</code> | <code>v2</code> | ${status} | [console](${url}) |`;
 }
 
+/** The end of the how-to-reach section, whatever the environment URL, then the comment's closing empty line. */
+const REACH_END = [
+  "",
+  "**OpenTelemetry clients**: add the baggage entry; services propagate it downstream",
+  "",
+  "```http",
+  "baggage: dynamic_route=pr-7",
+  "```",
+  "",
+  "**Mobile debug menu**: header `X-Route-Version` with value `pr-7`",
+  "",
+  "</details>",
+  "",
+];
+
 /** The how-to-reach section for https://shop.dev.example.com/, then the comment's closing empty line. */
 const REACH_SHOP = [
   "",
@@ -74,17 +89,7 @@ const REACH_SHOP = [
   "```",
   "",
   'Back to the default: `document.cookie = "x-route-version=; domain=dev.example.com; path=/; max-age=0; SameSite=Lax; Secure"`. A page that calls another subdomain sends the cookie with `fetch(url, { credentials: "include" })` when that service answers CORS with credentials allowed.',
-  "",
-  "**OpenTelemetry clients**: add the baggage entry; services propagate it downstream",
-  "",
-  "```http",
-  "baggage: dynamic_route=pr-7",
-  "```",
-  "",
-  "**Mobile debug menu**: header `X-Route-Version` with value `pr-7`",
-  "",
-  "</details>",
-  "",
+  ...REACH_END,
 ];
 
 /** The comment's lines from the end of the services table (after `rows` rows) to the how-to-reach section. */
@@ -135,17 +140,7 @@ describe("the route comment, line by line", () => {
       "```",
       "",
       'Back to the default: `document.cookie = "x-route-version=; path=/; max-age=0; SameSite=Lax"`. A page that calls another subdomain sends the cookie with `fetch(url, { credentials: "include" })` when that service answers CORS with credentials allowed.',
-      "",
-      "**OpenTelemetry clients**: add the baggage entry; services propagate it downstream",
-      "",
-      "```http",
-      "baggage: dynamic_route=pr-7",
-      "```",
-      "",
-      "**Mobile debug menu**: header `X-Route-Version` with value `pr-7`",
-      "",
-      "</details>",
-      "",
+      ...REACH_END,
     ]);
   });
 
@@ -237,8 +232,8 @@ describe("the route comment, line by line", () => {
       services: [row("orders", "failed", "exit code 1")],
       pruned: { removed: ["payments--pr-7", "web--pr-7"], left: [{ service: "api--pr-7", reason: "delete failed: throttled" }], error: "ListServices: access denied" },
       routeCopies: [
-        { routeService: "orders--pr-7", repository: "octo-org/shop", pullRequest: 7 },
         { routeService: "api--pr-7", repository: "octo-org/shop", pullRequest: 7 },
+        { routeService: "orders--pr-7", repository: "octo-org/shop", pullRequest: 7 },
       ],
       cost,
     });
@@ -254,8 +249,8 @@ describe("the route comment, line by line", () => {
       "",
       "| Route service | Repository | Pull request |",
       "|---|---|---|",
-      "| <code>orders--pr-7</code> | <code>octo-org&#47;shop</code> | <code>&#35;7</code> |",
       "| <code>api--pr-7</code> | <code>octo-org&#47;shop</code> | <code>&#35;7</code> |",
+      "| <code>orders--pr-7</code> | <code>octo-org&#47;shop</code> | <code>&#35;7</code> |",
       "",
       "**Why it failed**",
       "",
