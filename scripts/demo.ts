@@ -7,8 +7,9 @@ import { DemoStepFailure, runDemo } from "./demo/lifecycle.js";
 const USAGE = `Usage: npm run demo [-- --fail-deploy]
 
 Runs the whole lifecycle of the root action (shadow on push, a pull request's copy, its comment and
-integration tests, teardown on close) against local ECS and GitHub API emulators, and prints the
-routing table, the pull-request comment and what the reaper removed. No AWS account, no network.
+integration tests, the same tests as a one-off ECS task with runner: ecs-task, teardown on close)
+against local ECS, CloudWatch Logs and GitHub API emulators, and prints the routing table, the
+pull-request comment, the test task's streamed log and what the reaper removed. No AWS account, no network.
 
 Options:
   --fail-deploy  the pull request's image crashes on start: shows a failed rollout, exit code 1

@@ -10,6 +10,8 @@ import { DOWNSTREAM_URL_VARIABLE, STORE_DIR_VARIABLE } from "./containers.js";
 export const CLUSTER = "dev";
 export const CONTAINER = "app";
 export const CONTAINER_PORT = 8080;
+/** The CloudWatch Logs group every service's awslogs driver writes to; a one-off test task takes it from its base service. */
+export const LOG_GROUP = "/ecs/dev";
 export const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
 export interface BaseService {
@@ -97,6 +99,7 @@ export function baseTaskDefinition(service: BaseService, endpoints: DemoEndpoint
           ...(service.store === true && storesDir !== undefined ? [{ name: STORE_DIR_VARIABLE, value: storeDir(storesDir, "default") }] : []),
         ],
         dockerLabels: baseLabels(service, endpoints.authAddress),
+        logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": LOG_GROUP, "awslogs-region": "us-east-1", "awslogs-stream-prefix": service.name } },
       },
     ],
   };

@@ -4,16 +4,17 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DescribeServicesCommand, ECSClient, ListServicesCommand } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListServicesCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { DEFAULT_SIGNAL_NAMES } from "../../src/routing/signal.js";
-import { runnerEnvironment } from "../../test/helpers/action-runner.js";
+import { runBundle, runnerEnvironment } from "../../test/helpers/action-runner.js";
 import { runComposite, type CompositeRun } from "../../test/helpers/composite-runner.js";
 import { pullRequestEvent, pushEvent } from "../../test/helpers/webhooks.js";
 import { startEcsEmulator, type EcsEmulator } from "../../test/emulators/ecs/index.js";
+import { startLogsEmulator, type LogsEmulator } from "../../test/emulators/logs/index.js";
 import { startGitHubEmulator, type EmulatedDeployment, type GitHubEmulator } from "../../test/emulators/github/index.js";
 import { selectRouter } from "../../test/traefik-simulator/table.js";
 import { CLIENT_CREDENTIALS, DEMO_AUTHORIZATION, startAuthServer, type AuthServer } from "./auth.js";
-import { BASE_SERVICES, CLUSTER, OWNER_HEADER, baseServiceSeed, image, storeDir, type DemoEndpoints } from "./cluster.js";
+import { BASE_SERVICES, CLUSTER, LOG_GROUP, OWNER_HEADER, baseServiceSeed, image, storeDir, type DemoEndpoints } from "./cluster.js";
 import { STORE_DIR_VARIABLE, STORE_FILE, type ContainerAnswer, type StoredWrite } from "./containers.js";
 import { DefaultTrafficWatch, type DefaultTrafficReport } from "./default-traffic.js";
 import { demoSignals, formatRouting, observeRouting, send, waitForAnswer, type ObservedRow } from "./observe.js";
@@ -33,6 +34,19 @@ const WORKFLOW_TOKEN = "ghs_demoInstallationToken0000000000000";
 /** Emulator timings: long enough to show a rollout, short enough for the demo to end within a minute. */
 const STABILIZATION_MS = 1500;
 const DRAIN_MS = 300;
+/**
+ * The test task of `runner: ecs-task`: the ECS emulator plays its container (it does not run images),
+ * printing these lines into CloudWatch Logs over its run time and exiting 0.
+ */
+const TEST_TASK_IMAGE = image("shop-tests", "1.4.0");
+const TEST_TASK_COMMAND = "npm run test:integration";
+const TEST_TASK_OUTPUT = [
+  "> shop-tests@1.4.0 test:integration",
+  `ok 1 - ${CHANGED_SERVICE} answers route ${ROUTE} for X-Route-Version: ${ROUTE}`,
+  `ok 2 - web reaches ${CHANGED_SERVICE}--${ROUTE} downstream with baggage dynamic_route=${ROUTE}`,
+  "# pass 2, fail 0",
+];
+const TEST_TASK_TIMING = { startMs: 400, runMs: 1200 };
 /** Traefik's refreshSeconds is 15 by default; the demo's router reads the cluster every second. */
 const ROUTER_REFRESH_MS = 1000;
 
@@ -78,6 +92,22 @@ export interface StoreState {
   writes: StoredWrite[];
 }
 
+/** The pull request's tests run once more as a one-off ECS task in the cluster (runner: ecs-task). */
+export interface TestTaskReport {
+  taskArn: string;
+  clusterArn: string;
+  /** The task's tags as ECS holds them (kind=test, route, repository, …). */
+  tags: Record<string, string>;
+  lastStatus: string | undefined;
+  /** The test container's exit code as ECS reports it. */
+  containerExitCode: number | undefined;
+  /** The integration-test step's exit code and exit-code output. */
+  stepExitCode: number;
+  exitCodeOutput: string | undefined;
+  /** Lines of the container's output, as the step printed them, streamed from CloudWatch Logs. */
+  streamedLines: string[];
+}
+
 export interface DemoResult {
   routerUrl: string;
   /** The routing table observed through the router after each stage. */
@@ -94,6 +124,7 @@ export interface DemoResult {
   stores: { afterWrites: StoreState[]; afterClose: StoreState[] };
   /** Requests to orders (behind auth) by default and by the pull request's route, without and with credentials. */
   auth: AuthCheck[];
+  testTask: TestTaskReport;
   seconds: number;
 }
 
@@ -137,6 +168,7 @@ function stepOutput(run: CompositeRun): string {
 interface Lifecycle {
   storesDir: string;
   ecs: EcsEmulator;
+  logs: LogsEmulator;
   github: GitHubEmulator;
   router: DemoRouter;
   client: ECSClient;
@@ -380,6 +412,59 @@ async function checkAuth(lifecycle: Lifecycle, routes: readonly string[]): Promi
   return checks;
 }
 
+/**
+ * Runs the committed integration-test bundle with `runner: ecs-task`, as a workflow step of the
+ * pull request would: it registers the test task definition from orders', runs it in the cluster,
+ * streams its log stream from CloudWatch Logs into the step log and exits with its exit code.
+ */
+async function runTestTaskStep(lifecycle: Lifecycle, payload: Record<string, unknown>): Promise<TestTaskReport> {
+  lifecycle.ecs.configure({ runTask: { ...TEST_TASK_TIMING, exitCode: 0, logLines: TEST_TASK_OUTPUT } });
+  const run = await runBundle("integration-test", {
+    event: { name: "pull_request", payload },
+    inputs: {
+      run: TEST_TASK_COMMAND,
+      runner: "ecs-task",
+      "test-image": TEST_TASK_IMAGE,
+      "task-base-service": CHANGED_SERVICE,
+      cluster: CLUSTER,
+      "log-poll-interval": "0.2",
+    },
+    env: { ...lifecycle.ecs.endpointEnv(), AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: lifecycle.logs.url, GITHUB_API_URL: lifecycle.github.url },
+  });
+  if (run.exitCode !== 0) throw new DemoStepFailure("integration-test with runner: ecs-task", runnerLog(run.stdout + run.stderr));
+  // The task as ECS has it, found by the family the action gives test tasks (`<base>--test--<route>`).
+  const { taskArns = [] } = await lifecycle.client.send(new ListTasksCommand({ cluster: CLUSTER, family: `${CHANGED_SERVICE}--test--${ROUTE}`, desiredStatus: "STOPPED" }));
+  const { tasks = [] } = taskArns.length === 0 ? {} : await lifecycle.client.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: taskArns, include: ["TAGS"] }));
+  const task = tasks.at(-1);
+  if (task?.taskArn === undefined) throw new DemoStepFailure("integration-test with runner: ecs-task", `no stopped task of family ${CHANGED_SERVICE}--test--${ROUTE}\n${runnerLog(run.stdout)}`);
+  const log = runnerLog(run.stdout).split("\n");
+  // On success the container's lines are the last the step prints: after its "its output follows" line.
+  const first = log.findIndex((line) => line.includes("its output follows"));
+  if (first === -1) throw new DemoStepFailure("integration-test with runner: ecs-task", `the step never announced the task's output\n${log.join("\n")}`);
+  const streamedLines = log.slice(first + 1).filter((line) => line !== "");
+  const report: TestTaskReport = {
+    taskArn: task.taskArn,
+    clusterArn: task.clusterArn ?? "",
+    tags: Object.fromEntries((task.tags ?? []).map((tag) => [tag.key ?? "", tag.value ?? ""])),
+    lastStatus: task.lastStatus,
+    containerExitCode: task.containers?.find((container) => container.name === "integration-test")?.exitCode,
+    stepExitCode: run.exitCode,
+    exitCodeOutput: run.outputs["exit-code"],
+    streamedLines,
+  };
+  lifecycle.print(
+    `  integration-test (runner: ecs-task) ran ${TEST_TASK_COMMAND} in ${TEST_TASK_IMAGE} as ECS task ${report.taskArn.split("/").at(-1)}`,
+    `  in cluster ${report.clusterArn} (${task.launchType ?? "-"}, placed like ${CHANGED_SERVICE}; tags kind=${report.tags["dynamic-routing:kind"] ?? "-"}, route=${report.tags["dynamic-routing:route"] ?? "-"})`,
+    `  (the ECS emulator plays the test container: it prints the lines below into CloudWatch Logs and exits 0)`,
+    "",
+    `  STREAMED FROM CLOUDWATCH LOGS ${LOG_GROUP} into the step log:`,
+    ...streamedLines.map((line) => `    │ ${line}`),
+    "",
+    `  task ${report.lastStatus ?? "-"}, test container exit code ${report.containerExitCode ?? "-"}; the step exited ${report.stepExitCode} (output exit-code=${report.exitCodeOutput ?? "-"})`,
+  );
+  return report;
+}
+
 function heading(lifecycle: Lifecycle, text: string): void {
   lifecycle.print("", `━━ ${text} ${"━".repeat(Math.max(3, 96 - text.length))}`);
 }
@@ -392,7 +477,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   // The default services' "database", made by hand like the services themselves.
   const storesDir = join(workDir, "stores");
   mkdirSync(storeDir(storesDir, "default"), { recursive: true });
-  const ecs = await startEcsEmulator({ clusters: [CLUSTER], stabilizationMs: STABILIZATION_MS, drainMs: DRAIN_MS });
+  const logs = await startLogsEmulator();
+  const ecs = await startEcsEmulator({ clusters: [CLUSTER], stabilizationMs: STABILIZATION_MS, drainMs: DRAIN_MS, logs });
   const github = await startGitHubEmulator();
   const client = new ECSClient({
     endpoint: ecs.url,
@@ -406,7 +492,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     auth = await startAuthServer();
     router = await startDemoRouter({ ecs: client, cluster: CLUSTER, refreshMs: ROUTER_REFRESH_MS });
     const endpoints: DemoEndpoints = { routerUrl: router.url, authAddress: auth.address };
-    const lifecycle: Lifecycle = { storesDir, ecs, github, router, client, workDir, print };
+    const lifecycle: Lifecycle = { storesDir, ecs, logs, github, router, client, workDir, print };
     github.addRepository(REPOSITORY);
     github.addToken(WORKFLOW_TOKEN, { login: "github-actions[bot]", type: "Bot", installation: true });
     github.addPullRequest(REPOSITORY, { number: PULL_REQUEST, state: "open", headSha: PR_HEAD_SHA, headRef: "changes" });
@@ -416,6 +502,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       ["part", "address", "what"],
       [
         ["ECS emulator", ecs.url, `cluster ${CLUSTER}, the real ECS JSON protocol (AWS_ENDPOINT_URL_ECS)`],
+        ["CloudWatch Logs emulator", logs.url, `log group ${LOG_GROUP}: what one-off tasks print (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS)`],
         ["GitHub API emulator", github.url, `${REPOSITORY}, pull request #${PULL_REQUEST} (GITHUB_API_URL)`],
         ["router", router.url, `Traefik's ECS provider, modelled: reads task labels every ${ROUTER_REFRESH_MS / 1000} s`],
         ["auth server", auth.address, "the team's forwardAuth: a request passes with its token, or to /health"],
@@ -494,6 +581,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     printComment(lifecycle, `PULL REQUEST COMMENT (sticky, by github-actions[bot])`, afterDeploy);
     printDeployments(lifecycle);
 
+    heading(lifecycle, `Tests inside the cluster: integration-test with runner: ecs-task runs them as a one-off ECS task`);
+    const testTask = await runTestTaskStep(lifecycle, opened);
+
     heading(lifecycle, `Auth: ${CHANGED_SERVICE}--${ROUTE} runs the middlewares of ${CHANGED_SERVICE} (forwardAuth, stripPrefix, headers)`);
     const authChecks = await checkAuth(lifecycle, ["default", ROUTE]);
 
@@ -547,6 +637,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       defaultTraffic,
       stores: { afterWrites, afterClose: storesAfterClose },
       auth: authChecks,
+      testTask,
       seconds: seconds(started),
     };
     print("", `Done in ${result.seconds} s.`);
@@ -556,7 +647,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await router?.close();
     await auth?.close();
     client.destroy();
-    await Promise.all([ecs.close(), github.close()]);
+    await Promise.all([ecs.close(), logs.close(), github.close()]);
     rmSync(workDir, { recursive: true, force: true });
   }
 }

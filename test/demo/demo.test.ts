@@ -41,6 +41,27 @@ test("each step of the lifecycle ran the bundle its event calls for", () => {
   assert.ok(printed.some((line) => line.includes("ok - web reaches orders--pr-2 downstream with baggage dynamic_route=pr-2")));
 });
 
+test("the pull request's tests run once more as a one-off ECS task in the cluster: its log streamed into the step log, its exit code the step's", () => {
+  const { testTask } = result;
+  assert.match(testTask.clusterArn, /:cluster\/dev$/);
+  assert.equal(testTask.tags["dynamic-routing:kind"], "test");
+  assert.equal(testTask.tags["dynamic-routing:route"], "pr-2");
+  assert.equal(testTask.tags["dynamic-routing:repository"], "Codertocat/Hello-World");
+  assert.deepEqual([testTask.lastStatus, testTask.containerExitCode, testTask.stepExitCode, testTask.exitCodeOutput], ["STOPPED", 0, 0, "0"]);
+  // Every line the container printed reached the step log, in order, and nothing else followed them.
+  assert.deepEqual(testTask.streamedLines, [
+    "> shop-tests@1.4.0 test:integration",
+    "ok 1 - orders answers route pr-2 for X-Route-Version: pr-2",
+    "ok 2 - web reaches orders--pr-2 downstream with baggage dynamic_route=pr-2",
+    "# pass 2, fail 0",
+  ]);
+  const taskId = testTask.taskArn.split("/").at(-1) ?? "";
+  const shown = printed.join("\n");
+  assert.ok(shown.includes(`as ECS task ${taskId}\n  in cluster ${testTask.clusterArn} (FARGATE, placed like orders; tags kind=test, route=pr-2)`), shown);
+  assert.ok(shown.includes("STREAMED FROM CLOUDWATCH LOGS /ecs/dev into the step log:\n    │ > shop-tests@1.4.0 test:integration\n    │ ok 1 - orders"), shown);
+  assert.ok(printed.includes("  task STOPPED, test container exit code 0; the step exited 0 (output exit-code=0)"), shown);
+});
+
 test("with the PR's copy running, every pr-2 signal reaches orders--pr-2 at /orders and shadow elsewhere", () => {
   const rows = rowsAt("pull request");
   for (const label of prSignals) {
