@@ -73090,7 +73090,7 @@ async function checkAwsConfiguration(client) {
     return { region };
 }
 /** A ClusterNotFoundException as the user's mistake in the `cluster` input; any other error as it is. */
-function asClusterInputError(error, cluster) {
+function client_asClusterInputError(error, cluster) {
     return error instanceof dist_cjs/* ClusterNotFoundException */.zQo
         ? new errors/* ConfigurationError */.j1(`cluster '${cluster}' does not exist in this account and region; give the name of the ECS cluster the services run in`, "cluster")
         : error;
@@ -73120,6 +73120,8 @@ const tags_TAG = {
     sharedRoute: "dynamic-routing:shared-route",
 };
 const MANAGED_BY = "ecs-dynamic-routing";
+/** RunTask's startedBy of every integration-test task: the reaper lists them by it (ListTasks allows no tag filter). */
+const tags_TEST_TASK_STARTED_BY = MANAGED_BY;
 /** ECS limits on tags per resource. */
 const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
 /** The number a pull-request tag holds; undefined when it holds anything but a pull-request number. */
@@ -73373,7 +73375,7 @@ function validateConcurrency(concurrency) {
 /** DescribeServices takes at most 10 services a call. */
 const DESCRIBE_SERVICES_BATCH = 10;
 /** Splits `items` into consecutive groups of at most `size` (ECS describe calls take 10 or 100 names). */
-function chunk(items, size) {
+function batch_chunk(items, size) {
     const groups = [];
     for (let start = 0; start < items.length; start += size) {
         groups.push(items.slice(start, start + size));
@@ -73500,7 +73502,7 @@ function refreshedTags(tags) {
 function toEcsTags(tags) {
     return Object.entries(tags).map(([key, value]) => ({ key, value }));
 }
-function fromEcsTags(tags) {
+function route_tags_fromEcsTags(tags) {
     return Object.fromEntries((tags ?? []).filter((tag) => tag.key !== undefined).map((tag) => [tag.key, tag.value ?? ""]));
 }
 
@@ -73514,6 +73516,9 @@ function fromEcsTags(tags) {
 
 
 
+
+/** DescribeTasks takes at most 100 tasks a call. */
+const DESCRIBE_TASKS_BATCH = 100;
 /**
  * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
  * batches as they arrive, so describing overlaps with listing; at most `concurrency` calls at once.
@@ -73524,7 +73529,7 @@ async function discoverServices(ecs, cluster, concurrency, logger) {
     let batchFailed = false;
     try {
         for await (const page of (0,dist_cjs/* paginateListServices */.wjm)({ client: ecs, pageSize: 100 }, { cluster, maxResults: 100 })) {
-            for (const services of chunk(page.serviceArns ?? [], DESCRIBE_SERVICES_BATCH)) {
+            for (const services of batch_chunk(page.serviceArns ?? [], DESCRIBE_SERVICES_BATCH)) {
                 const batch = limit(async () => {
                     const described = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services, include: ["TAGS"] }));
                     for (const failure of described.failures ?? []) {
@@ -73549,7 +73554,7 @@ async function discoverServices(ecs, cluster, concurrency, logger) {
     catch (error) {
         // Let the batches already started settle before the error ends the step.
         await Promise.allSettled(batches);
-        throw asClusterInputError(error, cluster);
+        throw client_asClusterInputError(error, cluster);
     }
 }
 function toClusterService(service) {
@@ -73561,10 +73566,41 @@ function toClusterService(service) {
         taskDefinitions: [
             ...new Set([service.taskDefinition, ...(service.deployments ?? []).map((deployment) => deployment.taskDefinition)].filter((arn) => arn !== undefined)),
         ],
-        tags: fromEcsTags(service.tags),
+        tags: route_tags_fromEcsTags(service.tags),
         desiredCount: service.desiredCount,
         createdAt: service.createdAt,
     };
+}
+/**
+ * The tasks integration-test started in `cluster` that are not stopping (ListTasks' default desired
+ * status RUNNING, which includes PENDING ones), with their tags. startedBy must be ListTasks' only filter.
+ */
+async function discoverTestTasks(ecs, cluster, concurrency) {
+    const limit = pLimit(concurrency);
+    const batches = [];
+    try {
+        for await (const page of paginateListTasks({ client: ecs, pageSize: 100 }, { cluster, startedBy: TEST_TASK_STARTED_BY })) {
+            for (const tasks of chunk(page.taskArns ?? [], DESCRIBE_TASKS_BATCH)) {
+                const batch = limit(async () => {
+                    const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks, include: ["TAGS"] }));
+                    return (described.tasks ?? []).map((task) => ({
+                        taskArn: task.taskArn ?? "",
+                        desiredStatus: task.desiredStatus ?? "UNKNOWN",
+                        lastStatus: task.lastStatus ?? "UNKNOWN",
+                        createdAt: task.createdAt,
+                        tags: fromEcsTags(task.tags),
+                    }));
+                });
+                batch.catch(() => undefined);
+                batches.push(batch);
+            }
+        }
+        return (await Promise.all(batches)).flat();
+    }
+    catch (error) {
+        await Promise.allSettled(batches);
+        throw asClusterInputError(error, cluster);
+    }
 }
 /**
  * Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a
@@ -74765,10 +74801,10 @@ async function describeServices(client, cluster, names, options = {}) {
     const found = new Map();
     let answers;
     try {
-        answers = await Promise.all(chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) }))));
+        answers = await Promise.all(batch_chunk(names, DESCRIBE_SERVICES_BATCH).map((batch) => client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: batch, ...(options.includeTags === true ? { include: ["TAGS"] } : {}) }))));
     }
     catch (error) {
-        throw asClusterInputError(error, cluster);
+        throw client_asClusterInputError(error, cluster);
     }
     for (const answer of answers) {
         for (const service of answer.services ?? []) {
@@ -74924,6 +74960,7 @@ async function waitUntilRouteLive(options) {
 
 
 
+
 /** The test container's name in its task definition, and so in its log stream's name. */
 const TEST_CONTAINER = "integration-test";
 /** The stream of one task: awslogs names it `<prefix>/<container>/<task id>`. */
@@ -75008,7 +75045,7 @@ function runTestTaskRequest(options) {
         ...placement,
         ...(fargate && task.launchType === undefined && base.platformVersion !== undefined ? { platformVersion: base.platformVersion } : {}),
         ...(network !== undefined ? { networkConfiguration: network } : {}),
-        startedBy: "ecs-dynamic-routing",
+        startedBy: tags_TEST_TASK_STARTED_BY,
         overrides: {
             containerOverrides: [
                 {
@@ -75595,7 +75632,7 @@ async function probeTargets(inputs, headers, report, logger) {
     const ecs = createEcsClient();
     await checkAwsConfiguration(ecs);
     const copies = await findRouteCopies({ ecs, cluster: inputs.cluster, route: signal.route, repository: inputs.repository, logger }).catch((error) => {
-        throw asClusterInputError(error, inputs.cluster);
+        throw client_asClusterInputError(error, inputs.cluster);
     });
     logger.info(`route ${signal.route} has ${copies.length} ${copies.length === 1 ? "copy" : "copies"} in cluster ${inputs.cluster}${copies.length > 0 ? `: ${copies.map((copy) => copy.service).join(", ")}` : ""}`);
     if (inputs.probeUrls.length === 0)
@@ -75643,7 +75680,7 @@ async function testInTask(inputs, task, targets, headers, report, logger) {
             logger,
             signal: cancellation.signal,
         }).catch((error) => {
-            throw asClusterInputError(error, inputs.cluster);
+            throw client_asClusterInputError(error, inputs.cluster);
         });
     }
     finally {

@@ -22,6 +22,8 @@ export const TAG = {
 } as const;
 
 export const MANAGED_BY = "ecs-dynamic-routing";
+/** RunTask's startedBy of every integration-test task: the reaper lists them by it (ListTasks allows no tag filter). */
+export const TEST_TASK_STARTED_BY = MANAGED_BY;
 
 export type RouteKind = "shadow" | "ephemeral";
 /** What a tagged resource is: a route's copy (its kind) or a one-off integration-test task and its task definition. */

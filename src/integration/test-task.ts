@@ -14,6 +14,7 @@ import type { TestTaskSettings } from "../config/integration-test-inputs.js";
 import { INPUT } from "../config/action-io.js";
 import { routeFamily } from "../ecs/names.js";
 import { toEcsTags } from "../ecs/route-tags.js";
+import { TEST_TASK_STARTED_BY } from "../ecs/tags.js";
 import type { Route } from "../routing/route.js";
 import { SERVED_BY_HEADER } from "../routing/signal.js";
 import { describeTarget, type ProbeTarget } from "./probe-targets.js";
@@ -134,7 +135,7 @@ export function runTestTaskRequest(options: {
     ...placement,
     ...(fargate && task.launchType === undefined && base.platformVersion !== undefined ? { platformVersion: base.platformVersion } : {}),
     ...(network !== undefined ? { networkConfiguration: network } : {}),
-    startedBy: "ecs-dynamic-routing",
+    startedBy: TEST_TASK_STARTED_BY,
     overrides: {
       containerOverrides: [
         {

@@ -6,6 +6,7 @@ import {
   DeregisterTaskDefinitionCommand,
   ServiceNotActiveException,
   ServiceNotFoundException,
+  StopTaskCommand,
   type ECSClient,
 } from "@aws-sdk/client-ecs";
 import pLimit from "p-limit";
@@ -14,6 +15,7 @@ import type { Logger } from "../common/logger.js";
 import { chunk } from "../ecs/batch.js";
 import type { TaggedRevision } from "../ecs/tagged-revisions.js";
 import type { Decision } from "./select.js";
+import type { TestTaskDecision } from "./test-tasks.js";
 
 /** DeleteTaskDefinitions accepts at most 10 ARNs a call. */
 const DELETE_TASK_DEFINITIONS_BATCH = 10;
@@ -50,6 +52,45 @@ export async function deleteServices(
             return { decision, error: undefined };
           }
           options.logger.error(`could not delete service ${decision.service}: ${errorMessage(error)}`);
+          return { decision, error: errorMessage(error) };
+        }
+      }),
+    ),
+  );
+}
+
+export interface TestTaskStop {
+  decision: TestTaskDecision;
+  /** Undefined when stopped (or, in a dry run, when it would be). */
+  error: string | undefined;
+}
+
+/** ECS caps StopTask's reason at 255 characters. */
+const MAX_STOP_REASON = 255;
+
+/** StopTask of exactly these tasks, with why as the reason ECS shows; bounded. Stopping a stopped task is a no-op, so a re-run is safe. */
+export async function stopTestTasks(
+  ecs: ECSClient,
+  cluster: string,
+  decisions: readonly TestTaskDecision[],
+  options: { concurrency: number; dryRun: boolean; logger: Logger },
+): Promise<TestTaskStop[]> {
+  const limit = pLimit(options.concurrency);
+  return Promise.all(
+    decisions.map((decision) =>
+      limit(async (): Promise<TestTaskStop> => {
+        const what = `test task ${decision.taskArn} of route ${decision.route}`;
+        if (options.dryRun) {
+          options.logger.info(`would stop ${what} (${decision.reason})`);
+          return { decision, error: undefined };
+        }
+        try {
+          const reason = `ecs-dynamic-routing reaper: ${decision.reason}`.slice(0, MAX_STOP_REASON);
+          await ecs.send(new StopTaskCommand({ cluster, task: decision.taskArn, reason }));
+          options.logger.info(`stopped ${what} (${decision.reason})`);
+          return { decision, error: undefined };
+        } catch (error) {
+          options.logger.error(`could not stop ${what}: ${errorMessage(error)}`);
           return { decision, error: errorMessage(error) };
         }
       }),

@@ -2,7 +2,9 @@
 // each pull request those tags name. Read-only; throttling is left to the SDK's adaptive retry.
 import {
   DescribeServicesCommand,
+  DescribeTasksCommand,
   paginateListServices,
+  paginateListTasks,
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
@@ -13,7 +15,12 @@ import { chunk, DESCRIBE_SERVICES_BATCH } from "../ecs/batch.js";
 import { badCredentials, isBadCredentials, isPermissionDenied } from "../github/permission.js";
 import { asClusterInputError } from "../ecs/client.js";
 import { fromEcsTags } from "../ecs/route-tags.js";
+import { TEST_TASK_STARTED_BY } from "../ecs/tags.js";
 import type { ClusterService, PullRequestState } from "./select.js";
+import type { ClusterTask } from "./test-tasks.js";
+
+/** DescribeTasks takes at most 100 tasks a call. */
+const DESCRIBE_TASKS_BATCH = 100;
 
 /**
  * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
@@ -70,6 +77,39 @@ function toClusterService(service: Service): ClusterService {
     desiredCount: service.desiredCount,
     createdAt: service.createdAt,
   };
+}
+
+/**
+ * The tasks integration-test started in `cluster` that are not stopping (ListTasks' default desired
+ * status RUNNING, which includes PENDING ones), with their tags. startedBy must be ListTasks' only filter.
+ */
+export async function discoverTestTasks(ecs: ECSClient, cluster: string, concurrency: number): Promise<ClusterTask[]> {
+  const limit = pLimit(concurrency);
+  const batches: Promise<ClusterTask[]>[] = [];
+  try {
+    for await (const page of paginateListTasks({ client: ecs, pageSize: 100 }, { cluster, startedBy: TEST_TASK_STARTED_BY })) {
+      for (const tasks of chunk(page.taskArns ?? [], DESCRIBE_TASKS_BATCH)) {
+        const batch = limit(async () => {
+          const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks, include: ["TAGS"] }));
+          return (described.tasks ?? []).map(
+            (task): ClusterTask => ({
+              taskArn: task.taskArn ?? "",
+              desiredStatus: task.desiredStatus ?? "UNKNOWN",
+              lastStatus: task.lastStatus ?? "UNKNOWN",
+              createdAt: task.createdAt,
+              tags: fromEcsTags(task.tags),
+            }),
+          );
+        });
+        batch.catch(() => undefined);
+        batches.push(batch);
+      }
+    }
+    return (await Promise.all(batches)).flat();
+  } catch (error) {
+    await Promise.allSettled(batches);
+    throw asClusterInputError(error, cluster);
+  }
 }
 
 /** The slice of Octokit the reaper reads pull requests with. */

@@ -15,8 +15,8 @@ import { toEcsTags } from "../ecs/route-tags.js";
 import { findTaggedRevisions } from "../ecs/tagged-revisions.js";
 import { pullRequestOfRoute } from "../routing/route.js";
 import { TAG } from "../ecs/tags.js";
-import { deleteServices, retireRevisions, type FamilyRetirement } from "./delete.js";
-import { discoverServices, readPullRequestStates, type PullRequestsApi } from "./discover.js";
+import { deleteServices, retireRevisions, stopTestTasks, type FamilyRetirement, type TestTaskStop } from "./delete.js";
+import { discoverServices, discoverTestTasks, readPullRequestStates, type PullRequestsApi } from "./discover.js";
 import { revisionPullRequests, selectRevisions, type RevisionSelection } from "./revisions.js";
 import {
   pullRequestsToLookUp,
@@ -33,6 +33,7 @@ import {
   type Selection,
   type SelectionOptions,
 } from "./select.js";
+import { selectTestTasks, testTaskPullRequests, type TestTaskOwnership, type TestTaskSelection } from "./test-tasks.js";
 
 export interface ReapPlan {
   cluster: string;
@@ -97,18 +98,22 @@ export interface ReapReport {
   pending: { route: string; why: string; error?: Error }[];
   /** This repository's copies that still run after the run (the kept ones), as discovered. */
   running: ClusterService[];
+  /** Leftover integration-test tasks (runner: ecs-task): which to stop, and each stop (or, in a dry run, each that would be). */
+  testTasks: { selection: TestTaskSelection; stops: TestTaskStop[]; failed: number };
 }
 
 export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Promise<ReapReport> {
   const { ecs, logger } = dependencies;
   const cluster = clusterName(plan.cluster);
-  const [services, revisions] = await Promise.all([
+  // A prune's route lives on, and so do its tests: no test task is looked at.
+  const [services, revisions, tasks] = await Promise.all([
     discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger),
     findTaggedRevisions(
       { ecs, tagging: dependencies.tagging },
       { cluster, ...(plan.mode.kind !== "sweep" ? { route: plan.mode.route } : {}) },
       plan.maxConcurrency,
     ),
+    plan.mode.kind === "prune" ? [] : discoverTestTasks(ecs, plan.cluster, plan.maxConcurrency),
   ]);
   const options: SelectionOptions = {
     repository: plan.repository,
@@ -117,7 +122,10 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
     maxDeletions: plan.maxDeletions,
     now: plan.now,
   };
-  const numbers = [...new Set([...pullRequestsToLookUp(services, options), ...revisionPullRequests(revisions, options)])].sort((a, b) => a - b);
+  const testTaskOwnership: TestTaskOwnership = { repository: plan.repository, cluster, mode: plan.mode };
+  const numbers = [
+    ...new Set([...pullRequestsToLookUp(services, options), ...revisionPullRequests(revisions, options), ...testTaskPullRequests(tasks, testTaskOwnership)]),
+  ].sort((a, b) => a - b);
   const states = await pullRequestStates(plan, dependencies, numbers);
   const selection = selectServices(services, states, options);
   logger.info(
@@ -146,6 +154,20 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
     mode.kind === "prune"
       ? routesPruned(mode, deleted, kept, revisionSelection.retire)
       : routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
+  // Before the route's PR side and on-reap hook: no test keeps running against a route whose data goes.
+  const testTaskSelection = selectTestTasks(tasks, { ...testTaskOwnership, removedRoutes: routes, pullRequests: states, now: plan.now });
+  if (tasks.length > 0) {
+    logger.info(
+      `${tasks.length} task(s) started by integration-test in cluster ${plan.cluster}: ${testTaskSelection.stop.length} to stop, ` +
+        `${testTaskSelection.keep.length} kept, ${testTaskSelection.untouched} not this repository's or this route's, or stopping (untouched)`,
+    );
+  }
+  const testTaskStops =
+    testTaskSelection.stop.length === 0
+      ? []
+      : await inGroup(logger, `${plan.dryRun ? "Would stop" : "Stop"} ${testTaskSelection.stop.length} leftover test task(s)`, () =>
+          stopTestTasks(ecs, plan.cluster, testTaskSelection.stop, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }),
+        );
   const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
   // A pending prune keeps every revision it would retire: one route, whatever pull request a copy was tagged with.
   const isPending = (decision: { route: string; pullRequest: number | undefined }): boolean =>
@@ -175,6 +197,7 @@ export async function reap(plan: ReapPlan, dependencies: ReapDependencies): Prom
     tornDown,
     pending: pending.map(({ route, why, error }) => ({ route: route.route, why, ...(error !== undefined ? { error } : {}) })),
     running: services.filter((service) => keptArns.has(service.serviceArn)),
+    testTasks: { selection: testTaskSelection, stops: testTaskStops, failed: testTaskStops.filter((stop) => stop.error !== undefined).length },
   };
 }
 

@@ -69,7 +69,7 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
           workspaceHookOptions(env, logger),
         );
 
-  if (plan.dryRun) logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub, and no hook runs");
+  if (plan.dryRun) logger.info("dry-run: nothing will be deleted, deregistered, stopped or changed on GitHub, and no hook runs");
   const report = await reap(plan, { ecs, tagging, github, tearDown, logger, ...(onRouteRemoved !== undefined ? { onRouteRemoved } : {}) });
 
   writeOutputs({
@@ -90,9 +90,10 @@ export async function reapAction(logger: Logger, inputs = new Inputs(), env: Nod
     const routes = report.pending.map(({ route, why }) => `${route} (${why})`).join("; ");
     throw new Error(`route(s) ${routes} could not be torn down completely; run the reap again to retry what is left`);
   }
-  if (report.failedDeletions > 0 || report.failedFamilies > 0) {
+  if (report.failedDeletions > 0 || report.failedFamilies > 0 || report.testTasks.failed > 0) {
     throw new Error(
-      `could not delete ${count(report.failedDeletions, "service", "services")} and retire the task definitions of ${count(report.failedFamilies, "family", "families")}; see the errors above`,
+      `could not delete ${count(report.failedDeletions, "service", "services")}, retire the task definitions of ${count(report.failedFamilies, "family", "families")} ` +
+        `and stop ${count(report.testTasks.failed, "test task", "test tasks")}; see the errors above, then run the reap again`,
     );
   }
   if (report.selection.overMaxDeletions > 0) {
@@ -138,6 +139,14 @@ async function writeSummary(plan: ReapPlan, report: ReapReport, costLines: strin
         `${report.kept.length > KEPT_OUTPUT_ENTRIES ? ` (capped at ${KEPT_OUTPUT_ENTRIES})` : ""}.</p>`,
       true,
     );
+  }
+  const testTaskStops = report.testTasks.stops.filter((stop) => stop.error === undefined);
+  summary.addHeading(`${plan.dryRun ? "Would stop" : "Stopped"} leftover test tasks (${testTaskStops.length})`, 3);
+  if (testTaskStops.length > 0) {
+    summary.addTable([
+      [{ data: "test task", header: true }, { data: "route", header: true }, { data: "reason", header: true }],
+      ...testTaskStops.map(({ decision }) => [inertText(decision.taskArn.split("/").at(-1) ?? decision.taskArn), inertText(decision.route), decision.reason]),
+    ]);
   }
   const revisions = report.taskDefinitions.reduce((sum, retirement) => sum + retirement.deregistered.length, 0);
   const removed = report.taskDefinitions.reduce((sum, retirement) => sum + retirement.deleted.length, 0);
