@@ -72181,7 +72181,7 @@ async function runAction(main) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(865);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7947);
 
 
 await (0,_common_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)(_main_js__WEBPACK_IMPORTED_MODULE_1__/* .integrationTest */ .j);
@@ -72191,7 +72191,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 865:
+/***/ 7947:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72988,7 +72988,7 @@ function readIntegrationTestSettings(inputs = new Inputs(), env = process.env) {
         entrypointUrl,
         probePath,
         cluster: readCluster(inputs),
-        repository: env.GITHUB_REPOSITORY ?? "",
+        repository: repositoryIdentity(entrypointUrl !== undefined || task !== undefined, env),
         probeTimeoutMs: inputs.number(INPUT.probeTimeout, 300, { min: 0, max: 86_400 }) * 1000,
         probeIntervalMs: inputs.number(INPUT.probeInterval, 2, { min: 0.05, max: 3_600 }) * 1000,
         proxy,
@@ -73023,8 +73023,17 @@ function readTestTask(inputs, env) {
         taskRoleArn,
         pollIntervalMs: inputs.number(INPUT.logPollInterval, 2, { min: 0.2, max: 60 }) * 1000,
         commit: event.sha,
-        repositoryId: event.repositoryId,
     };
+}
+/**
+ * The repository whose copies are looked up and whose test task runs: from the workflow run when ECS
+ * is asked (its id too), else GITHUB_REPOSITORY as it is, since a run with probe-urls alone needs no event.
+ */
+function repositoryIdentity(usesEcs, env) {
+    if (!usesEcs)
+        return { name: env.GITHUB_REPOSITORY ?? "", id: undefined };
+    const event = readWorkflowEvent(env);
+    return { name: event.repository, id: event.repositoryId };
 }
 function workingDirectory(path) {
     const absolute = (0,external_node_path_.resolve)(path);
@@ -73127,6 +73136,31 @@ const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
 /** The number a pull-request tag holds; undefined when it holds anything but a pull-request number. */
 function parsePullRequestTag(value) {
     return /^[1-9]\d{0,9}$/.test(value) ? Number(value) : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/ecs/ownership.ts
+// Whose a copy is, from its tags alone (DESIGN §4). Pure.
+
+/**
+ * The id decides when both sides have one: a renamed repository keeps its copies, and a repository
+ * deleted and re-created under the same name does not inherit the old one's. A copy tagged before
+ * the id was recorded is matched by name (and should be migrated: tagged with the id).
+ */
+function ownerOf(tags, repository) {
+    if (tags[tags_TAG.managedBy] !== MANAGED_BY)
+        return { kind: "unmanaged" };
+    const name = tags[tags_TAG.repository] ?? "";
+    const id = tags[tags_TAG.repositoryId];
+    if (id !== undefined && repository.id !== undefined) {
+        return id === repository.id ? { kind: "ours", migrate: false } : { kind: "other", repository: name || `repository id ${id}` };
+    }
+    if (name === repository.name)
+        return { kind: "ours", migrate: id === undefined && repository.id !== undefined };
+    return { kind: "other", repository: name === "" ? "(no repository tag)" : name };
+}
+/** The tags that record the identity on a copy of ours tagged before: the id, and the current name. */
+function identityTags(repository) {
+    return repository.id === undefined ? {} : { [TAG.repositoryId]: repository.id, [TAG.repository]: repository.name };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
@@ -74757,14 +74791,14 @@ function copyReachedBy(url, headers, copies) {
 
 
 
+
 const DISCOVERY_CONCURRENCY = 5;
 /** The route's copies, by base service name. */
 async function findRouteCopies({ ecs, cluster, route, repository, logger }) {
     const services = await discoverServices(ecs, cluster, DISCOVERY_CONCURRENCY, logger);
     const owned = services.filter((service) => service.status === "ACTIVE" &&
-        service.tags[tags_TAG.managedBy] === MANAGED_BY &&
+        ownerOf(service.tags, repository).kind === "ours" &&
         service.tags[tags_TAG.route] === route &&
-        service.tags[tags_TAG.repository] === repository &&
         service.tags[tags_TAG.baseService] !== undefined &&
         service.taskDefinition !== undefined);
     const copies = await Promise.all(owned.map(async (service) => {
@@ -75221,8 +75255,8 @@ async function runTestTask(options) {
     const tags = routeTags({
         route,
         kind: "test",
-        repository: options.repository,
-        repositoryId: task.repositoryId,
+        repository: options.repository.name,
+        repositoryId: options.repository.id,
         cluster: clusterName(cluster),
         sharedRoute: false,
         commit: task.commit,

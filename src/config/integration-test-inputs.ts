@@ -3,6 +3,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigurationError } from "../common/errors.js";
+import type { RepositoryIdentity } from "../ecs/ownership.js";
 import { readWorkflowEvent, routeFromEvent } from "../github/event.js";
 import type { RoutingSignal } from "../integration/environment.js";
 import { validateRoute } from "../routing/route.js";
@@ -31,9 +32,8 @@ export interface TestTaskSettings {
   taskRoleArn: string | undefined;
   /** How often the task's status and its log stream are read. */
   pollIntervalMs: number;
-  /** The commit under test and the repository's id, for the task's tags. */
+  /** The commit under test, for the task's tags. */
   commit: string;
-  repositoryId: string | undefined;
 }
 
 export interface IntegrationTestSettings {
@@ -50,8 +50,8 @@ export interface IntegrationTestSettings {
   /** Replaces the path of every derived probe. */
   probePath: string | undefined;
   cluster: string;
-  /** `owner/repo`, whose copies count. */
-  repository: string;
+  /** Whose copies count and whose the test task is (docs/design.md §4); the name alone (id undefined) without ECS. */
+  repository: RepositoryIdentity;
   probeTimeoutMs: number;
   probeIntervalMs: number;
   proxy: boolean;
@@ -108,7 +108,7 @@ export function readIntegrationTestSettings(inputs = new Inputs(), env: NodeJS.P
     entrypointUrl,
     probePath,
     cluster: readCluster(inputs),
-    repository: env.GITHUB_REPOSITORY ?? "",
+    repository: repositoryIdentity(entrypointUrl !== undefined || task !== undefined, env),
     probeTimeoutMs: inputs.number(INPUT.probeTimeout, 300, { min: 0, max: 86_400 }) * 1000,
     probeIntervalMs: inputs.number(INPUT.probeInterval, 2, { min: 0.05, max: 3_600 }) * 1000,
     proxy,
@@ -146,8 +146,17 @@ function readTestTask(inputs: Inputs, env: NodeJS.ProcessEnv): TestTaskSettings 
     taskRoleArn,
     pollIntervalMs: inputs.number(INPUT.logPollInterval, 2, { min: 0.2, max: 60 }) * 1000,
     commit: event.sha,
-    repositoryId: event.repositoryId,
   };
+}
+
+/**
+ * The repository whose copies are looked up and whose test task runs: from the workflow run when ECS
+ * is asked (its id too), else GITHUB_REPOSITORY as it is, since a run with probe-urls alone needs no event.
+ */
+function repositoryIdentity(usesEcs: boolean, env: NodeJS.ProcessEnv): RepositoryIdentity {
+  if (!usesEcs) return { name: env.GITHUB_REPOSITORY ?? "", id: undefined };
+  const event = readWorkflowEvent(env);
+  return { name: event.repository, id: event.repositoryId };
 }
 
 function workingDirectory(path: string): string {

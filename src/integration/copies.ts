@@ -2,7 +2,8 @@
 // the rule of each copy's own router from its task definition's dockerLabels. Read-only.
 import { DescribeTaskDefinitionCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import type { Logger } from "../common/logger.js";
-import { MANAGED_BY, TAG } from "../ecs/tags.js";
+import { ownerOf, type RepositoryIdentity } from "../ecs/ownership.js";
+import { TAG } from "../ecs/tags.js";
 import { discoverServices } from "../reap/discover.js";
 import { routeTraefikName } from "../routing/labels.js";
 import type { Route } from "../routing/route.js";
@@ -14,8 +15,8 @@ export interface CopyLookup {
   ecs: ECSClient;
   cluster: string;
   route: Route;
-  /** `owner/repo`: only this repository's copies count (DESIGN §4). */
-  repository: string;
+  /** Only this repository's copies count: by id when both sides have one, so a renamed repository keeps its copies (docs/design.md §4). */
+  repository: RepositoryIdentity;
   logger: Logger;
 }
 
@@ -25,9 +26,8 @@ export async function findRouteCopies({ ecs, cluster, route, repository, logger 
   const owned = services.filter(
     (service) =>
       service.status === "ACTIVE" &&
-      service.tags[TAG.managedBy] === MANAGED_BY &&
+      ownerOf(service.tags, repository).kind === "ours" &&
       service.tags[TAG.route] === route &&
-      service.tags[TAG.repository] === repository &&
       service.tags[TAG.baseService] !== undefined &&
       service.taskDefinition !== undefined,
   );

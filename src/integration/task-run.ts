@@ -18,6 +18,7 @@ import { INPUT } from "../config/action-io.js";
 import type { TestTaskSettings } from "../config/integration-test-inputs.js";
 import { describeServices } from "../ecs/describe.js";
 import { clusterName, taskDefinitionFamily } from "../ecs/names.js";
+import type { RepositoryIdentity } from "../ecs/ownership.js";
 import { routeTags } from "../ecs/route-tags.js";
 import type { Route } from "../routing/route.js";
 import { runTestTaskRequest, TEST_CONTAINER, taskLogStream, testTaskDefinition, testTaskFamily, type TaskLogLocation } from "./test-task.js";
@@ -35,7 +36,7 @@ export interface TestTaskRunOptions {
   logsClient: (region: string | undefined) => CloudWatchLogsClient;
   cluster: string;
   route: Route;
-  repository: string;
+  repository: RepositoryIdentity;
   pullRequest: number | undefined;
   task: TestTaskSettings;
   command: string[];
@@ -121,8 +122,8 @@ export async function runTestTask(options: TestTaskRunOptions): Promise<TestTask
     {
       route,
       kind: "test",
-      repository: options.repository,
-      repositoryId: task.repositoryId,
+      repository: options.repository.name,
+      repositoryId: options.repository.id,
       cluster: clusterName(cluster),
       sharedRoute: false,
       commit: task.commit,

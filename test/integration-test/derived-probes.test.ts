@@ -20,11 +20,11 @@ let github: GitHubEmulator;
 let client: ECSClient;
 let router: DemoRouter;
 
-function runIntegrationTest(inputs: Record<string, string>) {
+function runIntegrationTest(inputs: Record<string, string>, env: Record<string, string> = {}) {
   return runBundle("integration-test", {
     event: { name: "pull_request", payload: pullRequestEvent("opened", { number: 7 }) },
     inputs: { run: "echo tests ran for $ROUTE", cluster: "default", "probe-interval": "0.05", ...inputs },
-    env: { AWS_ENDPOINT_URL_ECS: ecs.url },
+    env: { AWS_ENDPOINT_URL_ECS: ecs.url, ...env },
   });
 }
 
@@ -106,5 +106,17 @@ describe("integration-test with entrypoint-url", () => {
     );
     assert.ok(codeTexts(run.summary).some((text) => text.includes("route pr-7 has no copy of this service")), run.summary);
     assert.match(run.stdout, /tests ran for pr-7/);
+  });
+
+  it("counts the copies by the repository's id, as the reaper does: a renamed repository keeps them, one re-created under the name does not", async () => {
+    const deployedAs = pullRequestEvent("opened", { number: 7 }).repository as { id: number };
+    const renamed = await runIntegrationTest({ "entrypoint-url": router.url, "probe-timeout": "5" }, { GITHUB_REPOSITORY: "Codertocat/Renamed-World", GITHUB_REPOSITORY_ID: String(deployedAs.id) });
+    assertSucceeded(renamed);
+    assert.match(renamed.stdout, /route pr-7 has 2 copies in cluster default: orders--pr-7, web--pr-7/);
+
+    const recreated = await runIntegrationTest({ "entrypoint-url": router.url }, { GITHUB_REPOSITORY_ID: String(deployedAs.id + 1) });
+    assertSucceeded(recreated);
+    assert.match(recreated.stdout, /route pr-7 has 0 copies in cluster default\n/);
+    assert.match(recreated.stdout, /tests ran for pr-7/);
   });
 });

@@ -121,7 +121,6 @@ describe("the test task's definition and placement", () => {
     taskRoleArn: undefined,
     pollIntervalMs: 2000,
     commit: "6dcb09b",
-    repositoryId: "1296269",
   };
   const awsvpc = { subnets: ["subnet-0a"], securityGroups: ["sg-0a"], assignPublicIp: "DISABLED" as const };
 
