@@ -126,6 +126,18 @@ describe("integration-test with runner: ecs-task", () => {
     assert.doesNotMatch(withoutCode(run.summary), /<img|href=|evil/);
   });
 
+  it("starts one task when RunTask's answer is lost and the SDK retries it: the retry carries the same clientToken (the SDK fills it), which ECS answers with the task it started", async () => {
+    ecs.configure({ runTask: { startMs: 0, runMs: 300, exitCode: 0, logLines: ["once"] } });
+    const before = (await testTasks("STOPPED")).length;
+    ecs.resetCalls();
+    ecs.failAfterEffect("RunTask", 1);
+    const run = await runTestTask();
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    assert.deepEqual(ecs.calls().filter((call) => call.operation === "RunTask").map((call) => call.outcome), ["server-error-after-effect", "ok"]);
+    assert.equal((await testTasks("STOPPED")).length, before + 1);
+    assert.deepEqual(await testTasks("RUNNING"), []);
+  });
+
   it("stops the task when the step is cancelled", async () => {
     ecs.configure({ runTask: { startMs: 0, runMs: 3_600_000, exitCode: 0, logLines: ["started"] } });
     const running = ecs.nextCall((call) => call.operation === "DescribeTasks");

@@ -94,6 +94,8 @@ export interface EcsEmulator {
   configure(options: Partial<EcsEmulatorOptions>): void;
   /** Deployments started from now on whose essential containers use `image` fail: their tasks keep stopping. */
   failImage(image: string, stoppedReason?: string): void;
+  /** The next `times` calls of `operation` take effect, then are answered 500, as a lost response would be: the caller must retry idempotently. */
+  failAfterEffect(operation: string, times: number): void;
   /** Answers every call of `operation` after the first `after` with an error of `type` (HTTP `statusCode`, default 400); undefined stops. */
   failCalls(operation: string, failure: { after: number; type: string; message: string; statusCode?: number } | undefined): void;
   calls(): EcsCall[];
@@ -141,6 +143,7 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
   let throttleFraction = options.throttleFraction ?? 0;
   let serverErrorAfterRate = options.serverErrorAfterRate ?? 0;
   const failingOperations = new Map<string, { after: number; seen: number; error: EcsApiError }>();
+  const failingAfterEffect = new Map<string, number>();
   let random = seededRandom(options.seed ?? 1);
   let buckets = throttleBuckets(options.throttle, clock());
   let callLog: EcsCall[] = [];
@@ -212,7 +215,9 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
     }
     try {
       const output = operation.handle(model, input, at);
-      if (mutating && serverErrorAfterRate > 0 && random() < serverErrorAfterRate) {
+      const lostAnswers = failingAfterEffect.get(operationName) ?? 0;
+      if (lostAnswers > 0) failingAfterEffect.set(operationName, lostAnswers - 1);
+      if (lostAnswers > 0 || (mutating && serverErrorAfterRate > 0 && random() < serverErrorAfterRate)) {
         // The change is made, but the caller never hears so: it must retry idempotently.
         return fail("server-error-after-effect", new EcsApiError("ServerException", "Service unavailable. Try again later.", 500));
       }
@@ -256,6 +261,9 @@ export async function startEcsEmulator(options: EcsEmulatorOptions = {}): Promis
       for (const name of changes.clusters ?? []) model.createCluster({ clusterName: name });
     },
     failImage: (image, stoppedReason) => model.failImage(image, stoppedReason),
+    failAfterEffect: (operation, times) => {
+      failingAfterEffect.set(operation, times);
+    },
     failCalls: (operation, failure) => {
       if (failure === undefined) failingOperations.delete(operation);
       else failingOperations.set(operation, { after: failure.after, seen: 0, error: new EcsApiError(failure.type, failure.message, failure.statusCode ?? 400) });

@@ -62,6 +62,8 @@ interface ClusterRecord {
   services: Map<string, ServiceRecord>;
   tasks: Map<string, TaskRecord>;
   clientTokens: Map<string, { fingerprint: string; serviceArn: string }>;
+  /** RunTask's clientTokens: the same request again is answered with the tasks it started. */
+  runTaskTokens: Map<string, { fingerprint: string; tasks: TaskRecord[] }>;
 }
 
 /** Settings of a service that CreateService takes and UpdateService may change. */
@@ -171,6 +173,7 @@ export class EcsModel {
       services: new Map(),
       tasks: new Map(),
       clientTokens: new Map(),
+      runTaskTokens: new Map(),
     };
     this.clusters.set(name, cluster);
     return cluster;
@@ -531,6 +534,17 @@ export class EcsModel {
   /** RunTask: `count` tasks of an ACTIVE task definition, outside any service; they end as `settings.runTask` says. */
   runTask(input: RunTaskRequest, now: number): TaskRecord[] {
     const cluster = this.requireCluster(input.cluster);
+    const fingerprint = stableJson({ ...input, clientToken: undefined });
+    if (input.clientToken !== undefined) {
+      if (!/^[\x21-\x7e]{1,64}$/.test(input.clientToken)) {
+        throw invalidParameter("clientToken must be 1 to 64 ASCII characters in the range 33-126.");
+      }
+      const previous = cluster.runTaskTokens.get(input.clientToken);
+      if (previous !== undefined) {
+        if (previous.fingerprint === fingerprint) return previous.tasks;
+        throw invalidParameter("RunTask was not idempotent: the clientToken was used with other parameters.");
+      }
+    }
     const taskDefinition = this.taskDefinitions.find(input.taskDefinition);
     if (taskDefinition === undefined || taskDefinition.status !== "ACTIVE") {
       throw clientError(`TaskDefinition not found.`);
@@ -587,6 +601,7 @@ export class EcsModel {
         );
       }
     }
+    if (input.clientToken !== undefined) cluster.runTaskTokens.set(input.clientToken, { fingerprint, tasks });
     return tasks;
   }
 

@@ -68,6 +68,19 @@ describe("ECS emulator: one-off tasks", () => {
       await assert.rejects(ecs.send(new StopTaskCommand({ task: "0123456789abcdef0123456789abcdef" })), InvalidParameterException);
     });
   });
+  it("answers a RunTask repeated with its clientToken with the task it started, and refuses the token with other parameters", async () => {
+    await withEmulator({ runTask: { startMs: 0, runMs: 3_600_000, exitCode: 0 } }, async (_emulator, ecs) => {
+      await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition("tests")));
+      const request = { taskDefinition: "tests", launchType: "FARGATE" as const, networkConfiguration: awsvpc, clientToken: "run-9001-attempt-1" };
+      const first = await ecs.send(new RunTaskCommand(request));
+      const again = await ecs.send(new RunTaskCommand(request));
+      assert.equal(again.tasks?.[0]?.taskArn, first.tasks?.[0]?.taskArn);
+      assert.equal((await ecs.send(new ListTasksCommand({ family: "tests" }))).taskArns?.length, 1);
+      await assert.rejects(ecs.send(new RunTaskCommand({ ...request, startedBy: "someone-else" })), InvalidParameterException);
+      await assert.rejects(ecs.send(new RunTaskCommand({ ...request, clientToken: "x".repeat(65) })), InvalidParameterException);
+    });
+  });
+
   it("prints a task's log lines, spread over its run time, into the stream of its awslogs configuration; StopTask cuts them off", async () => {
     let now = 1_000_000;
     const logs = await startLogsEmulator({ clock: () => now });
