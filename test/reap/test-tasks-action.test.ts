@@ -11,8 +11,9 @@ import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startLogsEmulator, type LogsEmulator } from "../emulators/logs/index.js";
 import { startGitHubEmulator } from "../emulators/github/index.js";
 import { awsvpc, ecsClient } from "../helpers/ecs.js";
-import { baseTaskDefinition, seedBaseService } from "../helpers/deploy.js";
-import { MANAGED_BY, TAG, TEST_TASK_STARTED_BY } from "../../src/ecs/tags.js";
+import { baseTaskDefinition, seedBaseService, testTaskTags } from "../helpers/deploy.js";
+import { toEcsTags } from "../../src/ecs/route-tags.js";
+import { TAG, TEST_TASK_STARTED_BY } from "../../src/ecs/tags.js";
 
 const TOKEN = "ghs_reaptesttoken";
 const CLUSTER = "dev";
@@ -66,19 +67,7 @@ async function leaveTestTaskOfLostRunner(): Promise<string> {
 
 /** A task started with these tags in family `<base>--test--<route>` (or `family`), as another run or another tool left it. */
 async function startTask(route: string, tags: Record<string, string | undefined> = {}, family = `orders--test--${route}`): Promise<string> {
-  const pr = /^pr-(\d+)$/.exec(route)?.[1];
-  const all: Record<string, string | undefined> = {
-    [TAG.managedBy]: MANAGED_BY,
-    [TAG.kind]: "test",
-    [TAG.route]: route,
-    [TAG.repository]: REPOSITORY,
-    [TAG.cluster]: CLUSTER,
-    [TAG.baseService]: "orders",
-    [TAG.pullRequest]: pr,
-    [TAG.createdAt]: new Date(Date.now() + clockOffsetMs).toISOString(),
-    ...tags,
-  };
-  const ecsTags = Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined).map(([key, value]) => ({ key, value }));
+  const ecsTags = toEcsTags(testTaskTags(route, CLUSTER, new Date(Date.now() + clockOffsetMs), tags));
   await ecs.send(
     new RegisterTaskDefinitionCommand({
       family,

@@ -3,8 +3,9 @@
 // running longer than a job can follow them. Pure: tasks as DescribeTasks shows them.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
+import { TAG } from "../../src/ecs/tags.js";
 import { REPOSITORY } from "../helpers/webhooks.js";
+import { testTaskTags } from "../helpers/deploy.js";
 import type { PullRequestState, ReapMode, RouteTearDown } from "../../src/reap/select.js";
 import { MAX_TEST_TASK_RUN_MS, selectTestTasks, testTaskPullRequests, type ClusterTask, type TestTaskSelectionOptions } from "../../src/reap/test-tasks.js";
 
@@ -13,24 +14,12 @@ const HOUR = 3_600_000;
 const CLUSTER = "dev";
 
 function testTask(id: string, route: string, overrides: { tags?: Record<string, string | undefined>; createdAt?: Date; desiredStatus?: string; lastStatus?: string } = {}): ClusterTask {
-  const pr = /^pr-(\d+)$/.exec(route)?.[1];
-  const tags: Record<string, string | undefined> = {
-    [TAG.managedBy]: MANAGED_BY,
-    [TAG.kind]: "test",
-    [TAG.route]: route,
-    [TAG.repository]: REPOSITORY,
-    [TAG.cluster]: CLUSTER,
-    [TAG.baseService]: "orders",
-    [TAG.pullRequest]: pr,
-    [TAG.createdAt]: new Date(NOW.getTime() - HOUR).toISOString(),
-    ...overrides.tags,
-  };
   return {
     taskArn: `arn:aws:ecs:us-east-1:123456789012:task/${CLUSTER}/${id}`,
     desiredStatus: overrides.desiredStatus ?? "RUNNING",
     lastStatus: overrides.lastStatus ?? "RUNNING",
     createdAt: overrides.createdAt ?? new Date(NOW.getTime() - HOUR),
-    tags: Object.fromEntries(Object.entries(tags).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    tags: testTaskTags(route, CLUSTER, new Date(NOW.getTime() - HOUR), overrides.tags),
   };
 }
 
