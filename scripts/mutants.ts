@@ -23,6 +23,7 @@ const MUTATION_SCOPE = [
   "src/routing/labels.ts",
   "src/routing/traefik-labels.ts",
   "src/reap/select.ts",
+  "src/reap/test-tasks.ts",
   "src/ecs/task-definition.ts",
   "src/ecs/service-definition.ts",
   "src/deploy/plan.ts",
