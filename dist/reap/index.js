@@ -7529,7 +7529,7 @@ __webpack_unused_export__ = DescribeTaskSetsCommand;
 __webpack_unused_export__ = DescribeTaskSetsRequest$;
 __webpack_unused_export__ = DescribeTaskSetsResponse$;
 __webpack_unused_export__ = DescribeTasks$;
-__webpack_unused_export__ = DescribeTasksCommand;
+exports.z8X = DescribeTasksCommand;
 __webpack_unused_export__ = DescribeTasksRequest$;
 __webpack_unused_export__ = DescribeTasksResponse$;
 __webpack_unused_export__ = DesiredStatus;
@@ -7898,7 +7898,7 @@ __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
 __webpack_unused_export__ = StopTask$;
-__webpack_unused_export__ = StopTaskCommand;
+exports.PP1 = StopTaskCommand;
 __webpack_unused_export__ = StopTaskRequest$;
 __webpack_unused_export__ = StopTaskResponse$;
 __webpack_unused_export__ = SubmitAttachmentStateChanges$;
@@ -8031,7 +8031,7 @@ exports.wjm = paginateListServices;
 __webpack_unused_export__ = paginateListServicesByNamespace;
 __webpack_unused_export__ = paginateListTaskDefinitionFamilies;
 exports.XPO = paginateListTaskDefinitions;
-__webpack_unused_export__ = paginateListTasks;
+exports._rc = paginateListTasks;
 __webpack_unused_export__ = waitForDaemonActive;
 __webpack_unused_export__ = waitForDaemonDeploymentStopped;
 __webpack_unused_export__ = waitForDaemonDeploymentSuccessful;
@@ -65406,7 +65406,7 @@ catch (error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _common_event_file_check_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7457);
 /* harmony import */ var _common_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(935);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5146);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5317);
 
 
 
@@ -65417,7 +65417,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5146:
+/***/ 5317:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66202,6 +66202,8 @@ const tags_TAG = {
     sharedRoute: "dynamic-routing:shared-route",
 };
 const tags_MANAGED_BY = "ecs-dynamic-routing";
+/** RunTask's startedBy of every integration-test task: the reaper lists them by it (ListTasks allows no tag filter). */
+const TEST_TASK_STARTED_BY = tags_MANAGED_BY;
 /** ECS limits on tags per resource. */
 const tags_TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 };
 /** The number a pull-request tag holds; undefined when it holds anything but a pull-request number. */
@@ -72704,6 +72706,29 @@ async function deleteServices(ecs, cluster, decisions, options) {
         }
     })));
 }
+/** ECS caps StopTask's reason at 255 characters. */
+const MAX_STOP_REASON = 255;
+/** StopTask of exactly these tasks, with why as the reason ECS shows; bounded. Stopping a stopped task is a no-op, so a re-run is safe. */
+async function stopTestTasks(ecs, cluster, decisions, options) {
+    const limit = pLimit(options.concurrency);
+    return Promise.all(decisions.map((decision) => limit(async () => {
+        const what = `test task ${decision.taskArn} of route ${decision.route}`;
+        if (options.dryRun) {
+            options.logger.info(`would stop ${what} (${decision.reason})`);
+            return { decision, error: undefined };
+        }
+        try {
+            const reason = `ecs-dynamic-routing reaper: ${decision.reason}`.slice(0, MAX_STOP_REASON);
+            await ecs.send(new dist_cjs/* StopTaskCommand */.PP1({ cluster, task: decision.taskArn, reason }));
+            options.logger.info(`stopped ${what} (${decision.reason})`);
+            return { decision, error: undefined };
+        }
+        catch (error) {
+            options.logger.error(`could not stop ${what}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            return { decision, error: (0,errors/* errorMessage */.gJ)(error) };
+        }
+    })));
+}
 /**
  * Deregisters the ACTIVE ones of exactly these revisions and, when asked, deletes them and the
  * INACTIVE ones (DeleteTaskDefinitions takes only INACTIVE revisions). Each revision is its own step:
@@ -72783,6 +72808,9 @@ async function retireRevisions(ecs, revisions, options) {
 
 
 
+
+/** DescribeTasks takes at most 100 tasks a call. */
+const DESCRIBE_TASKS_BATCH = 100;
 /**
  * Every service of `cluster` with its tags: ListServices pages (100 each) feed DescribeServices
  * batches as they arrive, so describing overlaps with listing; at most `concurrency` calls at once.
@@ -72834,6 +72862,37 @@ function toClusterService(service) {
         desiredCount: service.desiredCount,
         createdAt: service.createdAt,
     };
+}
+/**
+ * The tasks integration-test started in `cluster` that are not stopping (ListTasks' default desired
+ * status RUNNING, which includes PENDING ones), with their tags. startedBy must be ListTasks' only filter.
+ */
+async function discoverTestTasks(ecs, cluster, concurrency) {
+    const limit = pLimit(concurrency);
+    const batches = [];
+    try {
+        for await (const page of (0,dist_cjs/* paginateListTasks */._rc)({ client: ecs, pageSize: 100 }, { cluster, startedBy: TEST_TASK_STARTED_BY })) {
+            for (const tasks of chunk(page.taskArns ?? [], DESCRIBE_TASKS_BATCH)) {
+                const batch = limit(async () => {
+                    const described = await ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks, include: ["TAGS"] }));
+                    return (described.tasks ?? []).map((task) => ({
+                        taskArn: task.taskArn ?? "",
+                        desiredStatus: task.desiredStatus ?? "UNKNOWN",
+                        lastStatus: task.lastStatus ?? "UNKNOWN",
+                        createdAt: task.createdAt,
+                        tags: fromEcsTags(task.tags),
+                    }));
+                });
+                batch.catch(() => undefined);
+                batches.push(batch);
+            }
+        }
+        return (await Promise.all(batches)).flat();
+    }
+    catch (error) {
+        await Promise.allSettled(batches);
+        throw asClusterInputError(error, cluster);
+    }
 }
 /**
  * Asks GitHub for each pull request once (bounded); a 404 or an error is an answer too, never a
@@ -73213,6 +73272,106 @@ function revisionPullRequests(revisions, options) {
     return [...numbers];
 }
 
+;// CONCATENATED MODULE: ./src/reap/test-tasks.ts
+// Which leftover integration-test tasks (runner: ecs-task) the reaper stops, decided from their tags
+// alone (docs/design.md §4). Pure. The step stops its own task when it is cancelled or times out; a
+// runner that is lost (killed, its machine gone) cannot, and its task would run on, probing and
+// writing to a route that is being torn down.
+
+
+
+
+
+/**
+ * A sweep stops any test task of this repository that has run longer than this: GitHub ends a job on
+ * a GitHub-hosted runner after 6 hours, so no step is still following such a task. Not the sweep's
+ * max-age, which measures days since a copy's last deploy, not a test run.
+ */
+const MAX_TEST_TASK_RUN_MS = 6 * 60 * 60 * 1000;
+/** The route and pull request of a test task of this repository and cluster that still runs; undefined for any other task. */
+function testTaskOfOurs(task, options) {
+    const { tags } = task;
+    if (task.desiredStatus !== "RUNNING" || task.lastStatus === "STOPPED")
+        return undefined;
+    if (tags[tags_TAG.kind] !== "test" || tags[tags_TAG.cluster] !== options.cluster)
+        return undefined;
+    if (ownerOf(tags, options.repository).kind !== "ours")
+        return undefined;
+    const route = tags[tags_TAG.route];
+    if (route === undefined || !(0,routing_route/* isValidRoute */.CV)(route))
+        return undefined;
+    const dates = copyDates(tags, route);
+    if ("unreadable" in dates)
+        return undefined;
+    return { route, pullRequest: dates.pullRequest, createdAt: task.createdAt ?? dates.lastDeployed?.at };
+}
+/** The pull requests a sweep must ask GitHub about for the test tasks (each once). */
+function testTaskPullRequests(tasks, options) {
+    if (options.mode.kind !== "sweep")
+        return [];
+    const numbers = new Set();
+    for (const task of tasks) {
+        const ours = testTaskOfOurs(task, options);
+        if (ours?.pullRequest !== undefined)
+            numbers.add(ours.pullRequest);
+    }
+    return [...numbers].sort((a, b) => a - b);
+}
+/**
+ * Reaping one route stops its test tasks (of its pull request, when one is named). A sweep stops the
+ * test tasks of the routes it tore down, of closed pull requests, and any that ran longer than
+ * MAX_TEST_TASK_RUN_MS. A deploy's prune stops none: the route lives on, and so do its tests.
+ */
+function selectTestTasks(tasks, options) {
+    const selection = { stop: [], keep: [], untouched: 0 };
+    const { mode } = options;
+    const removed = new Map(options.removedRoutes.map((route) => [`${route.route}#${route.pullRequest ?? ""}`, route]));
+    for (const task of [...tasks].sort((a, b) => (a.taskArn < b.taskArn ? -1 : a.taskArn > b.taskArn ? 1 : 0))) {
+        const ours = testTaskOfOurs(task, options);
+        if (ours === undefined || mode.kind === "prune") {
+            selection.untouched++;
+            continue;
+        }
+        if (mode.kind === "route") {
+            const otherPullRequest = mode.pullRequest !== undefined && ours.pullRequest !== undefined && ours.pullRequest !== mode.pullRequest;
+            if (ours.route !== mode.route || otherPullRequest) {
+                selection.untouched++;
+                continue;
+            }
+        }
+        const decision = (reason) => ({
+            taskArn: task.taskArn,
+            route: ours.route,
+            pullRequest: ours.pullRequest,
+            baseService: task.tags[tags_TAG.baseService],
+            reason,
+        });
+        if (mode.kind === "route") {
+            selection.stop.push(decision(`route ${ours.route} reaped: ${mode.because}`));
+            continue;
+        }
+        const verdict = sweepVerdict(ours, removed, options);
+        (verdict.stop ? selection.stop : selection.keep).push(decision(verdict.reason));
+    }
+    return selection;
+}
+function sweepVerdict(task, removed, options) {
+    const reasons = [];
+    const tornDown = removed.get(`${task.route}#${task.pullRequest ?? ""}`);
+    if (tornDown !== undefined)
+        reasons.push(`route ${task.route} reaped: ${tornDown.reason}`);
+    const state = task.pullRequest === undefined ? undefined : options.pullRequests.get(task.pullRequest);
+    if (state?.kind === "closed" && tornDown === undefined)
+        reasons.push(`pull request #${task.pullRequest ?? ""} ${state.merged ? "merged" : "closed"}`);
+    const ranMs = task.createdAt === undefined ? undefined : options.now.getTime() - task.createdAt.getTime();
+    if (ranMs !== undefined && ranMs > MAX_TEST_TASK_RUN_MS) {
+        reasons.push(`running for ${formatDuration(ranMs, "readable")}, longer than a job can follow it (${formatDuration(MAX_TEST_TASK_RUN_MS, "readable")})`);
+    }
+    if (reasons.length > 0)
+        return { stop: true, reason: reasons.join("; ") };
+    return { stop: false, reason: ranMs === undefined ? "no creation time" : `running for ${formatDuration(ranMs, "readable")}` };
+}
+
 ;// CONCATENATED MODULE: ./src/reap/reap.ts
 // One reap from start to end: discover services and revisions, select, delete services, tear down
 // each removed route (PR side, on-reap hook), then retire its revisions. Knows nothing of
@@ -73234,12 +73393,15 @@ function revisionPullRequests(revisions, options) {
 
 
 
+
 async function reap(plan, dependencies) {
     const { ecs, logger } = dependencies;
     const cluster = clusterName(plan.cluster);
-    const [services, revisions] = await Promise.all([
+    // A prune's route lives on, and so do its tests: no test task is looked at.
+    const [services, revisions, tasks] = await Promise.all([
         discoverServices(ecs, plan.cluster, plan.maxConcurrency, logger),
         findTaggedRevisions({ ecs, tagging: dependencies.tagging }, { cluster, ...(plan.mode.kind !== "sweep" ? { route: plan.mode.route } : {}) }, plan.maxConcurrency),
+        plan.mode.kind === "prune" ? [] : discoverTestTasks(ecs, plan.cluster, plan.maxConcurrency),
     ]);
     const options = {
         repository: plan.repository,
@@ -73248,7 +73410,10 @@ async function reap(plan, dependencies) {
         maxDeletions: plan.maxDeletions,
         now: plan.now,
     };
-    const numbers = [...new Set([...pullRequestsToLookUp(services, options), ...revisionPullRequests(revisions, options)])].sort((a, b) => a - b);
+    const testTaskOwnership = { repository: plan.repository, cluster, mode: plan.mode };
+    const numbers = [
+        ...new Set([...pullRequestsToLookUp(services, options), ...revisionPullRequests(revisions, options), ...testTaskPullRequests(tasks, testTaskOwnership)]),
+    ].sort((a, b) => a - b);
     const states = await pullRequestStates(plan, dependencies, numbers);
     const selection = selectServices(services, states, options);
     logger.info(`${services.length} service(s) in cluster ${plan.cluster}: ${selection.delete.length} to delete, ${selection.keep.length} kept, ` +
@@ -73270,6 +73435,15 @@ async function reap(plan, dependencies) {
     const routes = mode.kind === "prune"
         ? routesPruned(mode, deleted, kept, revisionSelection.retire)
         : routesTornDown(deleted, kept, revisionSelection.retire, revisionSelection.deregistered);
+    // Before the route's PR side and on-reap hook: no test keeps running against a route whose data goes.
+    const testTaskSelection = selectTestTasks(tasks, { ...testTaskOwnership, removedRoutes: routes, pullRequests: states, now: plan.now });
+    if (tasks.length > 0) {
+        logger.info(`${tasks.length} task(s) started by integration-test in cluster ${plan.cluster}: ${testTaskSelection.stop.length} to stop, ` +
+            `${testTaskSelection.keep.length} kept, ${testTaskSelection.untouched} not this repository's or this route's, or stopping (untouched)`);
+    }
+    const testTaskStops = testTaskSelection.stop.length === 0
+        ? []
+        : await inGroup(logger, `${plan.dryRun ? "Would stop" : "Stop"} ${testTaskSelection.stop.length} leftover test task(s)`, () => stopTestTasks(ecs, plan.cluster, testTaskSelection.stop, { concurrency: plan.maxConcurrency, dryRun: plan.dryRun, logger }));
     const { tornDown, pending } = await tearDownRoutes(plan, dependencies, routes, kept);
     // A pending prune keeps every revision it would retire: one route, whatever pull request a copy was tagged with.
     const isPending = (decision) => pending.some(({ route }) => route.route === decision.route && (mode.kind === "prune" || route.pullRequest === decision.pullRequest));
@@ -73295,6 +73469,7 @@ async function reap(plan, dependencies) {
         tornDown,
         pending: pending.map(({ route, why, error }) => ({ route: route.route, why, ...(error !== undefined ? { error } : {}) })),
         running: services.filter((service) => keptArns.has(service.serviceArn)),
+        testTasks: { selection: testTaskSelection, stops: testTaskStops, failed: testTaskStops.filter((stop) => stop.error !== undefined).length },
     };
 }
 /** Asks GitHub about each pull request once; says once, with the fix, when some could not be read. */
@@ -73464,7 +73639,7 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
         ? undefined
         : onReapHook(settings.onReap, { signal: settings.signal, repository: event.repository, cluster: settings.cluster }, workspaceHookOptions(env, logger));
     if (plan.dryRun)
-        logger.info("dry-run: nothing will be deleted, deregistered or changed on GitHub, and no hook runs");
+        logger.info("dry-run: nothing will be deleted, deregistered, stopped or changed on GitHub, and no hook runs");
     const report = await reap(plan, { ecs, tagging, github, tearDown, logger, ...(onRouteRemoved !== undefined ? { onRouteRemoved } : {}) });
     (0,action/* writeOutputs */.Kn)({
         [OUTPUT.deleted]: JSON.stringify(report.deleted.map((decision) => outputEntry(decision, plan.dryRun))),
@@ -73482,8 +73657,9 @@ async function reapAction(logger, inputs = new Inputs(), env = process.env) {
         const routes = report.pending.map(({ route, why }) => `${route} (${why})`).join("; ");
         throw new Error(`route(s) ${routes} could not be torn down completely; run the reap again to retry what is left`);
     }
-    if (report.failedDeletions > 0 || report.failedFamilies > 0) {
-        throw new Error(`could not delete ${count(report.failedDeletions, "service", "services")} and retire the task definitions of ${count(report.failedFamilies, "family", "families")}; see the errors above`);
+    if (report.failedDeletions > 0 || report.failedFamilies > 0 || report.testTasks.failed > 0) {
+        throw new Error(`could not delete ${count(report.failedDeletions, "service", "services")}, retire the task definitions of ${count(report.failedFamilies, "family", "families")} ` +
+            `and stop ${count(report.testTasks.failed, "test task", "test tasks")}; see the errors above, then run the reap again`);
     }
     if (report.selection.overMaxDeletions > 0) {
         throw new errors/* ConfigurationError */.j1(`${report.selection.overMaxDeletions} more stale service(s) were kept after ${plan.maxDeletions} deletions; review the 'kept' list, then raise max-deletions or run again`, INPUT.maxDeletions);
@@ -73521,6 +73697,14 @@ async function writeSummary(plan, report, costLines) {
         const inOutput = Math.min(report.kept.length, KEPT_OUTPUT_ENTRIES);
         summary.addRaw(`<p>Kept ${report.kept.length} services: ${SUMMARY_KEPT_ROWS} shown here, the first ${inOutput} in the 'kept' output` +
             `${report.kept.length > KEPT_OUTPUT_ENTRIES ? ` (capped at ${KEPT_OUTPUT_ENTRIES})` : ""}.</p>`, true);
+    }
+    const testTaskStops = report.testTasks.stops.filter((stop) => stop.error === undefined);
+    summary.addHeading(`${plan.dryRun ? "Would stop" : "Stopped"} leftover test tasks (${testTaskStops.length})`, 3);
+    if (testTaskStops.length > 0) {
+        summary.addTable([
+            [{ data: "test task", header: true }, { data: "route", header: true }, { data: "reason", header: true }],
+            ...testTaskStops.map(({ decision }) => [inert_text_inertText(decision.taskArn.split("/").at(-1) ?? decision.taskArn), inert_text_inertText(decision.route), decision.reason]),
+        ]);
     }
     const revisions = report.taskDefinitions.reduce((sum, retirement) => sum + retirement.deregistered.length, 0);
     const removed = report.taskDefinitions.reduce((sum, retirement) => sum + retirement.deleted.length, 0);
