@@ -54,6 +54,14 @@ export function routeForPullRequest(number: number): Route {
   return `pr-${number}`;
 }
 
+/** Lowercase, every run of characters outside `[a-z0-9]` becomes `-`, trimmed. */
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
 /**
  * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
  * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
@@ -61,17 +69,15 @@ export function routeForPullRequest(number: number): Route {
  * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
  */
 export function routeForBranch(branch: string): Route {
-  const slug = branch
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
+  const slugged = slug(branch);
   const reserved =
-    slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
-  if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
-    return slug;
+    slugged === SHADOW_ROUTE || slugged === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slugged) || HASHED_ENDING.test(slugged);
+  // isValidRoute also bounds the length.
+  if (slugged === branch && !reserved && isValidRoute(slugged)) {
+    return slugged;
   }
   const hash = createHash("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
-  const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
+  const prefix = slugged.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
   const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
   // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
   return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
@@ -108,14 +114,6 @@ export function parseRouteTemplate(text: string, input = "route-template"): Rout
     throw new ConfigurationError(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
   }
   return { text, shared: uses("branch") && !uses("number") };
-}
-
-/** Lowercase, every run of characters outside `[a-z0-9]` becomes `-`, trimmed. */
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
 }
 
 /**

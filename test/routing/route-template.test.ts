@@ -18,6 +18,34 @@ describe("route-template", () => {
     assert.equal(routeFromTemplate(parseRouteTemplate("{branch}"), { ...values, branch: "fix--double" }), "fix-double");
   });
 
+  it("leaves one '-' where a placeholder slugs to nothing or the template doubles it, and none at the ends", () => {
+    assert.equal(routeFromTemplate(parseRouteTemplate("feature-{branch}-{number}"), { ...values, branch: "***" }), "feature-7");
+    assert.equal(routeFromTemplate(parseRouteTemplate("app--pr-{number}"), values), "app-pr-7");
+    assert.equal(routeFromTemplate(parseRouteTemplate("{branch}-{number}-{repository}"), { ...values, branch: "!!", repository: "__" }), "7");
+  });
+
+  it("refuses a pull request number that is not a positive integer, before rendering", () => {
+    for (const number of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => routeFromTemplate(parseRouteTemplate(DEFAULT_ROUTE_TEMPLATE), { ...values, number }),
+        (error: unknown) => error instanceof ConfigurationError && error.message === `pull request number '${number}' must be a positive integer`,
+        String(number),
+      );
+    }
+    assert.equal(routeFromTemplate(parseRouteTemplate(DEFAULT_ROUTE_TEMPLATE), { ...values, number: 1 }), "pr-1");
+  });
+
+  it("keeps a result of exactly 32 characters whole", () => {
+    const branch = "checkout-flow-redesign-for-mobil";
+    assert.equal(branch.length, 32);
+    assert.equal(routeFromTemplate(parseRouteTemplate("{branch}"), { ...values, branch }), branch);
+  });
+
+  it("drops the '-' a shortened prefix would end with before the hash", () => {
+    const branch = "abcdefghijklmnopqrstuvwx-and-then-some-more";
+    assert.match(routeFromTemplate(parseRouteTemplate("{branch}"), { ...values, branch }), /^abcdefghijklmnopqrstuvwx-[0-9a-f]{6}$/);
+  });
+
   it("is shared only with {branch} and no {number}", () => {
     assert.equal(parseRouteTemplate("{branch}").shared, true);
     assert.equal(parseRouteTemplate("{repository}-{branch}").shared, true);

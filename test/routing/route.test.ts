@@ -41,6 +41,10 @@ describe("validateRoute", () => {
   it("reserves the shadow copy's fallback router name", () => {
     assert.throws(() => validateRoute("shadow-fallback"), configurationError("route", /'shadow-fallback' is reserved for the shadow copy's fallback router/));
   });
+
+  it("refuses '--', which joins base service and route in copy names", () => {
+    assert.throws(() => validateRoute("pr--5"), configurationError("route", /^'pr--5' contains '--', which separates the base service from the route/));
+  });
 });
 
 describe("routeForBranch (examples)", () => {
