@@ -66,7 +66,7 @@ export function readIntegrationTestSettings(inputs = new Inputs(), env: NodeJS.P
   }
   const names = readSignalNames(inputs);
   const givenRoute = inputs.optionalString(INPUT.route);
-  const route = givenRoute === undefined ? routeFromEvent(readWorkflowEvent()) : validateRoute(givenRoute);
+  const route = givenRoute === undefined ? routeFromEvent(readWorkflowEvent(env)) : validateRoute(givenRoute);
   const extraBaggage = extraBaggageEntries(inputs.text(INPUT.baggage) ?? "");
   const entrypointUrl = httpUrl(inputs.optionalString(INPUT.entrypointUrl), INPUT.entrypointUrl, "https://traefik.dev.internal");
   const probePath = inputs.optionalString(INPUT.probePath);
