@@ -73941,6 +73941,13 @@ function routeForPullRequest(number) {
     }
     return `pr-${number}`;
 }
+/** Lowercase, every run of characters outside `[a-z0-9]` becomes `-`, trimmed. */
+function slug(text) {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+}
 /**
  * A route for a branch: its slug when that is exactly the branch name, otherwise a prefix of the
  * slug plus `-` and six hex characters of a hash of the full name, so two branches never share a
@@ -73948,16 +73955,14 @@ function routeForPullRequest(number) {
  * slugs ending like a hashed route (`feature-3d377a` is what `Feature` becomes).
  */
 function routeForBranch(branch) {
-    const slug = branch
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
-    const reserved = slug === SHADOW_ROUTE || slug === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slug) || HASHED_ENDING.test(slug);
-    if (slug === branch && slug.length <= ROUTE_MAX_LENGTH && !reserved && isValidRoute(slug)) {
-        return slug;
+    const slugged = slug(branch);
+    const reserved = slugged === SHADOW_ROUTE || slugged === SHADOW_FALLBACK_NAME || PULL_REQUEST_ROUTE.test(slugged) || HASHED_ENDING.test(slugged);
+    // isValidRoute also bounds the length.
+    if (slugged === branch && !reserved && isValidRoute(slugged)) {
+        return slugged;
     }
     const hash = createHash("sha256").update(branch, "utf8").digest("hex").slice(0, HASH_LENGTH);
-    const prefix = slug.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
+    const prefix = slugged.slice(0, ROUTE_MAX_LENGTH - HASH_LENGTH - 1).replace(/-+$/, "");
     const hashed = prefix === "" ? hash : `${prefix}-${hash}`;
     // `PR` or `pr/` hash to `pr-<hash>`, and a hash of six decimal digits would impersonate a pull request.
     return PULL_REQUEST_ROUTE.test(hashed) ? `branch-${hashed}` : hashed;
@@ -73984,13 +73989,6 @@ function parseRouteTemplate(text, input = "route-template") {
         throw new _common_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ConfigurationError */ .j1(`'${text}' has neither {number} nor {branch}, so every pull request would get the same route; e.g. pr-{number}`, input);
     }
     return { text, shared: uses("branch") && !uses("number") };
-}
-/** Lowercase, every run of characters outside `[a-z0-9]` becomes `-`, trimmed. */
-function slug(text) {
-    return text
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
 }
 /**
  * Pure: the route of a pull request from a template. Each placeholder is slugged; a result longer than
