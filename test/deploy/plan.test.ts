@@ -169,6 +169,18 @@ describe("planRoute: ownership (docs/design.md §4)", () => {
     assert.throws(() => only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repositoryId]: "999" }))]), refuses("route", /not Codertocat\/Hello-World's/));
   });
 
+  it("claims the route before it plans any copy: another open pull request's route stops the whole plan", () => {
+    const plan = options({ services: [spec("orders"), spec("cart")] });
+    const held: RouteRead = {
+      ...read(plan),
+      routeCopies: [
+        { serviceName: "cart--pr-7", baseService: "cart", repository: REPOSITORY, owner: { kind: "ours", migrate: false }, pullRequest: 9, shared: false },
+      ],
+      pullRequests: new Map([[9, { kind: "open" }]]),
+    };
+    assert.throws(() => planRoute(plan, held, NOW), refuses("route", /^route pr-7 belongs to pull request #9, which is open \(cart--pr-7\)/));
+  });
+
   it("updates its own copy made before the repository was renamed (same repository id)", () => {
     assert.equal(only(options(), [copy("orders--pr-7", "ACTIVE", ourTags({ [TAG.repository]: "Codertocat/Old-Name" }))]).change, "update");
   });

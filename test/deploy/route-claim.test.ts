@@ -134,6 +134,20 @@ describe("claimRoute", () => {
     assert.throws(() => claimRoute(options({ route: "demo", pullRequest: 8 }), held, states()), inputError("route", /not looked up/));
   });
 
+  it("names in the refusal only the copies that pull request holds, whatever else the route has", () => {
+    const copies = [
+      copy("orders--demo", { pullRequest: 7 }),
+      copy("cart--demo", { pullRequest: 8 }),
+      copy("search--demo", { pullRequest: 6 }),
+      copy("payments--demo", { pullRequest: 7, owner: other("Acme/Payments"), shared: true }),
+      copy("web--demo", { pullRequest: 7 }),
+    ];
+    const claim = (state: PullRequestState) => () =>
+      claimRoute(options({ route: "demo", pullRequest: 8, shared: true }), copies, states([[6, { kind: "closed", merged: false }], [7, state]]));
+    assert.throws(claim({ kind: "open" }), inputError("route", /which is open \(orders--demo, web--demo\);/));
+    assert.throws(claim({ kind: "unknown", reason: "HTTP 502" }), inputError("route", /has copies of pull request #7 \(orders--demo, web--demo\) and GitHub/));
+  });
+
   it("asks GitHub only about this repository's other pull requests, each once", () => {
     const copies = [
       copy("a--demo", { pullRequest: 7 }),
