@@ -11,7 +11,6 @@ import {
 } from "@aws-sdk/client-ecs";
 import assert from "node:assert/strict";
 import { fromEcsTags } from "../../src/ecs/route-tags.js";
-import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { ecsClient } from "./ecs.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../emulators/github/index.js";
@@ -144,23 +143,4 @@ export async function startRouteEmulators(token: string, baseServices: readonly 
 export async function activeRevisions(client: ECSClient, family: string): Promise<string[]> {
   const answer = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE" }));
   return (answer.taskDefinitionArns ?? []).filter((arn) => arn.includes(`/${family}:`));
-}
-
-/**
- * The docs/design.md §4 tags integration-test puts on a test task of `route` (kind test, this
- * repository, `cluster`, base orders), created at `createdAt`; an override of `undefined` removes one.
- */
-export function testTaskTags(route: string, cluster: string, createdAt: Date, overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const tags: Record<string, string | undefined> = {
-    [TAG.managedBy]: MANAGED_BY,
-    [TAG.kind]: "test",
-    [TAG.route]: route,
-    [TAG.repository]: REPOSITORY,
-    [TAG.cluster]: cluster,
-    [TAG.baseService]: "orders",
-    [TAG.pullRequest]: /^pr-(\d+)$/.exec(route)?.[1],
-    [TAG.createdAt]: createdAt.toISOString(),
-    ...overrides,
-  };
-  return Object.fromEntries(Object.entries(tags).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

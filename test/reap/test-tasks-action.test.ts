@@ -11,7 +11,8 @@ import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startLogsEmulator, type LogsEmulator } from "../emulators/logs/index.js";
 import { startGitHubEmulator } from "../emulators/github/index.js";
 import { awsvpc, ecsClient } from "../helpers/ecs.js";
-import { baseTaskDefinition, seedBaseService, testTaskTags } from "../helpers/deploy.js";
+import { baseTaskDefinition, seedBaseService } from "../helpers/deploy.js";
+import { testTaskTags } from "../helpers/test-task-tags.js";
 import { toEcsTags } from "../../src/ecs/route-tags.js";
 import { TAG, TEST_TASK_STARTED_BY } from "../../src/ecs/tags.js";
 

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { TAG } from "../../src/ecs/tags.js";
 import { REPOSITORY } from "../helpers/webhooks.js";
-import { testTaskTags } from "../helpers/deploy.js";
+import { testTaskTags } from "../helpers/test-task-tags.js";
 import type { PullRequestState, ReapMode, RouteTearDown } from "../../src/reap/select.js";
 import { MAX_TEST_TASK_RUN_MS, selectTestTasks, testTaskPullRequests, type ClusterTask, type TestTaskSelectionOptions } from "../../src/reap/test-tasks.js";
 
