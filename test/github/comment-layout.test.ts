@@ -271,6 +271,17 @@ describe("the route comment, line by line", () => {
     assert.deepEqual(lines({ pruned: { removed: [], left: [] } }), lines());
   });
 
+  it("says when on-reap failed for the pruned copies, its first line as inert text, after what the prune did", () => {
+    const pruned = { removed: ["payments--pr-7"], left: [], pending: { why: "on-reap exited 3: see @octocat's https://evil.example" } };
+    assert.deepEqual(between(lines({ pruned }), 1), [
+      "",
+      "**Pruned from the route**",
+      "",
+      "- removed <code>payments--pr-7</code>: not in this deploy's services (`prune: false` keeps a route's other copies)",
+      "- on-reap failed for the removed copies: <code>on-reap exited 3&#58; see &#64;⁠octocat&#39;s https&#58;&#47;&#47;evil&#46;example</code>",
+    ]);
+  });
+
   it("lists several repositories' copies on one route, a copy without a pull request with that cell empty", () => {
     const comment = lines({
       services: [row("orders", "running")],
