@@ -45,6 +45,7 @@ const untouchables = [
   testTask("copy-task", "pr-7", { tags: { [TAG.kind]: "ephemeral" } }),
   testTask("unmanaged", "pr-7", { tags: { [TAG.managedBy]: "terraform" } }),
   testTask("stopping", "pr-7", { desiredStatus: "STOPPED", lastStatus: "DEACTIVATING" }),
+  testTask("stopped", "pr-7", { lastStatus: "STOPPED" }),
   testTask("bad-route", "pr 7", {}),
   testTask("mismatched-pr", "pr-7", { tags: { [TAG.pullRequest]: "8" } }),
 ];
@@ -100,6 +101,61 @@ describe("selectTestTasks", () => {
     ]);
     assert.deepEqual(selection.keep.map((decision) => decision.taskArn.split("/").at(-1)), ["just-under", "open-pr"]);
     assert.equal(selection.untouched, untouchables.length);
+  });
+
+  it("reaping a route stops its tasks of the named pull request and those without one, never another route's", () => {
+    const tasks = [
+      testTask("no-pull-request", "pr-7", { tags: { [TAG.pullRequest]: undefined } }),
+      testTask("same-number-other-route", "feature-y", { tags: { [TAG.pullRequest]: "7" } }),
+    ];
+    assert.deepEqual(selectTestTasks(tasks, options(closeOf7)).stop.map((decision) => decision.taskArn.split("/").at(-1)), ["no-pull-request"]);
+  });
+
+  it("reaping a route with no pull request named (the route input) stops every pull request's test tasks on it", () => {
+    const requested: ReapMode = { kind: "route", route: "feature-x", because: "asked for", pullRequest: undefined };
+    const tasks = [testTask("of-9", "feature-x", { tags: { [TAG.pullRequest]: "9" } }), testTask("of-7", "feature-x", { tags: { [TAG.pullRequest]: "7" } })];
+    assert.deepEqual(selectTestTasks(tasks, options(requested)).stop.map((decision) => decision.taskArn.split("/").at(-1)), ["of-7", "of-9"]);
+    assert.deepEqual(testTaskPullRequests(tasks, options(requested)), [], "only a sweep asks GitHub about test tasks");
+  });
+
+  it("asks GitHub about each pull request once, in numeric order", () => {
+    const tasks = [testTask("a", "pr-12"), testTask("b", "pr-9"), testTask("c", "pr-30"), testTask("d", "pr-9")];
+    assert.deepEqual(testTaskPullRequests(tasks, options(sweep)), [9, 12, 30]);
+  });
+
+  it("a sweep gives one reason per cause: a torn-down route's, not also its closed pull request's; a closed pull request's task that also ran too long, both", () => {
+    const tasks = [
+      testTask("torn-down-and-closed", "pr-3"),
+      testTask("closed-and-long", "pr-4", { createdAt: new Date(NOW.getTime() - MAX_TEST_TASK_RUN_MS - HOUR) }),
+      testTask("branch-route", "feature-x", { tags: { [TAG.pullRequest]: undefined } }),
+      testTask("at-the-bound", "pr-8", { createdAt: new Date(NOW.getTime() - MAX_TEST_TASK_RUN_MS) }),
+    ];
+    const selection = selectTestTasks(
+      tasks,
+      options(sweep, {
+        removedRoutes: [
+          { route: "pr-3", pullRequest: 3, removed: ["orders--pr-3"], reason: "pull request #3 closed" },
+          { route: "feature-x", pullRequest: undefined, removed: ["orders--feature-x"], reason: "expired at 2026-12-01T00:00:00.000Z" },
+        ],
+        pullRequests: [
+          [3, { kind: "closed", merged: false }],
+          [4, { kind: "closed", merged: false }],
+          [8, { kind: "open" }],
+        ],
+      }),
+    );
+    assert.deepEqual(selection.stop.map((decision) => [decision.taskArn.split("/").at(-1), decision.reason]), [
+      ["branch-route", "route feature-x reaped: expired at 2026-12-01T00:00:00.000Z"],
+      ["closed-and-long", "pull request #4 closed; running for 420 min, longer than a job can follow it (360 min)"],
+      ["torn-down-and-closed", "route pr-3 reaped: pull request #3 closed"],
+    ]);
+    assert.deepEqual(selection.keep.map((decision) => [decision.taskArn.split("/").at(-1), decision.reason]), [["at-the-bound", "running for 360 min"]]);
+  });
+
+  it("a sweep keeps a task it cannot date, and says so", () => {
+    const undated = { ...testTask("undated", "pr-8", { tags: { [TAG.createdAt]: undefined } }), createdAt: undefined };
+    const selection = selectTestTasks([undated], options(sweep, { pullRequests: [[8, { kind: "open" }]] }));
+    assert.deepEqual(selection.keep.map((decision) => decision.reason), ["no creation time"]);
   });
 
   it("a deploy's prune stops no test task: its route lives on", () => {
