@@ -7,6 +7,7 @@ import { MANAGED_BY, TAG } from "../../src/ecs/tags.js";
 import { REPOSITORY } from "../helpers/webhooks.js";
 import {
   OVER_MAX_DELETIONS,
+  parseTimestamp,
   pullRequestsToLookUp,
   routesTornDown,
   selectServices,
@@ -133,6 +134,37 @@ describe("selectServices (what each tag and option decides)", () => {
       [selection.unmanaged, selection.otherRepository, selection.otherRoutes, selection.alreadyDeleting, selection.overMaxDeletions],
       [2, 1, 1, 2, 0],
     );
+  });
+
+  it("reaping a shared route for one pull request leaves another pull request's copies, and counts them", () => {
+    const services = [
+      copy("a--feature-x", { [TAG.route]: "feature-x", [TAG.pullRequest]: "7" }),
+      copy("b--feature-x", { [TAG.route]: "feature-x", [TAG.pullRequest]: "9" }),
+      copy("c--feature-x", { [TAG.route]: "feature-x" }),
+    ];
+    const selection = selectServices(services, new Map(), sweep({ mode: { kind: "route", route: "feature-x", because: "pull request #7 closed", pullRequest: 7 } }));
+    assert.deepEqual(reasons(selection.delete), [
+      ["a--feature-x", "pull request #7 closed"],
+      ["c--feature-x", "pull request #7 closed"],
+    ]);
+    assert.equal(selection.otherPullRequests, 1);
+  });
+
+  it("reads only a whole timestamp: nothing before it, nothing after it", () => {
+    assert.equal(parseTimestamp("2026-12-01T10:00:00Z")?.toISOString(), "2026-12-01T10:00:00.000Z");
+    assert.equal(parseTimestamp("x2026-12-01T10:00:00Z"), undefined);
+    assert.equal(parseTimestamp("2026-12-01T10:00:00Z or later"), undefined);
+  });
+
+  it("keeps one teardown per route and pull request, each service named once", () => {
+    const closed7 = { route: "feature-x", pullRequest: 7, service: "api--feature-x", reason: "pull request #7 closed" };
+    const pushed = { ...closed7, pullRequest: undefined, service: "web--feature-x", reason: "expired" };
+    const other = { ...closed7, route: "pr-3", pullRequest: 3, service: "api--pr-3", reason: "pull request #3 closed" };
+    assert.deepEqual(routesTornDown([], [], [closed7, closed7, pushed, other]), [
+      { route: "feature-x", pullRequest: 7, removed: ["api--feature-x"], reason: "pull request #7 closed" },
+      { route: "feature-x", pullRequest: undefined, removed: ["web--feature-x"], reason: "expired" },
+      { route: "pr-3", pullRequest: 3, removed: ["api--pr-3"], reason: "pull request #3 closed" },
+    ]);
   });
 
   it("keeps shadow copies, by route or by kind tag, unless include-shadow is set", () => {
