@@ -109,6 +109,9 @@ describe("selectTestTasks", () => {
       testTask("same-number-other-route", "feature-y", { tags: { [TAG.pullRequest]: "7" } }),
     ];
     assert.deepEqual(selectTestTasks(tasks, options(closeOf7)).stop.map((decision) => decision.taskArn.split("/").at(-1)), ["no-pull-request"]);
+    const branchRoute: ReapMode = { kind: "route", route: "feature-y", because: "pull request #7 closed", pullRequest: 7 };
+    const pushed = testTask("pushed", "feature-y", { tags: { [TAG.pullRequest]: undefined } });
+    assert.deepEqual(selectTestTasks([pushed], options(branchRoute)).stop.map((decision) => decision.taskArn.split("/").at(-1)), ["pushed"]);
   });
 
   it("reaping a route with no pull request named (the route input) stops every pull request's test tasks on it", () => {
