@@ -10,7 +10,7 @@ import { ecsClient } from "../test/helpers/ecs.js";
 import { startLogsEmulator } from "../test/emulators/logs/index.js";
 import { runBundle } from "../test/helpers/action-runner.js";
 import { pullRequestEvent } from "../test/helpers/webhooks.js";
-import { baseTaskDefinition, seedBaseService } from "../test/helpers/deploy.js";
+import { loggingTaskDefinition, seedBaseService } from "../test/helpers/deploy.js";
 
 const INTERVALS_SECONDS = [0.5, 1, 2, 5];
 const RUNS = 5;
@@ -34,15 +34,7 @@ export async function runTestTaskBench(): Promise<TestTaskBenchRow[]> {
   const logs = await startLogsEmulator();
   const ecs = await startEcsEmulator({ logs });
   const client = ecsClient(ecs);
-  const definition = baseTaskDefinition("orders");
-  const [app, ...others] = definition.containerDefinitions ?? [];
-  seedBaseService(ecs, "orders", {
-    desiredCount: 1,
-    taskDefinition: {
-      ...definition,
-      containerDefinitions: [{ ...app, logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/dev", "awslogs-stream-prefix": "orders" } } }, ...others],
-    },
-  });
+  seedBaseService(ecs, "orders", { desiredCount: 1, taskDefinition: loggingTaskDefinition("orders") });
   const rows: TestTaskBenchRow[] = [];
   try {
     for (const intervalSeconds of INTERVALS_SECONDS) {

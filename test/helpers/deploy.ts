@@ -46,6 +46,19 @@ export function baseTaskDefinition(name: string, labels?: Record<string, string>
   };
 }
 
+/**
+ * baseTaskDefinition with its app container logging to CloudWatch Logs (awslogs, group /ecs/dev, stream
+ * prefix the service's name): the base a runner: ecs-task test task takes its log configuration from.
+ */
+export function loggingTaskDefinition(name: string, options: Record<string, string> = {}): RegisterTaskDefinitionCommandInput {
+  const definition = baseTaskDefinition(name);
+  const [app, ...others] = definition.containerDefinitions ?? [];
+  return {
+    ...definition,
+    containerDefinitions: [{ ...app, logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/dev", "awslogs-stream-prefix": name, ...options } } }, ...others],
+  };
+}
+
 /** A Fargate base service like the ones teams deploy by hand, with its own Traefik router. */
 export function seedBaseService(
   emulator: EcsEmulator,

@@ -11,7 +11,7 @@ import { startLogsEmulator, type LogsEmulator } from "../emulators/logs/index.js
 import { runBundle, type BundleRunOptions } from "../helpers/action-runner.js";
 import { codeTexts, withoutCode } from "../helpers/markdown.js";
 import { pullRequestEvent } from "../helpers/webhooks.js";
-import { baseTaskDefinition, REPOSITORY, seedBaseService } from "../helpers/deploy.js";
+import { loggingTaskDefinition, REPOSITORY, seedBaseService } from "../helpers/deploy.js";
 
 const FAMILY = "orders--test--pr-7";
 let ecs: EcsEmulator;
@@ -45,18 +45,7 @@ before(async () => {
   logs = await startLogsEmulator();
   ecs = await startEcsEmulator({ logs });
   client = ecsClient(ecs);
-  const definition = baseTaskDefinition("orders");
-  const [app, ...others] = definition.containerDefinitions ?? [];
-  seedBaseService(ecs, "orders", {
-    desiredCount: 1,
-    taskDefinition: {
-      ...definition,
-      containerDefinitions: [
-        { ...app, logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/dev", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "orders" } } },
-        ...others,
-      ],
-    },
-  });
+  seedBaseService(ecs, "orders", { desiredCount: 1, taskDefinition: loggingTaskDefinition("orders", { "awslogs-region": "us-east-1" }) });
 });
 
 after(async () => {

@@ -11,7 +11,7 @@ import { startEcsEmulator, type EcsEmulator } from "../emulators/ecs/index.js";
 import { startLogsEmulator, type LogsEmulator } from "../emulators/logs/index.js";
 import { startGitHubEmulator } from "../emulators/github/index.js";
 import { awsvpc, ecsClient } from "../helpers/ecs.js";
-import { baseTaskDefinition, seedBaseService } from "../helpers/deploy.js";
+import { loggingTaskDefinition, seedBaseService } from "../helpers/deploy.js";
 import { testTaskTags } from "../helpers/test-task-tags.js";
 import { toEcsTags } from "../../src/ecs/route-tags.js";
 import { TAG, TEST_TASK_STARTED_BY } from "../../src/ecs/tags.js";
@@ -45,15 +45,7 @@ afterEach(async () => {
 
 /** The integration-test step of pull request 7 with runner: ecs-task, its runner lost (SIGKILL) while the task runs. */
 async function leaveTestTaskOfLostRunner(): Promise<string> {
-  const definition = baseTaskDefinition("orders");
-  const [app, ...others] = definition.containerDefinitions ?? [];
-  seedBaseService(ecsEmulator, "orders", {
-    cluster: CLUSTER,
-    taskDefinition: {
-      ...definition,
-      containerDefinitions: [{ ...app, logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/dev", "awslogs-stream-prefix": "orders" } } }, ...others],
-    },
-  });
+  seedBaseService(ecsEmulator, "orders", { cluster: CLUSTER, taskDefinition: loggingTaskDefinition("orders") });
   const run = await runBundle("integration-test", {
     event: { name: "pull_request", payload: pullRequestEvent("opened", { number: 7 }) },
     inputs: { run: "npm run test:integration", runner: "ecs-task", "test-image": "ghcr.io/acme/shop-tests:1.4", "task-base-service": "orders", cluster: CLUSTER, "log-poll-interval": "0.2" },
